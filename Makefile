@@ -1,0 +1,63 @@
+# Find Care: `make run` serves the demo site, `make test` proves it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export APP_ENV ?= development
+
+.PHONY: run install install-test setup test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.installed tests/browser/package.json
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.test-installed
+
+## setup: apply migrations, load the demo directory if empty, build the index if missing.
+setup: install
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) search rebuild --if-missing
+
+## run: set everything up and serve the site with gunicorn.
+run: setup
+	@echo ""
+	@echo "  Find Care is starting at http://$(HOST):$(PORT)/"
+	@echo "  Create the first staff account (admin) with:"
+	@echo "    $(FLASK) users create you@example.org --role admin --password-stdin"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+## test: lint, format check, then the whole test suite.
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bench: search, import and page-weight benchmarks; tables on stdout, chart in docs/.
+bench: install-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""Find Care: the application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from app.extensions import csrf, db, login_manager, migrate
+from config import Config, config_for_env
+
+
+def create_app(config_class: type[Config] | None = None, overrides: dict | None = None) -> Flask:
+    """Create and configure the app; it touches no database and builds no index."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object((config_class or config_for_env())())
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _fill_instance_defaults(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_hooks(app)
+    return app
+
+
+def _fill_instance_defaults(app: Flask) -> None:
+    """Default the database, index and (in development) secret to the instance folder."""
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'findcare.db'}"
+    if not app.config.get("SEARCH_INDEX_DIR"):
+        app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if not app.config.get("SECRET_KEY"):
+        if app.config["APP_ENV"] == "production":
+            raise RuntimeError("SECRET_KEY must be set in production")
+        app.config["SECRET_KEY"] = _dev_secret_key(instance / "secret_key")
+
+
+def _dev_secret_key(path: Path) -> str:
+    """Read the development secret key, creating it (mode 0600) on first run."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        return key
+    except OSError:
+        raise
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.login"
+    login_manager.login_message = "Please log in to use the staff area."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from app import auth_loader  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per audience: public pages, staff, JSON API."""
+    from app.api import bp as api_bp
+    from app.public import bp as public_bp
+    from app.staff import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly HTML error pages, JSON errors under /api."""
+    from app.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask`` CLI groups: seed, users, search, roster."""
+    from app.cli import register
+
+    register(app)
+
+
+def register_hooks(app: Flask) -> None:
+    """Security headers, compression, hashed static assets and search sync."""
+    from app import assets, security, templating
+    from app.search import sync
+
+    security.init_app(app)
+    assets.init_app(app)
+    templating.init_app(app)
+    sync.init_app(app)

@@ -1,0 +1,7 @@
+"""The JSON API, version 1."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.api import routes  # noqa: E402,F401

@@ -1,0 +1,15 @@
+"""``flask`` command groups: seed, users, search and roster."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Attach every command group to the app's CLI."""
+    from app.cli import roster, search, seed, users
+
+    app.cli.add_command(seed.seed_command)
+    app.cli.add_command(users.users_group)
+    app.cli.add_command(search.search_group)
+    app.cli.add_command(roster.roster_group)

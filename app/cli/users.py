@@ -1,0 +1,50 @@
+"""``flask users create|deactivate``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from app.models import ROLES
+from app.services.users import UserError, create_user, find_user, set_active
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage staff accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from one line of standard input.",
+)
+@with_appcontext
+def create(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff or admin account. There are no default accounts."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, role, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def deactivate(email: str) -> None:
+    """Deactivate an account; its sessions end at their next request."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    set_active(user, False)
+    click.echo(f"Deactivated {user.email}.")

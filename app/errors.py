@@ -1,0 +1,58 @@
+"""Error pages: friendly HTML for people, JSON ``{"error": ...}`` for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You do not have permission to see this page.",
+    404: "We could not find that page.",
+    405: "That action is not allowed here.",
+    409: "Someone else changed this record first.",
+    413: "That file is too large.",
+    422: "Some of what was sent could not be used.",
+    429: "Too many attempts. Please wait and try again.",
+    500: "Something went wrong on our side.",
+    503: "The service is temporarily unavailable.",
+}
+
+
+def wants_json() -> bool:
+    """True for API requests, which get JSON errors."""
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, message: str | None = None) -> ResponseReturnValue:
+    """Render the error page (or JSON) for an HTTP status code."""
+    text = message or MESSAGES.get(code, "Something went wrong.")
+    if wants_json():
+        return jsonify(error=text, status=code), code
+    return render_template("errors/error.html", code=code, message=text), code
+
+
+def register(app: Flask) -> None:
+    """Attach handlers for HTTP errors, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return render_error(
+            400,
+            "Your form expired or was sent without its security token. "
+            "Please go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        description = error.description if code not in (404, 500) else None
+        if description and description.startswith(("The server", "The browser")):
+            description = None
+        return render_error(code, description)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> ResponseReturnValue:
+        return render_error(500)

@@ -1,0 +1,76 @@
+"""Clinic locations and their weekly hours."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, SmallInteger, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, now_utc
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class Location(db.Model):
+    """A clinic: address, phone, coordinates and opening hours."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    neighborhood: Mapped[str] = mapped_column(String(120), default="")
+    address_line1: Mapped[str] = mapped_column(String(200))
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    zip: Mapped[str] = mapped_column(String(10), index=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    accessibility_notes: Mapped[str] = mapped_column(Text, default="")
+    parking_notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    hours: Mapped[list[LocationHours]] = relationship(
+        back_populates="location",
+        order_by="(LocationHours.weekday, LocationHours.opens)",
+        cascade="all, delete-orphan",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Location {self.slug}>"
+
+    @property
+    def address_one_line(self) -> str:
+        """The street address, city, state and ZIP on one line."""
+        street = ", ".join(p for p in (self.address_line1, self.address_line2) if p)
+        return f"{street}, {self.city}, {self.state} {self.zip}"
+
+    def hours_by_day(self) -> list[tuple[str, list[tuple[time, time]]]]:
+        """Return (weekday name, [(opens, closes), ...]) for Monday to Sunday."""
+        days: list[tuple[str, list[tuple[time, time]]]] = [(n, []) for n in WEEKDAY_NAMES]
+        for h in self.hours:
+            days[h.weekday][1].append((h.opens, h.closes))
+        return days
+
+
+class LocationHours(db.Model):
+    """One opening interval on one weekday (0 = Monday)."""
+
+    __tablename__ = "location_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("location.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+    location: Mapped[Location] = relationship(back_populates="hours")

@@ -1,0 +1,130 @@
+"""Providers and their links to specialties and clinics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, now_utc
+from app.models.location import Location
+from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
+from app.models.specialty import Specialty
+
+
+class Provider(db.Model):
+    """A clinician listed in the directory."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    middle_name: Mapped[str] = mapped_column(String(80), default="")
+    last_name: Mapped[str] = mapped_column(String(80), index=True)
+    suffix: Mapped[str] = mapped_column(String(20), default="")
+    credentials: Mapped[str] = mapped_column(String(80), default="")
+    npi: Mapped[str | None] = mapped_column(String(10), unique=True, nullable=True)
+    gender: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    pronouns: Mapped[str] = mapped_column(String(40), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    photo_url: Mapped[str] = mapped_column(String(500), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True)
+    telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    specialty_links: Mapped[list[ProviderSpecialty]] = relationship(
+        back_populates="provider",
+        order_by="(ProviderSpecialty.is_primary.desc(), ProviderSpecialty.position)",
+        cascade="all, delete-orphan",
+    )
+    location_links: Mapped[list[ProviderLocation]] = relationship(
+        back_populates="provider",
+        order_by="ProviderLocation.position",
+        cascade="all, delete-orphan",
+    )
+    languages: Mapped[list[Language]] = relationship(
+        secondary=provider_language, order_by="Language.name"
+    )
+    insurance_plans: Mapped[list[InsurancePlan]] = relationship(
+        secondary=provider_insurance, order_by="InsurancePlan.name"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.slug}>"
+
+    @property
+    def full_name(self) -> str:
+        """First, middle and last name with suffix, e.g. "María J. Núñez Jr."."""
+        parts = [self.first_name, self.middle_name, self.last_name]
+        name = " ".join(p for p in parts if p)
+        return f"{name} {self.suffix}".strip() if self.suffix else name
+
+    @property
+    def display_name(self) -> str:
+        """The full name followed by credentials, e.g. "María Núñez, DPT"."""
+        return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
+
+    @property
+    def specialties(self) -> list[Specialty]:
+        """Specialties with the primary one first."""
+        return [link.specialty for link in self.specialty_links]
+
+    @property
+    def primary_specialty(self) -> Specialty | None:
+        """The primary specialty, if any."""
+        for link in self.specialty_links:
+            if link.is_primary:
+                return link.specialty
+        return self.specialty_links[0].specialty if self.specialty_links else None
+
+    @property
+    def locations(self) -> list[Location]:
+        """Clinics in the order staff listed them."""
+        return [link.location for link in self.location_links]
+
+
+class ProviderSpecialty(db.Model):
+    """A provider's specialty; exactly one per provider is primary."""
+
+    __tablename__ = "provider_specialty"
+
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("provider.id", ondelete="CASCADE"), primary_key=True
+    )
+    specialty_id: Mapped[int] = mapped_column(
+        ForeignKey("specialty.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    provider: Mapped[Provider] = relationship(back_populates="specialty_links")
+    specialty: Mapped[Specialty] = relationship(lazy="joined")
+
+
+class ProviderLocation(db.Model):
+    """A provider practising at a clinic, with a direct phone where it differs."""
+
+    __tablename__ = "provider_location"
+
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("provider.id", ondelete="CASCADE"), primary_key=True
+    )
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("location.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    provider: Mapped[Provider] = relationship(back_populates="location_links")
+    location: Mapped[Location] = relationship(lazy="joined")
+
+    @property
+    def effective_phone(self) -> str:
+        """The provider's own phone at this clinic, else the clinic's."""
+        return self.phone or self.location.phone

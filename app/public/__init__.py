@@ -1,0 +1,7 @@
+"""Public pages: home, article, find care, the directory and profiles."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.public import healthz, routes  # noqa: E402,F401

@@ -1,0 +1,31 @@
+"""Health check for load balancers and operators."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import search
+from app.extensions import db
+from app.models import Provider
+from app.public import bp
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Report database and search health; 503 naming the failing part."""
+    body: dict[str, object] = {"status": "ok", "database": "ok", "search": "ok"}
+    try:
+        body["providers"] = db.session.scalar(
+            select(func.count()).select_from(Provider).where(Provider.active.is_(True))
+        )
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        body.update(status="error", database=f"error: {type(exc).__name__}", providers=None)
+    try:
+        body["index_documents"] = search.document_count()
+    except search.SearchUnavailable as exc:
+        body.update(status="error", search=f"error: {exc}", index_documents=None)
+    return jsonify(body), 200 if body["status"] == "ok" else 503

@@ -1,0 +1,1 @@
+"""Service functions: every write goes through here, with its audit and outbox rows."""

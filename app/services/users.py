@@ -1,0 +1,120 @@
+"""Staff accounts: creation, passwords and deactivation."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models import ROLES, User, now_utc
+from app.models.user import new_session_token
+from app.services import audit
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; the message says why."""
+
+
+@lru_cache(maxsize=1)
+def _common_passwords(path: str) -> frozenset[str]:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and line[0] != "#")
+
+
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-cased."""
+    path = Path(current_app.root_path).parent / "seed_data" / "common-passwords.txt"
+    return _common_passwords(str(path))
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is not acceptable, or None if it is."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+    if password.lower() in common_passwords():
+        return "That password is on a list of common passwords. Choose another."
+    return None
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with scrypt."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Check a password against the user's hash."""
+    return check_password_hash(user.password_hash, password)
+
+
+def normalize_email(email: str) -> str:
+    """Trim and lower-case an email address."""
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    """Look a user up by email, case-insensitively."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def create_user(email: str, role: str, password: str, actor: User | None = None) -> User:
+    """Create a staff or admin account after checking the email, role and password."""
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254 or " " in email:
+        raise UserError("Enter a valid email address.")
+    if role not in ROLES:
+        raise UserError(f"Role must be one of: {', '.join(ROLES)}.")
+    problem = password_problem(password)
+    if problem:
+        raise UserError(problem)
+    if find_user(email) is not None:
+        raise UserError(f"A user with email {email} already exists.")
+    user = User(email=email, role=role, password_hash=hash_password(password), active=True)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("create", "user", user.id, actor=actor, after={"email": email, "role": role})
+    db.session.commit()
+    return user
+
+
+def set_active(user: User, active: bool, actor: User | None = None) -> User:
+    """Activate or deactivate a user; deactivation ends their sessions."""
+    before = {"active": user.active}
+    user.active = active
+    user.session_token = new_session_token()
+    audit.record(
+        "activate" if active else "deactivate",
+        "user",
+        user.id,
+        actor=actor,
+        before=before,
+        after={"active": active},
+        summary=user.email,
+    )
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> User:
+    """Change a password after checking it; ends the user's other sessions."""
+    problem = password_problem(password)
+    if problem:
+        raise UserError(problem)
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    audit.record("password", "user", user.id, actor=actor, summary=user.email)
+    db.session.commit()
+    return user
+
+
+def record_login(user: User) -> None:
+    """Stamp the user's last login time (the caller commits)."""
+    user.last_login_at = now_utc()

@@ -1,0 +1,107 @@
+"""Configuration read from the environment.
+
+Names here are a contract: DATABASE_URL, SEARCH_INDEX_DIR, SECRET_KEY, HOST, PORT, ORG_NAME,
+APP_ENV. Defaults that depend on the instance folder are filled in by ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    APP_ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SEARCH_INDEX_DIR: str | None = None
+    HOST = "127.0.0.1"
+    PORT = 8000
+    ORG_NAME = "Evergreen Valley Clinics"
+    SITE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
+    # Apply the search outbox synchronously after each commit (tests and dev) as well as
+    # in the background poller; see app/search/sync.py.
+    SEARCH_SYNC_ON_COMMIT = True
+    SEARCH_POLL_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self.APP_ENV = _env("APP_ENV", self.APP_ENV) or self.APP_ENV
+        self.SECRET_KEY = _env("SECRET_KEY", self.SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI)
+        self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", self.SEARCH_INDEX_DIR)
+        self.HOST = _env("HOST", self.HOST) or self.HOST
+        self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
+        self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
+        self.SITE_URL = _env("SITE_URL", self.SITE_URL)
+
+
+class DevelopmentConfig(Config):
+    """Local development: a secret key is generated and kept in the instance folder."""
+
+    APP_ENV = "development"
+
+
+class TestingConfig(Config):
+    """Tests: fixed secret, CSRF on unless a test turns it off."""
+
+    APP_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
+    SEARCH_POLL_SECONDS = 0.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Tests never inherit a developer's real database or secret from the environment.
+        self.APP_ENV = "testing"
+        self.SECRET_KEY = TestingConfig.SECRET_KEY
+        self.SQLALCHEMY_DATABASE_URI = None
+        self.SEARCH_INDEX_DIR = None
+
+
+class ProductionConfig(Config):
+    """Production: SECRET_KEY must come from the environment; cookies are Secure."""
+
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in the environment when APP_ENV=production")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for_env() -> type[Config]:
+    """Pick the config class named by APP_ENV (development by default)."""
+    name = _env("APP_ENV", "development") or "development"
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,174 @@
+"""Shared fixtures: app, client, runner, db, auth, and a PostgreSQL-parametrised app."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from app import create_app
+from app.extensions import db as _db
+from config import TestingConfig
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
+
+
+def _pg_reachable(url: str) -> str | None:
+    """None if PostgreSQL answers, else the reason it does not."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test run, dropped at the end."""
+    admin_url = _pg_admin_url()
+    reason = _pg_reachable(admin_url)
+    if reason:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {reason}")
+        pytest.skip(f"PostgreSQL not reachable at {admin_url}: {reason}")
+    name = f"findcare_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build test apps with their own instance folder, index and empty schema."""
+    made: list[Flask] = []
+
+    def factory(database_url: str | None = None, create_schema: bool = True, **overrides) -> Flask:
+        n = len(made)
+        config = {
+            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / f'app{n}.db'}",
+            "SEARCH_INDEX_DIR": str(tmp_path / f"index{n}"),
+        }
+        config.update(overrides)
+        app = create_app(TestingConfig, config)
+        app.instance_path = str(tmp_path / f"instance{n}")
+        Path(app.instance_path).mkdir(exist_ok=True)
+        if create_schema:
+            with app.app_context():
+                if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+                    _reset_pg_schema()
+                _db.create_all()
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _reset_pg_schema() -> None:
+    """Give a PostgreSQL test a clean public schema."""
+    with _db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """An app on a fresh SQLite database, CSRF switched on."""
+    return make_app()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_app(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Flask:
+    """The same test on SQLite and on a real PostgreSQL."""
+    if request.param == "postgresql":
+        return make_app(request.getfixturevalue("pg_database"))
+    return make_app()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator:
+    """The SQLAlchemy handle inside an app context."""
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner for ``app``."""
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """Fetch a page and return the CSRF token from its form."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no csrf_token in {url}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log a staff user in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str = "desk@example.org", password: str = "correct horse battery"):
+        token = csrf_token(self.client, "/staff/login")
+        return self.client.post(
+            "/staff/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = csrf_token(self.client, "/staff/")
+        return self.client.post("/staff/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Login helper bound to ``client``."""
+    return AuthActions(client)
