@@ -16,8 +16,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from app import create_app
+from app import create_app, search
 from app.extensions import db as _db
+from app.services.seed import seed_all
 from config import TestingConfig
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -119,6 +120,48 @@ def any_app(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> F
     if request.param == "postgresql":
         return make_app(request.getfixturevalue("pg_database"))
     return make_app()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database and search index holding the demo directory, built once per run."""
+    base = tmp_path_factory.mktemp("seeded")
+    app = create_app(
+        TestingConfig,
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'seeded.db'}",
+            "SEARCH_INDEX_DIR": str(base / "index"),
+            "SEARCH_SYNC_ON_COMMIT": False,
+        },
+    )
+    with app.app_context():
+        _db.create_all()
+        seed_all()
+        search.rebuild()
+        _db.session.remove()
+        _db.engine.dispose()
+    return base
+
+
+@pytest.fixture
+def seeded_app(make_app: Callable[..., Flask], seeded_template: Path, tmp_path: Path) -> Flask:
+    """An app on a private copy of the seeded demo directory and its index."""
+    target = tmp_path / "seeded-copy"
+    target.mkdir()
+    shutil.copy(seeded_template / "seeded.db", target / "seeded.db")
+    if (seeded_template / "index").exists():
+        shutil.copytree(seeded_template / "index", target / "index")
+    return make_app(
+        f"sqlite:///{target / 'seeded.db'}",
+        create_schema=False,
+        SEARCH_INDEX_DIR=str(target / "index"),
+    )
+
+
+@pytest.fixture
+def seeded_client(seeded_app: Flask) -> FlaskClient:
+    """A test client on the seeded demo directory."""
+    return seeded_app.test_client()
 
 
 @pytest.fixture

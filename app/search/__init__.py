@@ -13,3 +13,7 @@ class SearchUnavailable(RuntimeError):
 def document_count() -> int:
     """Number of documents in the index."""
     return 0
+
+
+def rebuild() -> None:
+    """Rebuild the index from the database."""
