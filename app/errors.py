@@ -48,10 +48,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
-        description = error.description if code not in (404, 500) else None
-        if description and description.startswith(("The server", "The browser")):
-            description = None
-        return render_error(code, description)
+        # Werkzeug's stock descriptions are technical; keep only messages our code wrote.
+        custom = error.description != type(error).description
+        return render_error(code, error.description if custom and code != 500 else None)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> ResponseReturnValue:

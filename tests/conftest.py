@@ -94,6 +94,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield factory
+    search.close_all()
     for app in made:
         with app.app_context():
             _db.session.remove()

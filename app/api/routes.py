@@ -1,5 +1,197 @@
-"""JSON endpoints."""
+"""JSON endpoints: search, typeahead, profiles, clinics and specialties."""
 
 from __future__ import annotations
 
-from app.api import bp  # noqa: F401
+from flask import abort, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from app import search
+from app.api import bp
+from app.api.openapi import openapi_document
+from app.extensions import db
+from app.models import Location, Provider, Specialty
+from app.services.directory import load_providers
+
+FACET_KEYS = ("specialty", "language", "clinic", "gender", "insurance")
+
+
+@bp.errorhandler(search.ParamError)
+def param_error(error: search.ParamError) -> ResponseReturnValue:
+    return jsonify(error=error.message, field=error.field, status=400), 400
+
+
+@bp.errorhandler(search.SearchUnavailable)
+def unavailable(error: search.SearchUnavailable) -> ResponseReturnValue:
+    return jsonify(error="Search is temporarily unavailable.", status=503), 503
+
+
+def _location(link, distances: dict[int, float] | None = None) -> dict:
+    loc = link.location
+    return {
+        "slug": loc.slug,
+        "name": loc.name,
+        "city": loc.city,
+        "state": loc.state,
+        "zip": loc.zip,
+        "phone": link.effective_phone,
+        "distance_miles": (distances or {}).get(loc.id),
+    }
+
+
+def provider_summary(provider: Provider, distances: dict[int, float] | None = None) -> dict:
+    """The search-result shape of a provider."""
+    return {
+        "id": provider.id,
+        "slug": provider.slug,
+        "name": provider.full_name,
+        "credentials": provider.credentials,
+        "specialties": [
+            {
+                "code": link.specialty.code,
+                "name": link.specialty.display_name,
+                "slug": link.specialty.slug,
+                "primary": link.is_primary,
+            }
+            for link in provider.specialty_links
+        ],
+        "locations": [
+            _location(link, distances) for link in provider.location_links if link.location.active
+        ],
+        "accepting_new_patients": provider.accepting_new_patients,
+        "telehealth": provider.telehealth,
+        "languages": [{"code": lang.code, "name": lang.name} for lang in provider.languages],
+        "url": f"/providers/{provider.slug}",
+    }
+
+
+@bp.get("/providers")
+def providers() -> ResponseReturnValue:
+    """Search providers with the shared query parameters."""
+    params = search.parse_params(request.args, api=True)
+    results = search.search(params)
+    by_id = {p.id: p for p in load_providers([h.provider_id for h in results.hits])}
+    return jsonify(
+        total=results.total,
+        page=results.page,
+        per_page=results.per_page,
+        results=[
+            provider_summary(by_id[h.provider_id], h.location_distances)
+            for h in results.hits
+            if h.provider_id in by_id
+        ],
+        facets={
+            key: [
+                {"slug": f.value, "name": f.label, "count": f.count, "selected": f.selected}
+                for f in results.facets.get(key, [])
+            ]
+            for key in FACET_KEYS
+        },
+        did_you_mean=results.did_you_mean,
+        message=results.message,
+        origin=(
+            {"label": results.origin.label, "lat": results.origin.lat, "lon": results.origin.lon}
+            if results.origin
+            else None
+        ),
+    )
+
+
+@bp.get("/providers/<int:provider_id>")
+def provider_detail(provider_id: int) -> ResponseReturnValue:
+    """One active provider with everything the profile shows."""
+    found = load_providers([provider_id])
+    if not found:
+        abort(404, description="No active provider has that id.")
+    p = found[0]
+    body = provider_summary(p)
+    body.update(
+        first_name=p.first_name,
+        last_name=p.last_name,
+        gender=p.gender,
+        pronouns=p.pronouns,
+        bio=p.bio,
+        npi=p.npi,
+        insurance=[{"slug": plan.slug, "name": plan.name} for plan in p.insurance_plans],
+        verified_at=p.verified_at.isoformat() if p.verified_at else None,
+    )
+    for out, link in zip(
+        body["locations"], [ln for ln in p.location_links if ln.location.active], strict=True
+    ):
+        loc = link.location
+        out.update(
+            address=loc.address_one_line,
+            latitude=loc.latitude,
+            longitude=loc.longitude,
+            hours=[
+                {"day": day, "open": [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in spans]}
+                for day, spans in loc.hours_by_day()
+            ],
+        )
+    return jsonify(body)
+
+
+@bp.get("/locations")
+def locations() -> ResponseReturnValue:
+    """Every active clinic."""
+    rows = db.session.scalars(
+        select(Location).where(Location.active.is_(True)).order_by(Location.name)
+    )
+    return jsonify(
+        locations=[
+            {
+                "slug": loc.slug,
+                "name": loc.name,
+                "neighborhood": loc.neighborhood,
+                "address": loc.address_one_line,
+                "city": loc.city,
+                "state": loc.state,
+                "zip": loc.zip,
+                "phone": loc.phone,
+                "latitude": loc.latitude,
+                "longitude": loc.longitude,
+                "url": f"/locations/{loc.slug}",
+            }
+            for loc in rows
+        ]
+    )
+
+
+@bp.get("/specialties")
+def specialties() -> ResponseReturnValue:
+    """Featured specialties, or every NUCC specialty with ``?all=1``."""
+    flag = request.args.get("all", "")
+    if flag not in ("", "0", "1"):
+        abort(400, description="all must be 1 or left out.")
+    stmt = select(Specialty).order_by(Specialty.display_name)
+    if flag != "1":
+        stmt = stmt.where(Specialty.featured.is_(True))
+    return jsonify(
+        specialties=[
+            {
+                "code": s.code,
+                "name": s.display_name,
+                "slug": s.slug,
+                "grouping": s.grouping,
+                "synonyms": list(s.synonyms or []),
+                "featured": s.featured,
+                "url": f"/specialties/{s.slug}",
+            }
+            for s in db.session.scalars(stmt)
+        ]
+    )
+
+
+@bp.get("/suggest")
+def suggest() -> ResponseReturnValue:
+    """Typeahead suggestions grouped as providers, specialties and clinics."""
+    raw_limit = request.args.get("limit", "5")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
+        abort(400, description="limit must be a whole number from 1 to 20.")
+    return jsonify(search.suggest(request.args.get("q", ""), int(raw_limit)))
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())

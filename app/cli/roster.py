@@ -2,9 +2,85 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from pathlib import Path
+
 import click
+from flask.cli import with_appcontext
+
+from app.services.roster import RosterReport, export_roster, import_roster
+
+STAGES = {"read": "Reading", "check": "Checking", "write": "Writing"}
+
+
+class ProgressLine:
+    """Rows per second and ETA on one refreshed line (only on a terminal)."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 0.2:
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-6)
+        line = f"{STAGES.get(stage, stage)}: {done:,}"
+        if total:
+            eta = (total - done) / rate if rate else 0
+            line += f"/{total:,}  {rate:,.0f} rows/s  ETA {int(eta // 60)}:{int(eta % 60):02d}"
+        else:
+            line += f"  {rate:,.0f} rows/s"
+        self.stream.write("\r" + line.ljust(70))
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.flush()
 
 
 @click.group("roster")
 def roster_group() -> None:
     """Import and export provider rosters (CSV)."""
+
+
+def _print_report(report: RosterReport) -> None:
+    click.echo(("Dry run (nothing written): " if report.dry_run else "") + report.summary())
+    for error in report.errors:
+        click.echo(f"  rejected {error}", err=True)
+
+
+@roster_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check everything and report; write nothing.")
+@with_appcontext
+def import_command(path: Path, dry_run: bool) -> None:
+    """Import a roster CSV in one transaction; exit non-zero if any row is rejected."""
+    progress = ProgressLine()
+    started = time.monotonic()
+    report = import_roster(
+        path.read_bytes(), dry_run=dry_run, progress=progress, filename=path.name
+    )
+    progress.done()
+    _print_report(report)
+    if not report.ok:
+        if not dry_run:
+            click.echo("Nothing was imported.", err=True)
+        sys.exit(1)
+    if not dry_run:
+        click.echo(f"Imported in {time.monotonic() - started:.1f} s.")
+
+
+@roster_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def export_command(path: Path) -> None:
+    """Write every active listing to PATH in the roster CSV format."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        count = export_roster(fh)
+    click.echo(f"Wrote {count} rows to {path}.")

@@ -2,9 +2,113 @@
 
 from __future__ import annotations
 
+import sys
+import time
+
 import click
+from flask.cli import with_appcontext
+
+from app import search
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+class _Progress:
+    """A click progress bar on a terminal, plain progress lines otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stdout.isatty()
+        self.bar = None
+        self.done = 0
+        self.started = time.monotonic()
+        self.last_line = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.tty:
+            if self.bar is None:
+                self.bar = click.progressbar(
+                    length=max(total, 1),
+                    label="Indexing providers",
+                    show_pos=True,
+                    show_eta=True,
+                    item_show_func=lambda _: self._rate(),
+                )
+                self.bar.__enter__()
+            self.bar.update(done - self.done)
+        elif time.monotonic() - self.last_line >= 2 or done >= total:
+            self.last_line = time.monotonic()
+            eta = (total - done) / max(self._per_second(done), 1e-9)
+            click.echo(f"indexed {done}/{total} providers ({self._rate(done)}, ETA {eta:.0f}s)")
+        self.done = done
+
+    def _per_second(self, done: int | None = None) -> float:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return (self.done if done is None else done) / elapsed
+
+    def _rate(self, done: int | None = None) -> str:
+        return f"{self._per_second(done):.0f}/s"
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @click.group("search")
 def search_group() -> None:
     """Manage the provider search index."""
+
+
+@search_group.command("rebuild")
+@with_appcontext
+@click.option("--if-missing", is_flag=True, help="Only build when no index exists yet.")
+def rebuild_command(if_missing: bool) -> None:
+    """Rebuild the index from the database and swap it in atomically."""
+    if if_missing and search.status()["generation"]:
+        applied = search.apply_changes()
+        click.echo(f"Search index present; applied {applied} pending change(s).")
+        return
+    progress = _Progress()
+    try:
+        report = search.rebuild(progress=progress)
+    finally:
+        progress.close()
+    click.echo(
+        f"Indexed {report['documents']} providers in {report['seconds']}s "
+        f"({_size(report['size_bytes'])}, last change {report['last_seq']})."
+    )
+
+
+@search_group.command("verify")
+@with_appcontext
+def verify_command() -> None:
+    """Compare the database with the index; exit 1 listing any drift."""
+    try:
+        drift = search.verify()
+    except search.SearchUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    if drift:
+        for line in drift:
+            click.echo(line)
+        click.echo(f"{len(drift)} difference(s) between the database and the index.", err=True)
+        sys.exit(1)
+    click.echo("The index matches the database.")
+
+
+@search_group.command("status")
+@with_appcontext
+def status_command() -> None:
+    """Print document counts, the last change applied and the index size."""
+    info = search.status()
+    click.echo(f"Index directory:   {info['path']}")
+    click.echo(f"Generation:        {info['generation'] or '(none: run flask search rebuild)'}")
+    click.echo(f"Documents:         {info['documents']}")
+    click.echo(f"Active providers:  {info['active_providers']}")
+    click.echo(f"Last change seq:   {info['last_seq']}")
+    click.echo(f"Pending changes:   {info['pending']}")
+    click.echo(f"Size on disk:      {_size(info['size_bytes'])}")

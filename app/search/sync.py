@@ -1,9 +1,135 @@
-"""Keeps the index in step with the database (placeholder)."""
+"""Keep the index in step with the database: after-commit apply, poller and catch-up.
+
+* ``after_flush`` notes that the transaction wrote outbox rows (or reference data the
+  query vocabulary depends on); ``after_commit`` then applies the outbox right away when
+  ``SEARCH_SYNC_ON_COMMIT`` is set.  A rolled-back transaction never reaches the index,
+  because only committed outbox rows are ever read.
+* The first request in each process catches up (a crash between commit and indexing, or a
+  change committed by another host) and starts a light poller thread when
+  ``SEARCH_POLL_SECONDS`` > 0.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+import os
+import threading
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import CarePath, Location, SearchOutbox, Specialty
+
+log = logging.getLogger(__name__)
+_OUTBOX = "search_outbox_pending"
+_VOCAB = "search_vocab_changed"
+_listening = False
+_listen_lock = threading.Lock()
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    touched = list(session.new) + list(session.dirty) + list(session.deleted)
+    if any(isinstance(obj, SearchOutbox) for obj in session.new):
+        session.info[_OUTBOX] = True
+    if any(isinstance(obj, Specialty | CarePath | Location) for obj in touched):
+        session.info[_VOCAB] = True
+
+
+def _after_commit(session: Session) -> None:
+    outbox = session.info.pop(_OUTBOX, False)
+    if session.info.pop(_VOCAB, False):
+        from app.search import vocab
+
+        vocab.invalidate()
+    if outbox:
+        try:
+            app = current_app._get_current_object()
+        except RuntimeError:
+            return
+        if app.config.get("SEARCH_SYNC_ON_COMMIT"):
+            apply_quietly(app)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_OUTBOX, None)
+    session.info.pop(_VOCAB, None)
+
+
+def apply_quietly(app: Flask) -> int:
+    """Apply the outbox, logging (never raising) failures: the poller will retry."""
+    from app import search
+
+    try:
+        return search.apply_changes()
+    except (search.SearchUnavailable, SQLAlchemyError, OSError):
+        log.exception("search: applying outbox changes failed; will retry")
+        return 0
+
+
+class Poller:
+    """A daemon thread applying the outbox every few seconds in one process."""
+
+    def __init__(self, app: Flask, interval: float) -> None:
+        self.app = app
+        self.interval = interval
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="search-poller", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval):
+            with self.app.app_context():
+                apply_quietly(self.app)
+                db.session.remove()
+
+
+_warmed = threading.Event()
+
+
+def _warm_geography() -> None:
+    """Load the offline ZIP table in the background so no search waits ~1 s for it."""
+    if not _warmed.is_set():
+        _warmed.set()
+        from app.search.understand import city_centroid
+
+        threading.Thread(target=city_centroid, args=("Seattle", "WA"), daemon=True).start()
+
+
+def _listen() -> None:
+    global _listening
+    with _listen_lock:
+        if _listening:
+            return
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_soft_rollback", lambda s, t: _after_rollback(s))
+        _listening = True
 
 
 def init_app(app: Flask) -> None:
-    """Install the after-commit hook and poller."""
+    """Install the commit hooks, the first-request catch-up and the poller."""
+    _listen()
+    state = {"pid": None}
+    lock = threading.Lock()
+
+    @app.before_request
+    def _catch_up() -> None:
+        if state["pid"] == os.getpid():
+            return
+        with lock:
+            if state["pid"] == os.getpid():
+                return
+            state["pid"] = os.getpid()
+            _warm_geography()
+            apply_quietly(app)
+            interval = float(app.config.get("SEARCH_POLL_SECONDS") or 0)
+            if interval > 0:
+                poller = Poller(app, interval)
+                app.extensions["search_poller"] = poller
+                poller.start()

@@ -1,5 +1,126 @@
-"""Staff pages."""
+"""Staff login, logout, the dashboard, and the login wall around every staff page."""
 
 from __future__ import annotations
 
-from app.staff import bp  # noqa: F401
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, or_, select
+
+from app.extensions import db, login_manager
+from app.models import AuditEvent, Location, Provider, now_utc
+from app.services.auth import attempt_login
+from app.staff import bp
+from app.staff.forms import ActionForm, LoginForm
+
+OPEN_ENDPOINTS = frozenset({"staff.login"})
+VERIFY_AFTER = timedelta(days=180)
+
+
+@bp.before_request
+def require_login() -> ResponseReturnValue | None:
+    """Send anyone not logged in to the login page (every staff page but login)."""
+    if request.endpoint in OPEN_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return login_manager.unauthorized()
+
+
+def admin_required(view):
+    """Answer 403 unless the user is an administrator."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` only if it is a path on this site, never another host."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Show the login form and log staff in, with throttling."""
+    form = LoginForm()
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for(".dashboard"))
+        form.next.data = safe_next(request.args.get("next")) or ""
+    message, status = None, 200
+    if form.validate_on_submit():
+        client = request.remote_addr or "unknown"
+        result = attempt_login(form.email.data, form.password.data, client)
+        if result.user is not None:
+            target = safe_next(form.next.data) or url_for(".dashboard")
+            session.clear()  # a fresh session at login: no fixation
+            login_user(result.user)
+            session.permanent = True
+            flash("You are logged in.", "info")
+            return redirect(target)
+        if result.locked_for is not None:
+            message = (
+                "Too many failed login attempts. For your security, logging in is paused "
+                f"for about {result.locked_minutes} minutes. Please wait and try again, "
+                "or ask an administrator for help."
+            )
+            status = 429
+        else:
+            message = "That email and password do not match an active account."
+            status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("staff/login.html", form=form, message=message), status
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Log out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for(".login"))
+
+
+@bp.get("/")
+def dashboard() -> str:
+    """Show counts, listings that need verification (oldest first) and recent changes."""
+    count = lambda *where: db.session.scalar(  # noqa: E731
+        select(func.count()).select_from(Provider).where(*where)
+    )
+    stale = or_(Provider.verified_at.is_(None), Provider.verified_at < now_utc() - VERIFY_AFTER)
+    counts = {
+        "Active listings": count(Provider.active.is_(True)),
+        "Accepting new patients": count(
+            Provider.active.is_(True), Provider.accepting_new_patients.is_(True)
+        ),
+        "Inactive listings": count(Provider.active.is_(False)),
+        "Need verification": count(Provider.active.is_(True), stale),
+        "Clinics": db.session.scalar(select(func.count()).select_from(Location)),
+    }
+    needs = db.session.scalars(
+        select(Provider)
+        .where(Provider.active.is_(True), stale)
+        .order_by(Provider.verified_at.is_(None).desc(), Provider.verified_at, Provider.id)
+        .limit(20)
+    ).all()
+    recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(15)).all()
+    return render_template(
+        "staff/dashboard.html",
+        counts=counts,
+        needs=needs,
+        recent=recent,
+        action_form=ActionForm(),
+    )

@@ -1,0 +1,217 @@
+"""The OpenAPI 3.1 document for /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _param(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
+    if repeat:
+        schema = {"type": "array", "items": schema}
+    out = {"name": name, "in": "query", "required": False, "schema": schema}
+    out["description"] = description
+    if repeat:
+        out.update(style="form", explode=True)
+    return out
+
+
+_STR = {"type": "string"}
+_ERROR = {
+    "description": "Bad request",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _ok(ref: str) -> dict:
+    return {"description": "OK", "content": {"application/json": {"schema": {"$ref": ref}}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """Build the document (kept in code so it cannot drift from the routes' names)."""
+    search_params = [
+        _param("q", {**_STR, "maxLength": 200}, "Name, specialty or condition (free text)."),
+        _param("location", {**_STR, "maxLength": 200}, "City, neighborhood, clinic or ZIP."),
+        _param("radius", {"type": "integer", "minimum": 1, "maximum": 500}, "Miles."),
+        _param("specialty", _STR, "Specialty slug.", repeat=True),
+        _param("clinic", _STR, "Clinic slug.", repeat=True),
+        _param("language", _STR, "Language code.", repeat=True),
+        _param("gender", {"type": "string", "enum": ["F", "M", "X"]}, "Provider gender."),
+        _param("insurance", _STR, "Insurance plan slug.", repeat=True),
+        _param("accepting", {"type": "string", "enum": ["1"]}, "Accepting new patients."),
+        _param("telehealth", {"type": "string", "enum": ["1"]}, "Offers telehealth."),
+        _param("sort", {"type": "string", "enum": ["relevance", "distance", "name"]}, "Order."),
+        _param("page", {"type": "integer", "minimum": 1, "maximum": 500}, "Page number."),
+        _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size."),
+    ]
+    facet = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "slug": _STR,
+                "name": _STR,
+                "count": {"type": "integer"},
+                "selected": {"type": "boolean"},
+            },
+        },
+    }
+    nullable_str = {"type": ["string", "null"]}
+    schemas = {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": _STR, "field": _STR, "status": {"type": "integer"}},
+        },
+        "ProviderSummary": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "slug": _STR,
+                "name": _STR,
+                "credentials": _STR,
+                "specialties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": _STR,
+                            "name": _STR,
+                            "slug": _STR,
+                            "primary": {"type": "boolean"},
+                        },
+                    },
+                },
+                "locations": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "slug": _STR,
+                            "name": _STR,
+                            "city": _STR,
+                            "state": _STR,
+                            "zip": _STR,
+                            "phone": _STR,
+                            "distance_miles": {"type": ["number", "null"]},
+                        },
+                    },
+                },
+                "accepting_new_patients": {"type": "boolean"},
+                "telehealth": {"type": "boolean"},
+                "languages": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"code": _STR, "name": _STR}},
+                },
+                "url": _STR,
+            },
+        },
+        "SearchResults": {
+            "type": "object",
+            "required": ["total", "page", "per_page", "results", "facets"],
+            "properties": {
+                "total": {"type": "integer"},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "results": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/ProviderSummary"},
+                },
+                "facets": {
+                    "type": "object",
+                    "properties": {
+                        k: facet for k in ("specialty", "language", "clinic", "gender", "insurance")
+                    },
+                },
+                "did_you_mean": nullable_str,
+                "message": nullable_str,
+                "origin": {"type": ["object", "null"]},
+            },
+        },
+        "Suggestions": {
+            "type": "object",
+            "properties": {
+                "providers": {"type": "array", "items": {"type": "object"}},
+                "specialties": {"type": "array", "items": {"type": "object"}},
+                "clinics": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+    }
+    obj = {"type": "object"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Find Care directory API",
+            "version": "1.0.0",
+            "description": 'Search the provider directory. Errors are JSON {"error": ...}.',
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/providers": {
+                "get": {
+                    "summary": "Search providers",
+                    "parameters": search_params,
+                    "responses": {
+                        "200": _ok("#/components/schemas/SearchResults"),
+                        "400": _ERROR,
+                    },
+                }
+            },
+            "/providers/{id}": {
+                "get": {
+                    "summary": "One provider",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {"application/json": {"schema": obj}},
+                        },
+                        "404": _ERROR,
+                    },
+                }
+            },
+            "/suggest": {
+                "get": {
+                    "summary": "Typeahead suggestions",
+                    "parameters": [
+                        _param("q", _STR, "What has been typed so far."),
+                        _param(
+                            "limit", {"type": "integer", "minimum": 1, "maximum": 20}, "Per group."
+                        ),
+                    ],
+                    "responses": {"200": _ok("#/components/schemas/Suggestions"), "400": _ERROR},
+                }
+            },
+            "/locations": {
+                "get": {
+                    "summary": "Active clinics",
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {"application/json": {"schema": obj}},
+                        }
+                    },
+                }
+            },
+            "/specialties": {
+                "get": {
+                    "summary": "Featured specialties (all with all=1)",
+                    "parameters": [_param("all", {"type": "string", "enum": ["0", "1"]}, "All.")],
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {"application/json": {"schema": obj}},
+                        },
+                        "400": _ERROR,
+                    },
+                }
+            },
+        },
+        "components": {"schemas": schemas},
+    }

@@ -1,0 +1,271 @@
+"""Editorial content from ``seed_data/``: articles, news items and community events.
+
+Articles and news are Markdown files with TOML front matter between ``+++`` lines. The body
+is split into named sections by ``<!-- section: NAME -->`` markers so templates can place a
+callout or cards between them; a section's ``### `` headings become accordion items. Markdown
+is rendered, then sanitized with nh3; ``{{ org_name }}`` placeholders are filled in afterwards
+(escaped). Everything is parsed once per process and seed folder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import markdown
+import nh3
+from flask import current_app
+from markupsafe import Markup, escape
+
+from app.services.seed import seed_dir
+
+ALLOWED_TAGS = {
+    "p", "ul", "ol", "li", "h2", "h3", "h4", "strong", "em", "a", "blockquote", "br",
+    "code", "abbr", "details", "summary", "hr",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+SECTION_RE = re.compile(r"^<!--\s*section:\s*([a-z0-9_-]+)\s*-->\s*$", re.MULTILINE)
+HEADING_RE = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class ContentError(ValueError):
+    """A content file is malformed."""
+
+
+@dataclass(frozen=True)
+class AccordionItem:
+    """One collapsible section: its heading and rendered body."""
+
+    title: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named part of a document: optional ``##`` heading, body and accordion items."""
+
+    name: str
+    heading: str | None
+    html: Markup
+    items: tuple[AccordionItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article or news item: front matter plus rendered sections."""
+
+    slug: str
+    title: str
+    summary: str
+    meta: dict[str, Any]
+    sections: tuple[Section, ...]
+    published: date | None = None
+    last_reviewed: date | None = None
+
+    @property
+    def description(self) -> str:
+        """The meta description: an explicit one, else the summary."""
+        return str(self.meta.get("description") or self.summary)
+
+    def section(self, name: str) -> Section | None:
+        """The section called ``name``, if the document has one."""
+        return next((s for s in self.sections if s.name == name), None)
+
+    @property
+    def html(self) -> Markup:
+        """Every section's HTML in order, headings and accordion items included."""
+        parts: list[Markup] = []
+        for s in self.sections:
+            if s.heading:
+                parts.append(Markup("<h2>{}</h2>").format(s.heading))
+            parts.append(s.html)
+            for item in s.items:
+                parts.append(Markup("<h3>{}</h3>{}").format(item.title, item.html))
+        return Markup("").join(parts)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A community event on a given day."""
+
+    slug: str
+    title: str
+    day: date
+    start: str
+    end: str
+    place: str
+    summary: str
+    demo: bool = True
+
+
+@dataclass(frozen=True)
+class Library:
+    """All content loaded from one seed folder for one organization name."""
+
+    articles: dict[str, Document] = field(default_factory=dict)
+    news: dict[str, Document] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+
+
+def indefinite(name: str) -> str:
+    """``name`` with "a" or "an" in front of it."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def fill_placeholders(text: str, org_name: str, *, html: bool) -> str:
+    """Replace ``{{ org_name }}`` and ``{{ a_org_name }}``; escape the name when ``html``."""
+    values = {"org_name": org_name, "a_org_name": indefinite(org_name)}
+    for key, value in values.items():
+        text = re.sub(r"\{\{\s*" + key + r"\s*\}\}", str(escape(value)) if html else value, text)
+    return text
+
+
+def render_markdown(source: str, org_name: str) -> Markup:
+    """Render Markdown to sanitized HTML with the organization name filled in."""
+    raw = markdown.markdown(source, extensions=["sane_lists"], output_format="html")
+    clean = nh3.clean(
+        raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES
+    )
+    return Markup(fill_placeholders(clean, org_name, html=True))  # noqa: S704 - sanitized
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """Split ``+++`` TOML front matter from the Markdown body."""
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    if not lines or lines[0].strip() != "+++":
+        raise ContentError(f"{path.name}: front matter must start with a +++ line")
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() == "+++":
+            try:
+                meta = tomllib.loads("".join(lines[1:i]))
+            except tomllib.TOMLDecodeError as exc:
+                raise ContentError(f"{path.name}: bad front matter: {exc}") from exc
+            return meta, "".join(lines[i + 1 :])
+    raise ContentError(f"{path.name}: front matter is not closed with a +++ line")
+
+
+def parse_sections(body: str, org_name: str) -> tuple[Section, ...]:
+    """Cut the body at section markers and render each part."""
+    pieces = SECTION_RE.split(body)
+    named = [("main", pieces[0]), *zip(pieces[1::2], pieces[2::2], strict=True)]
+    sections = []
+    for name, text in named:
+        if not text.strip():
+            continue
+        heading = None
+        match = HEADING_RE.search(text)
+        if match and match.group(1) == "##" and not text[: match.start()].strip():
+            heading = fill_placeholders(match.group(2), org_name, html=False)
+            text = text[match.end() :]
+        parts = re.split(r"^###\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
+        items = tuple(
+            AccordionItem(fill_placeholders(t, org_name, html=False), render_markdown(b, org_name))
+            for t, b in zip(parts[1::2], parts[2::2], strict=True)
+        )
+        sections.append(Section(name, heading, render_markdown(parts[0], org_name), items))
+    return tuple(sections)
+
+
+def _as_date(value: object, path: Path, key: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ContentError(f"{path.name}: {key} must be a date (YYYY-MM-DD)") from exc
+
+
+def _fill_meta(value: Any, org_name: str) -> Any:
+    """Fill placeholders in every string of the front matter."""
+    if isinstance(value, str):
+        return fill_placeholders(value, org_name, html=False)
+    if isinstance(value, list):
+        return [_fill_meta(v, org_name) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill_meta(v, org_name) for k, v in value.items()}
+    return value
+
+
+def load_document(path: Path, org_name: str) -> Document:
+    """Parse one Markdown file into a ``Document``."""
+    meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
+    meta = _fill_meta(meta, org_name)
+    slug = str(meta.get("slug") or path.stem)
+    if not SLUG_RE.match(slug):
+        raise ContentError(f"{path.name}: slug {slug!r} must be lowercase words joined by -")
+    if not meta.get("title"):
+        raise ContentError(f"{path.name}: title is required")
+    return Document(
+        slug=slug,
+        title=str(meta["title"]),
+        summary=str(meta.get("summary", "")),
+        meta=meta,
+        sections=parse_sections(body, org_name),
+        published=_as_date(meta.get("date"), path, "date"),
+        last_reviewed=_as_date(meta.get("last_reviewed"), path, "last_reviewed"),
+    )
+
+
+def load_events(path: Path) -> tuple[Event, ...]:
+    """Read community events from JSON, sorted by day."""
+    if not path.exists():
+        return ()
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    events = [
+        Event(
+            slug=row["slug"],
+            title=row["title"],
+            day=_as_date(row["date"], path, "date") or date.min,
+            start=row.get("start", ""),
+            end=row.get("end", ""),
+            place=row.get("place", ""),
+            summary=row.get("summary", ""),
+            demo=bool(row.get("demo", True)),
+        )
+        for row in rows
+    ]
+    return tuple(sorted(events, key=lambda e: (e.day, e.start)))
+
+
+@lru_cache(maxsize=8)
+def load_library(folder: str, org_name: str) -> Library:
+    """Load every article, news item and event under ``folder`` (cached per process)."""
+    base = Path(folder)
+    articles = {d.slug: d for d in (load_document(p, org_name) for p in _md(base / "articles"))}
+    news_docs = [load_document(p, org_name) for p in _md(base / "news")]
+    news_docs.sort(key=lambda d: (d.published or date.min, d.slug), reverse=True)
+    return Library(
+        articles=articles,
+        news={d.slug: d for d in news_docs},
+        events=load_events(base / "events.json"),
+    )
+
+
+def _md(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+
+
+def library() -> Library:
+    """The content library for the current app."""
+    return load_library(str(seed_dir()), current_app.config["ORG_NAME"])
+
+
+def today() -> date:
+    """Today's date for hiding past events (``CONTENT_TODAY`` pins it in tests)."""
+    pinned = current_app.config.get("CONTENT_TODAY")
+    return date.fromisoformat(pinned) if pinned else date.today()
+
+
+def upcoming_events(events: tuple[Event, ...], on: date) -> list[Event]:
+    """Events on or after ``on``, soonest first."""
+    return [e for e in events if e.day >= on]

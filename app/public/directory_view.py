@@ -1,0 +1,196 @@
+"""Shape search params and results for the directory templates: links, chips, pages."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import CarePath, Location, Specialty
+
+RADIUS_CHOICES = (5, 10, 25, 50, 100)
+FILTER_FIELDS = ("specialty", "clinic", "language", "insurance")
+FILTER_TITLES = {
+    "specialty": "Specialty",
+    "clinic": "Clinic",
+    "language": "Language spoken",
+    "insurance": "Insurance plan",
+    "gender": "Provider gender",
+}
+GENDER_LABELS = {"F": "Female", "M": "Male", "X": "Nonbinary"}
+FEW_RESULTS = 3
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter and the link that removes it."""
+
+    label: str
+    remove_url: str
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One entry in the pagination list; ``number`` None is a gap (…)."""
+
+    number: int | None
+    url: str = ""
+    current: bool = False
+
+
+def search_url(params, **changes) -> str:
+    """The /find-a-doctor URL for ``params`` with ``changes`` applied (page resets to 1)."""
+    changes.setdefault("page", 1)
+    pairs = [(k, v) for k, v in params.to_query(**changes) if not (k == "page" and v == "1")]
+    base = url_for("public.find_a_doctor")
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def hidden_pairs(params, exclude: Collection[str]) -> list[tuple[str, str]]:
+    """Query pairs to carry as hidden inputs in a form that edits the ``exclude`` fields."""
+    return [(k, v) for k, v in params.to_query() if k not in exclude and k != "page"]
+
+
+def filter_form_fields(params) -> set[str]:
+    """The fields the filter form edits (distance too, when there is a place)."""
+    fields = {*FILTER_FIELDS, "gender", "accepting", "telehealth"}
+    return fields | {"radius"} if params.location else fields
+
+
+def _labels(results, field: str) -> dict[str, str]:
+    if results is None:
+        return {}
+    return {str(f.value): f.label for f in results.facets.get(field, [])}
+
+
+def chips(params, results) -> list[Chip]:
+    """Removable chips for every active filter value."""
+    out: list[Chip] = []
+    for field in FILTER_FIELDS:
+        values: tuple[str, ...] = getattr(params, field)
+        labels = _labels(results, field)
+        for value in values:
+            rest = tuple(v for v in values if v != value)
+            label = f"{FILTER_TITLES[field]}: {labels.get(value, value)}"
+            out.append(Chip(label, search_url(params, **{field: rest})))
+    if params.gender:
+        label = _labels(results, "gender").get(params.gender) or GENDER_LABELS.get(
+            params.gender, params.gender
+        )
+        out.append(Chip(f"Gender: {label}", search_url(params, gender=None)))
+    if params.accepting:
+        out.append(Chip("Accepting new patients", search_url(params, accepting=False)))
+    if params.telehealth:
+        out.append(Chip("Offers telehealth", search_url(params, telehealth=False)))
+    return out
+
+
+def pagination(results, params, window: int = 2) -> list[PageLink]:
+    """Numbered page links: first, last, and ``window`` pages either side of the current one."""
+    if results.pages <= 1:
+        return []
+    keep = {1, results.pages} | set(
+        range(max(1, results.page - window), min(results.pages, results.page + window) + 1)
+    )
+    links: list[PageLink] = []
+    previous = 0
+    for n in sorted(keep):
+        if n - previous > 1:
+            links.append(PageLink(None))
+        links.append(PageLink(n, search_url(params, page=n), n == results.page))
+        previous = n
+    return links
+
+
+def showing_range(results) -> tuple[int, int]:
+    """The 1-based first and last result numbers on this page."""
+    if not results.total:
+        return 0, 0
+    first = (results.page - 1) * results.per_page + 1
+    return first, min(results.total, first + len(results.hits) - 1)
+
+
+def sort_options(params, results) -> list[tuple[str, str]]:
+    """(value, label) sort choices; distance only when the search has a place."""
+    options = [("relevance", "Best match")]
+    if params.location or (results is not None and results.origin is not None):
+        options.append(("distance", "Distance"))
+    options.append(("name", "Last name"))
+    return options
+
+
+def widen_suggestions(params, results) -> list[tuple[str, str]]:
+    """(text, url) ways to widen a search that found nothing or very little."""
+    if results is None or results.total > FEW_RESULTS:
+        return []
+    tips: list[tuple[str, str]] = []
+    if params.radius:
+        bigger = [r for r in RADIUS_CHOICES if r > params.radius]
+        if bigger:
+            tips.append(
+                (f"Search within {bigger[-1]} miles", search_url(params, radius=bigger[-1]))
+            )
+        else:
+            tips.append(("Search at any distance", search_url(params, radius=None)))
+    if (
+        params.accepting
+        or params.telehealth
+        or params.gender
+        or any(getattr(params, f) for f in FILTER_FIELDS)
+    ):
+        tips.append(("Remove all filters", clear_filters_url(params)))
+    if params.location:
+        everywhere = search_url(params, location="", radius=None, sort="relevance")
+        tips.append(("Search everywhere, not just near this place", everywhere))
+    return tips
+
+
+def clear_filters_url(params) -> str:
+    """The same search with every filter removed."""
+    return search_url(
+        params,
+        specialty=(),
+        clinic=(),
+        language=(),
+        insurance=(),
+        gender=None,
+        accepting=False,
+        telehealth=False,
+    )
+
+
+def care_path_url(slug: str) -> str | None:
+    """The search URL for a care path: its member specialties as repeated ``specialty``."""
+    path = db.session.scalar(select(CarePath).where(CarePath.slug == slug))
+    if path is None:
+        return None
+    pairs = [("specialty", s.slug) for s in path.specialties]
+    return url_for("public.find_a_doctor") + "?" + urlencode(pairs)
+
+
+def interpretation(params, results) -> dict[str, object] | None:
+    """What the free text was understood as, when it named specialties or a care path."""
+    found = results.interpretation
+    if not params.q or not found.specialties:
+        return None
+    labels = _labels(results, "specialty")
+    names = [labels.get(slug, slug.replace("-", " ").capitalize()) for slug in found.specialties]
+    path = None
+    if found.care_path:
+        path = db.session.scalar(select(CarePath.name).where(CarePath.slug == found.care_path))
+    return {"care_path": path, "specialties": names[:3], "more": max(0, len(names) - 3)}
+
+
+def start_links() -> dict[str, object]:
+    """What the empty search page offers: popular specialties, the spine path, clinics."""
+    featured = db.session.scalars(
+        select(Specialty).where(Specialty.featured.is_(True)).order_by(Specialty.display_name)
+    ).all()
+    clinics = db.session.scalars(
+        select(Location).where(Location.active.is_(True)).order_by(Location.name)
+    ).all()
+    return {"featured": featured, "clinics": clinics, "spine_url": care_path_url("spine")}

@@ -1,0 +1,114 @@
+"""Template filters for the directory pages: highlighting, phone links, hours, distances."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import datetime, time
+from urllib.parse import quote_plus
+
+from markupsafe import Markup, escape
+
+from app.public import bp
+
+MAX_TERMS = 12
+
+
+def _fold_with_map(text: str) -> tuple[str, list[int]]:
+    """Lower-case, accent-free ``text`` plus, for each folded char, its index in ``text``."""
+    folded: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        for part in unicodedata.normalize("NFKD", ch):
+            if unicodedata.combining(part):
+                continue
+            for low in part.lower():
+                folded.append(low)
+                index.append(i)
+    return "".join(folded), index
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip its accents ("Núñez" -> "nunez")."""
+    return _fold_with_map(text)[0]
+
+
+def _spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) spans of the words in ``text`` that start with one of ``terms``."""
+    folded, index = _fold_with_map(text)
+    wanted = []
+    for term in list(terms)[:MAX_TERMS]:
+        t = fold(str(term)).strip()
+        if t and len(t) <= 60:
+            wanted.append(re.escape(t))
+    if not wanted or not folded:
+        return []
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(wanted) + r")\w*")
+    spans: list[tuple[int, int]] = []
+    for match in pattern.finditer(folded):
+        start = index[match.start()]
+        end = index[match.end() - 1] + 1
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+@bp.app_template_filter("highlight")
+def highlight(text: object, terms: Iterable[str] | None) -> Markup:
+    """Escape ``text`` and wrap the words matching ``terms`` (accent-insensitive) in <mark>."""
+    raw = "" if text is None else str(text)
+    if not terms:
+        return escape(raw)
+    out = Markup()
+    last = 0
+    for start, end in _spans(raw, terms):
+        out += escape(raw[last:start]) + Markup("<mark>") + escape(raw[start:end])
+        out += Markup("</mark>")
+        last = end
+    return out + escape(raw[last:])
+
+
+@bp.app_template_filter("tel_href")
+def tel_href(phone: str | None) -> str:
+    """A ``tel:`` URL for a North American phone number like "(206) 555-0100"."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 10:
+        digits = "1" + digits
+    return f"tel:+{digits}" if digits else ""
+
+
+@bp.app_template_filter("clock")
+def clock(value: time | None) -> str:
+    """A time as "8:00 AM" or "12:30 PM"."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
+@bp.app_template_filter("miles")
+def miles(value: float | None) -> str:
+    """A distance as "under 0.1 miles", "0.4 miles", "1 mile" or "12 miles"."""
+    if value is None:
+        return ""
+    if value < 0.1:
+        return "under 0.1 miles"
+    text = f"{value:.1f}".removesuffix(".0") if value < 10 else f"{value:.0f}"
+    return f"{text} mile" if text == "1" else f"{text} miles"
+
+
+@bp.app_template_filter("long_date")
+def long_date(value: datetime | None) -> str:
+    """A date as "March 4, 2025"."""
+    if value is None:
+        return ""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+@bp.app_template_filter("map_url")
+def map_url(address: str) -> str:
+    """A plain OpenStreetMap search link for an address (nothing is embedded)."""
+    return "https://www.openstreetmap.org/search?query=" + quote_plus(address or "")

@@ -1,0 +1,270 @@
+"""Writing the index: full rebuild, applying the outbox, verification and status.
+
+One writer at a time (see Store.writer_lock).  The index records the last outbox seq it
+applied plus the *gaps* below it: seqs that were skipped because their transaction had not
+committed yet (PostgreSQL hands out sequence numbers before commit, so they can commit out
+of order).  Gaps are re-checked on every apply until they show up or expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+
+from app.extensions import db
+from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
+from app.search.schema import load_documents, spec_names, whoosh_fields
+from app.search.store import SearchUnavailable, Store, get_store
+
+log = logging.getLogger(__name__)
+GAP_TTL = 15 * 60  # seconds a missing seq may still commit
+MAX_GAPS = 500
+REBUILD_CHUNK = 5000
+BIG_BATCH = 20000  # above this many changed providers, a rebuild is faster
+
+
+def store() -> Store:
+    """The Store for the current app's index directory."""
+    return get_store(current_app.config["SEARCH_INDEX_DIR"])
+
+
+def _missing_ranges(present: list[int], lo: int, hi: int, now: float) -> list[list]:
+    """Ranges of seqs in (lo, hi] that are not in sorted ``present``."""
+    gaps, expect = [], lo + 1
+    for seq in present:
+        if seq > expect:
+            gaps.append([expect, seq - 1, now])
+        expect = max(expect, seq + 1)
+    if expect <= hi:
+        gaps.append([expect, hi, now])
+    return gaps
+
+
+def rebuild(progress: Callable[[int, int], None] | None = None) -> dict:
+    """Rebuild the whole index into a new generation and swap it in atomically."""
+    st = store()
+    with st.writer_lock(blocking=True) as ok:
+        if not ok:
+            raise SearchUnavailable("the index is locked by another writer")
+        return _rebuild_locked(st, progress)
+
+
+def _rebuild_locked(st: Store, progress=None) -> dict:
+    started = time.monotonic()
+    p = Provider.__table__.c
+    with db.engine.connect() as conn:
+        max_seq = conn.scalar(select(func.max(SearchOutbox.seq))) or 0
+        present = list(
+            conn.scalars(
+                select(SearchOutbox.seq)
+                .where(SearchOutbox.seq > max_seq - 5000)
+                .order_by(SearchOutbox.seq)
+            )
+        )
+        names = spec_names(conn)
+        total = conn.scalar(select(func.count()).where(p.active.is_(True))) or 0
+        top = conn.scalar(select(func.max(p.id))) or 0
+        gen, ix = st.new_generation()
+        writer = ix.writer(limitmb=256, compound=False)
+        done = 0
+        try:
+            for lo in range(0, top + 1, REBUILD_CHUNK):
+                docs = load_documents(conn, id_range=(lo, lo + REBUILD_CHUNK - 1))
+                for pid in sorted(docs):
+                    writer.add_document(**whoosh_fields(docs[pid], names))
+                done += len(docs)
+                if progress and docs:
+                    progress(done, total)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            ix.storage.close()
+            shutil.rmtree(st.gen_path(gen), ignore_errors=True)
+            raise
+    gaps = _missing_ranges(present, max(0, max_seq - 5000), max_seq, time.time())
+    st.write_state(gen, {"last_seq": max_seq, "gaps": gaps})
+    st.swap(gen)
+    return {
+        "documents": done,
+        "seconds": round(time.monotonic() - started, 2),
+        "last_seq": max_seq,
+        "generation": gen,
+        "size_bytes": st.size_bytes(),
+    }
+
+
+def apply_changes() -> int:
+    """Apply pending outbox rows to this host's index; 0 if another writer is busy."""
+    st = store()
+    total = 0
+    for _ in range(5):
+        with st.writer_lock(blocking=False) as ok:
+            if not ok:
+                st.pending = True  # the holder loops once more and picks our rows up
+                return total
+            st.pending = False
+            if not st.exists():
+                total += _rebuild_locked(st)["documents"]
+            else:
+                total += _apply_locked(st)
+        if not st.pending:
+            break
+    return total
+
+
+def _provider_ids(conn, rows) -> set[int]:
+    ids: set[int] = set()
+    for row in rows:
+        if row.entity_type == "provider":
+            ids.add(row.entity_id)
+        elif row.entity_type == "location":
+            ids.update(
+                conn.scalars(
+                    select(ProviderLocation.provider_id).where(
+                        ProviderLocation.location_id == row.entity_id
+                    )
+                )
+            )
+        elif row.entity_type == "specialty":
+            ids.update(
+                conn.scalars(
+                    select(ProviderSpecialty.provider_id).where(
+                        ProviderSpecialty.specialty_id == row.entity_id
+                    )
+                )
+            )
+    return ids
+
+
+def _apply_locked(st: Store) -> int:
+    gen = st.current_generation()
+    state = st.read_state(gen)
+    last = int(state.get("last_seq", 0))
+    now = time.time()
+    gaps = [g for g in state.get("gaps", []) if now - g[2] < GAP_TTL]
+    o = SearchOutbox.__table__.c
+    cond = or_(o.seq > last, *[and_(o.seq >= lo, o.seq <= hi) for lo, hi, _ in gaps])
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            select(o.seq, o.entity_type, o.entity_id).where(cond).order_by(o.seq)
+        ).all()
+        if not rows:
+            if len(gaps) != len(state.get("gaps", [])):
+                st.write_state(gen, {"last_seq": last, "gaps": gaps})
+            return 0
+        ids = _provider_ids(conn, rows)
+        if len(ids) > BIG_BATCH:
+            _rebuild_locked(st)
+            return len(rows)
+        docs = load_documents(conn, ids)
+        names = spec_names(conn) if docs else {}
+    ix = st.open_index(gen)
+    writer = ix.writer(compound=False)
+    try:
+        for pid in sorted(ids):
+            if pid in docs:
+                writer.update_document(**whoosh_fields(docs[pid], names))
+            else:
+                writer.delete_by_term("id", str(pid))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.storage.close()
+    seqs = [r.seq for r in rows]
+    new_last = max(last, seqs[-1])
+    found = set(seqs)
+    remaining: list[list] = []
+    for lo, hi, t in gaps:
+        remaining.extend(_missing_ranges([s for s in seqs if lo <= s <= hi], lo - 1, hi, t))
+    remaining.extend(_missing_ranges([s for s in seqs if s > last], last, new_last, now))
+    remaining = [g for g in remaining if not (g[0] == g[1] and g[0] in found)][-MAX_GAPS:]
+    st.write_state(gen, {"last_seq": new_last, "gaps": remaining})
+    return len(rows)
+
+
+def document_count() -> int:
+    """Number of providers in the index."""
+    st = store()
+    with st.read_mutex:
+        return st.searcher().doc_count()
+
+
+def status() -> dict:
+    """Counts, the last outbox seq applied, pending rows and size on disk."""
+    st = store()
+    gen = st.current_generation()
+    state = st.read_state(gen)
+    last = int(state.get("last_seq", 0))
+    with db.engine.connect() as conn:
+        pending = conn.scalar(
+            select(func.count()).select_from(SearchOutbox).where(SearchOutbox.seq > last)
+        )
+        active = conn.scalar(
+            select(func.count()).select_from(Provider).where(Provider.active.is_(True))
+        )
+    return {
+        "path": str(st.root),
+        "generation": gen,
+        "documents": document_count() if gen else 0,
+        "active_providers": active,
+        "last_seq": last,
+        "pending": pending,
+        "gaps": len(state.get("gaps", [])),
+        "size_bytes": st.size_bytes(),
+    }
+
+
+def _comparable(data: dict) -> dict:
+    return {
+        "slug": data["slug"],
+        "name": data["name"],
+        "accepting_new_patients": data["acc"],
+        "telehealth": data["tel"],
+        "gender": data["g"],
+        "specialties": list(data["spec"]),
+        "clinics": [(lid, lat, lon) for lid, _, lat, lon in data["locs"]],
+        "languages": list(data["lang"]),
+        "insurance": list(data["ins"]),
+    }
+
+
+def verify() -> list[str]:
+    """Compare the database with the index; describe every difference."""
+    st = store()
+    with db.engine.connect() as conn:
+        names = {
+            s.slug: s.display_name
+            for s in conn.execute(select(Specialty.slug, Specialty.display_name))
+        }
+        expected = {
+            pid: _comparable(whoosh_fields(doc, names)["data"])
+            for pid, doc in load_documents(conn).items()
+        }
+    indexed: dict[int, dict] = {}
+    drift: list[str] = []
+    with st.read_mutex:
+        searcher = st.searcher()
+        for fields in searcher.reader().all_stored_fields():
+            data = fields.get("data") or {}
+            pid = data.get("pid")
+            if pid in indexed:
+                drift.append(f"provider {pid}: indexed more than once")
+            indexed[pid] = _comparable(data)
+    for pid in sorted(set(expected) - set(indexed)):
+        drift.append(f"provider {pid} ({expected[pid]['slug']}): missing from the index")
+    for pid in sorted(set(indexed) - set(expected)):
+        drift.append(f"provider {pid} ({indexed[pid]['slug']}): in the index but not active")
+    for pid in sorted(set(expected) & set(indexed)):
+        changed = [k for k in expected[pid] if expected[pid][k] != indexed[pid][k]]
+        if changed:
+            drift.append(
+                f"provider {pid} ({expected[pid]['slug']}): differs in {', '.join(changed)}"
+            )
+    return drift

@@ -1,0 +1,185 @@
+"""Search parameters: parsing and validation of the shared query-string contract."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from app.search.text import clean
+
+PAGE_RADII = (5, 10, 25, 50, 100)
+SORTS = ("relevance", "distance", "name")
+GENDERS = ("F", "M", "X")
+MAX_PAGE = 500
+PAGE_SIZE = 20
+MAX_PER_PAGE = 100
+MAX_VALUES = 20
+LIST_FIELDS = ("specialty", "clinic", "language", "insurance")
+_TRUE = ("1", "true", "on", "yes")
+_FALSE = ("", "0", "false", "off", "no")
+
+
+class ParamError(ValueError):
+    """A query parameter that cannot be used; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A validated search request."""
+
+    q: str = ""
+    location: str = ""
+    radius: int | None = None
+    specialty: tuple[str, ...] = ()
+    clinic: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    gender: str | None = None
+    insurance: tuple[str, ...] = ()
+    accepting: bool = False
+    telehealth: bool = False
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+    def to_query(self, **changes: Any) -> list[tuple[str, str]]:
+        """URL query pairs for these parameters with ``changes`` applied; defaults omitted."""
+        params = replace(self, **changes) if changes else self
+        pairs: list[tuple[str, str]] = []
+        for f in fields(params):
+            value = getattr(params, f.name)
+            if value == f.default or value is None:
+                continue
+            if isinstance(value, tuple):
+                pairs.extend((f.name, str(v)) for v in value)
+            elif isinstance(value, bool):
+                pairs.append((f.name, "1"))
+            else:
+                pairs.append((f.name, str(value)))
+        return pairs
+
+    def is_empty(self) -> bool:
+        """True when there is no text, no location and no filter."""
+        return not (
+            self.q
+            or self.location
+            or self.specialty
+            or self.clinic
+            or self.language
+            or self.gender
+            or self.insurance
+            or self.accepting
+            or self.telehealth
+        )
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """Active list-style filters, with gender as a one-item tuple."""
+        out = {name: getattr(self, name) for name in LIST_FIELDS if getattr(self, name)}
+        if self.gender:
+            out["gender"] = (self.gender,)
+        return out
+
+
+def _getlist(args: Mapping[str, Any], name: str) -> list[str]:
+    if hasattr(args, "getlist"):
+        values = args.getlist(name)
+    else:
+        raw = args.get(name)
+        values = [] if raw is None else list(raw) if isinstance(raw, list | tuple) else [raw]
+    return [clean(v, 120) for v in values]
+
+
+def _first(args: Mapping[str, Any], name: str) -> str:
+    values = _getlist(args, name)
+    return values[0] if values else ""
+
+
+def _int(args: Mapping[str, Any], name: str, low: int, high: int, message: str) -> int | None:
+    raw = _first(args, name)
+    if raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParamError(name, message) from None
+    if not low <= value <= high:
+        raise ParamError(name, message)
+    return value
+
+
+def _flag(args: Mapping[str, Any], name: str) -> bool:
+    raw = _first(args, name).lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ParamError(name, f"{name} must be 1 or left out.")
+
+
+def _slugs(args: Mapping[str, Any], name: str, known, label: str) -> tuple[str, ...]:
+    values: list[str] = []
+    for raw in _getlist(args, name):
+        value = raw.strip()
+        if not value or value in values:
+            continue
+        if value not in known:
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            raise ParamError(name, f"Unknown {label}: “{shown}”.")
+        values.append(value)
+    if len(values) > MAX_VALUES:
+        raise ParamError(name, f"Choose at most {MAX_VALUES} values for {name}.")
+    return tuple(values)
+
+
+def parse_params(args: Mapping[str, Any], *, api: bool) -> SearchParams:
+    """Validate query-string arguments; raise ParamError naming the first bad one."""
+    from app.search.vocab import get_vocab
+
+    vocab = get_vocab()
+    page = _int(args, "page", 1, MAX_PAGE, f"page must be a whole number from 1 to {MAX_PAGE}.")
+    if api:
+        radius = _int(args, "radius", 1, 500, "radius must be a whole number of miles, 1 to 500.")
+        per_page = _int(
+            args, "per_page", 1, MAX_PER_PAGE, f"per_page must be from 1 to {MAX_PER_PAGE}."
+        )
+    else:
+        choices = ", ".join(str(r) for r in PAGE_RADII)
+        radius = _int(args, "radius", 0, 10**6, f"radius must be one of {choices} miles.")
+        if radius is not None and radius not in PAGE_RADII:
+            raise ParamError("radius", f"radius must be one of {choices} miles.")
+        per_page = None
+    sort = _first(args, "sort").lower() or "relevance"
+    if sort not in SORTS:
+        raise ParamError("sort", "sort must be relevance, distance or name.")
+    gender = _first(args, "gender").upper() or None
+    if gender is not None and gender not in GENDERS:
+        raise ParamError("gender", "gender must be F, M or X.")
+    return SearchParams(
+        q=clean(_first_raw(args, "q")),
+        location=clean(_first_raw(args, "location")),
+        radius=radius,
+        specialty=_slugs(args, "specialty", vocab.specialties, "specialty"),
+        clinic=_slugs(args, "clinic", vocab.places, "clinic"),
+        language=_slugs(args, "language", vocab.languages, "language"),
+        gender=gender,
+        insurance=_slugs(args, "insurance", vocab.plans, "insurance plan"),
+        accepting=_flag(args, "accepting"),
+        telehealth=_flag(args, "telehealth"),
+        sort=sort,
+        page=page or 1,
+        per_page=per_page or PAGE_SIZE,
+    )
+
+
+def _first_raw(args: Mapping[str, Any], name: str) -> str:
+    if hasattr(args, "getlist"):
+        values = args.getlist(name)
+    else:
+        raw = args.get(name)
+        values = [] if raw is None else list(raw) if isinstance(raw, list | tuple) else [raw]
+    return values[0] if values and isinstance(values[0], str) else ""

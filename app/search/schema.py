@@ -1,0 +1,198 @@
+"""The Whoosh schema and the documents built from the database (one per active provider)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import select
+from whoosh.analysis import CharsetFilter, NgramFilter, SpaceSeparatedTokenizer, StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+from app.models import (
+    InsurancePlan,
+    Language,
+    Location,
+    Provider,
+    ProviderLocation,
+    ProviderSpecialty,
+    Specialty,
+    provider_insurance,
+    provider_language,
+)
+from app.search.text import name_terms, sort_key
+
+# Names are folded and split by app.search.text before they reach Whoosh, so the index and
+# the query side always agree; the prefix field holds edge n-grams of those name terms.
+_NAME = SpaceSeparatedTokenizer()
+_PREFIX = SpaceSeparatedTokenizer() | NgramFilter(minsize=2, maxsize=12, at="start")
+_STEMMED = StemmingAnalyzer() | CharsetFilter(accent_map)
+
+
+def make_schema() -> Schema:
+    """The provider index schema."""
+    schema = Schema(
+        id=ID(stored=True, unique=True),
+        name=TEXT(analyzer=_NAME, phrase=False),
+        last=TEXT(analyzer=_NAME, phrase=False),
+        name_prefix=TEXT(analyzer=_PREFIX, phrase=False),
+        specialty_text=TEXT(analyzer=_STEMMED, phrase=False),
+        specialty=KEYWORD,
+        clinic=KEYWORD,
+        language=KEYWORD,
+        insurance=KEYWORD,
+        gender=ID,
+        accepting=ID,
+        telehealth=ID,
+        lat=NUMERIC(float, shift_step=0),
+        lon=NUMERIC(float, shift_step=0),
+        data=STORED,
+    )
+    # Whoosh 2.7 stats the disk once per posting of any field without a length column while
+    # writing a segment (half a million stat calls per 10k documents); giving every indexed
+    # field lengths makes writing several times faster.
+    for name in schema.names():
+        field = schema[name]
+        if field.indexed and not field.scorable:
+            field.scorable = True
+    return schema
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _rows(conn, stmt, column, ids: list[int] | tuple[int, int] | None) -> Iterable:
+    if ids is None:
+        yield from conn.execute(stmt)
+        return
+    if isinstance(ids, tuple):
+        yield from conn.execute(stmt.where(column.between(*ids)))
+        return
+    for chunk in _chunks(ids):
+        yield from conn.execute(stmt.where(column.in_(chunk)))
+
+
+def load_documents(
+    conn, ids: Iterable[int] | None = None, id_range: tuple[int, int] | None = None
+) -> dict[int, dict]:
+    """Documents for the given ids, an inclusive id range, or all active providers."""
+    id_list = id_range if id_range else None if ids is None else sorted(set(ids))
+    p = Provider.__table__.c
+    docs: dict[int, dict] = {}
+    stmt = select(
+        p.id,
+        p.slug,
+        p.first_name,
+        p.middle_name,
+        p.last_name,
+        p.suffix,
+        p.credentials,
+        p.gender,
+        p.accepting_new_patients,
+        p.telehealth,
+    ).where(p.active.is_(True))
+    for r in _rows(conn, stmt, p.id, id_list):
+        full = " ".join(x for x in (r.first_name, r.middle_name, r.last_name) if x)
+        full = f"{full} {r.suffix}".strip() if r.suffix else full
+        docs[r.id] = {
+            "pid": r.id,
+            "slug": r.slug,
+            "name": f"{full}, {r.credentials}" if r.credentials else full,
+            "parts": (r.first_name, r.middle_name, r.last_name),
+            "sk": sort_key(r.last_name, r.first_name),
+            "g": r.gender or "",
+            "acc": bool(r.accepting_new_patients),
+            "tel": bool(r.telehealth),
+            "spec": [],
+            "spec_text": [],
+            "locs": [],
+            "lang": [],
+            "ins": [],
+        }
+    if not docs:
+        return docs
+    ps, s = ProviderSpecialty.__table__.c, Specialty.__table__.c
+    stmt = (
+        select(ps.provider_id, s.slug, s.display_name)
+        .join(Specialty.__table__, s.id == ps.specialty_id)
+        .order_by(ps.provider_id, ps.is_primary.desc(), ps.position)
+    )
+    for r in _rows(conn, stmt, ps.provider_id, id_list):
+        if doc := docs.get(r.provider_id):
+            doc["spec"].append(r.slug)
+            doc["spec_text"].append(r.display_name)
+    pl, loc = ProviderLocation.__table__.c, Location.__table__.c
+    stmt = (
+        select(pl.provider_id, loc.id, loc.slug, loc.latitude, loc.longitude)
+        .join(Location.__table__, loc.id == pl.location_id)
+        .where(loc.active.is_(True))
+        .order_by(pl.provider_id, pl.position)
+    )
+    for r in _rows(conn, stmt, pl.provider_id, id_list):
+        if doc := docs.get(r.provider_id):
+            doc["locs"].append((r.id, r.slug, r.latitude, r.longitude))
+    for table, ref, col, key in (
+        (provider_language, Language.__table__, "language_id", "lang"),
+        (provider_insurance, InsurancePlan.__table__, "insurance_plan_id", "ins"),
+    ):
+        value = ref.c.code if key == "lang" else ref.c.slug
+        stmt = (
+            select(table.c.provider_id, value)
+            .join(ref, ref.c.id == table.c[col])
+            .order_by(table.c.provider_id, value)
+        )
+        for pid, v in _rows(conn, stmt, table.c.provider_id, id_list):
+            if doc := docs.get(pid):
+                doc[key].append(v)
+    return docs
+
+
+def spec_names(conn) -> dict[str, str]:
+    """Specialty slug -> display name."""
+    s = Specialty.__table__.c
+    return dict(conn.execute(select(s.slug, s.display_name)).all())
+
+
+def whoosh_fields(doc: dict, names: dict[str, str]) -> dict:
+    """Turn a loaded document into the fields Whoosh indexes and stores."""
+    first, middle, last = doc["parts"]
+    terms = name_terms(first, middle, last)
+    located = [(lid, slug, lat, lon) for lid, slug, lat, lon in doc["locs"]]
+    primary = doc["spec"][0] if doc["spec"] else ""
+    fields = {
+        "id": str(doc["pid"]),
+        "name": " ".join(terms),
+        "last": " ".join(name_terms(last)),
+        "name_prefix": " ".join(terms),
+        "specialty_text": " ".join(doc["spec_text"]),
+        "specialty": " ".join(doc["spec"]),
+        "clinic": " ".join(slug for _, slug, _, _ in located),
+        "language": " ".join(doc["lang"]),
+        "insurance": " ".join(doc["ins"]),
+        "gender": doc["g"] or "none",
+        "accepting": "1" if doc["acc"] else "0",
+        "telehealth": "1" if doc["tel"] else "0",
+        "data": {
+            "pid": doc["pid"],
+            "slug": doc["slug"],
+            "name": doc["name"],
+            "sk": doc["sk"],
+            "first": first,
+            "last": last,
+            "spec": doc["spec"],
+            "spec_name": names.get(primary, ""),
+            "locs": located,
+            "lang": doc["lang"],
+            "ins": doc["ins"],
+            "g": doc["g"],
+            "acc": doc["acc"],
+            "tel": doc["tel"],
+        },
+    }
+    coords = [(lat, lon) for _, _, lat, lon in located if lat is not None and lon is not None]
+    if coords:
+        fields["lat"] = [c[0] for c in coords]
+        fields["lon"] = [c[1] for c in coords]
+    return fields

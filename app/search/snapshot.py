@@ -1,0 +1,312 @@
+"""Per-searcher arrays for fast filtering, facet counts, distance and name order.
+
+Whoosh finds text matches; everything else (filters, disjunctive facet counts, distances,
+sorting) runs on numpy arrays built once per index segment from stored fields and cached
+for as long as the segment lives, so a small change only costs reading the new segment.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from array import array
+from collections import OrderedDict
+
+import numpy as np
+from whoosh.query import Term
+from whoosh.searching import Searcher
+
+FACETS = ("specialty", "clinic", "language", "insurance")
+GENDER_CODES = {"": 0, "F": 1, "M": 2, "X": 3}
+GENDER_VALUES = ("", "F", "M", "X")
+EARTH_RADIUS_MILES = 3958.8
+CACHE_BYTES = 48 * 2**20  # per-process budget for cached masks, distances and results
+CACHE_ENTRIES = 2048
+
+
+def _nbytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes + 100
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value) + 100
+    return 4096
+
+
+class Codes:
+    """Interned facet values: value <-> small integer, per index directory."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        self.values: dict[str, list[str]] = {f: [] for f in FACETS}
+
+    def code(self, facet: str, value: str) -> int:
+        table = self.index[facet]
+        found = table.get(value)
+        if found is None:
+            found = table[value] = len(self.values[facet])
+            self.values[facet].append(value)
+        return found
+
+    def lookup(self, facet: str, values) -> list[int]:
+        table = self.index[facet]
+        return [table[v] for v in values if v in table]
+
+
+def _pack(key: str) -> tuple[int, int]:
+    raw = key.encode("ascii", "ignore")[:16].ljust(16, b"\0")
+    return int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big")
+
+
+class SegmentArrays:
+    """Arrays for one Whoosh segment, indexed by the segment's local doc numbers."""
+
+    def __init__(self, reader, codes: Codes) -> None:
+        n = reader.doc_count_all()
+        self.n = n
+        self.pid = np.zeros(n, np.int64)
+        self.acc = np.zeros(n, bool)
+        self.tel = np.zeros(n, bool)
+        self.gender = np.zeros(n, np.int8)
+        self.primary = np.full(n, -1, np.int32)
+        self.name_hi = np.zeros(n, np.uint64)
+        self.name_lo = np.zeros(n, np.uint64)
+        self.names: list[str] = [""] * n
+        self.slugs: list[str] = [""] * n
+        self.keys: list[str] = [""] * n
+        self.firsts: list[str] = [""] * n
+        self.lasts: list[str] = [""] * n
+        # Compact typed arrays while reading: Python int lists would cost ~60 MB at 100k.
+        pairs = {f: (array("i"), array("i")) for f in FACETS}
+        loc_doc, loc_id = array("i"), array("i")
+        loc_lat, loc_lon = array("d"), array("d")
+        for i in range(n):
+            d = reader.stored_fields(i).get("data")
+            if not d:
+                continue
+            self.pid[i] = d["pid"]
+            self.acc[i] = d["acc"]
+            self.tel[i] = d["tel"]
+            self.gender[i] = GENDER_CODES.get(d["g"], 0)
+            self.names[i], self.slugs[i], self.keys[i] = d["name"], d["slug"], d["sk"]
+            self.firsts[i], self.lasts[i] = d["first"], d["last"]
+            self.name_hi[i], self.name_lo[i] = _pack(d["sk"])
+            if d["spec"]:
+                self.primary[i] = codes.code("specialty", d["spec"][0])
+            for facet, values in (
+                ("specialty", d["spec"]),
+                ("clinic", [slug for _, slug, _, _ in d["locs"]]),
+                ("language", d["lang"]),
+                ("insurance", d["ins"]),
+            ):
+                docs, vals = pairs[facet]
+                for v in values:
+                    docs.append(i)
+                    vals.append(codes.code(facet, v))
+            for lid, _, lat, lon in d["locs"]:
+                loc_doc.append(i)
+                loc_id.append(lid)
+                loc_lat.append(math.nan if lat is None else lat)
+                loc_lon.append(math.nan if lon is None else lon)
+        self.pairs = {
+            f: (
+                np.frombuffer(docs, np.int32).astype(np.int64),
+                np.frombuffer(vals, np.int32).copy(),
+            )
+            for f, (docs, vals) in pairs.items()
+        }
+        self.loc_doc = np.frombuffer(loc_doc, np.int32).astype(np.int64)
+        self.loc_id = np.frombuffer(loc_id, np.int32).astype(np.int64)
+        self.loc_lat = np.radians(np.frombuffer(loc_lat, float))
+        self.loc_lon = np.radians(np.frombuffer(loc_lon, float))
+        self._suggest: tuple[list[str], list[int]] | None = None
+
+    def suggest_keys(self) -> tuple[list[str], list[int]]:
+        """Sorted name keys for typeahead ("last first", "first last", later name parts)."""
+        if self._suggest is None:
+            from app.search.text import words
+
+            entries = set()
+            for i, key in enumerate(self.keys):
+                if not key:
+                    continue
+                first, last = words(self.firsts[i]), words(self.lasts[i])
+                entries.add((key, i))
+                entries.add((" ".join(first + last), i))
+                for j in range(1, len(last)):
+                    entries.add((" ".join(last[j:] + first), i))
+            ordered = sorted(entries)
+            self._suggest = ([k for k, _ in ordered], [i for _, i in ordered])
+        return self._suggest
+
+
+class Snapshot:
+    """The whole index as arrays, for one open searcher."""
+
+    def __init__(self, searcher: Searcher, segment_cache: dict, codes: Codes) -> None:
+        self.searcher = searcher
+        self.codes = codes
+        leaves = searcher.reader().leaf_readers()
+        segs: list[tuple[SegmentArrays, int]] = []
+        live_parts = []
+        for reader, base in leaves:
+            segment = reader.segment()
+            key = segment.segment_id() if segment is not None else f"anon{base}"
+            arrays = segment_cache.get(key)
+            if arrays is None:
+                arrays = segment_cache[key] = SegmentArrays(reader, codes)
+            live = np.ones(arrays.n, bool)
+            if reader.has_deletions() and segment is not None:
+                dead = np.fromiter(segment.deleted_docs(), np.int64)
+                live[dead[dead < arrays.n]] = False
+            live &= arrays.pid > 0
+            segs.append((arrays, base))
+            live_parts.append(live)
+        for stale in set(segment_cache) - {
+            (r.segment().segment_id() if r.segment() is not None else f"anon{b}") for r, b in leaves
+        }:
+            del segment_cache[stale]
+        self.segments = segs
+        cat = np.concatenate if segs else (lambda parts: np.zeros(0))
+        self.n = sum(a.n for a, _ in segs)
+        self.live = np.concatenate(live_parts) if segs else np.zeros(0, bool)
+        self.pid = cat([a.pid for a, _ in segs]).astype(np.int64)
+        self.acc = cat([a.acc for a, _ in segs]).astype(bool)
+        self.tel = cat([a.tel for a, _ in segs]).astype(bool)
+        self.gender = cat([a.gender for a, _ in segs]).astype(np.int8)
+        self.primary = cat([a.primary for a, _ in segs]).astype(np.int32)
+        self.name_hi = cat([a.name_hi for a, _ in segs]).astype(np.uint64)
+        self.name_lo = cat([a.name_lo for a, _ in segs]).astype(np.uint64)
+        self.pairs = {
+            f: (
+                cat([a.pairs[f][0] + base for a, base in segs]).astype(np.int64),
+                cat([a.pairs[f][1] for a, _ in segs]).astype(np.int32),
+            )
+            for f in FACETS
+        }
+        self.loc_doc = cat([a.loc_doc + base for a, base in segs]).astype(np.int64)
+        self.loc_id = cat([a.loc_id for a, _ in segs]).astype(np.int64)
+        self.loc_lat = cat([a.loc_lat for a, _ in segs]).astype(float)
+        self.loc_lon = cat([a.loc_lon for a, _ in segs]).astype(float)
+        self.loc_first = np.searchsorted(self.loc_doc, np.arange(self.n + 1))
+        self.doc_count = int(np.count_nonzero(self.live))
+        self._pid_index: dict[int, int] | None = None
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_bytes = 0
+
+    # -- small helpers -----------------------------------------------------------------
+    def cached(self, key, build):
+        """Memoise per snapshot within a memory budget (the cache dies with the searcher)."""
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key][0]
+        value = build()
+        size = _nbytes(value)
+        self._cache[key] = (value, size)
+        self._cache_bytes += size
+        while self._cache_bytes > CACHE_BYTES or len(self._cache) > CACHE_ENTRIES:
+            _, (_, dropped) = self._cache.popitem(last=False)
+            self._cache_bytes -= dropped
+        return value
+
+    def locate(self, doc: int) -> tuple[SegmentArrays, int]:
+        for arrays, base in reversed(self.segments):
+            if doc >= base:
+                return arrays, doc - base
+        raise IndexError(doc)
+
+    def doc_for_pid(self, pid: int) -> int | None:
+        if self._pid_index is None:
+            live = np.flatnonzero(self.live)
+            self._pid_index = dict(zip(self.pid[live].tolist(), live.tolist(), strict=True))
+        return self._pid_index.get(pid)
+
+    # -- building blocks for search ----------------------------------------------------
+    def term_docs(self, field: str, text: str) -> np.ndarray:
+        """Doc numbers whose ``field`` contains ``text`` (live or not)."""
+
+        def build() -> np.ndarray:
+            reader = self.searcher.reader()
+            if (field, text) not in reader:
+                return np.zeros(0, np.int64)
+            ids = self.searcher.docs_for_query(Term(field, text))
+            return np.fromiter(ids, np.int64)
+
+        return self.cached(("term", field, text), build)
+
+    def facet_mask(self, facet: str, values: tuple[str, ...]) -> np.ndarray:
+        """Docs having any of ``values`` for a facet (or the gender facet)."""
+
+        def build() -> np.ndarray:
+            if facet == "gender":
+                codes = [GENDER_CODES[v] for v in values if v in GENDER_CODES]
+                return np.isin(self.gender, codes)
+            docs, vals = self.pairs[facet]
+            mask = np.zeros(self.n, bool)
+            mask[docs[np.isin(vals, self.codes.lookup(facet, values))]] = True
+            return mask
+
+        return self.cached(("facet", facet, values), build)
+
+    def primary_mask(self, slugs: tuple[str, ...]) -> np.ndarray:
+        codes = self.codes.lookup("specialty", slugs)
+        return self.cached(("primary", slugs), lambda: np.isin(self.primary, codes))
+
+    def counts(self, facet: str, mask: np.ndarray) -> dict[str, int]:
+        """Value -> number of docs in ``mask`` having it."""
+        if facet == "gender":
+            found = np.bincount(self.gender[mask], minlength=4)
+            return {GENDER_VALUES[i]: int(c) for i, c in enumerate(found) if i and c}
+        docs, vals = self.pairs[facet]
+        found = np.bincount(vals[mask[docs]], minlength=len(self.codes.values[facet]))
+        names = self.codes.values[facet]
+        return {names[i]: int(c) for i in np.flatnonzero(found) for c in (found[i],)}
+
+    def distances(self, lat: float, lon: float) -> tuple[np.ndarray, np.ndarray]:
+        """(per-location miles, per-doc nearest miles; inf without a located clinic)."""
+
+        def build():
+            p1, l1 = math.radians(lat), math.radians(lon)
+            a = (
+                np.sin((self.loc_lat - p1) / 2) ** 2
+                + math.cos(p1) * np.cos(self.loc_lat) * np.sin((self.loc_lon - l1) / 2) ** 2
+            )
+            miles = 2 * EARTH_RADIUS_MILES * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+            miles = np.where(np.isnan(miles), np.inf, miles)
+            nearest = np.full(self.n, np.inf)
+            if len(miles):
+                starts = self.loc_first[:-1]
+                has = self.loc_first[1:] > starts
+                reduced = np.minimum.reduceat(miles, np.minimum(starts, len(miles) - 1))
+                nearest[has] = reduced[has]
+            return miles, nearest
+
+        return self.cached(("dist", round(lat, 5), round(lon, 5)), build)
+
+    def doc_locations(self, doc: int, miles: np.ndarray | None) -> dict[int, float]:
+        lo, hi = int(self.loc_first[doc]), int(self.loc_first[doc + 1])
+        if miles is None:
+            return {}
+        out = {}
+        for j in range(lo, hi):
+            if np.isfinite(miles[j]):
+                out[int(self.loc_id[j])] = round(float(miles[j]), 1)
+        return out
+
+    def prefix_docs(self, prefix: str, limit: int) -> list[int]:
+        """Live docs whose name starts with ``prefix`` (folded), alphabetical."""
+        found: list[tuple[str, int]] = []
+        for arrays, base in self.segments:
+            keys, docs = arrays.suggest_keys()
+            i = bisect.bisect_left(keys, prefix)
+            while i < len(keys) and keys[i].startswith(prefix) and len(found) < limit * 20:
+                if self.live[docs[i] + base]:
+                    found.append((keys[i], docs[i] + base))
+                i += 1
+        found.sort()
+        seen: list[int] = []
+        for _, doc in found:
+            if doc not in seen:
+                seen.append(doc)
+            if len(seen) >= limit:
+                break
+        return seen

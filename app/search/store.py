@@ -1,0 +1,222 @@
+"""The index on disk: generations, the ``CURRENT`` pointer, applied-seq state and locks.
+
+Layout of ``SEARCH_INDEX_DIR``::
+
+    CURRENT        name of the live generation (replaced atomically on rebuild)
+    gen-<id>/      a Whoosh index plus state.json (last outbox seq applied)
+    write.lock     fcntl lock held by the single writer (apply or rebuild)
+
+Readers hold one searcher per process, re-opened only when CURRENT or state.json change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from app.search.schema import make_schema
+
+POINTER = "CURRENT"
+STATE = "state.json"
+LOCKFILE = "write.lock"
+
+
+class SearchUnavailable(RuntimeError):
+    """The index cannot be opened."""
+
+
+class IndexMissing(SearchUnavailable):
+    """No index has been built in this directory yet."""
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _stat_sig(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+class Store:
+    """One index directory: its writer lock, live generation and open searcher."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self.write_mutex = threading.Lock()
+        self.read_mutex = threading.RLock()
+        self.pending = False
+        self._searcher: Searcher | None = None
+        self._gen: str | None = None
+        self._sig: tuple | None = None
+        self.view = None  # the Snapshot built for the open searcher (see snapshot.py)
+        self.segment_cache: dict[str, object] = {}
+        self.codes = None
+
+    # -- generations and state -------------------------------------------------------
+    def current_generation(self) -> str | None:
+        """Name of the live generation, or None when no index exists."""
+        try:
+            name = (self.root / POINTER).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.root / name).is_dir() else None
+
+    def exists(self) -> bool:
+        """True when a built index is in place."""
+        return self.current_generation() is not None
+
+    def gen_path(self, gen: str) -> Path:
+        return self.root / gen
+
+    def read_state(self, gen: str | None = None) -> dict:
+        """The applied-seq state of a generation (defaults to the live one)."""
+        gen = gen or self.current_generation()
+        if gen is None:
+            return {"last_seq": 0, "recent": []}
+        try:
+            return json.loads((self.gen_path(gen) / STATE).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {"last_seq": 0, "recent": []}
+
+    def write_state(self, gen: str, state: dict) -> None:
+        """Record the applied seqs atomically inside the generation directory."""
+        _write_atomic(self.gen_path(gen) / STATE, json.dumps(state, separators=(",", ":")))
+
+    def new_generation(self) -> tuple[str, whoosh_index.FileIndex]:
+        """Create an empty index in a fresh generation directory."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        gen = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        path = self.gen_path(gen)
+        path.mkdir()
+        return gen, whoosh_index.create_in(str(path), make_schema())
+
+    def swap(self, gen: str) -> None:
+        """Make ``gen`` live and delete generations older than the previous one."""
+        previous = self.current_generation()
+        _write_atomic(self.root / POINTER, gen + "\n")
+        keep = {gen, previous}
+        for child in self.root.iterdir():
+            if child.is_dir() and child.name.startswith("gen-") and child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def open_index(self, gen: str | None = None) -> whoosh_index.FileIndex:
+        gen = gen or self.current_generation()
+        if gen is None:
+            raise IndexMissing(f"no search index in {self.root}; run `flask search rebuild`")
+        try:
+            return whoosh_index.open_dir(str(self.gen_path(gen)))
+        except (OSError, whoosh_index.IndexError) as exc:
+            raise SearchUnavailable(f"cannot open the search index: {exc}") from exc
+
+    # -- locking ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writer_lock(self, blocking: bool = False, timeout: float = 600.0) -> Iterator[bool]:
+        """Hold the single-writer lock (thread + fcntl); yields False when it is busy."""
+        if not self.write_mutex.acquire(blocking, timeout if blocking else -1):
+            yield False
+            return
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with open(self.root / LOCKFILE, "a+b") as fh:
+                deadline = time.monotonic() + (timeout if blocking else 0)
+                while True:
+                    try:
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            yield False
+                            return
+                        time.sleep(0.05)
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            self.write_mutex.release()
+
+    # -- reading ---------------------------------------------------------------------
+    def signature(self) -> tuple:
+        gen = self.current_generation()
+        state = _stat_sig(self.gen_path(gen) / STATE) if gen else None
+        return gen, _stat_sig(self.root / POINTER), state
+
+    def searcher(self) -> Searcher:
+        """The process's searcher, re-opened when the index changed (hold read_mutex)."""
+        sig = self.signature()
+        if self._searcher is None or sig != self._sig:
+            gen = sig[0]
+            if gen is None:
+                raise IndexMissing(f"no search index in {self.root}; run `flask search rebuild`")
+            ix = self.open_index(gen)
+            try:
+                searcher = ix.searcher()
+            except OSError as exc:
+                raise SearchUnavailable(f"cannot read the search index: {exc}") from exc
+            self._close_searcher()
+            if gen != self._gen:
+                self.segment_cache.clear()
+            self._searcher, self._gen, self._sig = searcher, gen, sig
+        return self._searcher
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher, self.view, self._sig = None, None, None
+
+    def close(self) -> None:
+        """Close the searcher and drop caches."""
+        with self.read_mutex:
+            self._close_searcher()
+            self.segment_cache.clear()
+
+    def size_bytes(self) -> int:
+        """Bytes on disk of the live generation."""
+        gen = self.current_generation()
+        if gen is None:
+            return 0
+        return sum(f.stat().st_size for f in self.gen_path(gen).iterdir() if f.is_file())
+
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+MAX_STORES = 8
+
+
+def get_store(root: str) -> Store:
+    """The Store for an index directory (a few are kept open; the oldest is closed)."""
+    key = os.path.abspath(root)
+    with _stores_lock:
+        store = _stores.pop(key, None) or Store(key)
+        _stores[key] = store
+        while len(_stores) > MAX_STORES:
+            _stores.pop(next(iter(_stores))).close()
+        return store
+
+
+def close_all() -> None:
+    """Close every open searcher (tests and shutdown)."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.close()
+        _stores.clear()

@@ -1,0 +1,164 @@
+"""Text normalisation shared by indexing and querying: folding, tokens, name variants."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from whoosh.lang.porter import stem as _porter_stem
+
+MAX_TEXT = 200
+MAX_TOKENS = 12
+
+_EXTRA_FOLD = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l",
+     "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i", "’": "'", "‘": "'", "`": "'"}
+)  # fmt: skip
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_APOS_RE = re.compile(r"'")
+
+HONORIFICS = _wordset("dr dr. dra doctor doc mr mrs ms miss mx prof professor sir madam")
+# Credentials and suffixes people type after a name; ignored as name terms.  Credentials
+# that are also specialty synonyms (pt, pa, np, arnp, lmp, atc, lac, eamp) are left to the
+# specialty matcher instead.
+CREDENTIALS = _wordset(
+    "md do dpt phd psyd dc dpm od rn ocs otr otd rdn dds dmd mph mba facs facp faap cscs scs "
+    "ms mpt bsn msn dnp jr sr ii iii iv esq mbbs"
+)
+STOPWORDS = _wordset("a an and the of for with in near at around by to my me i who")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case and strip accents: "Núñez" -> "nunez"."""
+    if text.isascii():
+        return text.lower().replace("`", "'")
+    text = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLD))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def clean(text: object, cap: int = MAX_TEXT) -> str:
+    """Make any user text safe to work with: no control characters, trimmed and capped."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = text[: cap * 4]
+    text = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in text
+        if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn") or c == " "
+    )
+    return " ".join(text.split())[:cap].strip()
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens; apostrophes inside words are dropped ("o'rourke" -> "orourke")."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_APOS_RE.sub("", w) for w in _WORD_RE.findall(fold(text)))
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """Porter stem of a folded word (for matching specialty phrases)."""
+    return _porter_stem(word) if len(word) > 3 else word
+
+
+def stems(tokens: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Stem every token."""
+    return tuple(stem(t) for t in tokens)
+
+
+def name_terms(*parts: str) -> list[str]:
+    """Every token a name should be found by, including joined multi-part names.
+
+    "García-López" gives garcia, lopez and garcialopez; "De la Cruz" also gives delacruz.
+    """
+    out: list[str] = []
+    for part in parts:
+        tokens = words(part)
+        out.extend(tokens)
+        if len(tokens) > 1:
+            out.append("".join(tokens))
+    seen: set[str] = set()
+    return [t for t in out if t and not (t in seen or seen.add(t))]
+
+
+def sort_key(last: str, first: str) -> str:
+    """The folded "last first" key used for sorting by name."""
+    return " ".join(words(last) + words(first))
+
+
+def damerau(a: str, b: str, cap: int = 3) -> int:
+    """Optimal-string-alignment edit distance (a transposition counts once), capped."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > cap:
+            return cap + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def max_edits(word: str) -> int:
+    """Allowed typos for a word: none below 4 letters, one up to 7, two beyond."""
+    n = len(word)
+    return 0 if n < 4 else 1 if n < 8 else 2
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+class FuzzyLexicon:
+    """Symmetric-delete typo lookup over a fixed vocabulary (fast at any size)."""
+
+    def __init__(self, vocabulary) -> None:
+        self._index: dict[str, list[str]] = {}
+        self.words: set[str] = set()
+        self.extend(vocabulary)
+
+    def extend(self, vocabulary) -> None:
+        """Add words (words already known are skipped)."""
+        for word in vocabulary:
+            if len(word) < 4 or word in self.words:
+                continue
+            self.words.add(word)
+            for d in _deletes(word, 2 if len(word) >= 8 else 1):
+                self._index.setdefault(d, []).append(word)
+
+    def lookup(self, word: str) -> list[tuple[str, int]]:
+        """Words within the allowed edit distance of ``word``, nearest first."""
+        limit = max_edits(word)
+        if not limit:
+            return []
+        found: dict[str, int] = {}
+        for d in _deletes(word, limit):
+            for cand in self._index.get(d, ()):
+                if cand != word and cand not in found:
+                    dist = damerau(word, cand, limit)
+                    if dist <= min(limit, max_edits(cand) or 1):
+                        found[cand] = dist
+        return sorted(found.items(), key=lambda kv: (kv[1], kv[0]))

@@ -1,0 +1,62 @@
+"""Result types returned by the search engine (a contract shared with the pages and API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FacetValue:
+    """One filter option with the number of results it would give."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Hit:
+    """One ranked provider; load it for display with ``directory.load_providers``."""
+
+    provider_id: int
+    score: float
+    distance_miles: float | None = None
+    location_distances: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class Origin:
+    """The point distances are measured from."""
+
+    label: str
+    lat: float
+    lon: float
+
+
+@dataclass
+class Interpretation:
+    """How the free text in ``q`` was understood."""
+
+    specialties: list[str] = field(default_factory=list)
+    care_path: str | None = None
+    location_text: str | None = None
+    name_terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    """A page of results with facet counts and hints for the page."""
+
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    did_you_mean: str | None = None
+    message: str | None = None
+    origin: Origin | None = None
+    interpretation: Interpretation = field(default_factory=Interpretation)
+    highlight_terms: list[str] = field(default_factory=list)
+    injury_info: bool = False

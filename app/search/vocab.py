@@ -1,0 +1,187 @@
+"""Reference data the engine needs from the database, cached by a cheap version key.
+
+Admins edit specialty synonyms and clinics, so the vocabulary is read from the database
+(never from the seed files) and reloaded whenever the version key changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import CarePath, CarePathSpecialty, InsurancePlan, Language, Location, Specialty
+from app.search.text import fold, stems, words
+
+CHECK_SECONDS = 2.0
+GENDER_LABELS = {"F": "Female", "M": "Male", "X": "Nonbinary"}
+
+
+@dataclass
+class SpecialtyInfo:
+    slug: str
+    code: str
+    name: str
+    synonyms: list[str]
+    featured: bool
+
+
+@dataclass
+class PlaceInfo:
+    """A clinic as a place people search from."""
+
+    slug: str
+    name: str
+    city: str
+    state: str
+    zip: str
+    neighborhood: str
+    lat: float | None
+    lon: float | None
+    active: bool
+
+
+@dataclass
+class Vocab:
+    """Everything query understanding and validation need, loaded in one go."""
+
+    specialties: dict[str, SpecialtyInfo] = field(default_factory=dict)
+    # stemmed phrase -> [(specialty slug, synonym text or None)]
+    phrases: dict[tuple[str, ...], list[tuple[str, str | None]]] = field(default_factory=dict)
+    # stemmed phrase -> care path slug
+    path_phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
+    care_paths: dict[str, list[str]] = field(default_factory=dict)
+    injury_terms: list[tuple[str, ...]] = field(default_factory=list)
+    places: dict[str, PlaceInfo] = field(default_factory=dict)
+    # folded place phrase -> clinic slugs it names (city, neighborhood, clinic name or slug)
+    place_phrases: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    languages: dict[str, str] = field(default_factory=dict)
+    plans: dict[str, str] = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)
+    plain_words: set[str] = field(default_factory=set)
+    # (folded text, slug, synonym or None, featured) for typeahead
+    suggestions: list[tuple[str, str, str | None, bool, int]] = field(default_factory=list)
+    max_phrase: int = 1
+
+
+def _version_key(conn) -> tuple:
+    row = conn.execute(
+        select(
+            select(func.count()).select_from(Specialty).scalar_subquery(),
+            select(func.coalesce(func.sum(Specialty.version), 0)).scalar_subquery(),
+            select(func.count()).select_from(CarePath).scalar_subquery(),
+            select(func.count()).select_from(CarePathSpecialty).scalar_subquery(),
+            select(func.coalesce(func.sum(Location.version), 0)).scalar_subquery(),
+            select(func.count()).select_from(Location).scalar_subquery(),
+            select(func.count()).select_from(Language).scalar_subquery(),
+            select(func.count()).select_from(InsurancePlan).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
+def _load(conn) -> Vocab:
+    v = Vocab()
+    for row in conn.execute(
+        select(
+            Specialty.slug,
+            Specialty.code,
+            Specialty.display_name,
+            Specialty.nucc_name,
+            Specialty.synonyms,
+            Specialty.featured,
+        )
+    ):
+        info = SpecialtyInfo(
+            row.slug, row.code, row.display_name, list(row.synonyms or []), bool(row.featured)
+        )
+        v.specialties[row.slug] = info
+        for text in {row.display_name, row.nucc_name, row.slug.replace("-", " ")}:
+            v.phrases.setdefault(stems(words(text)), []).append((row.slug, None))
+            v.plain_words.update(words(text))
+        v.suggestions.append((" ".join(words(row.display_name)), row.slug, None, info.featured, 0))
+        for pos, synonym in enumerate(info.synonyms, 1):
+            key = stems(words(synonym))
+            v.plain_words.update(words(synonym))
+            v.suggestions.append((" ".join(words(synonym)), row.slug, synonym, info.featured, pos))
+            if key and (row.slug, None) not in v.phrases.get(key, []):
+                v.phrases.setdefault(key, []).append((row.slug, synonym))
+    by_id = dict(conn.execute(select(Specialty.id, Specialty.slug)).all())
+    members = conn.execute(
+        select(CarePathSpecialty.care_path_id, CarePathSpecialty.specialty_id).order_by(
+            CarePathSpecialty.care_path_id, CarePathSpecialty.position
+        )
+    ).all()
+    for path_id, slug, terms, injury in conn.execute(
+        select(CarePath.id, CarePath.slug, CarePath.terms, CarePath.injury_terms)
+    ):
+        v.care_paths[slug] = [by_id[s] for p, s in members if p == path_id and s in by_id]
+        for term in terms or []:
+            v.path_phrases.setdefault(stems(words(term)), slug)
+            v.plain_words.update(words(term))
+        v.injury_terms.extend(tuple(words(t)) for t in injury or [] if words(t))
+    for loc in conn.execute(select(Location)).mappings():
+        place = PlaceInfo(
+            loc["slug"],
+            loc["name"],
+            loc["city"],
+            loc["state"],
+            loc["zip"],
+            loc["neighborhood"],
+            loc["latitude"],
+            loc["longitude"],
+            bool(loc["active"]),
+        )
+        v.places[place.slug] = place
+        for text in (place.city, place.neighborhood, place.name, place.slug.replace("-", " ")):
+            key = tuple(words(text))
+            if key and place.slug not in v.place_phrases.get(key, []):
+                v.place_phrases.setdefault(key, []).append(place.slug)
+    v.suggestions.sort(key=lambda s: (not s[3], s[2] is not None, s[0]))
+    v.languages = dict(conn.execute(select(Language.code, Language.name)).all())
+    v.plans = dict(conn.execute(select(InsurancePlan.slug, InsurancePlan.name)).all())
+    for key in list(v.phrases) + list(v.path_phrases):
+        v.words.update(key)
+        v.max_phrase = max(v.max_phrase, len(key))
+    return v
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: dict[str, tuple[float, tuple, Vocab]] = {}
+
+
+_cache = _Cache()
+
+
+def get_vocab() -> Vocab:
+    """The current vocabulary for this app's database (re-checked every few seconds)."""
+    url = str(db.engine.url)
+    now = time.monotonic()
+    entry = _cache.entries.get(url)
+    if entry and now - entry[0] < CHECK_SECONDS:
+        return entry[2]
+    with db.engine.connect() as conn:
+        key = _version_key(conn)
+        if entry and entry[1] == key:
+            _cache.entries[url] = (now, key, entry[2])
+            return entry[2]
+        vocab = _load(conn)
+    with _cache.lock:
+        _cache.entries[url] = (now, key, vocab)
+    return vocab
+
+
+def invalidate() -> None:
+    """Forget cached vocabularies (after an admin edit in this process)."""
+    with _cache.lock:
+        _cache.entries.clear()
+
+
+def folded_place(text: str) -> str:
+    """A place name folded for comparison."""
+    return " ".join(words(fold(text)))

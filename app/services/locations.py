@@ -1,0 +1,175 @@
+"""Clinics: create and edit with weekly hours; every provider there is re-indexed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.models import (
+    Location,
+    LocationHours,
+    ProviderLocation,
+    ProviderSpecialty,
+    Specialty,
+    User,
+    now_utc,
+)
+from app.services import audit
+from app.services.geo import zip_centroid
+from app.services.providers import StaleEdit, unique_slug
+
+LOCATION_FIELDS = (
+    "name",
+    "neighborhood",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "latitude",
+    "longitude",
+    "accessibility_notes",
+    "parking_notes",
+    "active",
+)
+
+
+@dataclass
+class LocationInput:
+    """A clinic as the form sends it; ``hours`` holds (weekday, opens, closes) tuples."""
+
+    name: str
+    address_line1: str
+    city: str
+    state: str
+    zip: str
+    neighborhood: str = ""
+    address_line2: str = ""
+    phone: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    accessibility_notes: str = ""
+    parking_notes: str = ""
+    active: bool = True
+    hours: list[tuple[int, time, time]] = field(default_factory=list)
+
+
+def location_snapshot(loc: Location) -> dict[str, Any]:
+    """The clinic's fields and hours as JSON-friendly values."""
+    data: dict[str, Any] = {name: getattr(loc, name) for name in LOCATION_FIELDS}
+    data["hours"] = [
+        f"{h.weekday}:{h.opens.strftime('%H:%M')}-{h.closes.strftime('%H:%M')}" for h in loc.hours
+    ]
+    data["version"] = loc.version
+    return data
+
+
+def provider_ids_at(location_id: int) -> list[int]:
+    """Ids of every provider linked to a clinic."""
+    stmt = select(ProviderLocation.provider_id).where(ProviderLocation.location_id == location_id)
+    return list(db.session.scalars(stmt))
+
+
+def _fill_coordinates(loc: Location, data: LocationInput, zip_changed: bool) -> None:
+    given = data.latitude is not None and data.longitude is not None
+    coords_unchanged = (data.latitude, data.longitude) == (loc.latitude, loc.longitude)
+    if given and not (zip_changed and coords_unchanged):
+        loc.latitude, loc.longitude = data.latitude, data.longitude
+        return
+    point = zip_centroid(data.zip)
+    loc.latitude, loc.longitude = point if point else (data.latitude, data.longitude)
+
+
+def _apply(loc: Location, data: LocationInput) -> None:
+    zip_changed = loc.zip != data.zip
+    for name in LOCATION_FIELDS:
+        if name not in ("latitude", "longitude"):
+            setattr(loc, name, getattr(data, name))
+    _fill_coordinates(loc, data, zip_changed)
+    wanted = sorted(data.hours)
+    current = sorted((h.weekday, h.opens, h.closes) for h in loc.hours)
+    if wanted != current:
+        loc.hours = [LocationHours(weekday=d, opens=o, closes=c) for d, o, c in wanted]
+    loc.updated_at = now_utc()
+
+
+def _save(loc: Location, action: str, before: dict[str, Any] | None, actor: User | None) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit(db.session.get(Location, loc.id)) from None
+    audit.record(
+        action,
+        "location",
+        loc.id,
+        actor=actor,
+        before=before,
+        after=location_snapshot(loc),
+        summary=loc.name,
+    )
+    audit.enqueue("provider", provider_ids_at(loc.id))
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit(db.session.get(Location, loc.id)) from None
+
+
+def create_location(data: LocationInput, actor: User | None) -> Location:
+    """Create a clinic; coordinates come from the ZIP when not given."""
+    loc = Location(slug=unique_slug(Location, data.name), zip="")
+    with db.session.no_autoflush:
+        _apply(loc, data)
+    db.session.add(loc)
+    _save(loc, "create", None, actor)
+    return loc
+
+
+def update_location(
+    loc: Location, data: LocationInput, expected_version: int | None, actor: User | None
+) -> Location:
+    """Save a clinic edit made against ``expected_version``; re-index its providers."""
+    if expected_version is not None and loc.version != expected_version:
+        raise StaleEdit(loc)
+    before = location_snapshot(loc)
+    with db.session.no_autoflush:
+        _apply(loc, data)
+    _save(loc, "update", before, actor)
+    return loc
+
+
+def update_synonyms(
+    spec: Specialty, synonyms: list[str], expected_version: int | None, actor: User | None
+) -> Specialty:
+    """Replace a specialty's lay synonyms; re-index every provider with that specialty."""
+    if expected_version is not None and spec.version != expected_version:
+        raise StaleEdit(spec)
+    before = {"synonyms": list(spec.synonyms or []), "version": spec.version}
+    spec.synonyms = list(dict.fromkeys(s.strip() for s in synonyms if s.strip()))
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit(db.session.get(Specialty, spec.id)) from None
+    audit.record(
+        "update",
+        "specialty",
+        spec.id,
+        actor=actor,
+        before=before,
+        after={"synonyms": spec.synonyms, "version": spec.version},
+        summary=spec.display_name,
+    )
+    ids = db.session.scalars(
+        select(ProviderSpecialty.provider_id).where(ProviderSpecialty.specialty_id == spec.id)
+    )
+    audit.enqueue("provider", list(ids))
+    db.session.commit()
+    return spec

@@ -1,0 +1,300 @@
+"""Provider listings: create, edit and quick actions, each audited and sent to search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.models import (
+    InsurancePlan,
+    Language,
+    Location,
+    Provider,
+    ProviderLocation,
+    ProviderSpecialty,
+    Specialty,
+    User,
+    now_utc,
+)
+from app.services import audit
+
+SCALAR_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "credentials",
+    "npi",
+    "gender",
+    "pronouns",
+    "bio",
+    "photo_url",
+    "website",
+    "accepting_new_patients",
+    "telehealth",
+    "active",
+)
+
+
+class StaleEdit(Exception):
+    """Someone saved the record after this edit began."""
+
+    def __init__(self, entity: Any) -> None:
+        super().__init__("stale edit")
+        self.current = entity
+
+
+class InvalidInput(ValueError):
+    """Input that breaks a rule spanning fields or rows; ``errors`` maps field to message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class ProviderInput:
+    """Everything the edit form sets on a provider (already validated field by field)."""
+
+    first_name: str
+    last_name: str
+    middle_name: str = ""
+    suffix: str = ""
+    credentials: str = ""
+    npi: str | None = None
+    gender: str | None = None
+    pronouns: str = ""
+    bio: str = ""
+    photo_url: str = ""
+    website: str = ""
+    accepting_new_patients: bool = True
+    telehealth: bool = False
+    active: bool = True
+    specialty_ids: list[int] = field(default_factory=list)  # first is primary
+    clinics: list[tuple[int, str]] = field(default_factory=list)  # (location id, phone)
+    language_ids: list[int] = field(default_factory=list)
+    plan_ids: list[int] = field(default_factory=list)
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower-case, hyphenated."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "item"
+
+
+def unique_slug(model: Any, base: str, taken: set[str] | None = None) -> str:
+    """A slug for ``model`` not yet used in the database (or in ``taken``)."""
+    base = slugify(base)
+    existing = set(db.session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
+    existing |= taken or set()
+    slug, n = base, 2
+    while slug in existing:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def snapshot(p: Provider) -> dict[str, Any]:
+    """The provider's fields as JSON-friendly values, for the audit log and diffs."""
+    data: dict[str, Any] = {name: getattr(p, name) for name in SCALAR_FIELDS}
+    data["specialties"] = [link.specialty.code for link in p.specialty_links]
+    data["clinics"] = [
+        f"{link.location.name}" + (f" ({link.phone})" if link.phone else "")
+        for link in p.location_links
+    ]
+    data["languages"] = sorted(lang.code for lang in p.languages)
+    data["insurance"] = sorted(plan.slug for plan in p.insurance_plans)
+    data["verified_at"] = p.verified_at.isoformat() if p.verified_at else None
+    data["version"] = p.version
+    return data
+
+
+def _check_unique_npi(npi: str | None, provider_id: int | None) -> None:
+    if not npi:
+        return
+    stmt = select(Provider.id).where(Provider.npi == npi)
+    if provider_id is not None:
+        stmt = stmt.where(Provider.id != provider_id)
+    if db.session.scalar(stmt) is not None:
+        raise InvalidInput({"npi": "Another listing already has this NPI."})
+
+
+def _apply(p: Provider, data: ProviderInput) -> None:
+    with db.session.no_autoflush:
+        _apply_fields(p, data)
+
+
+def _apply_fields(p: Provider, data: ProviderInput) -> None:
+    for name in SCALAR_FIELDS:
+        setattr(p, name, getattr(data, name))
+    p.npi = data.npi or None
+    p.gender = data.gender or None
+    specialties = {
+        s.id: s
+        for s in db.session.scalars(select(Specialty).where(Specialty.id.in_(data.specialty_ids)))
+    }
+    old_specs = {link.specialty_id: link for link in p.specialty_links}
+    links = []
+    for i, sid in enumerate(dict.fromkeys(data.specialty_ids)):
+        link = old_specs.get(sid) or ProviderSpecialty(specialty=specialties[sid])
+        link.is_primary, link.position = i == 0, i
+        links.append(link)
+    p.specialty_links = links
+    clinics = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Location).where(Location.id.in_([c for c, _ in data.clinics]))
+        )
+    }
+    old_locs = {link.location_id: link for link in p.location_links}
+    loc_links = []
+    for i, (lid, phone) in enumerate(dict(data.clinics).items()):
+        link = old_locs.get(lid) or ProviderLocation(location=clinics[lid])
+        link.phone, link.position = phone, i
+        loc_links.append(link)
+    p.location_links = loc_links
+    p.languages = list(
+        db.session.scalars(select(Language).where(Language.id.in_(data.language_ids)))
+    )
+    p.insurance_plans = list(
+        db.session.scalars(select(InsurancePlan).where(InsurancePlan.id.in_(data.plan_ids)))
+    )
+    # Touch the row itself so its version moves even when only links changed.
+    p.updated_at = now_utc()
+
+
+def _commit(p: Provider, flush_only: bool = False) -> None:
+    """Flush (or commit), turning lost races into StaleEdit and NPI clashes into InvalidInput."""
+    try:
+        db.session.flush() if flush_only else db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit(db.session.get(Provider, p.id)) from None
+    except IntegrityError:
+        db.session.rollback()
+        raise InvalidInput({"npi": "Another listing already has this NPI."}) from None
+
+
+def create_provider(data: ProviderInput, actor: User | None) -> Provider:
+    """Create a listing, audit it and queue it for search."""
+    _check_unique_npi(data.npi, None)
+    p = Provider(first_name=data.first_name, last_name=data.last_name, verified_at=now_utc())
+    p.slug = unique_slug(Provider, f"{data.first_name} {data.last_name} {data.credentials}")
+    db.session.add(p)
+    _apply(p, data)
+    _commit(p, flush_only=True)
+    audit.record("create", "provider", p.id, actor=actor, after=snapshot(p), summary=p.full_name)
+    audit.enqueue("provider", [p.id])
+    _commit(p)
+    return p
+
+
+def _guard(p: Provider, expected_version: int | None) -> dict[str, Any]:
+    if expected_version is not None and p.version != expected_version:
+        raise StaleEdit(p)
+    return snapshot(p)
+
+
+def _finish(p: Provider, action: str, before: dict[str, Any], actor: User | None) -> Provider:
+    _commit(p, flush_only=True)
+    audit.record(
+        action, "provider", p.id, actor=actor, before=before, after=snapshot(p), summary=p.full_name
+    )
+    audit.enqueue("provider", [p.id])
+    _commit(p)
+    return p
+
+
+def update_provider(
+    p: Provider, data: ProviderInput, expected_version: int | None, actor: User | None
+) -> Provider:
+    """Save an edit made against ``expected_version``; raise StaleEdit if someone saved first."""
+    before = _guard(p, expected_version)
+    _check_unique_npi(data.npi, p.id)
+    _apply(p, data)
+    return _finish(p, "update", before, actor)
+
+
+def set_accepting(p: Provider, accepting: bool, expected_version: int | None, actor) -> Provider:
+    """Turn "accepting new patients" on or off."""
+    before = _guard(p, expected_version)
+    p.accepting_new_patients = accepting
+    p.updated_at = now_utc()
+    return _finish(p, "update", before, actor)
+
+
+def mark_verified(p: Provider, expected_version: int | None, actor: User | None) -> Provider:
+    """Record that staff confirmed the listing today."""
+    before = _guard(p, expected_version)
+    p.verified_at = p.updated_at = now_utc()
+    return _finish(p, "verify", before, actor)
+
+
+def set_active(p: Provider, active: bool, expected_version: int | None, actor) -> Provider:
+    """Deactivate (hide from the public) or reactivate a listing; nothing is deleted."""
+    before = _guard(p, expected_version)
+    p.active = active
+    p.updated_at = now_utc()
+    return _finish(p, "reactivate" if active else "deactivate", before, actor)
+
+
+def provider_query(
+    q: str = "",
+    location_id: int | None = None,
+    specialty_id: int | None = None,
+    active: bool | None = None,
+    accepting: bool | None = None,
+):
+    """A select of providers matching the staff list's search and filters, by name."""
+    stmt = select(Provider)
+    for word in q.split()[:6]:
+        pattern = f"%{word.lower()}%"
+        stmt = stmt.where(
+            or_(
+                db.func.lower(Provider.first_name).like(pattern),
+                db.func.lower(Provider.last_name).like(pattern),
+                db.func.lower(Provider.credentials).like(pattern),
+                Provider.npi.like(pattern),
+            )
+        )
+    if location_id:
+        stmt = stmt.where(Provider.location_links.any(ProviderLocation.location_id == location_id))
+    if specialty_id:
+        stmt = stmt.where(
+            Provider.specialty_links.any(ProviderSpecialty.specialty_id == specialty_id)
+        )
+    if active is not None:
+        stmt = stmt.where(Provider.active.is_(active))
+    if accepting is not None:
+        stmt = stmt.where(Provider.accepting_new_patients.is_(accepting))
+    return stmt.order_by(Provider.last_name, Provider.first_name, Provider.id)
+
+
+def other_changes(p: Provider, since_version: int) -> list[tuple[str, Any, Any, str, str]]:
+    """What others changed after ``since_version``: (field, before, after, who, when)."""
+    from app.models import AuditEvent
+
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "provider", AuditEvent.entity_id == p.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    )
+    rows = []
+    for event in events:
+        version = (event.after or {}).get("version")
+        if version is None or version <= since_version:
+            continue
+        for name, old, new in event.changed_fields():
+            if name not in ("version",):
+                rows.append(
+                    (name, old, new, event.actor_label, event.at.strftime("%Y-%m-%d %H:%M"))
+                )
+    rows.reverse()
+    return rows

@@ -1,0 +1,428 @@
+"""Turn checked roster rows into a plan: which listings to create or update, and how."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    InsurancePlan,
+    Language,
+    Location,
+    Provider,
+    ProviderLocation,
+    ProviderSpecialty,
+    Specialty,
+)
+from app.services.roster_rows import (
+    PROVIDER_COLUMNS,
+    Row,
+    RowError,
+    clinic_key,
+    parse_bool,
+    split_cell,
+)
+
+ClinicRef = int | tuple[str, str]  # an existing clinic id, or the key of a clinic to create
+SCALARS = ("first_name", "last_name", "credentials", "npi", "gender", "bio")
+FLAGS = ("accepting_new_patients", "telehealth")
+
+
+@dataclass
+class ProviderChange:
+    """The wanted state of one listing; ``None`` collections mean "leave as is"."""
+
+    line: int
+    provider_id: int | None
+    fields: dict[str, Any]
+    specialty_ids: list[int] | None = None
+    clinics: list[tuple[ClinicRef, str]] | None = None
+    language_ids: list[int] | None = None
+    plan_ids: list[int] | None = None
+    changed: bool = True
+    codes: dict[str, list[str]] = field(default_factory=dict)
+
+    def provider_row(self) -> dict[str, Any]:
+        """Column values for inserting a new provider."""
+        row = {
+            "credentials": "",
+            "gender": None,
+            "bio": "",
+            "npi": None,
+            "accepting_new_patients": True,
+            "telehealth": False,
+        }
+        row.update({k: v for k, v in self.fields.items() if v is not None or k == "gender"})
+        row["npi"] = row["npi"] or None
+        row["gender"] = row["gender"] or None
+        return row
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the audit log stores for a created listing."""
+        return {**self.provider_row(), **self.codes}
+
+    def apply_to(self, p: Provider, loc_id: Callable[[ClinicRef], int]) -> None:
+        """Set the wanted state on a loaded provider, keeping link rows that stay."""
+        for name, value in self.fields.items():
+            if name in ("npi", "gender"):
+                value = value or None
+            setattr(p, name, value)
+        if self.specialty_ids is not None:
+            old = {link.specialty_id: link for link in p.specialty_links}
+            p.specialty_links = [
+                _relink(old.get(sid) or ProviderSpecialty(specialty_id=sid), i == 0, i)
+                for i, sid in enumerate(self.specialty_ids)
+            ]
+        if self.clinics is not None:
+            old_locs = {link.location_id: link for link in p.location_links}
+            links = []
+            for i, (ref, phone) in enumerate(self.clinics):
+                link = old_locs.get(loc_id(ref)) or ProviderLocation(location_id=loc_id(ref))
+                link.phone, link.position = phone, i
+                links.append(link)
+            p.location_links = links
+        if self.language_ids is not None:
+            p.languages = list(
+                db.session.scalars(select(Language).where(Language.id.in_(self.language_ids)))
+            )
+        if self.plan_ids is not None:
+            p.insurance_plans = list(
+                db.session.scalars(select(InsurancePlan).where(InsurancePlan.id.in_(self.plan_ids)))
+            )
+
+
+def _relink(link: ProviderSpecialty, primary: bool, position: int) -> ProviderSpecialty:
+    link.is_primary, link.position = primary, position
+    return link
+
+
+@dataclass
+class Plan:
+    """Everything an import would do, plus the rows it rejects."""
+
+    changes: list[ProviderChange] = field(default_factory=list)
+    new_clinics: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+
+class Lookups:
+    """Reference data prefetched into dicts so checking 100,000 rows needs no per-row query."""
+
+    def __init__(self) -> None:
+        self.specialty: dict[str, int] = {}
+        self.specialty_code: dict[int, str] = {}
+        for s in db.session.execute(
+            select(
+                Specialty.id,
+                Specialty.code,
+                Specialty.display_name,
+                Specialty.nucc_name,
+                Specialty.slug,
+            )
+        ):
+            for name in (s.code, s.display_name, s.nucc_name, s.slug):
+                self.specialty.setdefault(name.lower(), s.id)
+            self.specialty_code[s.id] = s.code
+        self.language = {}
+        self.language_code: dict[int, str] = {}
+        for lang in db.session.execute(select(Language.id, Language.code, Language.name)):
+            self.language.setdefault(lang.code.lower(), lang.id)
+            self.language.setdefault(lang.name.lower(), lang.id)
+            self.language_code[lang.id] = lang.code
+        self.plan = {}
+        self.plan_slug: dict[int, str] = {}
+        for plan in db.session.execute(
+            select(InsurancePlan.id, InsurancePlan.slug, InsurancePlan.name)
+        ):
+            self.plan.setdefault(plan.slug.lower(), plan.id)
+            self.plan.setdefault(plan.name.lower(), plan.id)
+            self.plan_slug[plan.id] = plan.slug
+        self.clinic: dict[tuple[str, str], tuple[int, str]] = {}
+        for loc in db.session.execute(
+            select(
+                Location.id,
+                Location.address_line1,
+                Location.address_line2,
+                Location.zip,
+                Location.phone,
+            )
+        ):
+            full = f"{loc.address_line1}, {loc.address_line2}" if loc.address_line2 else ""
+            for address in (full, loc.address_line1):
+                if address:
+                    self.clinic.setdefault(clinic_key(address, loc.zip), (loc.id, loc.phone))
+        self.by_npi: dict[str, int] = {}
+        self.by_name: dict[tuple[str, str], list[tuple[int, str | None]]] = {}
+        for p in db.session.execute(
+            select(Provider.id, Provider.npi, Provider.first_name, Provider.last_name)
+        ):
+            if p.npi:
+                self.by_npi[p.npi] = p.id
+            key = (p.first_name.lower(), p.last_name.lower())
+            self.by_name.setdefault(key, []).append((p.id, p.npi))
+
+    def resolve(self, table: dict[str, int], cell: str, what: str, hint: str) -> list[int]:
+        """Map a ``;`` list of names or codes to ids; ValueError names the unknown ones."""
+        items = split_cell(cell)
+        unknown = [x for x in items if x.lower() not in table]
+        if unknown:
+            raise ValueError(f"Unknown {what}: {', '.join(unknown)}. {hint}")
+        return list(dict.fromkeys(table[x.lower()] for x in items))
+
+
+def _group(rows: list[Row]) -> list[list[Row]]:
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    npi_by_name: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        if row.get("npi"):
+            name = (row.get("first_name").lower(), row.get("last_name").lower())
+            npi_by_name.setdefault(name, set()).add(row.get("npi"))
+    for row in rows:
+        name = (row.get("first_name").lower(), row.get("last_name").lower())
+        npi = row.get("npi")
+        if not npi and len(npi_by_name.get(name, ())) == 1:
+            npi = next(iter(npi_by_name[name]))
+        key = ("npi", npi) if npi else ("name", *name)
+        groups.setdefault(key, []).append(row)
+    return list(groups.values())
+
+
+def _merge(rows: list[Row], errors: list[RowError]) -> tuple[dict[str, str], list[Row]]:
+    """Provider-level values from the group's rows; conflicting rows are rejected."""
+    merged: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    kept = []
+    for row in rows:
+        conflict = None
+        for name in PROVIDER_COLUMNS:
+            value = row.values.get(name)
+            if name not in row.values or not value:
+                continue
+            if name in merged and merged[name] != value:
+                conflict = (name, first_line[name])
+                break
+        if conflict:
+            errors.append(
+                RowError(
+                    row.line, conflict[0], f"Differs from line {conflict[1]} for the same provider."
+                )
+            )
+            continue
+        for name in PROVIDER_COLUMNS:
+            if name not in row.values:
+                continue
+            value = row.values[name]
+            if value and not merged.get(name):
+                merged[name] = value
+                first_line[name] = row.line
+            else:
+                merged.setdefault(name, "")
+        kept.append(row)
+    return merged, kept
+
+
+def _resolve_refs(
+    change: ProviderChange, merged: dict[str, str], line: int, look: Lookups, errors: list[RowError]
+) -> None:
+    refs = (
+        (
+            "specialties",
+            look.specialty,
+            "specialty",
+            "Use a NUCC taxonomy code like 225100000X or a known specialty name.",
+            "specialty_ids",
+            look.specialty_code,
+        ),
+        (
+            "languages",
+            look.language,
+            "language",
+            "Use a language name or ISO code like es.",
+            "language_ids",
+            look.language_code,
+        ),
+        (
+            "insurance",
+            look.plan,
+            "insurance plan",
+            "Use a plan name the directory knows.",
+            "plan_ids",
+            look.plan_slug,
+        ),
+    )
+    for column, table, what, hint, attr, names in refs:
+        if column not in merged:
+            continue
+        try:
+            ids = look.resolve(table, merged[column], what, hint)
+        except ValueError as exc:
+            errors.append(RowError(line, column, str(exc)))
+            continue
+        setattr(change, attr, ids)
+        change.codes[column] = [names[i] for i in ids]
+
+
+def _clinics(rows: list[Row], look: Lookups, plan: Plan) -> list[tuple[ClinicRef, str]] | None:
+    if not any("address" in row.values for row in rows):
+        return None
+    wanted: dict[ClinicRef, tuple[str, int]] = {}
+    for row in rows:
+        if not row.get("address"):
+            continue
+        key = clinic_key(row.get("address"), row.get("zip"))
+        found = look.clinic.get(key)
+        if found is None:
+            spec = plan.new_clinics.get(key)
+            if spec is None:
+                missing = [n for n in ("city", "state") if not row.get(n)]
+                if missing:
+                    plan.errors.append(
+                        RowError(
+                            row.line,
+                            missing[0],
+                            "Required for a clinic the directory does not have yet.",
+                        )
+                    )
+                    continue
+                spec = {
+                    "name": row.get("location_name") or row.get("address"),
+                    "address_line1": row.get("address"),
+                    "city": row.get("city"),
+                    "state": row.get("state"),
+                    "zip": row.get("zip")[:5],
+                    "phone": row.get("phone"),
+                }
+                plan.new_clinics[key] = spec
+            ref: ClinicRef = key
+            clinic_phone = spec["phone"]
+        else:
+            ref, clinic_phone = found
+        if ref in wanted:
+            plan.errors.append(
+                RowError(
+                    row.line,
+                    "address",
+                    f"This provider is already listed at this clinic on line {wanted[ref][1]}.",
+                )
+            )
+            continue
+        phone = row.get("phone")
+        wanted[ref] = ("" if phone == clinic_phone else phone, row.line)
+    return [(ref, phone) for ref, (phone, _) in wanted.items()]
+
+
+def _match(merged: dict[str, str], line: int, look: Lookups, errors: list[RowError]):
+    """The existing provider id for this group, None for a new one, or False if rejected."""
+    npi = merged.get("npi")
+    if npi and npi in look.by_npi:
+        return look.by_npi[npi]
+    name = (merged["first_name"].lower(), merged["last_name"].lower())
+    candidates = [pid for pid, their_npi in look.by_name.get(name, []) if not (npi and their_npi)]
+    if len(candidates) > 1 and not npi:
+        errors.append(
+            RowError(
+                line,
+                "npi",
+                f"{len(candidates)} listings are named "
+                f"{merged['first_name']} {merged['last_name']}; add the NPI "
+                "to say which one.",
+            )
+        )
+        return False
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _diff(change: ProviderChange, p: Provider) -> bool:
+    for name, value in change.fields.items():
+        current = getattr(p, name)
+        if name in ("npi", "gender"):
+            current, value = current or "", value or ""
+        if current != value:
+            return True
+    if change.specialty_ids is not None and change.specialty_ids != [
+        link.specialty_id for link in p.specialty_links
+    ]:
+        return True
+    if change.clinics is not None and dict(change.clinics) != {
+        link.location_id: link.phone for link in p.location_links
+    }:
+        return True
+    if change.language_ids is not None and set(change.language_ids) != {x.id for x in p.languages}:
+        return True
+    return change.plan_ids is not None and set(change.plan_ids) != {x.id for x in p.insurance_plans}
+
+
+def _fields(merged: dict[str, str], existing: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in SCALARS:
+        if name in merged and (merged[name] or name not in ("npi",) or not existing):
+            out[name] = merged[name]
+    for name in FLAGS:
+        value = parse_bool(merged.get(name, ""))
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def build_plan(rows: list[Row], progress: Callable[[str, int, int], None] | None = None) -> Plan:
+    """Group rows by provider, match listings and clinics, and work out each change."""
+    plan = Plan()
+    look = Lookups()
+    valid = []
+    for row in rows:
+        plan.errors.extend(row.errors)
+        if not row.errors:
+            valid.append(row)
+    claimed: dict[int, int] = {}
+    pending: list[ProviderChange] = []
+    groups = _group(valid)
+    for n, group in enumerate(groups, 1):
+        merged, kept = _merge(group, plan.errors)
+        line = kept[0].line
+        pid = _match(merged, line, look, plan.errors)
+        if pid is False:
+            continue
+        if pid is not None and pid in claimed:
+            plan.errors.append(
+                RowError(line, "npi", f"Matches the same listing as line {claimed[pid]}.")
+            )
+            continue
+        if pid is not None:
+            claimed[pid] = line
+        change = ProviderChange(line, pid, _fields(merged, pid is not None))
+        before = len(plan.errors)
+        _resolve_refs(change, merged, line, look, plan.errors)
+        if len(plan.errors) > before:
+            continue
+        change.clinics = _clinics(kept, look, plan)
+        change.codes["clinics"] = [str(ref) for ref, _ in change.clinics or []]
+        pending.append(change)
+        if progress and n % 1000 == 0:
+            progress("check", n, len(groups))
+    _load_and_compare(pending, plan)
+    return plan
+
+
+def _load_and_compare(pending: list[ProviderChange], plan: Plan) -> None:
+    existing = [c for c in pending if c.provider_id is not None]
+    for start in range(0, len(existing), 1000):
+        chunk = existing[start : start + 1000]
+        stmt = (
+            select(Provider)
+            .where(Provider.id.in_([c.provider_id for c in chunk]))
+            .options(
+                selectinload(Provider.specialty_links),
+                selectinload(Provider.location_links),
+                selectinload(Provider.languages),
+                selectinload(Provider.insurance_plans),
+            )
+        )
+        loaded = {p.id: p for p in db.session.scalars(stmt)}
+        for change in chunk:
+            change.changed = _diff(change, loaded[change.provider_id])
+    plan.changes = pending

@@ -1,0 +1,267 @@
+"""Roster CSV reading and per-row checks (the format is a contract other tools rely on)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from app.services.validation import normalize_phone, npi_problem, sensible_case, zip_problem
+
+COLUMNS = (
+    "npi",
+    "first_name",
+    "last_name",
+    "credentials",
+    "gender",
+    "specialties",
+    "location_name",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "languages",
+    "accepting_new_patients",
+    "telehealth",
+    "insurance",
+    "bio",
+)
+REQUIRED = ("first_name", "last_name")
+PROVIDER_COLUMNS = (
+    "npi",
+    "first_name",
+    "last_name",
+    "credentials",
+    "gender",
+    "specialties",
+    "languages",
+    "accepting_new_patients",
+    "telehealth",
+    "insurance",
+    "bio",
+)
+LIMITS = {
+    "first_name": 80,
+    "last_name": 80,
+    "credentials": 80,
+    "location_name": 160,
+    "address": 200,
+    "city": 100,
+    "phone": 40,
+    "specialties": 500,
+    "languages": 500,
+    "insurance": 1000,
+    "bio": 4000,
+}
+TRUE = frozenset({"yes", "true", "1", "y"})
+FALSE = frozenset({"no", "false", "0", "n"})
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ABBREVIATIONS = {
+    "street": "st",
+    "avenue": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "suite": "ste",
+    "place": "pl",
+    "court": "ct",
+    "lane": "ln",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "floor": "fl",
+    "building": "bldg",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
+class RosterFileError(ValueError):
+    """The file as a whole cannot be read (encoding, header, CSV syntax)."""
+
+
+@dataclass
+class RowError:
+    """One rejected row: its line number, the column at fault and why."""
+
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", {self.field}" if self.field else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Row:
+    """One valid-looking data row, cleaned; lookups happen later."""
+
+    line: int
+    values: dict[str, str]
+    errors: list[RowError] = field(default_factory=list)
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+def normalize_address(text: str) -> str:
+    """Lower-case words with common street abbreviations, for matching clinics."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return " ".join(ABBREVIATIONS.get(w, w) for w in words)
+
+
+def clinic_key(address: str, zip_code: str) -> tuple[str, str]:
+    """The key clinics are matched on: normalized address and 5-digit ZIP."""
+    return normalize_address(address), zip_code.strip()[:5]
+
+
+def split_cell(value: str) -> list[str]:
+    """Split a ``;``-separated cell into trimmed, non-empty items."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def parse_bool(value: str) -> bool | None:
+    """yes/no/true/false/1/0 to a bool; None for an empty cell; ValueError otherwise."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ValueError("Use yes or no (or true/false, 1/0).")
+
+
+def neutralize(cell: str) -> str:
+    """Prefix a quote to cells a spreadsheet would run as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def unneutralize(cell: str) -> str:
+    """Undo ``neutralize`` so an exported file imports unchanged."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
+
+
+def decode(data: bytes) -> str:
+    """Decode UTF-8 (with or without a BOM) or explain what is wrong."""
+    if not data.strip():
+        raise RosterFileError("The file is empty.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RosterFileError(
+            f"The file is not UTF-8 text (the first bad byte is on line {line}). "
+            "In your spreadsheet, save it as “CSV UTF-8” and try again."
+        ) from None
+    if "\x00" in text:
+        raise RosterFileError("The file contains NUL bytes; it does not look like a CSV file.")
+    return text
+
+
+def read_header(header: list[str]) -> list[str]:
+    """Check the header row; return normalized column names."""
+    names = [re.sub(r"\s+", "_", h.strip().lower()) for h in header]
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown:
+        raise RosterFileError(
+            f"Unknown column(s): {', '.join(repr(n) for n in unknown)}. "
+            f"Known columns: {', '.join(COLUMNS)}."
+        )
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise RosterFileError(f"Column(s) listed twice: {', '.join(dupes)}.")
+    missing = [n for n in REQUIRED if n not in names]
+    if missing:
+        raise RosterFileError(f"The header row must include: {', '.join(missing)}.")
+    return names
+
+
+def iter_rows(text: str) -> Iterator[tuple[list[str], Row | None, RowError | None]]:
+    """Yield (columns, row, csv_error) for each data row; the first yield carries columns."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise RosterFileError(f"Line 1: the header row is not valid CSV ({exc}).") from None
+    except StopIteration:
+        raise RosterFileError("The file is empty.") from None
+    columns = read_header(header)
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield (
+                columns,
+                None,
+                RowError(start, "", f"Malformed CSV ({exc}); reading stopped here."),
+            )
+            return
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(columns):
+            error = RowError(start, "", f"Expected {len(columns)} cells, found {len(cells)}.")
+            yield columns, None, error
+            continue
+        values = {c: unneutralize(v.strip()) for c, v in zip(columns, cells, strict=True)}
+        yield columns, check_row(Row(start, values)), None
+
+
+def check_row(row: Row) -> Row:
+    """Check one row's cells on their own (no database), cleaning values in place."""
+    v = row.values
+
+    def fail(name: str, message: str) -> None:
+        row.errors.append(RowError(row.line, name, message))
+
+    for name, limit in LIMITS.items():
+        if len(v.get(name, "")) > limit:
+            fail(name, f"Too long: {len(v[name])} characters (at most {limit}).")
+    for name in REQUIRED:
+        if not v.get(name):
+            fail(name, "Required.")
+        elif not v[name][0].isalpha():
+            fail(name, "A name must start with a letter.")
+        else:
+            v[name] = sensible_case(v[name])
+    if v.get("npi"):
+        problem = npi_problem(v["npi"])
+        if problem:
+            fail("npi", problem)
+    gender = v.get("gender", "").upper()
+    if gender not in ("", "F", "M", "X"):
+        fail("gender", "Use F, M, X or leave it empty.")
+    if "gender" in v:
+        v["gender"] = gender
+    for name in ("accepting_new_patients", "telehealth"):
+        try:
+            parse_bool(v.get(name, ""))
+        except ValueError as exc:
+            fail(name, str(exc))
+    if v.get("phone"):
+        try:
+            v["phone"] = normalize_phone(v["phone"])
+        except ValueError as exc:
+            fail("phone", str(exc))
+    if v.get("address"):
+        if not v.get("zip") or zip_problem(v["zip"]):
+            fail("zip", "Enter the clinic's 5-digit ZIP code, like 98104.")
+        state = v.get("state", "").upper()
+        if state and not re.fullmatch(r"[A-Z]{2}", state):
+            fail("state", "Use the 2-letter state code, like WA.")
+        v["state"] = state
+    elif any(v.get(n) for n in ("location_name", "city", "zip", "phone")):
+        fail("address", "Give the clinic's street address (or leave all clinic columns empty).")
+    return row

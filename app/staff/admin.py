@@ -1,0 +1,166 @@
+"""Administrator pages: users, the full audit log and specialty synonyms."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEvent, Specialty, User
+from app.services.locations import update_synonyms
+from app.services.providers import StaleEdit
+from app.services.users import UserError, create_user, set_active
+from app.staff import bp
+from app.staff.forms import ActionForm, SynonymsForm, UserForm
+from app.staff.provider_form import parse_version
+from app.staff.routes import admin_required
+
+AUDIT_PER_PAGE = 50
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users() -> ResponseReturnValue:
+    """List accounts and create new ones."""
+    form = UserForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                user = create_user(
+                    form.email.data, form.role.data, form.password.data, current_user
+                )
+            except UserError as exc:
+                target = (
+                    form.password
+                    if "password" in str(exc).lower() or "character" in str(exc)
+                    else form.email
+                )
+                target.errors = [*target.errors, str(exc)]
+            else:
+                flash(f"Created {user.role} account {user.email}.", "info")
+                return redirect(url_for(".users"))
+        status = 422
+    accounts = db.session.scalars(select(User).order_by(User.email)).all()
+    html = render_template(
+        "staff/users.html", form=form, accounts=accounts, action_form=ActionForm()
+    )
+    return html, status
+
+
+@bp.post("/users/<int:user_id>/<any(activate,deactivate):action>")
+@admin_required
+def user_active(user_id: int, action: str) -> ResponseReturnValue:
+    """Activate or deactivate an account; deactivation ends its sessions."""
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate():
+        abort(400)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account.", "error")
+        return redirect(url_for(".users"))
+    set_active(user, action == "activate", current_user)
+    flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "info")
+    return redirect(url_for(".users"))
+
+
+def _date(name: str) -> datetime | None:
+    try:
+        day = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log() -> str:
+    """Show the audit log, filtered by actor, action, entity and date."""
+    stmt = select(AuditEvent)
+    actor = request.args.get("actor", "").strip()[:254]
+    if actor:
+        stmt = stmt.where(func.lower(AuditEvent.actor_label).contains(actor.lower()))
+    action = request.args.get("action", "").strip()[:40]
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    entity = request.args.get("entity", "").strip()[:40]
+    if entity:
+        stmt = stmt.where(AuditEvent.entity_type == entity)
+    entity_id = request.args.get("entity_id", "")
+    if entity_id.isdigit():
+        stmt = stmt.where(AuditEvent.entity_id == int(entity_id))
+    since, until = _date("from"), _date("to")
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until + timedelta(days=1))
+    page_no = request.args.get("page", "1")
+    page = db.paginate(
+        stmt.order_by(AuditEvent.id.desc()),
+        page=int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1,
+        per_page=AUDIT_PER_PAGE,
+        error_out=False,
+    )
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    entities = db.session.scalars(
+        select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
+    )
+    return render_template(
+        "staff/audit.html",
+        page=page,
+        args=request.args,
+        actions=list(actions),
+        entities=list(entities),
+    )
+
+
+@bp.get("/specialties")
+@admin_required
+def specialties() -> str:
+    """List specialties (featured first) to edit their lay synonyms."""
+    q = request.args.get("q", "").strip()[:100].lower()
+    stmt = select(Specialty).order_by(Specialty.featured.desc(), Specialty.display_name)
+    if q:
+        stmt = stmt.where(
+            func.lower(Specialty.display_name).contains(q) | func.lower(Specialty.code).contains(q)
+        )
+    else:
+        stmt = stmt.where(Specialty.featured.is_(True))
+    return render_template("staff/specialties.html", items=db.session.scalars(stmt).all(), q=q)
+
+
+@bp.route("/specialties/<int:specialty_id>", methods=["GET", "POST"])
+@admin_required
+def specialty_edit(specialty_id: int) -> ResponseReturnValue:
+    """Edit one specialty's synonyms; providers with it are re-indexed."""
+    spec = db.get_or_404(Specialty, specialty_id)
+    form = SynonymsForm()
+    status = 200
+    if request.method == "GET":
+        form.synonyms.data = "\n".join(spec.synonyms or [])
+        form.version.data = str(spec.version)
+    elif form.validate():
+        version = parse_version(form.version.data)
+        if version is None:
+            abort(400)
+        words = [w.strip()[:80] for w in form.synonyms.data.replace(";", "\n").splitlines()]
+        try:
+            update_synonyms(spec, words, version, current_user)
+        except StaleEdit as exc:
+            form.version.data = str(exc.current.version)
+            status = 409
+            flash(
+                "Someone else changed these synonyms first. Their version is shown below "
+                "your text; save again to replace it.",
+                "error",
+            )
+            spec = exc.current
+        else:
+            flash(f"Saved the synonyms for {spec.display_name}.", "info")
+            return redirect(url_for(".specialty_edit", specialty_id=spec.id))
+    else:
+        status = 422
+    return render_template("staff/specialty_form.html", form=form, spec=spec), status

@@ -1,0 +1,191 @@
+"""Staff forms: login, provider, clinic, user, synonyms, roster upload, quick actions."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from app.models import ROLES, WEEKDAY_NAMES
+from app.services.validation import normalize_phone, npi_problem, url_problem, zip_problem
+
+
+def _npi(form, field) -> None:
+    if field.data:
+        field.data = field.data.strip()
+        problem = npi_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+def _url(form, field) -> None:
+    if field.data and field.data.strip():
+        problem = url_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+def _phone(form, field) -> None:
+    try:
+        field.data = normalize_phone(field.data or "")
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _zip(form, field) -> None:
+    problem = zip_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=256)]
+    )
+    next = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A quick action button: only CSRF and the version the person saw."""
+
+    version = IntegerField(validators=[Optional()])
+
+
+class ProviderForm(FlaskForm):
+    """Every field of a listing. Clinic phones are read per clinic by the view."""
+
+    first_name = StringField(
+        "First name", [DataRequired("Enter a first name."), Length(max=80)], filters=[_strip]
+    )
+    middle_name = StringField("Middle name", [Length(max=80)], filters=[_strip])
+    last_name = StringField(
+        "Last name", [DataRequired("Enter a last name."), Length(max=80)], filters=[_strip]
+    )
+    suffix = StringField("Suffix", [Length(max=20)], filters=[_strip])
+    credentials = StringField("Credentials", [Length(max=80)], filters=[_strip])
+    npi = StringField("NPI", [Optional(), _npi], filters=[_strip])
+    gender = SelectField(
+        "Gender",
+        choices=[
+            SelectChoice("", "Not stated"),
+            SelectChoice("F", "Female"),
+            SelectChoice("M", "Male"),
+            SelectChoice("X", "Non-binary or other"),
+        ],
+    )
+    pronouns = StringField("Pronouns", [Length(max=40)], filters=[_strip])
+    bio = TextAreaField("Biography", [Length(max=4000)], filters=[_strip])
+    photo_url = StringField("Photo URL", [Length(max=500), _url], filters=[_strip])
+    website = StringField("Website", [Length(max=500), _url], filters=[_strip])
+    specialty_1 = StringField("Primary specialty", [Length(max=200)], filters=[_strip])
+    specialty_2 = StringField("Second specialty", [Length(max=200)], filters=[_strip])
+    specialty_3 = StringField("Third specialty", [Length(max=200)], filters=[_strip])
+    specialty_4 = StringField("Fourth specialty", [Length(max=200)], filters=[_strip])
+    clinics = SelectMultipleField("Clinics", coerce=int, validate_choice=True)
+    languages = SelectMultipleField("Languages", coerce=int)
+    insurance = SelectMultipleField("Insurance plans accepted", coerce=int)
+    accepting_new_patients = BooleanField("Accepting new patients")
+    telehealth = BooleanField("Offers telehealth visits")
+    active = BooleanField("Listed in the public directory")
+    version = HiddenField()
+
+    SPECIALTY_FIELDS = ("specialty_1", "specialty_2", "specialty_3", "specialty_4")
+
+
+class LocationForm(FlaskForm):
+    """A clinic with its weekly hours (two opening intervals per weekday)."""
+
+    name = StringField("Clinic name", [DataRequired("Enter a name."), Length(max=160)])
+    neighborhood = StringField("Neighborhood", [Length(max=120)])
+    address_line1 = StringField(
+        "Street address", [DataRequired("Enter the street address."), Length(max=200)]
+    )
+    address_line2 = StringField("Suite or floor", [Length(max=200)])
+    city = StringField("City", [DataRequired("Enter the city."), Length(max=100)])
+    state = StringField("State", [DataRequired("Enter the state."), Length(min=2, max=2)])
+    zip = StringField("ZIP code", [DataRequired("Enter the ZIP code."), _zip])
+    phone = StringField("Phone", [_phone])
+    latitude = FloatField("Latitude", [Optional(), NumberRange(-90, 90)])
+    longitude = FloatField("Longitude", [Optional(), NumberRange(-180, 180)])
+    accessibility_notes = TextAreaField("Accessibility notes", [Length(max=2000)])
+    parking_notes = TextAreaField("Parking and transit notes", [Length(max=2000)])
+    active = BooleanField("Open and listed")
+    version = HiddenField()
+
+    @staticmethod
+    def hour_field(day: int, slot: int, end: str) -> str:
+        """The name of one time field, e.g. ``d0_opens1``."""
+        return f"d{day}_{end}{slot}"
+
+
+for _day, _name in enumerate(WEEKDAY_NAMES):
+    for _slot in (1, 2):
+        for _end, _label in (("opens", "Opens"), ("closes", "Closes")):
+            setattr(
+                LocationForm,
+                LocationForm.hour_field(_day, _slot, _end),
+                TimeField(
+                    f"{_name} {_label.lower()}" + (" (second period)" if _slot == 2 else ""),
+                    [Optional()],
+                ),
+            )
+
+
+class UserForm(FlaskForm):
+    """A new staff or admin account."""
+
+    email = EmailField("Email", [DataRequired("Enter an email."), Length(max=254)])
+    role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
+    password = PasswordField("Password", [InputRequired("Enter a password."), Length(max=256)])
+    confirm = PasswordField(
+        "Repeat the password", [EqualTo("password", "The two passwords do not match.")]
+    )
+
+
+class SynonymsForm(FlaskForm):
+    """A specialty's lay synonyms, one per line."""
+
+    synonyms = TextAreaField("Synonyms (one per line)", [Length(max=4000)])
+    version = HiddenField()
+
+
+class RosterUploadForm(FlaskForm):
+    """A roster CSV to preview."""
+
+    file = FileField("Roster CSV file", [FileRequired("Choose a CSV file.")])
+
+
+class RosterApplyForm(FlaskForm):
+    """Apply a previewed roster, named by its token and checksum."""
+
+    token = HiddenField(validators=[DataRequired()])
+    digest = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,158 @@
+"""Clinics: list, create and edit with weekly hours (versioned)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import WEEKDAY_NAMES, Location, ProviderLocation
+from app.services.locations import LocationInput, create_location, update_location
+from app.services.providers import StaleEdit
+from app.staff import bp
+from app.staff.forms import LocationForm
+from app.staff.provider_form import parse_version
+
+
+@bp.get("/locations")
+def location_list() -> str:
+    """List clinics with how many providers practise at each."""
+    counts = dict(
+        db.session.execute(
+            select(ProviderLocation.location_id, func.count()).group_by(
+                ProviderLocation.location_id
+            )
+        ).all()
+    )
+    locations = db.session.scalars(select(Location).order_by(Location.name)).all()
+    return render_template("staff/locations/list.html", locations=locations, counts=counts)
+
+
+def _fill(form: LocationForm, loc: Location) -> None:
+    for name in (
+        "name",
+        "neighborhood",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zip",
+        "phone",
+        "latitude",
+        "longitude",
+        "accessibility_notes",
+        "parking_notes",
+        "active",
+    ):
+        getattr(form, name).data = getattr(loc, name)
+    slots: dict[int, int] = {}
+    for h in loc.hours:
+        slot = slots[h.weekday] = slots.get(h.weekday, 0) + 1
+        if slot <= 2:
+            getattr(form, LocationForm.hour_field(h.weekday, slot, "opens")).data = h.opens
+            getattr(form, LocationForm.hour_field(h.weekday, slot, "closes")).data = h.closes
+    form.version.data = str(loc.version)
+
+
+def _hours(form: LocationForm) -> list[tuple]:
+    """Opening intervals from the form; adds errors to incomplete or backwards rows."""
+    hours, ok = [], True
+    for day, name in enumerate(WEEKDAY_NAMES):
+        for slot in (1, 2):
+            opens = getattr(form, LocationForm.hour_field(day, slot, "opens"))
+            closes = getattr(form, LocationForm.hour_field(day, slot, "closes"))
+            if opens.data is None and closes.data is None:
+                continue
+            if opens.data is None or closes.data is None:
+                target = opens if opens.data is None else closes
+                target.errors = [*target.errors, f"Give both times for {name}, or neither."]
+                ok = False
+            elif closes.data <= opens.data:
+                closes.errors = [*closes.errors, f"On {name} the closing time must be later."]
+                ok = False
+            else:
+                hours.append((day, opens.data, closes.data))
+    return hours if ok else []
+
+
+def _input(form: LocationForm, hours: list[tuple]) -> LocationInput:
+    return LocationInput(
+        name=form.name.data.strip(),
+        neighborhood=(form.neighborhood.data or "").strip(),
+        address_line1=form.address_line1.data.strip(),
+        address_line2=(form.address_line2.data or "").strip(),
+        city=form.city.data.strip(),
+        state=form.state.data.strip().upper(),
+        zip=form.zip.data.strip(),
+        phone=form.phone.data or "",
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        accessibility_notes=(form.accessibility_notes.data or "").strip(),
+        parking_notes=(form.parking_notes.data or "").strip(),
+        active=form.active.data,
+        hours=hours,
+    )
+
+
+def _render(form, loc, status=200, conflict=None):
+    html = render_template(
+        "staff/locations/form.html",
+        form=form,
+        location=loc,
+        weekdays=list(enumerate(WEEKDAY_NAMES)),
+        hour_field=LocationForm.hour_field,
+        conflict=conflict,
+    )
+    return html, status
+
+
+def _valid(form: LocationForm) -> tuple[bool, list]:
+    valid = form.validate()
+    hours = _hours(form)
+    has_hour_errors = any(
+        getattr(form, LocationForm.hour_field(d, s, e)).errors
+        for d in range(7)
+        for s in (1, 2)
+        for e in ("opens", "closes")
+    )
+    return valid and not has_hour_errors, hours
+
+
+@bp.route("/locations/new", methods=["GET", "POST"])
+def location_new() -> ResponseReturnValue:
+    """Create a clinic; coordinates come from the ZIP when left blank."""
+    form = LocationForm()
+    if request.method == "GET":
+        form.active.data = True
+        return _render(form, None)
+    ok, hours = _valid(form)
+    if not ok:
+        return _render(form, None, 422)
+    loc = create_location(_input(form, hours), current_user)
+    flash(f"Created {loc.name}.", "info")
+    return redirect(url_for(".location_edit", location_id=loc.id))
+
+
+@bp.route("/locations/<int:location_id>/edit", methods=["GET", "POST"])
+def location_edit(location_id: int) -> ResponseReturnValue:
+    """Edit a clinic; a save against an old version answers 409 and keeps the input."""
+    loc = db.get_or_404(Location, location_id)
+    form = LocationForm()
+    if request.method == "GET":
+        _fill(form, loc)
+        return _render(form, loc)
+    version = parse_version(form.version.data)
+    if version is None:
+        abort(400, "The form is missing its version number. Reload the page and try again.")
+    ok, hours = _valid(form)
+    if not ok:
+        return _render(form, loc, 422)
+    try:
+        update_location(loc, _input(form, hours), version, current_user)
+    except StaleEdit as exc:
+        form.version.data = str(exc.current.version)
+        return _render(form, exc.current, 409, conflict=True)
+    flash(f"Saved {loc.name}. Its providers' listings are being updated in search.", "info")
+    return redirect(url_for(".location_edit", location_id=loc.id))

@@ -1,0 +1,127 @@
+"""Between the provider form and the service: choices, loading, and turning input into data."""
+
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from app.extensions import db
+from app.models import InsurancePlan, Language, Location, Provider, Specialty
+from app.services.providers import ProviderInput
+from app.services.validation import normalize_phone
+from app.staff.forms import ProviderForm
+
+
+def set_choices(form: ProviderForm) -> list[Location]:
+    """Fill the clinic, language and plan choices; return the clinics in order."""
+    clinics = list(db.session.scalars(select(Location).order_by(Location.name)))
+    form.clinics.choices = [SelectChoice(c.id, c.name) for c in clinics]
+    form.languages.choices = [
+        SelectChoice(x.id, x.name)
+        for x in db.session.scalars(select(Language).order_by(Language.name))
+    ]
+    form.insurance.choices = [
+        SelectChoice(x.id, x.name)
+        for x in db.session.scalars(select(InsurancePlan).order_by(InsurancePlan.name))
+    ]
+    return clinics
+
+
+def fill_from(form: ProviderForm, p: Provider) -> dict[int, str]:
+    """Put a provider's values in the form; return clinic phones by clinic id."""
+    for name in (
+        "first_name",
+        "middle_name",
+        "last_name",
+        "suffix",
+        "credentials",
+        "pronouns",
+        "bio",
+        "photo_url",
+        "website",
+        "accepting_new_patients",
+        "telehealth",
+        "active",
+    ):
+        getattr(form, name).data = getattr(p, name)
+    form.npi.data = p.npi or ""
+    form.gender.data = p.gender or ""
+    for field_name, link in zip(ProviderForm.SPECIALTY_FIELDS, p.specialty_links, strict=False):
+        getattr(form, field_name).data = link.specialty.display_name
+    form.clinics.data = [link.location_id for link in p.location_links]
+    form.languages.data = [x.id for x in p.languages]
+    form.insurance.data = [x.id for x in p.insurance_plans]
+    form.version.data = str(p.version)
+    return {link.location_id: link.phone for link in p.location_links}
+
+
+def submitted_phones(clinics: list[Location]) -> dict[int, str]:
+    """The per-clinic phone inputs as typed."""
+    return {c.id: request.form.get(f"phone_{c.id}", "").strip()[:40] for c in clinics}
+
+
+def specialty_lookup(text: str) -> Specialty | None:
+    """A specialty by NUCC code, name or slug (case-insensitive)."""
+    value = text.strip().lower()
+    stmt = select(Specialty).where(
+        db.or_(
+            db.func.lower(Specialty.code) == value,
+            db.func.lower(Specialty.display_name) == value,
+            db.func.lower(Specialty.nucc_name) == value,
+            Specialty.slug == value,
+        )
+    )
+    return db.session.scalars(stmt).first()
+
+
+def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput, list]:
+    """Build the service input; return it with extra errors as (field id, message) pairs."""
+    errors: list[tuple[str, str]] = []
+    specialty_ids = []
+    for name in ProviderForm.SPECIALTY_FIELDS:
+        field = getattr(form, name)
+        if not field.data:
+            continue
+        spec = specialty_lookup(field.data)
+        if spec is None:
+            message = f"Unknown specialty “{field.data}”. Use a name from the list or a NUCC code."
+            field.errors = [*field.errors, message]
+            errors.append((field.id, message))
+        else:
+            specialty_ids.append(spec.id)
+    clinics = []
+    for location_id in form.clinics.data or []:
+        try:
+            clinics.append((location_id, normalize_phone(phones.get(location_id, ""))))
+        except ValueError as exc:
+            errors.append((f"phone_{location_id}", str(exc)))
+    data = ProviderInput(
+        first_name=form.first_name.data,
+        middle_name=form.middle_name.data or "",
+        last_name=form.last_name.data,
+        suffix=form.suffix.data or "",
+        credentials=form.credentials.data or "",
+        npi=form.npi.data or None,
+        gender=form.gender.data or None,
+        pronouns=form.pronouns.data or "",
+        bio=form.bio.data or "",
+        photo_url=form.photo_url.data or "",
+        website=form.website.data or "",
+        accepting_new_patients=form.accepting_new_patients.data,
+        telehealth=form.telehealth.data,
+        active=form.active.data,
+        specialty_ids=specialty_ids,
+        clinics=clinics,
+        language_ids=list(form.languages.data or []),
+        plan_ids=list(form.insurance.data or []),
+    )
+    return data, errors
+
+
+def parse_version(value: str | None) -> int | None:
+    """The hidden version field as an int (None when missing or garbled)."""
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

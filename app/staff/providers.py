@@ -1,0 +1,194 @@
+"""Provider listings: list, create, edit (409 on stale saves), history, quick actions."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, Location, Provider, Specialty
+from app.services import providers as service
+from app.services.providers import InvalidInput, StaleEdit
+from app.staff import bp
+from app.staff.forms import ActionForm, ProviderForm
+from app.staff.provider_form import (
+    fill_from,
+    parse_version,
+    set_choices,
+    submitted_phones,
+    to_input,
+)
+from app.staff.routes import safe_next
+
+PER_PAGE = 25
+
+
+def _flag(name: str) -> bool | None:
+    return {"yes": True, "no": False}.get(request.args.get(name, ""))
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/providers")
+def provider_list() -> str:
+    """List listings with text search, filters and pagination."""
+    q = request.args.get("q", "").strip()[:100]
+    filters = {
+        "location_id": _int_arg("clinic"),
+        "specialty_id": _int_arg("specialty"),
+        "active": _flag("active"),
+        "accepting": _flag("accepting"),
+    }
+    stmt = service.provider_query(q, **filters)
+    page = db.paginate(stmt, page=_int_arg("page") or 1, per_page=PER_PAGE, error_out=False)
+    used_specialties = db.session.scalars(
+        select(Specialty)
+        .where(Specialty.id.in_(select(service.ProviderSpecialty.specialty_id)))
+        .order_by(Specialty.display_name)
+    ).all()
+    return render_template(
+        "staff/providers/list.html",
+        page=page,
+        q=q,
+        args=request.args,
+        clinics=db.session.scalars(select(Location).order_by(Location.name)).all(),
+        specialties=used_specialties,
+        action_form=ActionForm(),
+    )
+
+
+def _render_form(form, provider, clinics, phones, extra_errors=(), conflict=None, status=200):
+    datalist = db.session.execute(
+        select(Specialty.display_name).order_by(Specialty.display_name)
+    ).scalars()
+    return (
+        render_template(
+            "staff/providers/form.html",
+            form=form,
+            provider=provider,
+            clinics=clinics,
+            phones=phones,
+            phone_errors=dict(e for e in extra_errors if e[0].startswith("phone_")),
+            extra_errors=[e for e in extra_errors if e[0].startswith("phone_")],
+            conflict=conflict,
+            specialty_names=list(dict.fromkeys(datalist)),
+            action_form=ActionForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/providers/new", methods=["GET", "POST"])
+def provider_new() -> ResponseReturnValue:
+    """Create a listing."""
+    form = ProviderForm()
+    clinics = set_choices(form)
+    if request.method == "GET":
+        form.active.data = form.accepting_new_patients.data = True
+        return _render_form(form, None, clinics, {})
+    phones = submitted_phones(clinics)
+    if form.validate():
+        data, errors = to_input(form, phones)
+        if not errors:
+            try:
+                p = service.create_provider(data, current_user)
+            except InvalidInput as exc:
+                errors = _field_errors(form, exc)
+            else:
+                flash(f"Created the listing for {p.display_name}.", "info")
+                return redirect(url_for(".provider_edit", provider_id=p.id))
+        return _render_form(form, None, clinics, phones, errors, status=422)
+    return _render_form(form, None, clinics, phones, status=422)
+
+
+def _field_errors(form, exc: InvalidInput) -> list[tuple[str, str]]:
+    extra = []
+    for name, message in exc.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            extra.append((name, message))
+    return extra
+
+
+@bp.route("/providers/<int:provider_id>/edit", methods=["GET", "POST"])
+def provider_edit(provider_id: int) -> ResponseReturnValue:
+    """Edit a listing; a save against an old version answers 409 and keeps the input."""
+    p = db.get_or_404(Provider, provider_id)
+    form = ProviderForm()
+    clinics = set_choices(form)
+    if request.method == "GET":
+        return _render_form(form, p, clinics, fill_from(form, p))
+    phones = submitted_phones(clinics)
+    version = parse_version(form.version.data)
+    if version is None:
+        abort(400, "The form is missing its version number. Reload the page and try again.")
+    if not form.validate():
+        return _render_form(form, p, clinics, phones, status=422)
+    data, errors = to_input(form, phones)
+    if errors:
+        return _render_form(form, p, clinics, phones, errors, status=422)
+    try:
+        service.update_provider(p, data, version, current_user)
+    except StaleEdit as exc:
+        current = exc.current
+        conflict = service.other_changes(current, version)
+        form.version.data = str(current.version)
+        return _render_form(form, current, clinics, phones, conflict=conflict, status=409)
+    except InvalidInput as exc:
+        return _render_form(form, p, clinics, phones, _field_errors(form, exc), status=422)
+    flash(f"Saved {p.display_name}.", "info")
+    return redirect(url_for(".provider_list", q=p.last_name))
+
+
+@bp.get("/providers/<int:provider_id>/history")
+def provider_history(provider_id: int) -> str:
+    """Show every audited change to one listing, newest first."""
+    p = db.get_or_404(Provider, provider_id)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "provider", AuditEvent.entity_id == p.id)
+        .order_by(AuditEvent.id.desc())
+    ).all()
+    return render_template("staff/providers/history.html", provider=p, events=events)
+
+
+QUICK_ACTIONS = {
+    "accept": (lambda p, v, u: service.set_accepting(p, True, v, u), "now accepts new patients"),
+    "stop-accepting": (
+        lambda p, v, u: service.set_accepting(p, False, v, u),
+        "no longer accepts new patients",
+    ),
+    "verify": (lambda p, v, u: service.mark_verified(p, v, u), "is marked verified today"),
+    "deactivate": (lambda p, v, u: service.set_active(p, False, v, u), "is hidden from the public"),
+    "reactivate": (lambda p, v, u: service.set_active(p, True, v, u), "is listed again"),
+}
+
+
+@bp.post(
+    "/providers/<int:provider_id>/<any(" + ",".join(f"'{a}'" for a in QUICK_ACTIONS) + "):action>"
+)
+def provider_action(provider_id: int, action: str) -> ResponseReturnValue:
+    """Run one quick action (accepting, verify, deactivate, reactivate) and go back."""
+    p = db.get_or_404(Provider, provider_id)
+    form = ActionForm()
+    if not form.validate() or form.version.data is None:
+        abort(400, "The form is missing its version number. Reload the page and try again.")
+    run, done = QUICK_ACTIONS[action]
+    back = safe_next(request.form.get("next")) or url_for(".provider_list")
+    try:
+        run(p, form.version.data, current_user)
+    except StaleEdit as exc:
+        changes = service.other_changes(exc.current, form.version.data)
+        html = render_template(
+            "staff/providers/stale_action.html", provider=exc.current, changes=changes, back=back
+        )
+        return html, 409
+    flash(f"{p.display_name} {done}.", "info")
+    return redirect(back)

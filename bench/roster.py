@@ -1,0 +1,239 @@
+"""Roster import at scale: a generated 100,000-row CSV imported in one transaction, then indexed.
+
+Run with ``python -m bench.roster`` (or ``make bench``). Goal: import plus indexing in 3 minutes
+or less. Set ROSTER_ROWS to try another size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+GOAL_SECONDS = 180
+ROWS = int(os.environ.get("ROSTER_ROWS", "100000"))
+FIRST = [
+    "ana",
+    "ben",
+    "carla",
+    "dev",
+    "elif",
+    "farah",
+    "gus",
+    "hana",
+    "ivan",
+    "jun",
+    "kofi",
+    "lena",
+    "mateo",
+    "nia",
+    "omar",
+    "priya",
+    "quinn",
+    "rosa",
+    "sami",
+    "tala",
+    "uma",
+    "vik",
+    "wen",
+    "xavi",
+    "yara",
+    "zeno",
+]
+LAST = [
+    "SMITH",
+    "GARCIA",
+    "O'BRIEN",
+    "MCDONALD",
+    "NGUYEN",
+    "PATEL",
+    "GARCIA-LOPEZ",
+    "KIM",
+    "COHEN",
+    "OKAFOR",
+    "LINDQVIST",
+    "HASSAN",
+    "NOVAK",
+    "TANAKA",
+    "RIVERA",
+    "SINGH",
+    "MORALES",
+    "DUBOIS",
+    "KOWALSKI",
+    "ADEYEMI",
+]
+ZIPS = [
+    "98101",
+    "98102",
+    "98103",
+    "98104",
+    "98105",
+    "98107",
+    "98109",
+    "98112",
+    "98115",
+    "98117",
+    "98118",
+    "98122",
+    "98125",
+    "98133",
+    "98004",
+    "98005",
+    "98006",
+    "98007",
+    "98008",
+    "98033",
+    "98034",
+    "98052",
+    "98055",
+    "98056",
+    "98057",
+    "98059",
+]
+STREETS = ("Main St", "Pine Street", "1st Ave", "Madison St", "NE 8th St", "Rainier Ave S")
+
+
+def npi_for(n: int) -> str:
+    """A valid NPI (Luhn check digit over the 80840 prefix) derived from ``n``."""
+    from app.services.validation import luhn_valid
+
+    body = f"1{n:08d}"
+    for digit in "0123456789":
+        if luhn_valid("80840" + body + digit):
+            return body + digit
+    raise AssertionError("no check digit")
+
+
+def generate(rows: int, seed: int = 7) -> bytes:
+    """A deterministic roster with about 2.5 clinic rows per provider."""
+    rng = random.Random(seed)
+    specialties = [
+        "225100000X",
+        "207X00000X",
+        "207Q00000X",
+        "208D00000X",
+        "363LF0000X",
+        "2084N0400X",
+        "111N00000X",
+        "213E00000X",
+    ]
+    clinics = [
+        (
+            f"Clinic {i}",
+            f"{100 + i} {rng.choice(STREETS)}",
+            rng.choice(ZIPS),
+            f"(206) 555-{1000 + i:04d}",
+        )
+        for i in range(400)
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "npi",
+            "first_name",
+            "last_name",
+            "credentials",
+            "gender",
+            "specialties",
+            "location_name",
+            "address",
+            "city",
+            "state",
+            "zip",
+            "phone",
+            "languages",
+            "accepting_new_patients",
+            "telehealth",
+            "insurance",
+            "bio",
+        ]
+    )
+    written, n = 0, 0
+    while written < rows:
+        n += 1
+        first, last = rng.choice(FIRST).upper(), rng.choice(LAST)
+        specs = ";".join(rng.sample(specialties, rng.choice((1, 1, 2))))
+        langs = ";".join(rng.sample(["en", "es", "vi", "zh", "Somali"], rng.choice((1, 2))))
+        base = [
+            npi_for(n),
+            first,
+            last,
+            rng.choice(("MD", "DO", "PT, DPT", "NP")),
+            rng.choice("FMX "),
+            specs,
+        ]
+        tail = [
+            langs,
+            rng.choice(("yes", "no")),
+            rng.choice(("true", "false")),
+            "medicare;self-pay",
+            f"Generated provider {n}.",
+        ]
+        for clinic in rng.sample(clinics, min(rng.choice((2, 2, 3)), rows - written)):
+            name, street, zip_code, phone = clinic
+            writer.writerow([*base, name, street, "Seattle", "WA", zip_code, phone, *tail])
+            written += 1
+    return out.getvalue().encode("utf-8")
+
+
+def run() -> None:
+    """Generate, dry-run, import and index a large roster; print a table of timings."""
+    from app import create_app, search
+    from app.extensions import db
+    from app.services.roster import import_roster
+    from app.services.seed import load_reference_data
+    from config import TestingConfig
+
+    base = Path(tempfile.mkdtemp(prefix="bench-roster-"))
+    app = create_app(
+        TestingConfig,
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'bench.db'}",
+            "SEARCH_INDEX_DIR": str(base / "index"),
+            "SEARCH_SYNC_ON_COMMIT": False,  # index explicitly below, to time it on its own
+        },
+    )
+    timings: list[tuple[str, float, int]] = []
+    with app.app_context():
+        db.create_all()
+        load_reference_data()
+        db.session.commit()
+        search.rebuild()
+        started = time.monotonic()
+        data = generate(ROWS)
+        timings.append(("generate CSV (not counted)", time.monotonic() - started, ROWS))
+
+        started = time.monotonic()
+        report = import_roster(data, dry_run=True)
+        timings.append(("dry run (check only)", time.monotonic() - started, ROWS))
+        assert report.ok, report.errors[:5]
+
+        started = time.monotonic()
+        report = import_roster(data, dry_run=False, filename="bench.csv")
+        imported = time.monotonic() - started
+        timings.append(("import (one transaction)", imported, ROWS))
+
+        started = time.monotonic()
+        applied = search.apply_changes()
+        indexed = time.monotonic() - started
+        timings.append((f"indexing ({applied} outbox rows)", indexed, report.created))
+        docs = search.document_count()
+        db.session.remove()
+        db.engine.dispose()
+
+    total = imported + indexed
+    print(f"Roster import: {ROWS:,} rows -> {report.summary()}; {docs:,} documents indexed")
+    print(f"{'stage':<34}{'seconds':>10}{'rows/s':>12}")
+    for stage, seconds, n in timings:
+        print(f"{stage:<34}{seconds:>10.1f}{n / max(seconds, 1e-9):>12,.0f}")
+    verdict = "OK" if total <= GOAL_SECONDS else "OVER GOAL"
+    print(f"{'import + indexing':<34}{total:>10.1f}{'':>12}  goal <= {GOAL_SECONDS}s: {verdict}")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,39 @@
+"""The pages the browser tests visit, by public URL only (slugs come from seed_data/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.pages import PUBLIC_PAGES as BENCH_PAGES
+
+PROFILE_SLUG = "maria-nunez-dpt"  # María Núñez, DPT: a physical therapist at First Hill
+CLINIC_SLUG = "first-hill"
+SPECIALTY_SLUG = "physical-therapist"
+ARTICLE = "/health/exercise-for-the-spine"
+SEARCH_RESULTS = "/find-a-doctor?q=physical+therapist&location=98104"
+SEARCH_ZERO = "/find-a-doctor?q=zqxjvw+kkpfr"
+
+# name -> path: every public page of the issue (each find-care step too); each must answer 200.
+PUBLIC_PAGES: dict[str, str] = BENCH_PAGES
+
+# The pages whose weight, layout and screenshots matter most.
+KEY_PAGES = ("home", "article", "search-results", "profile")
+
+
+def public_params(names: tuple[str, ...] | None = None) -> list:
+    """``pytest.param(path, id=name)`` for the named public pages (all by default)."""
+    return [
+        pytest.param(path, id=name)
+        for name, path in PUBLIC_PAGES.items()
+        if names is None or name in names
+    ]
+
+
+def goto_ok(page, url: str, status: int = 200):
+    """Open ``url`` and fail with a clear message when it does not answer ``status``."""
+    response = page.goto(url, wait_until="load")
+    assert response is not None, f"no response for {url}"
+    if response.status == 404 and status != 404:
+        pytest.fail(f"{url} answers 404: the page is not built (yet)")
+    assert response.status == status, f"{url} answered {response.status}, expected {status}"
+    return response

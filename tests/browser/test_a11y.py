@@ -1,0 +1,95 @@
+"""axe-core finds no WCAG 2.0/2.1/2.2 A or AA violations on any page, at phone and desktop."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.site import SEARCH_ZERO, goto_ok, public_params
+
+
+@pytest.mark.parametrize("path", public_params())
+def test_public_page_is_accessible(axe_page, axe, live_server, path):
+    goto_ok(axe_page, live_server + path)
+    axe(axe_page)
+
+
+def test_search_with_zero_results_says_so(axe_page, axe, live_server):
+    goto_ok(axe_page, live_server + SEARCH_ZERO)
+    assert axe_page.get_by_text(re.compile(r"\bno\b|\b0\b|did you mean", re.I)).count() > 0
+    axe(axe_page)
+
+
+def test_not_found_page_is_accessible(axe_page, axe, live_server):
+    goto_ok(axe_page, live_server + "/no-such-page", status=404)
+    axe(axe_page)
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+def test_staff_login_is_accessible(axe_page, axe, live_server):
+    goto_ok(axe_page, live_server + "/staff/login")
+    axe(axe_page)
+
+
+def test_staff_login_errors_are_accessible(new_context, axe, live_server):
+    """One failed attempt only (desktop): failures count towards the per-client throttle."""
+    page = new_context("desktop", bypass_csp=True).new_page()
+    goto_ok(page, live_server + "/staff/login")
+    page.get_by_label("Email").fill("nobody@example.org")
+    page.get_by_label("Password").fill("not the password at all")
+    page.get_by_role("button", name=re.compile(r"^(log|sign) ?in$", re.I)).click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary, [role=alert]").count() > 0
+    axe(page, "staff login with an error")
+
+
+def test_staff_pages_are_accessible(axe_page, axe, live_server, login):
+    page = axe_page
+    login(page)
+    axe(page, "staff dashboard")
+    goto_ok(page, live_server + "/staff/providers")
+    axe(page, "staff provider list")
+
+
+def test_staff_provider_edit_with_errors_is_accessible(axe_page, axe, live_server, login):
+    page = axe_page
+    login(page)
+    goto_ok(page, live_server + "/staff/providers")
+    edit = page.locator("main a[href*='/edit']").first
+    edit.click()
+    page.wait_for_url(re.compile(r"/staff/providers/\d+/edit"))
+    axe(page, "staff provider edit")
+    page.locator("[name=last_name]").fill("")
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_load_state()
+    summary = page.locator(".error-summary, [role=alert]")
+    assert summary.count() > 0, "no error summary after an invalid save"
+    focused = page.evaluate("() => !!document.activeElement.closest('.error-summary')")
+    assert focused, "the error summary did not take focus"
+    described = page.locator("[name=last_name]").get_attribute("aria-describedby") or ""
+    assert described, "the last_name field is not linked to its error with aria-describedby"
+    axe(page, "staff provider edit with errors")
+
+
+def test_staff_roster_import_preview_is_accessible(axe_page, axe, live_server, login, tmp_path):
+    page = axe_page
+    login(page)
+    goto_ok(page, live_server + "/staff/roster")
+    axe(page, "staff roster upload")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "first_name,last_name,credentials,specialties,location_name,address,city,state,zip,"
+        "phone,languages,accepting_new_patients,telehealth\n"
+        "Ana,Lindqvist,PT,225100000X,First Hill Clinic,1100 Madison St,Seattle,WA,98104,"
+        "(206) 555-0142,en,yes,no\n"
+        ",Missing,MD,207Q00000X,First Hill Clinic,1100 Madison St,Seattle,WA,98104,"
+        "(206) 555-0142,en,maybe,no\n",
+        encoding="utf-8",
+    )
+    page.locator("main input[type=file]").set_input_files(str(roster))
+    page.locator("main form:has(input[type=file]) [type=submit]").first.click()
+    page.wait_for_load_state()
+    axe(page, "staff roster import preview")

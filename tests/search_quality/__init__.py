@@ -1,0 +1,1 @@
+"""Search quality: realistic queries against the demo directory with expected results."""

@@ -1,0 +1,167 @@
+"""The engine against the demo directory: names, typos, synonyms, places, facets, sorts."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from app import search
+from app.extensions import db
+from app.models import Provider
+from app.services.directory import load_providers
+
+
+@pytest.fixture
+def ctx(seeded_app):
+    with seeded_app.app_context():
+        yield
+
+
+def run(**kw):
+    return search.search(search.parse_params(MultiDict(kw), api=True))
+
+
+def slugs(results, n=5):
+    return [p.slug for p in load_providers([h.provider_id for h in results.hits[:n]])]
+
+
+@pytest.mark.parametrize(
+    ("q", "slug"),
+    [
+        ("nunez", "maria-nunez-dpt"),
+        ("Núñez María", "maria-nunez-dpt"),
+        ("Dr. Smith MD", "rebecca-smith-md"),
+        ("smi", "rebecca-smith-md"),
+        ("wiliams", "jasmine-williams-md"),
+        ("jonhson", "marcus-johnson-dpt"),
+        ("garcia-lopez", "alejandro-garcia-lopez-pt-dpt-ocs"),
+        ("lopez alejandro", "alejandro-garcia-lopez-pt-dpt-ocs"),
+        ("o'rourke", None),
+    ],
+)
+def test_names(ctx, q, slug):
+    results = run(q=q)
+    assert results.total >= 1
+    if slug:
+        assert slug in slugs(results, 1)
+
+
+def test_exact_name_beats_prefix(ctx):
+    results = run(q="park")
+    top = load_providers([results.hits[0].provider_id])[0]
+    assert top.last_name == "Park"
+
+
+def test_typo_offers_did_you_mean_and_highlights(ctx):
+    results = run(q="wiliams")
+    assert results.did_you_mean == "williams"
+    assert "williams" in results.highlight_terms
+
+
+def test_lay_terms_and_care_path(ctx):
+    results = run(q="back pain")
+    assert results.interpretation.care_path == "spine" and results.injury_info
+    first = load_providers([results.hits[0].provider_id])[0]
+    assert first.primary_specialty.slug == "physical-therapist"
+    assert run(q="heart doctor").interpretation.specialties == ["cardiology"]
+
+
+def test_primary_specialty_ranks_first(ctx):
+    results = run(q="orthopedic physical therapist", per_page="100")
+    providers = load_providers([h.provider_id for h in results.hits])
+    ranks = [p.primary_specialty.slug == "orthopedic-physical-therapist" for p in providers]
+    assert ranks == sorted(ranks, reverse=True)
+
+
+def test_specialty_plus_zip_sorted_by_distance(ctx):
+    results = run(q="pt", location="98034", radius="10", sort="distance")
+    assert results.origin and results.total > 0
+    distances = [h.distance_miles for h in results.hits]
+    assert distances == sorted(distances) and distances[-1] <= 10
+    assert all(h.location_distances for h in results.hits)
+
+
+def test_mixed_text_place(ctx):
+    results = run(q="physical therapist in kirkland")
+    assert results.interpretation.location_text == "kirkland"
+    assert results.hits[0].distance_miles is not None and results.hits[0].distance_miles < 3
+
+
+def test_unknown_place_explains_and_still_shows_results(ctx):
+    results = run(q="pt", location="Atlantis")
+    assert results.message and "Atlantis" in results.message
+    assert results.total > 0 and results.origin is None
+
+
+def test_disjunctive_facets(ctx):
+    base = run(q="pt")
+    chosen = run(q="pt", language="es")
+    # The language facet ignores its own filter, so its counts are unchanged ...
+    assert {f.value: f.count for f in chosen.facets["language"]} == {
+        f.value: f.count for f in base.facets["language"]
+    }
+    spanish = next(f for f in chosen.facets["language"] if f.value == "es")
+    assert spanish.selected and spanish.count == chosen.total
+    # ... while other facets are narrowed by it.
+    assert sum(f.count for f in chosen.facets["gender"]) == chosen.total
+    assert chosen.facets["accepting"][0].count <= chosen.total
+
+
+def test_filters_combine(ctx):
+    results = run(q="pt", gender="F", accepting="1", per_page="100")
+    for p in load_providers([h.provider_id for h in results.hits]):
+        assert p.gender == "F" and p.accepting_new_patients
+
+
+def test_sort_by_name_and_pagination(ctx):
+    first = run(sort="name", per_page="20")
+    second = run(sort="name", per_page="20", page="2")
+    assert first.total == 134 and first.pages == 7
+    names = [p.last_name for p in load_providers([h.provider_id for h in first.hits])]
+    assert names == sorted(names, key=str.casefold) or names[0] <= names[-1]
+    assert not {h.provider_id for h in first.hits} & {h.provider_id for h in second.hits}
+
+
+def test_ties_go_to_accepting(ctx):
+    results = run(q="physical therapist", clinic="kirkland", per_page="100")
+    providers = load_providers([h.provider_id for h in results.hits])
+    scores = [h.score for h in results.hits]
+    for i in range(len(scores) - 1):
+        if scores[i] == scores[i + 1]:
+            assert providers[i].accepting_new_patients >= providers[i + 1].accepting_new_patients
+
+
+@pytest.mark.parametrize(
+    "q", ['* ? ~5 ^ : " ( ) [ ] { } AND OR NOT', "x" * 10_000, "\x00", "😀", "مرحبا بكم", "-"]
+)
+def test_hostile_text_is_harmless(ctx, q):
+    results = run(q=q, location=q)
+    assert results.total >= 0
+
+
+def test_zero_results_explains(ctx):
+    results = run(q="zzqxv")
+    assert results.total == 0 and results.message
+
+
+def test_inactive_providers_never_appear(seeded_app):
+    with seeded_app.app_context():
+        provider = db.session.scalar(db.select(Provider).filter_by(slug="rebecca-smith-md"))
+        provider.active = False
+        from app.services import audit
+
+        audit.enqueue("provider", [provider.id])
+        db.session.commit()
+        assert search.apply_changes() >= 0
+        assert run(q="rebecca smith").total == 0
+
+
+def test_suggest_groups(ctx):
+    out = search.suggest("nu")
+    assert out["providers"][0]["url"] == "/providers/maria-nunez-dpt"
+    physio = search.suggest("physio")
+    assert physio["specialties"][0]["slug"] == "physical-therapist"
+    assert physio["specialties"][0]["matched"] == "physio"
+    assert search.suggest("kirk")["clinics"][0]["url"] == "/locations/kirkland"
+    assert search.suggest("")["providers"] == []
+    assert search.suggest("wiliams")["providers"][0]["slug"] == "jasmine-williams-md"

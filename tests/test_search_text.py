@@ -1,0 +1,78 @@
+"""Unit tests: text folding, name variants, typo lookup and query understanding."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.search.text import FuzzyLexicon, clean, damerau, fold, max_edits, name_terms, words
+
+
+def test_fold_strips_accents_and_case():
+    assert fold("María NÚÑEZ Søren") == "maria nunez soren"
+
+
+def test_words_drop_apostrophes_and_split_hyphens():
+    assert words("O'Rourke García-López, MD") == ["orourke", "garcia", "lopez", "md"]
+
+
+def test_name_terms_include_joined_multi_part_names():
+    assert name_terms("Ana", "", "De la Cruz") == ["ana", "de", "la", "cruz", "delacruz"]
+    assert "garcialopez" in name_terms("García-López")
+
+
+@pytest.mark.parametrize(
+    "raw", ["a\x00b", "\u202eevil", "x" * 10_000, "😀 مرحبا", "line\nbreak\ttab"]
+)
+def test_clean_never_keeps_controls_and_caps_length(raw):
+    out = clean(raw)
+    assert len(out) <= 200
+    assert not any(ord(c) < 32 for c in out)
+    assert "\u202e" not in out
+
+
+def test_edit_distance_counts_a_transposition_once():
+    assert damerau("jonhson", "johnson") == 1
+    assert damerau("wiliams", "williams") == 1
+    assert max_edits("ab") == 0 and max_edits("smith") == 1 and max_edits("raghunathan") == 2
+
+
+def test_fuzzy_lexicon_finds_near_words_only():
+    lex = FuzzyLexicon(["williams", "johnson", "smith", "sokolov", "raghunathan"])
+    assert lex.lookup("wiliams")[0] == ("williams", 1)
+    assert lex.lookup("jonhson")[0][0] == "johnson"
+    assert lex.lookup("ragunathn")[0][0] == "raghunathan"
+    assert lex.lookup("zzzzzz") == []
+    assert lex.lookup("smi") == []  # too short to guess
+
+
+def test_understand_splits_specialty_place_and_name(seeded_app):
+    from app.search.understand import resolve_place, understand
+    from app.search.vocab import get_vocab
+
+    with seeded_app.app_context():
+        vocab = get_vocab()
+        parsed = understand("physical therapist in kirkland", vocab)
+        assert parsed.specialties == ["physical-therapist"]
+        assert parsed.location_text == "kirkland" and parsed.name_terms == []
+        parsed = understand("pt 98034", vocab)
+        assert parsed.specialties[0] == "physical-therapist"
+        assert parsed.location_text == "98034"
+        parsed = understand("Dr. Smith MD", vocab)
+        assert parsed.name_terms == ["smith"] and parsed.specialties == []
+        parsed = understand("herniated disc", vocab)
+        assert parsed.care_path == "spine" and parsed.injury
+        assert "physical-therapist" in parsed.specialties
+        assert understand("kids doctor", vocab).specialties == ["pediatrics"]
+        assert understand("heart doctor", vocab).specialties == ["cardiology"]
+        assert understand("skin", vocab).specialties == ["dermatology"]
+        assert "medical-oncology" in understand("cancer", vocab).specialties
+        assert understand("physio", vocab).specialties[0] == "physical-therapist"
+
+        origin, message = resolve_place("98034", vocab)
+        assert origin and message is None and 47.6 < origin.lat < 47.8
+        assert resolve_place("Totem Lake", vocab)[0].label == "Totem Lake"
+        assert resolve_place("Seattle, WA", vocab)[0] is not None
+        origin, message = resolve_place("00000", vocab)
+        assert origin is None and "ZIP" in message
+        origin, message = resolve_place("Atlantis Undersea", vocab)
+        assert origin is None and "Atlantis" in message
