@@ -26,6 +26,9 @@ class Config:
     PORT = 8000
     ORG_NAME = "Evergreen Valley Clinics"
     SITE_URL: str | None = None
+    # How many reverse proxies sit in front of the app; their X-Forwarded-* headers are
+    # trusted so the login throttle sees the real client address.
+    TRUSTED_PROXY_COUNT = 0
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_ENABLED = True
@@ -45,7 +48,7 @@ class Config:
     SEARCH_POLL_SECONDS = 1.0
 
     def __init__(self) -> None:
-        self.APP_ENV = _env("APP_ENV", self.APP_ENV) or self.APP_ENV
+        # APP_ENV picks the class (config_for_env); each class states its own APP_ENV.
         self.SECRET_KEY = _env("SECRET_KEY", self.SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI)
         self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", self.SEARCH_INDEX_DIR)
@@ -53,6 +56,7 @@ class Config:
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
         self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
         self.SITE_URL = _env("SITE_URL", self.SITE_URL)
+        self.TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", "0") or 0)
 
 
 class DevelopmentConfig(Config):
@@ -72,7 +76,6 @@ class TestingConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         # Tests never inherit a developer's real database or secret from the environment.
-        self.APP_ENV = "testing"
         self.SECRET_KEY = TestingConfig.SECRET_KEY
         self.SQLALCHEMY_DATABASE_URI = None
         self.SEARCH_INDEX_DIR = None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, login_manager, migrate
 from config import Config, config_for_env
@@ -20,6 +23,9 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _fill_instance_defaults(app)
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -42,17 +48,26 @@ def _fill_instance_defaults(app: Flask) -> None:
 
 
 def _dev_secret_key(path: Path) -> str:
-    """Read the development secret key, creating it (mode 0600) on first run."""
+    """Read the development secret key, creating it (mode 0600) on first run.
+
+    Several workers may start at once: the key is written to a private temporary file and
+    linked into place, so exactly one key wins and nobody reads a half-written file.
+    """
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        key = secrets.token_hex(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        pass
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
         with os.fdopen(fd, "w") as fh:
-            fh.write(key)
-        return key
-    except OSError:
-        raise
+            fh.write(secrets.token_hex(32))
+        os.chmod(tmp, 0o600)
+        # If another worker won the race, its key is the one everybody uses.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return path.read_text().strip()
 
 
 def register_extensions(app: Flask) -> None:
@@ -72,9 +87,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per audience: public pages, staff, JSON API."""
     from app.api import bp as api_bp
+    from app.converters import IdConverter
     from app.public import bp as public_bp
     from app.staff import bp as staff_bp
 
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app import create_app
+from app import create_app, search
 from config import ProductionConfig
 
 
@@ -16,12 +16,25 @@ def test_production_refuses_to_start_without_secret(monkeypatch):
         create_app(ProductionConfig)
 
 
-def test_healthz_reports_parts(client):
-    response = client.get("/healthz")
-    body = response.get_json()
+def test_healthz_reports_parts(app, client):
+    # No index yet: a web request never builds one; /healthz names the failing part.
+    missing = client.get("/healthz")
+    assert missing.status_code == 503
+    body = missing.get_json()
     assert set(body) >= {"status", "database", "search", "providers", "index_documents"}
-    assert body["database"] == "ok"
-    assert body["providers"] == 0
+    assert body["database"] == "ok" and body["providers"] == 0
+    assert body["status"] == "error" and body["search"].startswith("error")
+    with app.app_context():
+        search.rebuild()
+    healthy = client.get("/healthz")
+    assert healthy.status_code == 200
+    assert healthy.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "search": "ok",
+        "providers": 0,
+        "index_documents": 0,
+    }
 
 
 def test_404_is_friendly_and_carries_headers(client):

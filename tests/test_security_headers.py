@@ -8,6 +8,8 @@ import re
 import pytest
 from flask import Flask
 
+from app import search
+
 REQUIRED = ("Content-Security-Policy", "Referrer-Policy", "X-Content-Type-Options")
 STRICT_REFERRER = {"no-referrer", "same-origin"}
 UNUSED_FEATURES = ("camera", "microphone", "geolocation", "payment", "usb")
@@ -46,6 +48,8 @@ def assert_secure_headers(response, what: str) -> None:
 def app(make_app) -> Flask:
     """An app whose unexpected errors become 500 pages, with a route that fails."""
     app = make_app(PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        search.rebuild()  # an (empty) index, so /healthz is healthy
 
     @app.get("/_test/boom")
     def boom():

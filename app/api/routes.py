@@ -55,9 +55,7 @@ def provider_summary(provider: Provider, distances: dict[int, float] | None = No
             }
             for link in provider.specialty_links
         ],
-        "locations": [
-            _location(link, distances) for link in provider.location_links if link.location.active
-        ],
+        "locations": [_location(link, distances) for link in provider.active_location_links],
         "accepting_new_patients": provider.accepting_new_patients,
         "telehealth": provider.telehealth,
         "languages": [{"code": lang.code, "name": lang.name} for lang in provider.languages],
@@ -97,7 +95,7 @@ def providers() -> ResponseReturnValue:
     )
 
 
-@bp.get("/providers/<int:provider_id>")
+@bp.get("/providers/<id:provider_id>")
 def provider_detail(provider_id: int) -> ResponseReturnValue:
     """One active provider with everything the profile shows."""
     found = load_providers([provider_id])
@@ -115,9 +113,7 @@ def provider_detail(provider_id: int) -> ResponseReturnValue:
         insurance=[{"slug": plan.slug, "name": plan.name} for plan in p.insurance_plans],
         verified_at=p.verified_at.isoformat() if p.verified_at else None,
     )
-    for out, link in zip(
-        body["locations"], [ln for ln in p.location_links if ln.location.active], strict=True
-    ):
+    for out, link in zip(body["locations"], p.active_location_links, strict=True):
         loc = link.location
         out.update(
             address=loc.address_one_line,
@@ -186,7 +182,7 @@ def specialties() -> ResponseReturnValue:
 def suggest() -> ResponseReturnValue:
     """Typeahead suggestions grouped as providers, specialties and clinics."""
     raw_limit = request.args.get("limit", "5")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
         abort(400, description="limit must be a whole number from 1 to 20.")
     return jsonify(search.suggest(request.args.get("q", ""), int(raw_limit)))
 

@@ -86,6 +86,11 @@ class Provider(db.Model):
         return self.specialty_links[0].specialty if self.specialty_links else None
 
     @property
+    def active_location_links(self) -> list[ProviderLocation]:
+        """Links to clinics that are open (deactivated clinics are hidden from patients)."""
+        return [link for link in self.location_links if link.location.active]
+
+    @property
     def locations(self) -> list[Location]:
         """Clinics in the order staff listed them."""
         return [link.location for link in self.location_links]

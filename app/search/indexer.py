@@ -98,8 +98,12 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
     }
 
 
-def apply_changes() -> int:
-    """Apply pending outbox rows to this host's index; 0 if another writer is busy."""
+def apply_changes(*, build_missing: bool = True) -> int:
+    """Apply pending outbox rows to this host's index; 0 if another writer is busy.
+
+    With ``build_missing`` false, a missing index is left for the poller or the CLI to
+    build, so no web request ever waits for a full rebuild.
+    """
     st = store()
     total = 0
     for _ in range(5):
@@ -109,6 +113,8 @@ def apply_changes() -> int:
                 return total
             st.pending = False
             if not st.exists():
+                if not build_missing:
+                    return total
                 total += _rebuild_locked(st)["documents"]
             else:
                 total += _apply_locked(st)

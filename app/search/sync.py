@@ -58,12 +58,12 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_VOCAB, None)
 
 
-def apply_quietly(app: Flask) -> int:
+def apply_quietly(app: Flask, *, build_missing: bool = True) -> int:
     """Apply the outbox, logging (never raising) failures: the poller will retry."""
     from app import search
 
     try:
-        return search.apply_changes()
+        return search.apply_changes(build_missing=build_missing)
     except (search.SearchUnavailable, SQLAlchemyError, OSError):
         log.exception("search: applying outbox changes failed; will retry")
         return 0
@@ -84,8 +84,14 @@ class Poller:
     def _run(self) -> None:
         while not self.stop.wait(self.interval):
             with self.app.app_context():
-                apply_quietly(self.app)
-                db.session.remove()
+                try:
+                    apply_quietly(self.app)
+                except Exception:
+                    # The poller is what heals this worker's index; an unexpected error
+                    # must be seen in the log but must not end the thread.
+                    log.exception("search: poller iteration failed; continuing")
+                finally:
+                    db.session.remove()
 
 
 _warmed = threading.Event()
@@ -127,7 +133,7 @@ def init_app(app: Flask) -> None:
                 return
             state["pid"] = os.getpid()
             _warm_geography()
-            apply_quietly(app)
+            apply_quietly(app, build_missing=False)
             interval = float(app.config.get("SEARCH_POLL_SECONDS") or 0)
             if interval > 0:
                 poller = Poller(app, interval)

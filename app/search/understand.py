@@ -13,7 +13,7 @@ from app.search.types import Origin
 from app.search.vocab import Vocab
 from app.services.geo import zip_centroid
 
-ZIP_TOKEN = re.compile(r"^\d{5}$")
+ZIP_TOKEN = re.compile(r"^[0-9]{5}$")
 PLACE_WORDS = ("in", "near", "around", "at")
 STATES = {"wa": "WA", "washington": "WA", "or": "OR", "oregon": "OR", "id": "ID"}
 
@@ -148,8 +148,8 @@ def resolve_place(text: str, vocab: Vocab) -> tuple[Origin | None, str | None]:
     if not tokens:
         return None, None
     shown = raw if len(raw) <= 60 else raw[:60] + "…"
-    digits = re.fullmatch(r"(\d{5})(?:-\d{4})?", raw)
-    if digits or (len(tokens) == 1 and tokens[0].isdigit()):
+    digits = re.fullmatch(r"([0-9]{5})(?:-[0-9]{4})?", raw)
+    if digits or (len(tokens) == 1 and tokens[0].isascii() and tokens[0].isdigit()):
         code = digits.group(1) if digits else tokens[0]
         point = zip_centroid(code) if len(code) == 5 else None
         if point is None:

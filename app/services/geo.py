@@ -9,7 +9,8 @@ from functools import lru_cache
 import zipcodes
 
 EARTH_RADIUS_MILES = 3958.8
-ZIP_RE = re.compile(r"^\d{5}(?:-\d{4})?$")
+ZIP_RE = re.compile(r"^[0-9]{5}(?:-[0-9]{4})?$")
+ZIP5_RE = re.compile(r"[0-9]{5}")  # ASCII only: zipcodes (Rust) panics on other digits
 
 
 def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -20,16 +21,21 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
+def _matching(zip_code: str) -> list[dict]:
+    """Rows for the 5-digit ZIP at the start of ``zip_code``; anything else matches nothing."""
+    code = zip_code.strip()[:5]
+    if not ZIP5_RE.fullmatch(code):
+        return []
+    try:
+        return zipcodes.matching(code)
+    except (TypeError, ValueError):
+        return []
+
+
 @lru_cache(maxsize=4096)
 def zip_centroid(zip_code: str) -> tuple[float, float] | None:
     """(latitude, longitude) of a US ZIP code, or None if unknown."""
-    code = zip_code.strip()[:5]
-    if not re.fullmatch(r"\d{5}", code):
-        return None
-    try:
-        matches = zipcodes.matching(code)
-    except (TypeError, ValueError):
-        return None
+    matches = _matching(zip_code)
     for match in matches:
         try:
             return float(match["lat"]), float(match["long"])
@@ -79,8 +85,5 @@ def _city_index() -> dict[str, list[tuple[str, float, float]]]:
 
 def zip_city(zip_code: str) -> tuple[str, str] | None:
     """(city, state) of a ZIP code, or None."""
-    code = zip_code.strip()[:5]
-    if not re.fullmatch(r"\d{5}", code):
-        return None
-    matches = zipcodes.matching(code)
+    matches = _matching(zip_code)
     return (matches[0]["city"].title(), matches[0]["state"]) if matches else None

@@ -18,6 +18,7 @@ from app.models import (
     ProviderLocation,
     ProviderSpecialty,
     Specialty,
+    now_utc,
 )
 from app.services.roster_rows import (
     PROVIDER_COLUMNS,
@@ -94,6 +95,8 @@ class ProviderChange:
             p.insurance_plans = list(
                 db.session.scalars(select(InsurancePlan).where(InsurancePlan.id.in_(self.plan_ids)))
             )
+        # Link-only changes must still bump the version, so a concurrent staff save is refused.
+        p.updated_at = now_utc()
 
 
 def _relink(link: ProviderSpecialty, primary: bool, position: int) -> ProviderSpecialty:

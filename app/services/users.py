@@ -115,6 +115,12 @@ def set_password(user: User, password: str, actor: User | None = None) -> User:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of this user by rotating their session token."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
 def record_login(user: User) -> None:
     """Stamp the user's last login time (the caller commits)."""
     user.last_login_at = now_utc()

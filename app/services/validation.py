@@ -6,14 +6,14 @@ import re
 from urllib.parse import urlsplit
 
 NPI_PREFIX = "80840"
-PHONE_EXT_RE = re.compile(r"\s*(?:x|ext\.?|extension)\s*(\d{1,6})\s*$", re.IGNORECASE)
+PHONE_EXT_RE = re.compile(r"\s*(?:x|ext\.?|extension)\s*([0-9]{1,6})\s*$", re.IGNORECASE)
 NAME_PART_RE = re.compile(r"[^\W\d_]+")
-ZIP_RE = re.compile(r"^\d{5}(?:-?\d{4})?$")
+ZIP_RE = re.compile(r"^[0-9]{5}(?:-?[0-9]{4})?$")
 
 
 def luhn_valid(digits: str) -> bool:
     """True when a digit string passes the Luhn check."""
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -28,7 +28,7 @@ def luhn_valid(digits: str) -> bool:
 
 def npi_problem(npi: str) -> str | None:
     """Why a National Provider Identifier is invalid, or None if it is valid."""
-    if not re.fullmatch(r"\d{10}", npi):
+    if not re.fullmatch(r"[0-9]{10}", npi):
         return "An NPI is exactly 10 digits."
     if npi[0] not in "12":
         return "An NPI starts with 1 or 2."
@@ -50,9 +50,9 @@ def normalize_phone(value: str) -> str:
     if match:
         ext = match.group(1)
         text = text[: match.start()]
-    if re.search(r"[^\d\s().+\-/]", text):
+    if re.search(r"[^0-9\s().+\-/]", text):
         raise ValueError("Use digits only, like (206) 555-0101.")
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"[^0-9]", "", text)
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
     if len(digits) != 10:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,6 +15,7 @@ from app.services.locations import update_synonyms
 from app.services.providers import StaleEdit
 from app.services.users import UserError, create_user, set_active
 from app.staff import bp
+from app.staff.args import date_arg, int_arg, page_arg
 from app.staff.forms import ActionForm, SynonymsForm, UserForm
 from app.staff.provider_form import parse_version
 from app.staff.routes import admin_required
@@ -52,7 +53,7 @@ def users() -> ResponseReturnValue:
     return html, status
 
 
-@bp.post("/users/<int:user_id>/<any(activate,deactivate):action>")
+@bp.post("/users/<id:user_id>/<any(activate,deactivate):action>")
 @admin_required
 def user_active(user_id: int, action: str) -> ResponseReturnValue:
     """Activate or deactivate an account; deactivation ends its sessions."""
@@ -65,14 +66,6 @@ def user_active(user_id: int, action: str) -> ResponseReturnValue:
     set_active(user, action == "activate", current_user)
     flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "info")
     return redirect(url_for(".users"))
-
-
-def _date(name: str) -> datetime | None:
-    try:
-        day = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 @bp.get("/audit")
@@ -89,18 +82,20 @@ def audit_log() -> str:
     entity = request.args.get("entity", "").strip()[:40]
     if entity:
         stmt = stmt.where(AuditEvent.entity_type == entity)
-    entity_id = request.args.get("entity_id", "")
-    if entity_id.isdigit():
-        stmt = stmt.where(AuditEvent.entity_id == int(entity_id))
-    since, until = _date("from"), _date("to")
+    entity_id = int_arg("entity_id")
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    since, until = date_arg("from"), date_arg("to")
+    for name, day in (("from", since), ("to", until)):
+        if request.args.get(name) and day is None:
+            flash(f"Ignored the “{name}” date: enter a real date like 2024-05-31.", "error")
     if since:
         stmt = stmt.where(AuditEvent.at >= since)
     if until:
         stmt = stmt.where(AuditEvent.at < until + timedelta(days=1))
-    page_no = request.args.get("page", "1")
     page = db.paginate(
         stmt.order_by(AuditEvent.id.desc()),
-        page=int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1,
+        page=page_arg(),
         per_page=AUDIT_PER_PAGE,
         error_out=False,
     )
@@ -132,7 +127,7 @@ def specialties() -> str:
     return render_template("staff/specialties.html", items=db.session.scalars(stmt).all(), q=q)
 
 
-@bp.route("/specialties/<int:specialty_id>", methods=["GET", "POST"])
+@bp.route("/specialties/<id:specialty_id>", methods=["GET", "POST"])
 @admin_required
 def specialty_edit(specialty_id: int) -> ResponseReturnValue:
     """Edit one specialty's synonyms; providers with it are re-indexed."""

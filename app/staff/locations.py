@@ -135,7 +135,7 @@ def location_new() -> ResponseReturnValue:
     return redirect(url_for(".location_edit", location_id=loc.id))
 
 
-@bp.route("/locations/<int:location_id>/edit", methods=["GET", "POST"])
+@bp.route("/locations/<id:location_id>/edit", methods=["GET", "POST"])
 def location_edit(location_id: int) -> ResponseReturnValue:
     """Edit a clinic; a save against an old version answers 409 and keeps the input."""
     loc = db.get_or_404(Location, location_id)

@@ -12,6 +12,7 @@ from app.models import AuditEvent, Location, Provider, Specialty
 from app.services import providers as service
 from app.services.providers import InvalidInput, StaleEdit
 from app.staff import bp
+from app.staff.args import int_arg, page_arg
 from app.staff.forms import ActionForm, ProviderForm
 from app.staff.provider_form import (
     fill_from,
@@ -29,23 +30,18 @@ def _flag(name: str) -> bool | None:
     return {"yes": True, "no": False}.get(request.args.get(name, ""))
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.get("/providers")
 def provider_list() -> str:
     """List listings with text search, filters and pagination."""
     q = request.args.get("q", "").strip()[:100]
     filters = {
-        "location_id": _int_arg("clinic"),
-        "specialty_id": _int_arg("specialty"),
+        "location_id": int_arg("clinic"),
+        "specialty_id": int_arg("specialty"),
         "active": _flag("active"),
         "accepting": _flag("accepting"),
     }
     stmt = service.provider_query(q, **filters)
-    page = db.paginate(stmt, page=_int_arg("page") or 1, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(stmt, page=page_arg(), per_page=PER_PAGE, error_out=False)
     used_specialties = db.session.scalars(
         select(Specialty)
         .where(Specialty.id.in_(select(service.ProviderSpecialty.specialty_id)))
@@ -117,7 +113,7 @@ def _field_errors(form, exc: InvalidInput) -> list[tuple[str, str]]:
     return extra
 
 
-@bp.route("/providers/<int:provider_id>/edit", methods=["GET", "POST"])
+@bp.route("/providers/<id:provider_id>/edit", methods=["GET", "POST"])
 def provider_edit(provider_id: int) -> ResponseReturnValue:
     """Edit a listing; a save against an old version answers 409 and keeps the input."""
     p = db.get_or_404(Provider, provider_id)
@@ -147,7 +143,7 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
     return redirect(url_for(".provider_list", q=p.last_name))
 
 
-@bp.get("/providers/<int:provider_id>/history")
+@bp.get("/providers/<id:provider_id>/history")
 def provider_history(provider_id: int) -> str:
     """Show every audited change to one listing, newest first."""
     p = db.get_or_404(Provider, provider_id)
@@ -172,7 +168,7 @@ QUICK_ACTIONS = {
 
 
 @bp.post(
-    "/providers/<int:provider_id>/<any(" + ",".join(f"'{a}'" for a in QUICK_ACTIONS) + "):action>"
+    "/providers/<id:provider_id>/<any(" + ",".join(f"'{a}'" for a in QUICK_ACTIONS) + "):action>"
 )
 def provider_action(provider_id: int, action: str) -> ResponseReturnValue:
     """Run one quick action (accepting, verify, deactivate, reactivate) and go back."""

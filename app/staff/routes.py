@@ -14,11 +14,13 @@ from sqlalchemy import func, or_, select
 from app.extensions import db, login_manager
 from app.models import AuditEvent, Location, Provider, now_utc
 from app.services.auth import attempt_login
+from app.services.users import end_sessions
 from app.staff import bp
 from app.staff.forms import ActionForm, LoginForm
 
 OPEN_ENDPOINTS = frozenset({"staff.login"})
 VERIFY_AFTER = timedelta(days=180)
+LISTING_ENTITIES = ("provider", "location", "specialty", "directory", "roster")
 
 
 @bp.before_request
@@ -88,6 +90,8 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """Log out and forget the session."""
+    if current_user.is_authenticated:
+        end_sessions(current_user)  # a copied session cookie dies with this logout too
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -116,7 +120,10 @@ def dashboard() -> str:
         .order_by(Provider.verified_at.is_(None).desc(), Provider.verified_at, Provider.id)
         .limit(20)
     ).all()
-    recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(15)).all()
+    recent_stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(15)
+    if not current_user.is_admin:  # the full audit log (users, passwords) is for admins only
+        recent_stmt = recent_stmt.where(AuditEvent.entity_type.in_(LISTING_ENTITIES))
+    recent = db.session.scalars(recent_stmt).all()
     return render_template(
         "staff/dashboard.html",
         counts=counts,
