@@ -25,7 +25,8 @@ from app.services import audit
 from app.services.directory import provider_load_options
 from app.services.geo import zip_centroid
 from app.services.providers import slugify
-from app.services.roster_plan import Plan, ProviderChange, build_plan
+from app.services.roster_change import Plan, ProviderChange
+from app.services.roster_plan import build_plan
 from app.services.roster_rows import (
     COLUMNS,
     RosterFileError,

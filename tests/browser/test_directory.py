@@ -152,3 +152,18 @@ def test_directory_states_pass_axe(new_context, axe, live_server):
     expect(page.get_by_role("listbox")).to_be_visible()
     page.keyboard.press("ArrowDown")
     axe(page, "open typeahead")
+
+
+def test_home_page_search_box_has_the_same_typeahead(page, live_server):
+    errors = _no_errors(page)
+    page.goto(live_server + "/")
+    box = page.get_by_role("combobox", name="Name, specialty or condition")
+    box.focus()
+    page.keyboard.type("physio", delay=30)
+    option = page.get_by_role("option", name=re.compile("Physical Therapist"))
+    expect(option.first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/find-a-doctor\?.*specialty=physical-therapist"))
+    expect(page.locator(".provider-card").first).to_be_visible()
+    assert errors == []
