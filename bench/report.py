@@ -118,8 +118,10 @@ def write_docs(results: dict, classes: list[str], path: Path) -> None:
         ]
         lines += [*table(size, info, results["baselines"]), ""]
     lines += [
-        f"Peak RSS of a fresh process serving searches at {max(results['sizes']):,} "
-        f"providers: **{results['rss_mb']:.0f} MB**.",
+        f"RSS of one gunicorn worker after serving the whole query mix over HTTP (search "
+        f"pages and typeahead) at {max(results['sizes']):,} providers: "
+        f"**{results['rss_mb']:.0f} MB** (target 300 MB); its peak (VmHWM) was "
+        f"{results.get('peak_rss_mb', results['rss_mb']):.0f} MB.",
         "",
         "### Search quality (tests/search_quality on the demo directory)",
         "",
@@ -133,11 +135,9 @@ def write_docs(results: dict, classes: list[str], path: Path) -> None:
         )
     lines += [
         "",
-        "Notes: the machine has 2 cores shared with other work while these runs happen "
-        "(load average 7-11 during the 100k run), so tail latencies and the 100k rebuild time "
-        "are pessimistic; re-run `make bench` on an idle machine for cleaner figures. The RSS "
-        "figure includes the benchmark's own workload set-up (about 45 MB of ZIP data and "
-        "sample rows).",
+        "Notes: the machine has 2 cores; run `make bench` on an otherwise idle machine, "
+        "since other load inflates tail latencies and the rebuild time. Compare the ratios "
+        "(baseline p95 / engine p95) rather than absolute figures across machines.",
     ]
     lines.append(END)
     section = "\n".join(lines)

@@ -20,7 +20,7 @@ FACETS = ("specialty", "clinic", "language", "insurance")
 GENDER_CODES = {"": 0, "F": 1, "M": 2, "X": 3}
 GENDER_VALUES = ("", "F", "M", "X")
 EARTH_RADIUS_MILES = 3958.8
-CACHE_BYTES = 48 * 2**20  # per-process budget for cached masks, distances and results
+CACHE_BYTES = 16 * 2**20  # per-process budget for cached masks, distances and results
 CACHE_ENTRIES = 2048
 
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-import zipcodes
 
 from app.search.text import CREDENTIALS, HONORIFICS, MAX_TOKENS, STOPWORDS, stems, words
 from app.search.types import Origin
 from app.search.vocab import Vocab
-from app.services.geo import zip_centroid
+from app.services.geo import city_centroid, zip_centroid
 
 ZIP_TOKEN = re.compile(r"^[0-9]{5}$")
 PLACE_WORDS = ("in", "near", "around", "at")
@@ -29,35 +26,6 @@ class Parsed:
     name_terms: list[str] = field(default_factory=list)
     phrase_words: list[str] = field(default_factory=list)
     injury: bool = False
-
-
-@lru_cache(maxsize=2048)
-def city_centroid(city: str, state: str | None = None) -> tuple[float, float] | None:
-    """Mean of a city's ZIP centroids (the state with most ZIPs when none is given).
-
-    Filters inside the zipcodes extension instead of materialising all 42,000 ZIP rows in
-    Python (which would add ~140 MB to every worker).
-    """
-    name = " ".join(city.split()).title()
-    if not name or len(name) > 60:
-        return None
-    filters = {"city": name, "zip_code_type": "STANDARD"}
-    if state:
-        filters["state"] = state.upper()
-    try:
-        rows = zipcodes.filter_by(**filters)
-    except (TypeError, ValueError):
-        return None
-    by_state: dict[str, list[tuple[float, float]]] = {}
-    for row in rows:
-        try:
-            by_state.setdefault(row["state"], []).append((float(row["lat"]), float(row["long"])))
-        except (KeyError, TypeError, ValueError):
-            continue
-    if not by_state:
-        return None
-    points = max(by_state.values(), key=len)
-    return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
 
 
 def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:

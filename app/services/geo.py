@@ -44,46 +44,30 @@ def zip_centroid(zip_code: str) -> tuple[float, float] | None:
     return None
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=2048)
 def city_centroid(city: str, state: str | None = None) -> tuple[float, float] | None:
-    """Mean position of a city's ZIP centroids (optionally within a state), or None."""
-    name = city.strip().upper()
-    if not name:
-        return None
-    points = []
-    for row in _city_index().get(name, ()):
-        if state and row[0] != state.upper():
-            continue
-        points.append(row[1:])
-    if not points:
-        return None
-    # Prefer the state with the most ZIPs when none is given (e.g. Seattle, WA).
-    if not state:
-        states: dict[str, int] = {}
-        for row in _city_index()[name]:
-            states[row[0]] = states.get(row[0], 0) + 1
-        best = max(states, key=lambda s: states[s])
-        points = [row[1:] for row in _city_index()[name] if row[0] == best]
-    lat = sum(p[0] for p in points) / len(points)
-    lon = sum(p[1] for p in points) / len(points)
-    return lat, lon
+    """Mean of a city's ZIP centroids (the state with most ZIPs when none is given).
 
-
-@lru_cache(maxsize=1)
-def _city_index() -> dict[str, list[tuple[str, float, float]]]:
-    index: dict[str, list[tuple[str, float, float]]] = {}
-    for row in zipcodes.list_all():
-        if row.get("zip_code_type") not in (None, "STANDARD"):
-            continue
+    Filters inside the zipcodes extension instead of materialising all 42,000 ZIP rows in
+    Python (which would add ~140 MB to every worker).
+    """
+    name = " ".join(city.split()).title()
+    if not name or len(name) > 60:
+        return None
+    filters = {"city": name, "zip_code_type": "STANDARD"}
+    if state:
+        filters["state"] = state.upper()
+    try:
+        rows = zipcodes.filter_by(**filters)
+    except (TypeError, ValueError):
+        return None
+    by_state: dict[str, list[tuple[float, float]]] = {}
+    for row in rows:
         try:
-            entry = (row["state"], float(row["lat"]), float(row["long"]))
+            by_state.setdefault(row["state"], []).append((float(row["lat"]), float(row["long"])))
         except (KeyError, TypeError, ValueError):
             continue
-        index.setdefault(row["city"].upper(), []).append(entry)
-    return index
-
-
-def zip_city(zip_code: str) -> tuple[str, str] | None:
-    """(city, state) of a ZIP code, or None."""
-    matches = _matching(zip_code)
-    return (matches[0]["city"].title(), matches[0]["state"]) if matches else None
+    if not by_state:
+        return None
+    points = max(by_state.values(), key=len)
+    return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)

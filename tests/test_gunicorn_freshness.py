@@ -1,0 +1,142 @@
+"""With gunicorn running 2 workers, a staff edit reaches public search within 2 seconds."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import statistics
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+import config
+from app import create_app
+from app.extensions import db
+from app.models import User
+from app.services.users import hash_password
+from tests.test_access_log import GUNICORN, ROOT, database, free_port, wait_until_up
+
+__all__ = ["database"]  # the fixture, re-used from the access-log test
+
+PASSWORD = "a long staff passphrase"
+EDITS = 5
+CONSISTENT_READS = 8  # consecutive answers that must agree, so both workers are seen
+
+
+def add_staff(env: dict[str, str]) -> None:
+    app = create_app(config.TestingConfig, {"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
+    with app.app_context():
+        db.session.add(
+            User(email="desk@example.org", password_hash=hash_password(PASSWORD), role="staff")
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
+class Browser:
+    """A tiny cookie-keeping HTTP client for loopback."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return response.read().decode()
+
+    def post(self, path: str, data: dict[str, str]) -> int:
+        body = urllib.parse.urlencode(data).encode()
+        with self.opener.open(self.base + path, data=body, timeout=10) as response:
+            response.read()
+            return response.status
+
+    def token(self, path: str) -> str:
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get(path))
+        assert match, path
+        return match.group(1)
+
+
+def accepting(base: str, name: str) -> bool:
+    url = f"{base}/api/v1/providers?q={urllib.parse.quote(name)}"
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        results = json.loads(response.read())["results"]
+    return results[0]["accepting_new_patients"]
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this venv")
+def test_edit_is_visible_on_every_worker_within_two_seconds(database, tmp_path: Path):
+    add_staff(database)
+    engine = create_engine(database["DATABASE_URL"])
+    with engine.connect() as conn:
+        pid, first, last = conn.execute(
+            text("SELECT id, first_name, last_name FROM provider WHERE slug = 'maria-nunez-dpt'")
+        ).one()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        **database,
+        "APP_ENV": "development",
+        "SECRET_KEY": "freshness-test-secret",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "2",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_up(base, process, log)
+            for _ in range(20):  # warm both workers: searchers open, caches filled
+                accepting(base, f"{first} {last}")
+            staff = Browser(base)
+            staff.post(
+                "/staff/login",
+                {
+                    "email": "desk@example.org",
+                    "password": PASSWORD,
+                    "csrf_token": staff.token("/staff/login"),
+                },
+            )
+            delays = []
+            for _ in range(EDITS):
+                with engine.connect() as conn:
+                    version, was = conn.execute(
+                        text("SELECT version, accepting_new_patients FROM provider WHERE id = :id"),
+                        {"id": pid},
+                    ).one()
+                action = "stop-accepting" if was else "accept"
+                token = staff.token("/staff/providers")
+                started = time.monotonic()
+                status = staff.post(
+                    f"/staff/providers/{pid}/{action}",
+                    {"csrf_token": token, "version": str(version)},
+                )
+                assert status == 200  # followed the redirect back to the list
+                agreed = 0
+                while agreed < CONSISTENT_READS:
+                    assert time.monotonic() - started < 10, "the edit never reached search"
+                    agreed = agreed + 1 if accepting(base, f"{first} {last}") != bool(was) else 0
+                delays.append(time.monotonic() - started)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+            engine.dispose()
+    print(f"edit-to-search delays (s): {[round(d, 3) for d in delays]}")
+    assert max(delays) <= 2.0, f"edit-to-search delays: {delays}"
+    assert statistics.median(delays) <= 1.0, f"edit-to-search delays: {delays}"
