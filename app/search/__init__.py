@@ -38,6 +38,7 @@ __all__ = [
     "status",
     "suggest",
     "verify",
+    "warm",
 ]
 
 _fuzzy_lock = threading.Lock()
@@ -59,6 +60,14 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
             for field in ("name",):
                 lexicon.extend(t.decode() for t in searcher.reader().lexicon(field))
     return st.view, st.fuzzy
+
+
+def warm() -> None:
+    """Open the searcher and build its arrays now, so a worker's first search is fast."""
+    get_vocab()
+    st = store()
+    with st.read_mutex:
+        _view(st)
 
 
 def search(params: SearchParams) -> Results:

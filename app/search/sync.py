@@ -106,6 +106,27 @@ def _warm_geography() -> None:
         threading.Thread(target=city_centroid, args=("Seattle", "WA"), daemon=True).start()
 
 
+def start_warmup(app: Flask) -> threading.Thread:
+    """Catch up with the outbox and warm the searcher in the background (worker start)."""
+
+    def run() -> None:
+        from app import search
+
+        with app.app_context():
+            try:
+                apply_quietly(app, build_missing=False)
+                search.warm()
+            except search.SearchUnavailable as exc:
+                log.warning("search: not warmed (%s); the first search will open the index", exc)
+            finally:
+                db.session.remove()
+
+    _warm_geography()
+    thread = threading.Thread(target=run, name="search-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
 def _listen() -> None:
     global _listening
     with _listen_lock:
