@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.services.roster_rows import COLUMNS
+
 GOAL_SECONDS = 180
 ROWS = int(os.environ.get("ROSTER_ROWS", "100000"))
 FIRST = [
@@ -132,27 +134,7 @@ def generate(rows: int, seed: int = 7) -> bytes:
     ]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "npi",
-            "first_name",
-            "last_name",
-            "credentials",
-            "gender",
-            "specialties",
-            "location_name",
-            "address",
-            "city",
-            "state",
-            "zip",
-            "phone",
-            "languages",
-            "accepting_new_patients",
-            "telehealth",
-            "insurance",
-            "bio",
-        ]
-    )
+    writer.writerow(COLUMNS)
     written, n = 0, 0
     while written < rows:
         n += 1

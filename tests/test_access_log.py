@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,19 +83,20 @@ def wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
 
 
-def test_access_log_has_the_path_but_not_the_search_terms(database, tmp_path):
+@contextmanager
+def gunicorn(database: dict[str, str], log: Path, workers: int = 1) -> Iterator[str]:
+    """Run the real gunicorn with gunicorn.conf.py on a free port; yield its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "gunicorn.log"
     env = {
         **os.environ,
         **database,
         "APP_ENV": "development",
-        "SECRET_KEY": "access-log-test-secret",
+        "SECRET_KEY": "gunicorn-test-secret",
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "1",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": "1" if workers == 1 else "2",
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -105,12 +108,18 @@ def test_access_log_has_the_path_but_not_the_search_terms(database, tmp_path):
         )
         try:
             wait_until_up(base, process, log)
-            fetch(base + SEARCH)
-            # A referrer can carry the last search too; it must not reach the log either.
-            fetch(base + "/providers/maria-nunez-dpt", Referer=base + SEARCH)
+            yield base
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+def test_access_log_has_the_path_but_not_the_search_terms(database, tmp_path):
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(database, log) as base:
+        fetch(base + SEARCH)
+        # A referrer can carry the last search too; it must not reach the log either.
+        fetch(base + "/providers/maria-nunez-dpt", Referer=base + SEARCH)
     text = log.read_text()
     lines = [line for line in text.splitlines() if '"GET /' in line]
     assert any('"GET /find-a-doctor ' in line for line in lines), text

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
 import statistics
-import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -21,7 +19,7 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from app.services.users import hash_password
-from tests.test_access_log import GUNICORN, ROOT, database, free_port, wait_until_up
+from tests.test_access_log import GUNICORN, database, gunicorn
 
 __all__ = ["database"]  # the fixture, re-used from the access-log test
 
@@ -80,28 +78,9 @@ def test_edit_is_visible_on_every_worker_within_two_seconds(database, tmp_path: 
         pid, first, last = conn.execute(
             text("SELECT id, first_name, last_name FROM provider WHERE slug = 'maria-nunez-dpt'")
         ).one()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = tmp_path / "gunicorn.log"
-    env = {
-        **os.environ,
-        **database,
-        "APP_ENV": "development",
-        "SECRET_KEY": "freshness-test-secret",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_THREADS": "2",
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    with gunicorn(database, log, workers=2) as base:
         try:
-            wait_until_up(base, process, log)
             for _ in range(20):  # warm both workers: searchers open, caches filled
                 accepting(base, f"{first} {last}")
             staff = Browser(base)
@@ -134,8 +113,6 @@ def test_edit_is_visible_on_every_worker_within_two_seconds(database, tmp_path: 
                     agreed = agreed + 1 if accepting(base, f"{first} {last}") != bool(was) else 0
                 delays.append(time.monotonic() - started)
         finally:
-            process.terminate()
-            process.wait(timeout=15)
             engine.dispose()
     print(f"edit-to-search delays (s): {[round(d, 3) for d in delays]}")
     assert max(delays) <= 2.0, f"edit-to-search delays: {delays}"
