@@ -86,6 +86,22 @@ def test_suggest(seeded_client):
     assert get(seeded_client, "/api/v1/suggest", q="a", limit="0")[0] == 400
 
 
+@pytest.mark.parametrize("q", ["sciatica", "herniated", "neck pain"])
+def test_suggest_offers_care_path_terms(seeded_client, q):
+    status, body = get(seeded_client, "/api/v1/suggest", q=q)
+    assert status == 200 and body["specialties"], body
+    first = body["specialties"][0]
+    assert set(first) == {"name", "slug", "url", "matched"}
+    assert first["slug"] == "spine" and first["url"].startswith("/find-a-doctor?q=")
+
+
+@pytest.mark.parametrize("params", [{"sort": "distance"}, {"radius": "7"}])
+def test_distance_without_location_explains(seeded_client, params):
+    status, body = get(seeded_client, "/api/v1/providers", **params)
+    assert status == 200 and body["total"] > 0
+    assert "needs a location (a ZIP code or city); showing best matches." in body["message"]
+
+
 def test_openapi(seeded_client):
     status, body = get(seeded_client, "/api/v1/openapi.json")
     assert status == 200 and body["openapi"].startswith("3.1")

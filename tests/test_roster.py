@@ -22,8 +22,11 @@ GOOD = (
     "Seattle,WA,98101,206-555-0199,en;Spanish,yes,no,medicare,Hello\n"
     "1234567893,MARY,MCDONALD,MD,F,225100000X;Orthopaedic Surgery,,"
     "1021 Madison Street Suite 400,Seattle,WA,98104,,en;Spanish,yes,no,medicare,\n"
-    ",SEAN,O'BRIEN,PT,,Physical Therapist,,,,,,,,1,0,,\n"
+    ",SEAN,O'BRIEN,PT,,Physical Therapist,,1021 Madison St Ste 400,Seattle,WA,98104,,,"
+    "1,0,,\n"
 )
+
+CLINIC = "1021 Madison St Ste 400,Seattle,WA,98104"  # the seeded First Hill clinic
 
 
 def _count(model, **where) -> int:
@@ -101,7 +104,7 @@ def test_real_run_creates_audits_and_queues(seeded):
 @pytest.mark.parametrize(
     ("line", "column", "message"),
     [
-        (",Ann,Lee,MD,,207X00000X,,,,,,,,,,,", None, None),
+        (",Ann,Lee,MD,,207X00000X,," + CLINIC + ",,,,,,", None, None),
         ("1234567890,Ann,Lee,MD,,,,,,,,,,,,,", "npi", "check digit"),
         (",Ann,Lee,MD,,999999999X,,,,,,,,,,,", "specialties", "Unknown specialty"),
         (",Ann,Lee,MD,Q,,,,,,,,,,,,", "gender", "F, M, X"),
@@ -115,7 +118,7 @@ def test_real_run_creates_audits_and_queues(seeded):
     ],
 )
 def test_rejected_rows_name_line_column_and_reason(seeded, line, column, message):
-    data = (HEADER + "\n,Bob,Ok,MD,,,,,,,,,,,,,\n" + line + "\n").encode()
+    data = (HEADER + "\n,Bob,Ok,MD,,207X00000X,," + CLINIC + ",,,,,,\n" + line + "\n").encode()
     providers = _count(Provider)
     report = import_roster(data, dry_run=False)
     if message is None:
@@ -151,7 +154,8 @@ def test_malformed_csv_names_the_line(seeded):
 
 def test_conflicting_rows_for_one_provider_are_rejected(seeded):
     data = (
-        HEADER + "\n1234567893,Ann,Lee,MD,,,,,,,,,,yes,,,\n1234567893,Ann,Lee,DO,,,,,,,,,,yes,,,\n"
+        HEADER + "\n1234567893,Ann,Lee,MD,,207X00000X,," + CLINIC + ",,,yes,,,\n"
+        "1234567893,Ann,Lee,DO,,207X00000X,," + CLINIC + ",,,yes,,,\n"
     ).encode()
     report = import_roster(data, dry_run=True)
     assert report.errors[0].line == 3 and report.errors[0].field == "credentials"
@@ -266,3 +270,37 @@ def test_upload_over_5_mb_gets_friendly_413(seeded_app):
     html = response.get_data(as_text=True)
     assert "Error code 413" in html and 'class="site-header"' in html  # the friendly page
     assert "That file is too large." in html
+
+
+@pytest.mark.parametrize(
+    ("data", "column", "message"),
+    [
+        (HEADER + "\n,Ann,Lee,MD,,,," + CLINIC + ",,,,,,\n", "specialties", "one specialty"),
+        (HEADER + "\n,Ann,Lee,MD,,207X00000X,,,,,,,,,,,\n", "address", "one clinic"),
+        ("first_name,last_name,specialties\nAnn,Lee,207X00000X\n", "address", "one clinic"),
+    ],
+)
+def test_new_listing_without_specialty_or_clinic_is_rejected(seeded, data, column, message):
+    providers = _count(Provider)
+    report = import_roster(data.encode(), dry_run=False)
+    assert not report.ok and not report.applied and report.created == 0
+    assert [(e.line, e.field) for e in report.errors] == [(2, column)]
+    assert f"A new listing needs at least {message}" in report.errors[0].message
+    assert _count(Provider) == providers
+
+
+def test_update_with_empty_specialties_and_no_clinic_keeps_them(seeded):
+    p = _db.session.scalar(select(Provider).filter_by(active=True).limit(1))
+    p.npi = "1234567893"
+    _db.session.commit()
+    specialties = [link.specialty_id for link in p.specialty_links]
+    clinics = [link.location_id for link in p.location_links]
+    assert specialties and clinics
+    line = f"{p.npi},{p.first_name},{p.last_name},Changed,,,,,,,,,,,,,"
+    report = import_roster((HEADER + "\n" + line + "\n").encode(), dry_run=False)
+    assert report.ok and report.applied and report.updated == 1, report.errors
+    _db.session.expire_all()
+    p = _db.session.get(Provider, p.id)
+    assert p.credentials == "Changed"
+    assert [link.specialty_id for link in p.specialty_links] == specialties
+    assert [link.location_id for link in p.location_links] == clinics

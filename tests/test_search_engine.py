@@ -165,3 +165,74 @@ def test_suggest_groups(ctx):
     assert search.suggest("kirk")["clinics"][0]["url"] == "/locations/kirkland"
     assert search.suggest("")["providers"] == []
     assert search.suggest("wiliams")["providers"][0]["slug"] == "jasmine-williams-md"
+
+
+@pytest.mark.parametrize(
+    "q", ["lower back", "my back hurts", "upper back pain", "i have sciatica", "back xyzzyq"]
+)
+def test_lay_term_with_extra_words_still_finds_spine_care(ctx, q):
+    back = run(q="back")
+    results = run(q=q)
+    assert results.total == back.total > 0
+    assert results.interpretation.care_path == "spine"
+    assert results.interpretation.name_terms == []
+    assert slugs(results, 5) == slugs(back, 5)
+
+
+def test_filler_words_are_names_without_a_lay_term(ctx):
+    from app.search.understand import understand
+    from app.search.vocab import get_vocab
+
+    vocab = get_vocab()
+    assert understand("my back hurts", vocab).name_terms == []
+    assert understand("lower", vocab).name_terms == ["lower"]
+    assert understand("Dr. Smith", vocab).name_terms == ["smith"]
+    assert understand("john smith", vocab).name_terms == ["john", "smith"]
+
+
+def test_provider_named_like_a_filler_word_is_found(seeded_app):
+    with seeded_app.app_context():
+        provider = db.session.scalar(db.select(Provider).filter_by(slug="rebecca-smith-md"))
+        provider.last_name = "Lower"
+        from app.services import audit
+
+        audit.enqueue("provider", [provider.id])
+        db.session.commit()
+        assert search.apply_changes() >= 0
+        assert slugs(run(q="lower"), 1) == ["rebecca-smith-md"]
+        assert slugs(run(q="rebecca lower"), 1) == ["rebecca-smith-md"]
+        assert run(q="lower back").interpretation.care_path == "spine"
+
+
+def test_name_words_with_a_specialty_still_narrow(ctx):
+    results = run(q="pt nunez")
+    assert slugs(results, 1) == ["maria-nunez-dpt"]
+    assert results.total < run(q="pt").total
+
+
+def test_distance_options_without_location_explain(ctx):
+    sorted_ = run(q="pt", sort="distance")
+    assert sorted_.message.startswith("Distance sorting needs a location")
+    assert slugs(sorted_) == slugs(run(q="pt"))
+    limited = run(q="pt", radius="7")
+    assert "needs a location" in limited.message
+    assert limited.total == run(q="pt").total
+    assert run(q="pt", location="98034", sort="distance").message is None
+    assert run(q="pt").message is None
+
+
+def test_suggest_care_path_terms(ctx):
+    sciatica = search.suggest("sciat")["specialties"]
+    assert sciatica[0] == {
+        "name": "Sciatica",
+        "slug": "spine",
+        "url": "/find-a-doctor?q=sciatica",
+        "matched": "sciatica",
+    }
+    neck = search.suggest("neck pain")["specialties"]
+    assert neck[0]["name"] == "Neck pain" and neck[0]["url"] == "/find-a-doctor?q=neck+pain"
+    herniated = [s["name"] for s in search.suggest("herniated")["specialties"]]
+    assert herniated == ["Herniated disc"]
+    # Exact specialty names still come first.
+    assert search.suggest("cardiology")["specialties"][0]["slug"] == "cardiology"
+    assert search.suggest("acl", 10)["specialties"][0]["slug"] != "sports-injury"

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db as _db
 from app.models import AuditEvent, Provider, SearchOutbox, User, now_utc
 from app.services.users import hash_password
+from app.staff.forms import ProviderForm
 from tests import factories
 from tests.conftest import AuthActions, csrf_token
 
@@ -225,6 +226,62 @@ def test_create_provider(app, desk, world):
         assert p.verified_at is not None
         assert _db.session.scalar(select(AuditEvent).filter_by(entity_id=p.id, action="create"))
         assert _db.session.scalar(select(SearchOutbox).filter_by(entity_id=p.id))
+
+
+def _cleared(data: dict) -> dict:
+    """The form data with every specialty and clinic removed."""
+    data = dict(data, **{name: "" for name in ProviderForm.SPECIALTY_FIELDS})
+    data.pop("clinics", None)
+    return data
+
+
+def _assert_listing_errors(html: str) -> None:
+    assert 'class="error-summary"' in html
+    assert 'href="#specialty_1"' in html and 'href="#clinics"' in html
+    assert "An active listing needs at least one specialty." in html
+    assert "An active listing needs at least one clinic." in html
+    assert re.search(r'id="specialty_1"[^>]*aria-describedby="[^"]*specialty_1-error', html) or (
+        re.search(r'aria-describedby="[^"]*specialty_1-error"[^>]*id="specialty_1"', html)
+    )
+    assert re.search(r'<fieldset id="clinics"[^>]*aria-describedby="clinics-error"', html)
+    assert 'id="clinics-error"' in html
+
+
+def test_edit_cannot_clear_specialties_and_clinics_of_an_active_listing(app, desk, world):
+    pid = world["provider_id"]
+    url = f"/staff/providers/{pid}/edit"
+    data = _cleared(_form(desk.get(url).get_data(as_text=True)))
+    response = desk.post(url, data=data)
+    assert response.status_code == 422
+    _assert_listing_errors(response.get_data(as_text=True))
+    with app.app_context():
+        p = _db.session.get(Provider, pid)
+        assert p.version == 1 and p.specialties and p.location_links
+        assert not _db.session.scalar(select(AuditEvent).filter_by(entity_id=pid, action="update"))
+
+
+def test_create_without_specialty_or_clinic_is_refused(app, desk, world):
+    data = _form(desk.get("/staff/providers/new").get_data(as_text=True))
+    data.update(first_name="Sam", last_name="Bare", credentials="MD")
+    providers = _count(app, Provider)
+    response = desk.post("/staff/providers/new", data=_cleared(data))
+    assert response.status_code == 422
+    _assert_listing_errors(response.get_data(as_text=True))
+    only_specialty = dict(_cleared(data), specialty_1="207X00000X")
+    html = desk.post("/staff/providers/new", data=only_specialty).get_data(as_text=True)
+    assert "at least one clinic" in html and "at least one specialty" not in html
+    assert _count(app, Provider) == providers
+
+
+def test_inactive_listing_may_be_saved_without_specialties_or_clinics(app, desk, world):
+    pid = world["provider_id"]
+    url = f"/staff/providers/{pid}/edit"
+    data = _cleared(_form(desk.get(url).get_data(as_text=True)))
+    data.pop("active", None)
+    assert desk.post(url, data=data).status_code == 302
+    with app.app_context():
+        p = _db.session.get(Provider, pid)
+        assert not p.active and not p.specialty_links and not p.location_links
 
 
 def test_quick_actions_are_audited_queued_and_version_checked(app, desk, world):

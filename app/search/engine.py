@@ -146,8 +146,19 @@ def run(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, params: SearchParams)
     did_you_mean = None
     highlights = list(parsed.phrase_words)
     spec = _spec_scores(snap, parsed) if parsed.specialties else None
+    names = None
+    ignored = None
     if parsed.name_terms:
         names, matched, corrected = name_scores(snap, parsed.name_terms, fuzzy)
+        if spec is not None and not names.any():
+            # "lower back", "sciatica relief": words naming nobody don't empty a lay search.
+            ignored = (
+                f"No provider's name matches “{' '.join(parsed.name_terms)}”, "
+                "so those words were left out."
+            )
+            parsed = replace(parsed, name_terms=[])
+            names = None
+    if names is not None:
         highlights += matched
         if corrected != parsed.name_terms and names.any():
             did_you_mean = _replace_words(params.q, parsed.name_terms, corrected)
@@ -184,6 +195,7 @@ def run(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, params: SearchParams)
     pages = max(1, math.ceil(total / params.per_page))
     start = (params.page - 1) * params.per_page
     sort = params.sort if (params.sort != "distance" or origin is not None) else "relevance"
+    note = _distance_note(params) if origin is None and not place_text else None
     ordered = _order(snap, docs, score, nearest, sort, start + params.per_page) if total else docs
     hits = [
         Hit(
@@ -200,6 +212,7 @@ def run(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, params: SearchParams)
     ]
     if not total and message is None:
         message = _empty_message(params, origin, vocab)
+    message = " ".join(m for m in (ignored, note, message) if m) or None
     return Results(
         total=total,
         page=params.page,
@@ -251,6 +264,15 @@ def vocab_lexicon(vocab: Vocab) -> FuzzyLexicon:
         _vocab_lexicons.clear()
         entry = _vocab_lexicons[id(vocab)] = (vocab, FuzzyLexicon(vocab.plain_words))
     return entry[1]
+
+
+def _distance_note(params: SearchParams) -> str | None:
+    """Explain distance options that were ignored because no location was given."""
+    if params.sort == "distance":
+        return "Distance sorting needs a location (a ZIP code or city); showing best matches."
+    if params.radius:
+        return "A distance limit needs a location (a ZIP code or city); showing best matches."
+    return None
 
 
 def _empty_message(params: SearchParams, origin: Origin | None, vocab: Vocab) -> str:

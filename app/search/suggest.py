@@ -2,9 +2,58 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from app.search.snapshot import Snapshot
 from app.search.text import HONORIFICS, FuzzyLexicon, clean, words
 from app.search.vocab import Vocab
+
+# Lay-term acronyms shown in capitals ("acl" -> "ACL"); other terms get a capital first letter.
+ACRONYMS = frozenset({"acl", "ptsd", "pcp", "gp", "mcl", "tmj"})
+
+
+def _label(term: str) -> str:
+    """A care-path term as a suggestion label: "sciatica" -> "Sciatica"."""
+    term = " ".join(term.split())
+    if term != term.lower():
+        return term
+    label = " ".join(w.upper() if w in ACRONYMS else w for w in term.split())
+    return label[:1].upper() + label[1:]
+
+
+def _same(text: str) -> str:
+    """A key under which spelling variants collapse ("back ache"/"backache", disc/disk)."""
+    return text.replace(" ", "").replace("disk", "disc")
+
+
+def _match_rank(folded: str, text: str) -> float | None:
+    """0 for an exact match, 1 for a prefix, 2 for a later word's prefix, else None."""
+    if folded == text:
+        return 0.0
+    if folded.startswith(text):
+        return 1.0
+    if f" {text}" in f" {folded}":
+        return 2.0
+    return None
+
+
+def _path_terms(vocab: Vocab, text: str) -> list[tuple[float, str, dict]]:
+    """Care-path lay terms ("sciatica", "neck pain") matching ``text``, ranked."""
+    out: list[tuple[float, str, dict]] = []
+    for folded, slug, term, pos in vocab.path_suggestions:
+        rank = _match_rank(folded, text)
+        if rank is None:
+            continue
+        name = _label(term)
+        entry = {
+            "name": name,
+            "slug": slug,
+            "url": "/find-a-doctor?" + urlencode({"q": term}),
+            "matched": term,
+        }
+        # After exact specialty names and synonyms, and after specialties at the same level.
+        out.append((rank + 0.9 + pos / 1000, name, entry))
+    return out
 
 
 def _provider(snap: Snapshot, vocab: Vocab, doc: int) -> dict:
@@ -39,30 +88,38 @@ def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limi
 
     best: dict[str, tuple[float, str | None]] = {}
     for folded, slug, synonym, featured, pos in vocab.suggestions:
-        if folded == text:
-            rank = 0.0 if synonym is None else 0.5 + pos / 100
-        elif folded.startswith(text):
-            rank = 1.0 if synonym is None else 1.5 + pos / 100
-        elif f" {text}" in f" {folded}":
-            rank = 2.0 if synonym is None else 2.5 + pos / 100
-        else:
+        level = _match_rank(folded, text)
+        if level is None:
             continue
+        rank = level + (0.0 if synonym is None else 0.5 + pos / 100)
         rank += 0 if featured else 4
         if slug not in best or rank < best[slug][0]:
             best[slug] = (rank, synonym)
-    ranked = sorted(
-        ((rank, slug, syn) for slug, (rank, syn) in best.items()),
-        key=lambda r: (r[0], vocab.specialties[r[1]].name),
-    )
-    out["specialties"] = [
-        {
-            "name": vocab.specialties[slug].name,
-            "slug": slug,
-            "url": f"/find-a-doctor?specialty={slug}",
-            "matched": synonym,
-        }
-        for _, slug, synonym in ranked[:limit]
+    ranked: list[tuple[float, str, dict]] = [
+        (
+            rank,
+            vocab.specialties[slug].name,
+            {
+                "name": vocab.specialties[slug].name,
+                "slug": slug,
+                "url": f"/find-a-doctor?specialty={slug}",
+                "matched": synonym,
+            },
+        )
+        for slug, (rank, synonym) in best.items()
     ]
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    seen = {_same(" ".join(words(entry["name"]))) for _, _, entry in ranked}
+    for _, _, entry in ranked:
+        if entry["matched"]:
+            seen.add(_same(" ".join(words(entry["matched"]))))
+    for item in sorted(_path_terms(vocab, text), key=lambda r: r[0]):
+        key = _same(" ".join(words(item[2]["matched"])))
+        if key not in seen:
+            seen.add(key)
+            ranked.append(item)
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    out["specialties"] = [entry for _, _, entry in ranked[:limit]]
 
     clinics = []
     for place in vocab.places.values():

@@ -33,6 +33,13 @@ CREDENTIALS = _wordset(
     "ms mpt bsn msn dnp jr sr ii iii iv esq mbbs"
 )
 STOPWORDS = _wordset("a an and the of for with in near at around by to my me i who")
+# Words that describe a complaint rather than name anyone ("my back hurts", "lower back").
+# Dropped only when the text also holds a specialty or care-path phrase, so a provider whose
+# name is one of these can still be found by name alone.
+FILLER = _wordset(
+    "my hurts hurt hurting lower upper pain pains painful ache aches aching sore bad chronic "
+    "severe doctor doctors specialist specialists for with i have has having need see"
+)
 
 
 @lru_cache(maxsize=65536)

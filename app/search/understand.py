@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.search.text import CREDENTIALS, HONORIFICS, MAX_TOKENS, STOPWORDS, stems, words
+from app.search.text import CREDENTIALS, FILLER, HONORIFICS, MAX_TOKENS, STOPWORDS, stems, words
 from app.search.types import Origin
 from app.search.vocab import Vocab
 from app.services.geo import city_centroid, zip_centroid
@@ -103,8 +103,9 @@ def understand(q: str, vocab: Vocab) -> Parsed:
         else:
             rest.append(tokens[i])
             i += 1
+    ignored = STOPWORDS | FILLER if parsed.specialties else STOPWORDS
     parsed.name_terms = [
-        t[:40] for t in rest if t not in HONORIFICS and t not in CREDENTIALS and t not in STOPWORDS
+        t[:40] for t in rest if t not in HONORIFICS and t not in CREDENTIALS and t not in ignored
     ][:MAX_TOKENS]
     return parsed
 

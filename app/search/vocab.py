@@ -64,6 +64,8 @@ class Vocab:
     plain_words: set[str] = field(default_factory=set)
     # (folded text, slug, synonym or None, featured) for typeahead
     suggestions: list[tuple[str, str, str | None, bool, int]] = field(default_factory=list)
+    # (folded term, care path slug, term as written, position) for typeahead
+    path_suggestions: list[tuple[str, str, str, int]] = field(default_factory=list)
     max_phrase: int = 1
 
 
@@ -119,9 +121,11 @@ def _load(conn) -> Vocab:
         select(CarePath.id, CarePath.slug, CarePath.terms, CarePath.injury_terms)
     ):
         v.care_paths[slug] = [by_id[s] for p, s in members if p == path_id and s in by_id]
-        for term in terms or []:
+        for pos, term in enumerate(terms or []):
             v.path_phrases.setdefault(stems(words(term)), slug)
             v.plain_words.update(words(term))
+            if words(term):
+                v.path_suggestions.append((" ".join(words(term)), slug, term, pos))
         v.injury_terms.extend(tuple(words(t)) for t in injury or [] if words(t))
     for loc in conn.execute(select(Location)).mappings():
         place = PlaceInfo(

@@ -9,8 +9,8 @@ from functools import lru_cache
 import zipcodes
 
 EARTH_RADIUS_MILES = 3958.8
+# ASCII digits only: the zipcodes extension (Rust) panics on other Unicode digits.
 ZIP_RE = re.compile(r"^[0-9]{5}(?:-[0-9]{4})?$")
-ZIP5_RE = re.compile(r"[0-9]{5}")  # ASCII only: zipcodes (Rust) panics on other digits
 
 
 def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -22,12 +22,12 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 
 
 def _matching(zip_code: str) -> list[dict]:
-    """Rows for the 5-digit ZIP at the start of ``zip_code``; anything else matches nothing."""
-    code = zip_code.strip()[:5]
-    if not ZIP5_RE.fullmatch(code):
+    """Rows for a ZIP or ZIP+4 code; anything else matches nothing."""
+    code = zip_code.strip()
+    if not ZIP_RE.fullmatch(code):
         return []
     try:
-        return zipcodes.matching(code)
+        return zipcodes.matching(code[:5])
     except (TypeError, ValueError):
         return []
 

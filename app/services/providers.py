@@ -125,6 +125,19 @@ def _check_unique_npi(npi: str | None, provider_id: int | None) -> None:
         raise InvalidInput({"npi": "Another listing already has this NPI."})
 
 
+def check_listing(data: ProviderInput) -> None:
+    """Refuse an active listing without a specialty or a clinic; inactive ones may lack them."""
+    if not data.active:
+        return
+    errors = {}
+    if not data.specialty_ids:
+        errors["specialty_1"] = "An active listing needs at least one specialty."
+    if not data.clinics:
+        errors["clinics"] = "An active listing needs at least one clinic. Tick one."
+    if errors:
+        raise InvalidInput(errors)
+
+
 def _apply(p: Provider, data: ProviderInput) -> None:
     with db.session.no_autoflush:
         _apply_fields(p, data)
@@ -183,6 +196,7 @@ def _commit(p: Provider, flush_only: bool = False) -> None:
 
 def create_provider(data: ProviderInput, actor: User | None) -> Provider:
     """Create a listing, audit it and queue it for search."""
+    check_listing(data)
     _check_unique_npi(data.npi, None)
     p = Provider(first_name=data.first_name, last_name=data.last_name, verified_at=now_utc())
     p.slug = unique_slug(Provider, f"{data.first_name} {data.last_name} {data.credentials}")
@@ -216,6 +230,7 @@ def update_provider(
 ) -> Provider:
     """Save an edit made against ``expected_version``; raise StaleEdit if someone saved first."""
     before = _guard(p, expected_version)
+    check_listing(data)
     _check_unique_npi(data.npi, p.id)
     _apply(p, data)
     return _finish(p, "update", before, actor)

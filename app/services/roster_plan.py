@@ -286,6 +286,30 @@ def _fields(merged: dict[str, str], existing: bool) -> dict[str, Any]:
     return out
 
 
+def _needs_met(
+    change: ProviderChange, line: int, errors: list[RowError], clinic_trouble: bool = False
+) -> bool:
+    """Reject a new listing without a specialty or clinic; an update keeps what it has.
+
+    An empty specialties cell or no clinic rows on an update means "leave as is", so an
+    import never strips an existing listing bare.
+    """
+    if change.provider_id is not None:
+        if not change.specialty_ids:
+            change.specialty_ids = None
+            change.codes.pop("specialties", None)
+        if not change.clinics:
+            change.clinics = None
+        return True
+    if not change.specialty_ids:
+        errors.append(RowError(line, "specialties", "A new listing needs at least one specialty."))
+    if not change.clinics and not clinic_trouble:
+        errors.append(
+            RowError(line, "address", "A new listing needs at least one clinic (give its address).")
+        )
+    return bool(change.specialty_ids and change.clinics)
+
+
 def build_plan(rows: list[Row], progress: Callable[[str, int, int], None] | None = None) -> Plan:
     """Group rows by provider, match listings and clinics, and work out each change."""
     plan = Plan()
@@ -317,6 +341,8 @@ def build_plan(rows: list[Row], progress: Callable[[str, int, int], None] | None
         if len(plan.errors) > before:
             continue
         change.clinics = _clinics(kept, look, plan)
+        if not _needs_met(change, line, plan.errors, clinic_trouble=len(plan.errors) > before):
+            continue
         change.codes["clinics"] = [str(ref) for ref, _ in change.clinics or []]
         pending.append(change)
         if progress and n % 1000 == 0:

@@ -108,7 +108,18 @@ def build_cases() -> list[Case]:
     spine = set()
     for code in json.loads((SEED / "care_paths.json").read_text())["spine"]["specialties"][:2]:
         spine |= with_specialty(slug_of[code], primary_only=True)
-    for q in ("back pain", "sciatica", "herniated disc", "neck pain", "slipped disc"):
+    for q in (
+        "back pain",
+        "sciatica",
+        "herniated disc",
+        "neck pain",
+        "slipped disc",
+        "lower back",
+        "my back hurts",
+        "my neck hurts",
+        "i have sciatica",
+        "upper back pain",
+    ):
         cases.append(Case("care path", {"q": q}, spine, k=5, relevant=spine))
 
     def at(clinic: str, slug: str) -> set[str]:

@@ -1,0 +1,43 @@
+"""Offline geography: ZIP and city centroids and great-circle distances."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.services.geo import city_centroid, haversine_miles, zip_centroid
+
+
+def test_haversine_matches_known_distances():
+    assert haversine_miles(47.6, -122.3, 47.6, -122.3) == 0
+    # One degree of latitude is about 69 miles everywhere.
+    assert haversine_miles(47.0, -122.0, 48.0, -122.0) == pytest.approx(69.1, abs=0.2)
+    # Seattle (Pike Place) to Portland (Pioneer Square): about 145 miles as the crow flies.
+    assert haversine_miles(47.6097, -122.3422, 45.5189, -122.6793) == pytest.approx(145, abs=3)
+    # Symmetric.
+    a = haversine_miles(47.7188, -122.1966, 47.6036, -122.3256)
+    assert a == pytest.approx(haversine_miles(47.6036, -122.3256, 47.7188, -122.1966))
+
+
+def test_zip_centroids_are_where_the_zip_is():
+    lat, lon = zip_centroid("98104")  # Seattle, First Hill / Pioneer Square
+    assert lat == pytest.approx(47.60, abs=0.03) and lon == pytest.approx(-122.33, abs=0.03)
+    kirkland = zip_centroid("98034")
+    assert 9 < haversine_miles(lat, lon, *kirkland) < 13
+    assert zip_centroid("98104-1234") == zip_centroid("98104")
+
+
+@pytest.mark.parametrize("bad", ["", "9810", "981045", "00000", "abcde", " 98 104", "\x00"])
+def test_unknown_or_malformed_zip_is_none(bad):
+    assert zip_centroid(bad) is None
+
+
+def test_city_centroids_prefer_the_named_state():
+    seattle = city_centroid("Seattle", "WA")
+    assert seattle is not None
+    assert haversine_miles(*seattle, *zip_centroid("98104")) < 8
+    assert city_centroid("  seattle ", "wa") == seattle  # case and spacing do not matter
+    # Without a state the state with the most ZIPs wins (Portland, OR over Portland, ME).
+    portland = city_centroid("Portland")
+    assert portland is not None and portland[1] < -120
+    assert city_centroid("Nowhereville", "WA") is None
+    assert city_centroid("") is None
