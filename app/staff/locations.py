@@ -9,7 +9,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import WEEKDAY_NAMES, Location, ProviderLocation
-from app.services.locations import LocationInput, create_location, update_location
+from app.services.locations import (
+    LOCATION_FIELDS,
+    LocationInput,
+    create_location,
+    update_location,
+)
 from app.services.providers import StaleEdit
 from app.staff import bp
 from app.staff.forms import LocationForm
@@ -31,21 +36,7 @@ def location_list() -> str:
 
 
 def _fill(form: LocationForm, loc: Location) -> None:
-    for name in (
-        "name",
-        "neighborhood",
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "zip",
-        "phone",
-        "latitude",
-        "longitude",
-        "accessibility_notes",
-        "parking_notes",
-        "active",
-    ):
+    for name in LOCATION_FIELDS:
         getattr(form, name).data = getattr(loc, name)
     slots: dict[int, int] = {}
     for h in loc.hours:

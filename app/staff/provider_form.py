@@ -8,7 +8,7 @@ from wtforms import SelectChoice
 
 from app.extensions import db
 from app.models import InsurancePlan, Language, Location, Provider, Specialty
-from app.services.providers import ProviderInput
+from app.services.providers import SCALAR_FIELDS, ProviderInput
 from app.services.validation import normalize_phone
 from app.staff.forms import ProviderForm
 
@@ -30,21 +30,9 @@ def set_choices(form: ProviderForm) -> list[Location]:
 
 def fill_from(form: ProviderForm, p: Provider) -> dict[int, str]:
     """Put a provider's values in the form; return clinic phones by clinic id."""
-    for name in (
-        "first_name",
-        "middle_name",
-        "last_name",
-        "suffix",
-        "credentials",
-        "pronouns",
-        "bio",
-        "photo_url",
-        "website",
-        "accepting_new_patients",
-        "telehealth",
-        "active",
-    ):
-        getattr(form, name).data = getattr(p, name)
+    for name in SCALAR_FIELDS:
+        if name not in ("npi", "gender"):  # nullable in the model, "" in the form
+            getattr(form, name).data = getattr(p, name)
     form.npi.data = p.npi or ""
     form.gender.data = p.gender or ""
     for field_name, link in zip(ProviderForm.SPECIALTY_FIELDS, p.specialty_links, strict=False):
