@@ -282,6 +282,17 @@ def test_inactive_listing_may_be_saved_without_specialties_or_clinics(app, desk,
     with app.app_context():
         p = _db.session.get(Provider, pid)
         assert not p.active and not p.specialty_links and not p.location_links
+        version = p.version
+    # Such a listing cannot go back into the public directory until it is complete.
+    response = desk.post(
+        f"/staff/providers/{pid}/reactivate",
+        data={"csrf_token": csrf_token(desk, "/staff/providers"), "version": version},
+    )
+    assert response.status_code == 422
+    assert "specialty and a clinic" in response.get_data(as_text=True)
+    with app.app_context():
+        p = _db.session.get(Provider, pid)
+        assert not p.active and p.version == version
 
 
 def test_quick_actions_are_audited_queued_and_version_checked(app, desk, world):

@@ -254,6 +254,10 @@ def mark_verified(p: Provider, expected_version: int | None, actor: User | None)
 def set_active(p: Provider, active: bool, expected_version: int | None, actor) -> Provider:
     """Deactivate (hide from the public) or reactivate a listing; nothing is deleted."""
     before = _guard(p, expected_version)
+    if active and (not p.specialty_links or not p.location_links):
+        raise InvalidInput(
+            {"active": "Give this listing a specialty and a clinic before listing it again."}
+        )
     p.active = active
     p.updated_at = now_utc()
     return _finish(p, "reactivate" if active else "deactivate", before, actor)

@@ -180,6 +180,8 @@ def provider_action(provider_id: int, action: str) -> ResponseReturnValue:
     back = safe_next(request.form.get("next")) or url_for(".provider_list")
     try:
         run(p, form.version.data, current_user)
+    except service.InvalidInput as exc:
+        abort(422, " ".join(exc.errors.values()))
     except StaleEdit as exc:
         changes = service.other_changes(exc.current, form.version.data)
         html = render_template(
