@@ -132,8 +132,11 @@ def test_search_bar_sticks_on_a_phone(new_context, live_server):
     expect(page.locator("details.filters-panel")).not_to_have_attribute("open", "")
     page.mouse.wheel(0, 2500)
     page.wait_for_function("window.scrollY > 1000")
-    box = page.locator(".dir-searchbar").bounding_box()
-    assert box is not None and abs(box["y"]) < 1
+    # The wheel scroll may still be settling: wait until the bar rests at the very top.
+    page.wait_for_function(
+        "Math.abs(document.querySelector('.dir-searchbar').getBoundingClientRect().top) < 1",
+        timeout=5000,
+    )
     expect(page.get_by_label("Name, specialty or condition")).to_be_in_viewport()
 
 

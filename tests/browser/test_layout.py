@@ -162,5 +162,12 @@ def test_search_bar_sticks_on_phone_results(new_context, live_server):
     goto_ok(page, live_server + PUBLIC_PAGES["search-results"])
     page.mouse.wheel(0, 2500)
     page.wait_for_function("() => window.scrollY > 1500")
-    box = page.get_by_role("search", name="Find a doctor").bounding_box()
+    search = page.get_by_role("search", name="Find a doctor")
+    # Let the wheel scroll settle, then the bar must be resting at the top of the screen.
+    page.wait_for_function(
+        "el => { const y = el.getBoundingClientRect().top; return y >= -1 && y <= 120; }",
+        arg=search.element_handle(),
+        timeout=5000,
+    )
+    box = search.bounding_box()
     assert box is not None and -1 <= box["y"] <= 120, f"the search bar scrolled away: {box}"
