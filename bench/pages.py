@@ -99,8 +99,6 @@ def measure(browser, base_url: str, path: str) -> PageStats:
 @contextmanager
 def demo_server() -> Iterator[str]:
     """Serve the seeded demo directory from a temporary folder on a loopback port."""
-    from werkzeug.serving import make_server
-
     from app import create_app, search
     from app.extensions import db
     from app.services.seed import seed_all
@@ -120,16 +118,28 @@ def demo_server() -> Iterator[str]:
             search.rebuild()
             db.session.remove()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            with serve_on_loopback(app) as base:
+                yield base
         finally:
-            server.shutdown()
-            server.server_close()
             with app.app_context():
                 db.engine.dispose()
+
+
+@contextmanager
+def serve_on_loopback(app) -> Iterator[str]:
+    """Serve a WSGI app on a free loopback port in a background thread; yield its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def measure_all(runs: int = RUNS) -> list[PageStats]:

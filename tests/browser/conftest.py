@@ -9,17 +9,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from bench.pages import serve_on_loopback
 from config import TestingConfig
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -114,15 +113,8 @@ def staff_user(live_app) -> StaffUser:
 @pytest.fixture(scope="session")
 def live_server(live_app) -> Iterator[str]:
     """Serve ``live_app`` on a free loopback port in a background thread."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_on_loopback(live_app) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
