@@ -25,6 +25,10 @@ class Config:
     HOST = "127.0.0.1"
     PORT = 8000
     ORG_NAME = "Evergreen Valley Clinics"
+    # The main phone line offered when a search finds no specialist (a demo number).
+    ORG_PHONE = "(206) 555-0100"
+    # The state a bare city name is looked up in first ("Portland" means Portland, WA).
+    DEFAULT_STATE = "WA"
     SITE_URL: str | None = None
     # How many reverse proxies sit in front of the app; their X-Forwarded-* headers are
     # trusted so the login throttle sees the real client address.
@@ -56,6 +60,8 @@ class Config:
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
         self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
         self.SITE_URL = _env("SITE_URL", self.SITE_URL)
+        self.ORG_PHONE = _env("ORG_PHONE", self.ORG_PHONE) or ""
+        self.DEFAULT_STATE = (_env("DEFAULT_STATE", self.DEFAULT_STATE) or "").upper() or None
         self.TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", "0") or 0)
 
 

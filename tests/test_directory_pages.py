@@ -234,7 +234,7 @@ def test_user_text_is_escaped_never_injected(seeded_client: FlaskClient) -> None
 
 
 def test_zero_results_suggest_ways_to_widen(seeded_client: FlaskClient) -> None:
-    url = "/find-a-doctor?q=zzqxv&language=es&radius=5&location=98104"
+    url = "/find-a-doctor?q=Dr+Zzqxv&language=es&radius=5&location=98104"
     status, html = fetch(seeded_client, url)
     assert status == 200
     assert "No providers found" in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.geo import city_centroid, haversine_miles, zip_centroid
+from app.search.geo import city_centroid, haversine_miles, zip_centroid
 
 
 def test_haversine_matches_known_distances():

@@ -57,5 +57,10 @@ def test_every_migration_has_a_real_downgrade():
         tree = ast.parse(path.read_text())
         funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
         assert "downgrade" in funcs, f"{path.name} has no downgrade()"
-        body = [n for n in funcs["downgrade"].body if not isinstance(n, ast.Expr)]
+        body = [
+            n
+            for n in funcs["downgrade"].body
+            if not isinstance(n, ast.Pass)
+            and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+        ]
         assert body, f"{path.name}: downgrade() does nothing"

@@ -139,9 +139,16 @@ def test_hostile_text_is_harmless(ctx, q):
     assert results.total >= 0
 
 
-def test_zero_results_explains(ctx):
+def test_unknown_words_fall_back_to_primary_care(ctx):
     results = run(q="zzqxv")
-    assert results.total == 0 and results.message
+    assert results.fallback == "primary-care" and results.total > 0
+    assert "primary care" in results.message
+
+
+def test_a_plain_name_keeps_the_name_message(ctx):
+    results = run(q="Dr. Zzqxv")
+    assert results.total == 0 and results.fallback is None
+    assert "spelling" in results.message
 
 
 def test_inactive_providers_never_appear(seeded_app):

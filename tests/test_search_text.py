@@ -52,7 +52,9 @@ def test_understand_splits_specialty_place_and_name(seeded_app):
     with seeded_app.app_context():
         vocab = get_vocab()
         parsed = understand("physical therapist in kirkland", vocab)
-        assert parsed.specialties == ["physical-therapist"]
+        # A classification brings its specializations ("Physical Therapist, Orthopedic").
+        assert parsed.specialties[0] == "physical-therapist"
+        assert set(parsed.specialties[1:]) == set(vocab.children["physical-therapist"])
         assert parsed.location_text == "kirkland" and parsed.name_terms == []
         parsed = understand("pt 98034", vocab)
         assert parsed.specialties[0] == "physical-therapist"

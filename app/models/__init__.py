@@ -5,7 +5,7 @@ from app.models.base import now_utc
 from app.models.location import WEEKDAY_NAMES, WEEKDAYS, Location, LocationHours
 from app.models.provider import Provider, ProviderLocation, ProviderSpecialty
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
-from app.models.specialty import CarePath, CarePathSpecialty, Specialty
+from app.models.specialty import CarePath, CarePathSpecialty, HealthCondition, Specialty
 from app.models.user import ROLES, LoginAttempt, User
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "CarePath",
     "CarePathSpecialty",
+    "HealthCondition",
     "InsurancePlan",
     "Language",
     "Location",

@@ -66,3 +66,27 @@ class CarePathSpecialty(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     care_path: Mapped[CarePath] = relationship(back_populates="members")
     specialty: Mapped[Specialty] = relationship()
+
+
+class HealthCondition(db.Model):
+    """An everyday condition, symptom or procedure and the specialties that treat it.
+
+    ``terms`` hold the words patients type for it (plurals and common misspellings);
+    ``specialty_codes`` are NUCC codes, first-line care first.
+    """
+
+    __tablename__ = "health_condition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(60), default="")
+    audience: Mapped[str] = mapped_column(String(20), default="")
+    terms: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    specialty_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<HealthCondition {self.slug}>"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from app.search import engine
+from flask import current_app, has_app_context
+
+from app.search import engine, geo
 from app.search import suggest as _suggest
 from app.search.indexer import apply_changes, document_count, rebuild, status, store, verify
 from app.search.params import ParamError, SearchParams, parse_params
@@ -65,6 +67,7 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
 def warm() -> None:
     """Open the searcher and build its arrays now, so a worker's first search is fast."""
     get_vocab()
+    geo.tables()
     st = store()
     with st.read_mutex:
         _view(st)
@@ -73,14 +76,26 @@ def warm() -> None:
 def search(params: SearchParams) -> Results:
     """Run a search and return one page of results with facet counts."""
     vocab = get_vocab()
+    settings = _settings()
     st = store()
     with st.read_mutex:
         snap, fuzzy = _view(st)
         if not RESULT_CACHE:
-            return engine.run(snap, vocab, fuzzy, params)
+            return engine.run(snap, vocab, fuzzy, params, settings)
         return snap.cached(
-            ("results", params, id(vocab)), lambda: engine.run(snap, vocab, fuzzy, params)
+            ("results", params, id(vocab), settings),
+            lambda: engine.run(snap, vocab, fuzzy, params, settings),
         )
+
+
+def _settings() -> engine.Settings:
+    """The engine's site settings from the app config (defaults outside an app)."""
+    if not has_app_context():
+        return engine.Settings()
+    config = current_app.config
+    return engine.Settings(
+        default_state=config.get("DEFAULT_STATE", "WA"), phone=config.get("ORG_PHONE", "")
+    )
 
 
 def suggest(prefix: str, limit: int = 5) -> dict[str, Any]:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass
 
 import numpy as np
 
+from app.search import redflags
+from app.search import understand as understand_mod
 from app.search.params import LIST_FIELDS, SearchParams
 from app.search.snapshot import Snapshot
-from app.search.text import FuzzyLexicon, max_edits, words
+from app.search.text import CREDENTIALS, FILLER, STOPWORDS, FuzzyLexicon, words
 from app.search.types import FacetValue, Hit, Interpretation, Origin, Results
-from app.search.understand import Parsed, resolve_place, understand
+from app.search.understand import CHILD_WORDS, Parsed, resolve_place, understand
 from app.search.vocab import GENDER_LABELS, Vocab
 
 NAME_WEIGHT, SPEC_WEIGHT, NEAR_WEIGHT = 10.0, 3.0, 2.0
@@ -19,7 +21,10 @@ FACET_KEYS = ("specialty", "clinic", "language", "gender", "insurance")
 
 
 def name_scores(
-    snap: Snapshot, terms: list[str], fuzzy: FuzzyLexicon
+    snap: Snapshot,
+    terms: list[str],
+    fuzzy: FuzzyLexicon,
+    no_fuzzy: set[str] | frozenset = frozenset(),
 ) -> tuple[np.ndarray, list[str], list[str]]:
     """Per-doc name score (exact 3 > prefix 2 > typo 1 per word), ANDed over the words.
 
@@ -39,7 +44,7 @@ def name_scores(
         score[exact] = 3.0
         score[snap.term_docs("last", term)] += 0.5
         best = term
-        if len(exact) == 0 and len(prefix) == 0:
+        if len(exact) == 0 and len(prefix) == 0 and term not in no_fuzzy:
             candidates = fuzzy.lookup(term)
             for cand, dist in candidates[:8]:
                 docs = snap.term_docs("name", cand)
@@ -138,49 +143,191 @@ def _order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) 
     return docs[np.lexsort(keys)][:k]
 
 
-def run(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, params: SearchParams) -> Results:
-    """Execute a search against one snapshot."""
-    parsed = understand(params.q, vocab)
+@dataclass(frozen=True)
+class Settings:
+    """Site settings the engine needs: the home state and the main phone line."""
+
+    default_state: str | None = "WA"
+    phone: str = ""
+
+
+PRIMARY_CARE_CODES = ("207Q00000X", "207R00000X", "208D00000X")
+PEDIATRICS_CODES = ("208000000X",)
+
+
+def run(
+    snap: Snapshot,
+    vocab: Vocab,
+    fuzzy: FuzzyLexicon,
+    params: SearchParams,
+    settings: Settings | None = None,
+) -> Results:
+    """Execute a search against one snapshot (always ends: no step retries itself)."""
+    settings = settings or Settings()
+    alert = redflags.detect(params.q)
+    tokens = words(params.q)
+    fixed = understand_mod.correct(
+        tokens, vocab, health_lexicon(vocab), place_lexicon(vocab), _name_test(snap)
+    )
+    parsed = understand(fixed.tokens, vocab, _name_test(snap))
     place_text = params.location or parsed.location_text or ""
-    origin, message = resolve_place(place_text, vocab) if place_text else (None, None)
-    did_you_mean = None
+    origin, message = (
+        resolve_place(place_text, vocab, settings.default_state) if place_text else (None, None)
+    )
+    match = _text_match(snap, vocab, fuzzy, parsed)
+    fallback = None
+    if (
+        params.q
+        and not (match.candidates & snap.live).any()
+        and not _plainly_name(params.q, parsed)
+    ):
+        fallback = "primary-care"
+        match = _primary_care(snap, vocab, parsed)
+    results = _finish(snap, vocab, params, parsed, match, origin, place_text, message)
+    if fallback:
+        results.fallback = fallback
+        results.message = " ".join(
+            m for m in (_fallback_message(params.q, parsed, settings), results.message) if m
+        )
+        results.did_you_mean = None
+    elif fixed.changed and results.total:
+        shown = " ".join(fixed.tokens)
+        if shown != " ".join(tokens):
+            results.did_you_mean = results.did_you_mean or shown
+            results.message = " ".join(
+                m for m in (f"Showing results for “{shown}”.", results.message) if m
+            )
+    results.alert = alert
+    results.interpretation.conditions = [vocab.conditions[c].name for c in parsed.conditions]
+    return results
+
+
+@dataclass
+class _Match:
+    """Which documents the text matched and how well."""
+
+    candidates: np.ndarray
+    score: np.ndarray
+    highlights: list[str]
+    did_you_mean: str | None = None
+    ignored: str | None = None
+
+
+def _name_test(snap: Snapshot):
+    """Is this word a provider's name, or the start of one?"""
+
+    def is_name(term: str) -> bool:
+        return bool(len(snap.term_docs("name", term)) or len(snap.term_docs("name_prefix", term)))
+
+    return is_name
+
+
+def _text_match(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, parsed: Parsed) -> _Match:
+    """Score names and specialties; an empty text matches everyone."""
     highlights = list(parsed.phrase_words)
     spec = _spec_scores(snap, parsed) if parsed.specialties else None
-    names = None
     ignored = None
     if parsed.name_terms:
-        names, matched, corrected = name_scores(snap, parsed.name_terms, fuzzy)
+        names, matched, corrected = name_scores(
+            snap, parsed.name_terms, fuzzy, no_fuzzy=vocab.plain_words
+        )
+        if parsed.health_words and not partial_ok(snap, parsed):
+            names = np.zeros(snap.n, np.float32)
         if spec is not None and not names.any():
             # "lower back", "sciatica relief": words naming nobody don't empty a lay search.
             ignored = (
                 f"No provider's name matches “{' '.join(parsed.name_terms)}”, "
                 "so those words were left out."
             )
-            parsed = replace(parsed, name_terms=[])
-            names = None
-    if names is not None:
-        highlights += matched
-        if corrected != parsed.name_terms and names.any():
-            did_you_mean = _replace_words(params.q, parsed.name_terms, corrected)
-        candidates = names > 0
-        score = names * NAME_WEIGHT
-        if spec is not None:
-            score = score + spec * SPEC_WEIGHT
-        if not candidates.any():
-            fixed = _vocab_correction(params.q, parsed, vocab)
-            if fixed and fixed != params.q:
-                retry = run(snap, vocab, fuzzy, replace(params, q=fixed))
-                if retry.total:
-                    retry.did_you_mean = fixed
-                    retry.message = retry.message or f"Showing results for “{fixed}”."
-                    return retry
-    elif spec is not None:
-        candidates = spec > 0
-        score = spec * SPEC_WEIGHT
-    else:
-        candidates = np.ones(snap.n, bool)
-        score = np.zeros(snap.n, np.float32)
-    base = candidates & snap.live
+            parsed.name_terms = []
+        else:
+            highlights += matched
+            did_you_mean = None
+            if corrected != parsed.name_terms and names.any():
+                did_you_mean = " ".join(
+                    dict(zip(parsed.name_terms, corrected, strict=True)).get(w, w)
+                    for w in parsed.name_terms
+                )
+            score = names * NAME_WEIGHT
+            if spec is not None:
+                score = score + spec * SPEC_WEIGHT
+            return _Match(names > 0, score, highlights, did_you_mean)
+    if spec is not None:
+        return _Match(spec > 0, spec * SPEC_WEIGHT, highlights, ignored=ignored)
+    if parsed.health_words:
+        return _Match(np.zeros(snap.n, bool), np.zeros(snap.n, np.float32), highlights)
+    return _Match(np.ones(snap.n, bool), np.zeros(snap.n, np.float32), highlights)
+
+
+def partial_ok(snap: Snapshot, parsed: Parsed) -> bool:
+    """True when every name word is some provider's name: health words never half-match."""
+    return all(
+        len(snap.term_docs("name", t)) or len(snap.term_docs("name_prefix", t))
+        for t in parsed.name_terms
+    )
+
+
+def _plainly_name(q: str, parsed: Parsed) -> bool:
+    """True for "Dr. Okafor", "Okafor MD" or "rebecca smith": a person, so no fallback.
+
+    Two or more plain words with no health, filler or child word among them read as a
+    name; a lone unknown word ("zzqxv", "tummyache") does not.
+    """
+    if parsed.named_person:
+        return True
+    if parsed.conditions or parsed.health_words or parsed.specialties:
+        return False
+    raw = words(q)
+    if any(w in CREDENTIALS for w in raw):
+        return True
+    content = [w for w in raw if w not in STOPWORDS]
+    return (
+        len(content) >= 2
+        and all(w.isalpha() for w in content)
+        and not any(w in FILLER or w in CHILD_WORDS for w in content)
+    )
+
+
+def _primary_care(snap: Snapshot, vocab: Vocab, parsed: Parsed) -> _Match:
+    """Match family and internal medicine (or pediatrics for a child's concern)."""
+    codes = PEDIATRICS_CODES if parsed.children else PRIMARY_CARE_CODES
+    by_code = {info.code: slug for slug, info in vocab.specialties.items()}
+    slugs = tuple(by_code[c] for c in codes if c in by_code)
+    mask = snap.facet_mask("specialty", slugs) if slugs else np.zeros(snap.n, bool)
+    score = np.where(mask, 1.0, 0.0).astype(np.float32)
+    if slugs:
+        score[snap.primary_mask(slugs)] += 1.0
+    return _Match(mask, score * SPEC_WEIGHT, [])
+
+
+def _fallback_message(q: str, parsed: Parsed, settings: Settings) -> str:
+    shown = q if len(q) <= 60 else q[:60] + "…"
+    who = (
+        "Pediatricians can help with most of a child's health concerns"
+        if parsed.children
+        else "Primary care providers (family and internal medicine) can help with most "
+        "health concerns"
+    )
+    call = f" Or call us at {settings.phone}." if settings.phone else ""
+    return (
+        f"We couldn't find a specialist for “{shown}”, so we're showing primary care. "
+        f"{who} and refer you to a specialist when needed.{call}"
+    )
+
+
+def _finish(
+    snap: Snapshot,
+    vocab: Vocab,
+    params: SearchParams,
+    parsed: Parsed,
+    match: _Match,
+    origin: Origin | None,
+    place_text: str,
+    message: str | None,
+) -> Results:
+    """Apply place, filters and facets to a text match, and build one page of results."""
+    base = match.candidates & snap.live
+    score = match.score
     nearest = miles = None
     if origin is not None:
         miles, nearest = snap.distances(origin.lat, origin.lon)
@@ -188,9 +335,9 @@ def run(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, params: SearchParams)
         if params.radius:
             base = base & (nearest <= params.radius)
     masks = _filter_masks(snap, params)
-    match = _and(base, masks.values())
+    matched = _and(base, masks.values())
     facets = _facets(snap, vocab, params, base, masks)
-    docs = np.flatnonzero(match)
+    docs = np.flatnonzero(matched)
     total = len(docs)
     pages = max(1, math.ceil(total / params.per_page))
     start = (params.page - 1) * params.per_page
@@ -212,7 +359,7 @@ def run(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, params: SearchParams)
     ]
     if not total and message is None:
         message = _empty_message(params, origin, vocab)
-    message = " ".join(m for m in (ignored, note, message) if m) or None
+    message = " ".join(m for m in (match.ignored, note, message) if m) or None
     return Results(
         total=total,
         page=params.page,
@@ -220,7 +367,7 @@ def run(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, params: SearchParams)
         pages=pages,
         hits=hits,
         facets=facets,
-        did_you_mean=did_you_mean,
+        did_you_mean=match.did_you_mean,
         message=message,
         origin=origin,
         interpretation=Interpretation(
@@ -229,41 +376,31 @@ def run(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, params: SearchParams)
             location_text=parsed.location_text,
             name_terms=list(parsed.name_terms),
         ),
-        highlight_terms=list(dict.fromkeys(h for h in highlights if h)),
+        highlight_terms=list(dict.fromkeys(h for h in match.highlights if h)),
         injury_info=parsed.injury,
     )
 
 
-def _replace_words(q: str, old: list[str], new: list[str]) -> str:
-    mapping = {a: b for a, b in zip(old, new, strict=True) if a != b}
-    return " ".join(mapping.get(w, w) for w in words(q))
+_lexicons: dict[tuple[int, str], tuple[Vocab, FuzzyLexicon]] = {}
 
 
-def _vocab_correction(q: str, parsed: Parsed, vocab: Vocab) -> str | None:
-    """Fix typos against specialty words ("cardiolgy" -> "cardiology")."""
-    lexicon = vocab_lexicon(vocab)
-    changed = False
-    out = []
-    for w in words(q):
-        if w in parsed.name_terms and max_edits(w):
-            found = lexicon.lookup(w)
-            if found:
-                out.append(found[0][0])
-                changed = True
-                continue
-        out.append(w)
-    return " ".join(out) if changed else None
-
-
-_vocab_lexicons: dict[int, tuple[Vocab, FuzzyLexicon]] = {}
-
-
-def vocab_lexicon(vocab: Vocab) -> FuzzyLexicon:
-    entry = _vocab_lexicons.get(id(vocab))
+def _lexicon(vocab: Vocab, kind: str, source) -> FuzzyLexicon:
+    entry = _lexicons.get((id(vocab), kind))
     if entry is None or entry[0] is not vocab:
-        _vocab_lexicons.clear()
-        entry = _vocab_lexicons[id(vocab)] = (vocab, FuzzyLexicon(vocab.plain_words))
+        if len(_lexicons) > 8:
+            _lexicons.clear()
+        entry = _lexicons[(id(vocab), kind)] = (vocab, FuzzyLexicon(source(vocab)))
     return entry[1]
+
+
+def health_lexicon(vocab: Vocab) -> FuzzyLexicon:
+    """Typo lookup over every health word: specialties, synonyms, care paths, conditions."""
+    return _lexicon(vocab, "health", lambda v: v.plain_words)
+
+
+def place_lexicon(vocab: Vocab) -> FuzzyLexicon:
+    """Typo lookup over the words of known places: clinic names, cities, neighborhoods."""
+    return _lexicon(vocab, "place", lambda v: v.place_words)
 
 
 def _distance_note(params: SearchParams) -> str | None:

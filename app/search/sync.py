@@ -101,7 +101,7 @@ def _warm_geography() -> None:
     """Load the offline ZIP table in the background so no search waits ~1 s for it."""
     if not _warmed.is_set():
         _warmed.set()
-        from app.services.geo import city_centroid
+        from app.search.geo import city_centroid
 
         threading.Thread(target=city_centroid, args=("Seattle", "WA"), daemon=True).start()
 

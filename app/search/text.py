@@ -17,26 +17,26 @@ _EXTRA_FOLD = str.maketrans(
 )  # fmt: skip
 
 
-def _wordset(text: str) -> frozenset[str]:
+def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
 _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _APOS_RE = re.compile(r"'")
 
-HONORIFICS = _wordset("dr dr. dra doctor doc mr mrs ms miss mx prof professor sir madam")
+HONORIFICS = wordset("dr dr. dra doctor doc mr mrs ms miss mx prof professor sir madam")
 # Credentials and suffixes people type after a name; ignored as name terms.  Credentials
 # that are also specialty synonyms (pt, pa, np, arnp, lmp, atc, lac, eamp) are left to the
 # specialty matcher instead.
-CREDENTIALS = _wordset(
+CREDENTIALS = wordset(
     "md do dpt phd psyd dc dpm od rn ocs otr otd rdn dds dmd mph mba facs facp faap cscs scs "
     "ms mpt bsn msn dnp jr sr ii iii iv esq mbbs"
 )
-STOPWORDS = _wordset("a an and the of for with in near at around by to my me i who")
+STOPWORDS = wordset("a an and the of for with in near at around by to my me i who")
 # Words that describe a complaint rather than name anyone ("my back hurts", "lower back").
 # Dropped only when the text also holds a specialty or care-path phrase, so a provider whose
 # name is one of these can still be found by name alone.
-FILLER = _wordset(
+FILLER = wordset(
     "my hurts hurt hurting lower upper pain pains painful ache aches aching sore bad chronic "
     "severe doctor doctors specialist specialists for with i have has having need see"
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Interpretation:
     care_path: str | None = None
     location_text: str | None = None
     name_terms: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,3 +62,7 @@ class Results:
     interpretation: Interpretation = field(default_factory=Interpretation)
     highlight_terms: list[str] = field(default_factory=list)
     injury_info: bool = False
+    # "primary-care" when nothing matched the text and primary care is shown instead
+    fallback: str | None = None
+    # an emergency (911) or crisis (988) notice to show above everything else
+    alert: Any = None

@@ -1,18 +1,47 @@
-"""Query understanding: split free text into specialty, place and name parts."""
+"""Query understanding: split free text into health, place and name parts.
+
+The steps, in order: ``correct`` fixes typos against the health and place vocabularies (never
+against provider names), ``split_place`` takes a ZIP or "in/near <place>" off the text,
+``understand`` reads specialty names, care-path terms and conditions, and ``resolve_place``
+turns the place text into a point.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.search.text import CREDENTIALS, FILLER, HONORIFICS, MAX_TOKENS, STOPWORDS, stems, words
+import us
+
+from app.search.geo import city_centroid, zip_centroid
+from app.search.text import (
+    CREDENTIALS,
+    FILLER,
+    HONORIFICS,
+    MAX_TOKENS,
+    STOPWORDS,
+    FuzzyLexicon,
+    max_edits,
+    stem,
+    stems,
+    words,
+    wordset,
+)
 from app.search.types import Origin
 from app.search.vocab import Vocab
-from app.services.geo import city_centroid, zip_centroid
 
-ZIP_TOKEN = re.compile(r"^[0-9]{5}$")
+ZIP_TOKEN = re.compile(r"^[0-9]{5}(?:[0-9]{4})?$")
 PLACE_WORDS = ("in", "near", "around", "at")
-STATES = {"wa": "WA", "washington": "WA", "or": "OR", "oregon": "OR", "id": "ID"}
+# Words that ask for care for a child; the primary-care fallback then means pediatrics.
+CHILD_WORDS = wordset(
+    "kid kids child children childs baby babies infant infants toddler toddlers newborn "
+    "newborns son daughter teen teens teenager teenagers pediatric paediatric pediatrics "
+    "paediatrics pediatrician adolescent adolescents boy girl"
+)
+# A single health word naming more specialties than this is too vague to narrow a search.
+MAX_WORD_SPECIALTIES = 12
+CHILD_WEIGHT = 0.95
 
 
 @dataclass
@@ -22,10 +51,14 @@ class Parsed:
     specialties: list[str] = field(default_factory=list)
     primary_weight: dict[str, float] = field(default_factory=dict)
     care_path: str | None = None
+    conditions: list[str] = field(default_factory=list)
     location_text: str | None = None
     name_terms: list[str] = field(default_factory=list)
     phrase_words: list[str] = field(default_factory=list)
+    health_words: list[str] = field(default_factory=list)
     injury: bool = False
+    children: bool = False
+    named_person: bool = False
 
 
 def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
@@ -33,103 +66,280 @@ def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
+def state_code(tokens: list[str]) -> tuple[str | None, int]:
+    """A US state or territory at the end of ``tokens``: (USPS code, words used) or (None, 0).
+
+    Accepts codes ("or", "me") and full names ("oregon", "new york", "district of columbia").
+    """
+    for n in (3, 2, 1):
+        if len(tokens) <= n:
+            continue
+        text = " ".join(tokens[-n:])
+        if n == 1 and len(text) == 2:
+            found = us.states.lookup(text.upper(), field="abbr")
+        elif len(text) > 3:
+            found = us.states.lookup(text, field="name")
+        else:
+            found = None
+        if found is not None:
+            return found.abbr, n
+    return None, 0
+
+
 def _is_place(tokens: list[str], vocab: Vocab) -> bool:
     if not tokens:
         return False
     if tuple(tokens) in vocab.place_phrases:
         return True
-    if tokens[-1] in STATES and len(tokens) > 1:
-        tokens = tokens[:-1]
+    state, n = state_code(tokens)
+    if state:
+        tokens = tokens[:-n]
     return tuple(tokens) in vocab.place_phrases or (
-        len(tokens) <= 3 and city_centroid(" ".join(tokens)) is not None
+        len(tokens) <= 3 and city_centroid(" ".join(tokens), state) is not None
     )
 
 
-def _all_phrases(tokens: list[str], vocab: Vocab) -> bool:
-    """True when every token belongs to a specialty or care-path phrase ("pt in <x>")."""
+def _all_health(tokens: list[str], vocab: Vocab) -> bool:
+    """True when every token belongs to a health phrase ("pt in <x>")."""
     return bool(tokens) and all(s in vocab.words for s in stems(tokens))
 
 
-def _split_place(tokens: list[str], vocab: Vocab) -> tuple[list[str], str | None]:
+def split_place(tokens: list[str], vocab: Vocab) -> tuple[list[str], str | None]:
     """Remove a ZIP, "in/near <place>" or a known place name from the tokens."""
     for i, tok in enumerate(tokens):
-        if ZIP_TOKEN.match(tok):
-            return tokens[:i] + tokens[i + 1 :], tok
+        if ZIP_TOKEN.match(tok) and tok.isascii():
+            return tokens[:i] + tokens[i + 1 :], tok[:5]
     for i in range(len(tokens) - 2, -1, -1):
         if tokens[i] in PLACE_WORDS:
             tail = tokens[i + 1 :]
             head = tokens[:i]
-            if tokens[i] == "near" or _is_place(tail, vocab) or _all_phrases(head, vocab):
+            if tokens[i] == "near" or _is_place(tail, vocab) or _all_health(head, vocab):
                 return head, " ".join(tail)
     for n in (4, 3, 2, 1):
         if len(tokens) >= n and tuple(tokens[-n:]) in vocab.place_phrases:
             return tokens[:-n], " ".join(tokens[-n:])
         if len(tokens) > n and tuple(tokens[:n]) in vocab.place_phrases:
             return tokens[n:], " ".join(tokens[:n])
+    if len(tokens) > 1:
+        state, n = state_code(tokens)
+        if state:
+            for size in (3, 2, 1):
+                if len(tokens) >= n + size:
+                    city = tokens[-n - size : -n]
+                    if city_centroid(" ".join(city), state) is not None:
+                        return tokens[: -n - size], " ".join(tokens[-n - size :])
     return tokens, None
 
 
-def understand(q: str, vocab: Vocab) -> Parsed:
-    """Interpret ``q``: specialty phrases, care-path terms, a place, and name words."""
+@dataclass
+class Correction:
+    """Typo fixes made to a query: the fixed tokens and whether anything changed."""
+
+    tokens: list[str]
+    changed: bool
+
+
+def correct(
+    tokens: list[str],
+    vocab: Vocab,
+    health: FuzzyLexicon,
+    places: FuzzyLexicon,
+    is_name: Callable[[str], bool],
+) -> Correction:
+    """Fix typos against health words and known places, in one bounded pass.
+
+    A word is left alone when it is already a health, place or filler word, when it is a
+    provider's name (or the start of one), or when the query names a person ("dr ...").
+    Each word is replaced at most once, by the nearest known word within its edit budget,
+    so the result is always closer to what was typed and the pass always ends.
+    """
+    if any(t in HONORIFICS for t in tokens):
+        return Correction(list(tokens), False)
+    out: list[str] = []
+    changed = False
+    for i, tok in enumerate(tokens):
+        if (
+            not max_edits(tok)
+            or not tok.isalpha()
+            or stem(tok) in vocab.words
+            or tok in vocab.place_words
+            or tok in STOPWORDS
+            or tok in FILLER
+            or tok in CREDENTIALS
+            or tok in CHILD_WORDS
+            or is_name(tok)
+        ):
+            out.append(tok)
+            continue
+        after_place_word = i > 0 and tokens[i - 1] in PLACE_WORDS
+        best = _nearest(tok, places if after_place_word else health)
+        other = _nearest(tok, health if after_place_word else places)
+        if best is None or (other is not None and other[1] < best[1]):
+            best = other
+        if best is None:
+            out.append(tok)
+            continue
+        out.append(best[0])
+        changed = True
+    return Correction(out, changed)
+
+
+def _nearest(word: str, lexicon: FuzzyLexicon) -> tuple[str, int] | None:
+    found = lexicon.lookup(word)
+    return found[0] if found else None
+
+
+def _add(parsed: Parsed, slug: str, weight: float) -> None:
+    if slug not in parsed.primary_weight:
+        parsed.specialties.append(slug)
+        parsed.primary_weight[slug] = weight
+    else:
+        parsed.primary_weight[slug] = max(parsed.primary_weight[slug], weight)
+
+
+def _named(vocab: Vocab, chunk: list[str]) -> list[str]:
+    """Specialties whose NUCC or display name this chunk is, in its order or any other."""
+    key = stems(chunk)
+    named = [slug for slug, syn in vocab.phrases.get(key, []) if syn is None]
+    if not named and len(chunk) > 1:
+        named = list(vocab.bags.get(tuple(sorted(key)), []))
+    return named
+
+
+def _match_chunk(parsed: Parsed, vocab: Vocab, chunk: list[str]) -> bool:
+    """Read one phrase: a specialty name, a care-path term, a condition or a synonym."""
+    key = stems(chunk)
+    named = _named(vocab, chunk)
+    if named:
+        for slug in named:
+            _add(parsed, slug, 1.0)
+            for child in vocab.children.get(slug, ()):
+                _add(parsed, child, CHILD_WEIGHT)
+        return True
+    path = vocab.path_phrases.get(key)
+    if path:
+        parsed.care_path = parsed.care_path or path
+        for pos, slug in enumerate(vocab.care_paths.get(path, [])):
+            _add(parsed, slug, max(0.5, 1.0 - 0.03 * pos))
+        return True
+    condition = vocab.condition_phrases.get(key)
+    if condition:
+        info = vocab.conditions[condition]
+        if condition not in parsed.conditions:
+            parsed.conditions.append(condition)
+        parsed.children = parsed.children or info.audience == "children"
+        for pos, slug in enumerate(info.specialties):
+            _add(parsed, slug, max(0.5, 1.0 - 0.05 * pos))
+        return True
+    entries = vocab.phrases.get(key, [])
+    if entries:
+        for slug, _ in entries:
+            _add(parsed, slug, 1.0)
+        return True
+    return False
+
+
+def _nobody(_: str) -> bool:
+    return False
+
+
+def understand(
+    q: str | list[str], vocab: Vocab, is_name: Callable[[str], bool] = _nobody
+) -> Parsed:
+    """Interpret ``q``: specialty phrases, care-path terms, conditions, a place, name words."""
     parsed = Parsed()
-    tokens = words(q)[: MAX_TOKENS * 2]
+    tokens = (words(q) if isinstance(q, str) else list(q))[: MAX_TOKENS * 2]
     parsed.injury = any(_contains(tokens, term) for term in vocab.injury_terms)
-    tokens, parsed.location_text = _split_place(tokens, vocab)
+    parsed.named_person = any(t in HONORIFICS for t in tokens)
+    parsed.children = any(t in CHILD_WORDS for t in tokens)
+    tokens, parsed.location_text = split_place(tokens, vocab)
     rest: list[str] = []
     i = 0
     while i < len(tokens):
         for n in range(min(vocab.max_phrase, len(tokens) - i), 0, -1):
             chunk = tokens[i : i + n]
-            key = stems(chunk)
-            entries = vocab.phrases.get(key, [])
-            named = [slug for slug, syn in entries if syn is None]
-            path = vocab.path_phrases.get(key)
-            if named or (entries and not path):
-                for slug in dict.fromkeys(named + [slug for slug, _ in entries]):
-                    if slug not in parsed.specialties:
-                        parsed.specialties.append(slug)
-                        parsed.primary_weight[slug] = 1.0
-            elif path:
-                parsed.care_path = parsed.care_path or path
-                for pos, slug in enumerate(vocab.care_paths.get(path, [])):
-                    if slug not in parsed.specialties:
-                        parsed.specialties.append(slug)
-                        parsed.primary_weight[slug] = max(0.5, 1.0 - 0.03 * pos)
-            else:
-                continue
-            parsed.phrase_words.extend(chunk)
-            i += n
-            break
+            if _match_chunk(parsed, vocab, chunk):
+                parsed.phrase_words.extend(chunk)
+                i += n
+                break
         else:
             rest.append(tokens[i])
             i += 1
-    ignored = STOPWORDS | FILLER if parsed.specialties else STOPWORDS
+    rest = _single_health_words(parsed, vocab, rest, is_name)
+    ignored = STOPWORDS | FILLER | CHILD_WORDS if parsed.specialties else STOPWORDS
     parsed.name_terms = [
         t[:40] for t in rest if t not in HONORIFICS and t not in CREDENTIALS and t not in ignored
     ][:MAX_TOKENS]
     return parsed
 
 
-def resolve_place(text: str, vocab: Vocab) -> tuple[Origin | None, str | None]:
+def _single_health_words(
+    parsed: Parsed, vocab: Vocab, rest: list[str], is_name: Callable[[str], bool]
+) -> list[str]:
+    """Read lone words of longer health phrases ("sports", "nurse") that name nobody.
+
+    A word that narrows to a few specialties adds them; a vaguer one ("care") is kept as a
+    health word, so a search with nothing else falls back to primary care instead of
+    guessing a name.
+    """
+    content = [t for t in rest if t not in STOPWORDS and t not in FILLER and t not in CHILD_WORDS]
+    health = [t for t in content if stem(t) in vocab.words and not is_name(t)]
+    parsed.health_words.extend(health)
+    if not health or len(health) != len(content):
+        # Mixed with other words ("memory loss" without the phrase): don't guess.
+        return rest
+    for tok in health:
+        slugs = vocab.word_specialties.get(stem(tok), [])
+        if len(slugs) > MAX_WORD_SPECIALTIES:
+            slugs = [s for s in slugs if vocab.specialties[s].featured]
+        if 0 < len(slugs) <= MAX_WORD_SPECIALTIES:
+            for slug in slugs:
+                _add(parsed, slug, 0.8)
+            parsed.phrase_words.append(tok)
+    return [t for t in rest if t not in health]
+
+
+def resolve_place(
+    text: str, vocab: Vocab, default_state: str | None = None
+) -> tuple[Origin | None, str | None]:
     """Turn a ZIP, city, neighborhood or clinic name into an origin, or explain why not."""
     raw = " ".join(text.split())
     tokens = words(raw)[:8]
     if not tokens:
         return None, None
     shown = raw if len(raw) <= 60 else raw[:60] + "…"
-    digits = re.fullmatch(r"([0-9]{5})(?:-[0-9]{4})?", raw)
-    if digits or (len(tokens) == 1 and tokens[0].isascii() and tokens[0].isdigit()):
-        code = digits.group(1) if digits else tokens[0]
-        point = zip_centroid(code) if len(code) == 5 else None
-        if point is None:
-            return None, (
-                f"We couldn't find the ZIP code “{shown}”. Check the number, or search by "
-                "city, neighborhood or clinic name. Showing results without distance."
-            )
-        return Origin(f"ZIP {code}", point[0], point[1]), None
-    state = None
-    if len(tokens) > 1 and tokens[-1] in STATES:
-        state, tokens = STATES[tokens[-1]], tokens[:-1]
+    zip_origin = _zip_origin(raw, tokens, shown)
+    if zip_origin is not None:
+        return zip_origin
+    state, n = state_code(tokens)
+    if state:
+        tokens = tokens[:-n]
+    origin = _clinic_origin(tokens, raw, vocab, state) or _city_origin(tokens, state, default_state)
+    if origin is not None:
+        return origin, None
+    return None, (
+        f"We couldn't find a place called “{shown}”. Try a city, neighborhood, clinic name "
+        "or 5-digit ZIP code. Showing results without distance."
+    )
+
+
+def _zip_origin(raw: str, tokens: list[str], shown: str) -> tuple[Origin | None, str | None] | None:
+    """A ZIP (or ZIP+4) origin, an explanation for an unknown ZIP, or None if not a ZIP."""
+    digits = re.fullmatch(r"([0-9]{5})(?:-?[0-9]{4})?", raw)
+    if not digits and not (len(tokens) == 1 and tokens[0].isascii() and tokens[0].isdigit()):
+        return None
+    code = digits.group(1) if digits else tokens[0]
+    point = zip_centroid(code) if len(code) == 5 else None
+    if point is None:
+        return None, (
+            f"We couldn't find the ZIP code “{shown}”. Check the number, or search by "
+            "city, neighborhood or clinic name. Showing results without distance."
+        )
+    return Origin(f"ZIP {code}", point[0], point[1]), None
+
+
+def _clinic_origin(tokens: list[str], raw: str, vocab: Vocab, state: str | None) -> Origin | None:
+    """The point of a clinic, neighborhood or clinic city named by ``tokens``."""
     key = tuple(tokens)
     slugs = vocab.place_phrases.get(key)
     if slugs is None:
@@ -137,26 +347,42 @@ def resolve_place(text: str, vocab: Vocab) -> tuple[Origin | None, str | None]:
             if len(phrase) > 1 and _contains(tokens, phrase):
                 slugs = found
                 break
-    if slugs:
-        places = [vocab.places[s] for s in slugs if vocab.places[s].lat is not None]
-        if places:
-            if len(places) == 1 and places[0].city.lower() != " ".join(key):
-                p = places[0]
-                label = p.name if " ".join(key) not in (p.neighborhood.lower(),) else p.neighborhood
-                return Origin(label, p.lat, p.lon), None
-            city = places[0].city
-            point = city_centroid(city, places[0].state)
-            if point and all(p.city == city for p in places):
-                return Origin(f"{city}, {places[0].state}", point[0], point[1]), None
-            lat = sum(p.lat for p in places) / len(places)
-            lon = sum(p.lon for p in places) / len(places)
-            return Origin(raw.title(), lat, lon), None
-    if len(tokens) <= 4:
-        point = city_centroid(" ".join(tokens), state or "WA") or city_centroid(" ".join(tokens))
-        if point:
-            label = " ".join(tokens).title() + (f", {state}" if state else "")
-            return Origin(label, point[0], point[1]), None
-    return None, (
-        f"We couldn't find a place called “{shown}”. Try a city, neighborhood, clinic name "
-        "or 5-digit ZIP code. Showing results without distance."
-    )
+    if not slugs:
+        return None
+    places = [
+        vocab.places[s]
+        for s in slugs
+        if vocab.places[s].lat is not None
+        and vocab.places[s].lon is not None
+        and (state is None or vocab.places[s].state.upper() == state)
+    ]
+    if not places:
+        return None
+    text = " ".join(key)
+    if len(places) == 1 and places[0].city.lower() != text:
+        p = places[0]
+        label = p.neighborhood if text == p.neighborhood.lower() else p.name
+        return Origin(label, p.lat, p.lon)
+    city = places[0].city
+    point = city_centroid(city, places[0].state)
+    if point and all(p.city == city for p in places):
+        return Origin(f"{city}, {places[0].state}", point[0], point[1])
+    lat = sum(p.lat for p in places) / len(places)
+    lon = sum(p.lon for p in places) / len(places)
+    return Origin(raw.title(), lat, lon)
+
+
+def _city_origin(tokens: list[str], state: str | None, default_state: str | None) -> Origin | None:
+    """A US city's centroid: in the named state, else the home state, else the largest."""
+    if not tokens or len(tokens) > 4:
+        return None
+    city = " ".join(tokens)
+    if state:
+        point = city_centroid(city, state)
+    else:
+        point = (city_centroid(city, default_state) if default_state else None) or city_centroid(
+            city
+        )
+    if point is None:
+        return None
+    return Origin(city.title() + (f", {state}" if state else ""), point[0], point[1])

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CarePath, CarePathSpecialty, InsurancePlan, Language, Location, Specialty
+from app.models import (
+    CarePath,
+    CarePathSpecialty,
+    HealthCondition,
+    InsurancePlan,
+    Language,
+    Location,
+    Specialty,
+)
 from app.search.text import fold, stems, words
 
 CHECK_SECONDS = 2.0
@@ -45,6 +53,18 @@ class PlaceInfo:
 
 
 @dataclass
+class ConditionInfo:
+    """An everyday condition and the specialties that treat it, first-line first."""
+
+    slug: str
+    name: str
+    category: str
+    audience: str
+    specialties: list[str]
+    terms: list[str]
+
+
+@dataclass
 class Vocab:
     """Everything query understanding and validation need, loaded in one go."""
 
@@ -66,6 +86,19 @@ class Vocab:
     suggestions: list[tuple[str, str, str | None, bool, int]] = field(default_factory=list)
     # (folded term, care path slug, term as written, position) for typeahead
     path_suggestions: list[tuple[str, str, str, int]] = field(default_factory=list)
+    # sorted stems of a multi-word NUCC name -> slugs ("clinical psychologist" in any order)
+    bags: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    # classification slug -> its specialization slugs ("psychologist" -> "psychologist-...")
+    children: dict[str, list[str]] = field(default_factory=dict)
+    conditions: dict[str, ConditionInfo] = field(default_factory=dict)
+    # stemmed phrase -> condition slug
+    condition_phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # (folded term, condition slug, term as written) for typeahead
+    condition_suggestions: list[tuple[str, str, str]] = field(default_factory=list)
+    # stem -> specialty slugs whose names or synonyms contain it (single health words)
+    word_specialties: dict[str, list[str]] = field(default_factory=dict)
+    # folded words of every place (clinic names, cities, neighborhoods), for typo fixes
+    place_words: set[str] = field(default_factory=set)
     max_phrase: int = 1
 
 
@@ -80,6 +113,8 @@ def _version_key(conn) -> tuple:
             select(func.count()).select_from(Location).scalar_subquery(),
             select(func.count()).select_from(Language).scalar_subquery(),
             select(func.count()).select_from(InsurancePlan).scalar_subquery(),
+            select(func.count()).select_from(HealthCondition).scalar_subquery(),
+            select(func.coalesce(func.sum(HealthCondition.version), 0)).scalar_subquery(),
         )
     ).one()
     return tuple(row)
@@ -111,6 +146,7 @@ def _load(conn) -> Vocab:
             v.suggestions.append((" ".join(words(synonym)), row.slug, synonym, info.featured, pos))
             if key and (row.slug, None) not in v.phrases.get(key, []):
                 v.phrases.setdefault(key, []).append((row.slug, synonym))
+    _load_hierarchy(v, conn)
     by_id = dict(conn.execute(select(Specialty.id, Specialty.slug)).all())
     members = conn.execute(
         select(CarePathSpecialty.care_path_id, CarePathSpecialty.specialty_id).order_by(
@@ -144,13 +180,71 @@ def _load(conn) -> Vocab:
             key = tuple(words(text))
             if key and place.slug not in v.place_phrases.get(key, []):
                 v.place_phrases.setdefault(key, []).append(place.slug)
+        for text in (place.city, place.neighborhood, place.name):
+            v.place_words.update(w for w in words(text) if len(w) > 3)
+    _load_conditions(v, conn)
     v.suggestions.sort(key=lambda s: (not s[3], s[2] is not None, s[0]))
     v.languages = dict(conn.execute(select(Language.code, Language.name)).all())
     v.plans = dict(conn.execute(select(InsurancePlan.slug, InsurancePlan.name)).all())
-    for key in list(v.phrases) + list(v.path_phrases):
+    for key in list(v.phrases) + list(v.path_phrases) + list(v.condition_phrases):
         v.words.update(key)
         v.max_phrase = max(v.max_phrase, len(key))
+    for key, entries in v.phrases.items():
+        for stem_ in set(key):
+            bucket = v.word_specialties.setdefault(stem_, [])
+            bucket.extend(slug for slug, _ in entries if slug not in bucket)
     return v
+
+
+def _load_hierarchy(v: Vocab, conn) -> None:
+    """Bag-of-words keys for NUCC names, and each classification's specializations.
+
+    A NUCC name reads "Classification, Specialization"; the parent of a code is the code
+    named by the longest comma-separated prefix of its name ("Dietitian, Registered,
+    Nutrition, Pediatric" -> "Dietitian, Registered").
+    """
+    rows = conn.execute(select(Specialty.slug, Specialty.nucc_name, Specialty.display_name)).all()
+    by_name = {name: slug for slug, name, _ in rows}
+    for slug, nucc_name, display in rows:
+        for text in {nucc_name, display}:
+            key = tuple(sorted(stems(words(text))))
+            if len(key) > 1:
+                bucket = v.bags.setdefault(key, [])
+                if slug not in bucket:
+                    bucket.append(slug)
+        parts = nucc_name.split(", ")
+        for n in range(len(parts) - 1, 0, -1):
+            parent = by_name.get(", ".join(parts[:n]))
+            if parent and parent != slug:
+                v.children.setdefault(parent, []).append(slug)
+                break
+
+
+def _load_conditions(v: Vocab, conn) -> None:
+    """Conditions, their phrases (stemmed) and typeahead entries."""
+    slug_by_code = {s.code: s.slug for s in v.specialties.values()}
+    rows = conn.execute(
+        select(
+            HealthCondition.slug,
+            HealthCondition.name,
+            HealthCondition.category,
+            HealthCondition.audience,
+            HealthCondition.terms,
+            HealthCondition.specialty_codes,
+        ).order_by(HealthCondition.name)
+    ).all()
+    for slug, name, category, audience, terms, codes in rows:
+        specialties = [slug_by_code[c] for c in codes or [] if c in slug_by_code]
+        info = ConditionInfo(slug, name, category or "", audience or "", specialties, [])
+        v.conditions[slug] = info
+        for term in [name, *(terms or [])]:
+            key = stems(words(term))
+            if not key:
+                continue
+            info.terms.append(term)
+            v.condition_phrases.setdefault(key, slug)
+            v.plain_words.update(words(term))
+            v.condition_suggestions.append((" ".join(words(term)), slug, term))
 
 
 class _Cache:

@@ -16,6 +16,7 @@ from app.models import (
     WEEKDAYS,
     CarePath,
     CarePathSpecialty,
+    HealthCondition,
     InsurancePlan,
     Language,
     Location,
@@ -26,8 +27,9 @@ from app.models import (
     Specialty,
     now_utc,
 )
+from app.search.geo import zip_centroid
 from app.services import audit
-from app.services.geo import zip_centroid
+from app.services.providers import slugify
 
 
 @dataclass
@@ -110,7 +112,54 @@ def load_reference_data(base: Path | None = None) -> SeedReport:
         ]
         db.session.add(path)
         report.count("care paths", 1)
+    report.count("conditions", load_conditions(base, set(by_code)))
     return report
+
+
+def split_terms(value: str | None) -> list[str]:
+    """Split a ``|``-separated cell into trimmed, lower-case, unique items."""
+    seen: dict[str, None] = {}
+    for part in (value or "").split("|"):
+        part = " ".join(part.split()).lower()
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def load_conditions(base: Path, codes: set[str]) -> int:
+    """Add the condition vocabulary rows that are not there yet (by slug); return the count.
+
+    Codes missing from the specialty table are dropped, so a trimmed taxonomy still loads.
+    """
+    path = base / "conditions.csv"
+    if not path.exists():
+        return 0
+    known = set(db.session.scalars(select(HealthCondition.slug)))
+    added = 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            name = " ".join((row.get("name") or "").split())
+            slug = slugify(name)
+            if not name or not slug or slug in known:
+                continue
+            known.add(slug)
+            terms = split_terms(row.get("terms"))
+            if name.lower() not in terms:
+                terms.insert(0, name.lower())
+            db.session.add(
+                HealthCondition(
+                    slug=slug,
+                    name=name,
+                    category=(row.get("category") or "").strip(),
+                    audience=(row.get("audience") or "").strip().lower(),
+                    terms=terms,
+                    specialty_codes=[
+                        c.upper() for c in split_terms(row.get("specialties")) if c.upper() in codes
+                    ],
+                )
+            )
+            added += 1
+    return added
 
 
 def parse_hours(hours: dict[str, list[list[str]]]) -> list[LocationHours]:

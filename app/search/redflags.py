@@ -1,0 +1,115 @@
+"""Red flags: words that describe an emergency (call 911) or a crisis (call or text 988).
+
+One vocabulary, ``seed_data/red_flags.json``, serves the search box, the typeahead and the
+guided /find-care flow, so a patient sees the same words wherever they type them. Its clinical
+sources are listed in the file and in docs/content.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from app.search.text import stems, words
+
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "red_flags.json"
+# When both kinds match ("overdose" and "suicidal"), the emergency notice comes first.
+LEVELS = ("emergency", "crisis")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A notice shown above any results: what to do now, and whom to call."""
+
+    level: str
+    heading: str
+    message: str
+    call: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The API shape: level, message and the number to call."""
+        return {"level": self.level, "message": self.message, "call": self.call}
+
+
+@dataclass(frozen=True)
+class RedFlags:
+    """The loaded vocabulary: stemmed phrases per level, and the spine checklist."""
+
+    alerts: dict[str, Alert]
+    phrases: dict[str, frozenset[tuple[str, ...]]]
+    checklist: tuple[tuple[str, str], ...]
+    not_red_flags: tuple[str, ...]
+    exclusions: frozenset[tuple[str, ...]]
+    max_len: int
+
+    def detect(self, text: str) -> Alert | None:
+        """The alert ``text`` calls for, or None. Emergencies win over crises."""
+        tokens = _without(stems(words(text[:400])), self.exclusions)
+        if not tokens:
+            return None
+        for level in LEVELS:
+            found = self.phrases.get(level, frozenset())
+            for n in range(min(self.max_len, len(tokens)), 0, -1):
+                for i in range(len(tokens) - n + 1):
+                    if tokens[i : i + n] in found:
+                        return self.alerts[level]
+        return None
+
+
+def _without(tokens: tuple[str, ...], spans: frozenset[tuple[str, ...]]) -> tuple[str, ...]:
+    """``tokens`` with look-alike phrases ("stroke rehab") blanked out."""
+    out = list(tokens)
+    for span in spans:
+        n = len(span)
+        for i in range(len(out) - n + 1):
+            if tuple(out[i : i + n]) == span:
+                out[i : i + n] = [""] * n
+    return tuple(out)
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    return stems(words(phrase))
+
+
+@lru_cache(maxsize=4)
+def load(path: str | None = None) -> RedFlags:
+    """Read the red-flag vocabulary (cached per path)."""
+    data = json.loads(Path(path or DEFAULT_FILE).read_text(encoding="utf-8"))
+    alerts: dict[str, Alert] = {}
+    phrases: dict[str, frozenset[tuple[str, ...]]] = {}
+    max_len = 1
+    for level in LEVELS:
+        spec = data["levels"][level]
+        alerts[level] = Alert(level, spec["heading"], spec["message"], str(spec["call"]))
+        keys = frozenset(k for k in (_key(p) for p in spec["phrases"]) if k)
+        phrases[level] = keys
+        max_len = max([max_len, *(len(k) for k in keys)])
+    exclusions = frozenset(k for k in (_key(p) for p in data.get("not_red_flags", [])) if k)
+    checklist = tuple((item["key"], item["label"]) for item in data.get("spine_checklist", []))
+    return RedFlags(
+        alerts=alerts,
+        phrases=phrases,
+        checklist=checklist,
+        not_red_flags=tuple(data.get("not_red_flags", [])),
+        exclusions=exclusions,
+        max_len=max_len,
+    )
+
+
+def detect(text: str) -> Alert | None:
+    """The emergency or crisis notice ``text`` calls for, or None."""
+    if not text:
+        return None
+    return load().detect(text)
+
+
+def alert(level: str) -> Alert:
+    """The notice for one level ("emergency" or "crisis")."""
+    return load().alerts[level]
+
+
+def spine_checklist() -> dict[str, str]:
+    """The /find-care red-flag questions for back and neck problems, key -> label."""
+    return dict(load().checklist)
