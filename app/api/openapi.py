@@ -125,14 +125,47 @@ def openapi_document() -> dict[str, Any]:
                 "did_you_mean": nullable_str,
                 "message": nullable_str,
                 "origin": {"type": ["object", "null"]},
+                "fallback": {
+                    "type": ["string", "null"],
+                    "enum": ["primary-care", None],
+                    "description": "primary-care when nothing matched the text, so primary "
+                    "care (or pediatrics for a child) is shown instead; otherwise null.",
+                },
+                "alert": {"oneOf": [{"$ref": "#/components/schemas/Alert"}, {"type": "null"}]},
+            },
+        },
+        "Alert": {
+            "type": "object",
+            "description": "An emergency (call 911) or crisis (call or text 988) notice, shown "
+            "before any results.",
+            "required": ["level", "message", "call"],
+            "properties": {
+                "level": {"type": "string", "enum": ["emergency", "crisis"]},
+                "message": _STR,
+                "call": {"type": "string", "enum": ["911", "988"]},
+                "heading": _STR,
             },
         },
         "Suggestions": {
             "type": "object",
             "properties": {
                 "providers": {"type": "array", "items": {"type": "object"}},
+                "conditions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": _STR,
+                            "slug": _STR,
+                            "url": _STR,
+                            "matched": _STR,
+                            "specialties": {"type": "array", "items": _STR},
+                        },
+                    },
+                },
                 "specialties": {"type": "array", "items": {"type": "object"}},
                 "clinics": {"type": "array", "items": {"type": "object"}},
+                "alert": {"oneOf": [{"$ref": "#/components/schemas/Alert"}, {"type": "null"}]},
             },
         },
     }

@@ -87,6 +87,8 @@ def providers() -> ResponseReturnValue:
         },
         did_you_mean=results.did_you_mean,
         message=results.message,
+        fallback=results.fallback,
+        alert=results.alert.to_dict() if results.alert else None,
         origin=(
             {"label": results.origin.label, "lat": results.origin.lat, "lon": results.origin.lon}
             if results.origin

@@ -30,6 +30,8 @@ def find_a_doctor() -> ResponseReturnValue:
         "view": view,
         "radius_choices": view.RADIUS_CHOICES,
     }
+    # A red flag is shown whatever else happens to the search: first, and without JS.
+    context["alert"] = search.red_flag(f"{_echo('q')} {_echo('location')}")
     try:
         params = search.parse_params(request.args, api=False)
     except search.ParamError as exc:

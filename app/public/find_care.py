@@ -19,19 +19,15 @@ from werkzeug.routing import BuildError
 from app.extensions import db
 from app.models import CarePath, CarePathSpecialty
 from app.public import bp
+from app.search import redflags
 
 SPINE_PATH = "spine"
 PHYSICAL_THERAPIST = "physical-therapist"
 MAX_LOCATION = 100
 
-# Wording based on public patient-education sources listed in docs/content.md.
-RED_FLAGS = {
-    "bladder-bowel": "New loss of bladder or bowel control",
-    "groin-numbness": "Numbness in the groin or inner thighs",
-    "leg-weakness": "New or worsening weakness in the legs",
-    "fall-accident": "Back pain after a fall or accident",
-    "fever-weight-loss": "Back pain with fever or unexplained weight loss",
-}
+# The questions come from the one red-flag vocabulary (seed_data/red_flags.json), which
+# also drives the search box; its sources are listed in docs/content.md.
+RED_FLAGS = redflags.spine_checklist()
 NO_FLAGS = "none"
 INJURY_ANSWERS = {"yes": "Yes", "no": "No"}
 
@@ -125,6 +121,7 @@ def find_care() -> ResponseReturnValue:
     }
     if step == "emergency":
         context["flag_label"] = RED_FLAGS[args["flag"]]
+        context["alert"] = redflags.alert("emergency")
     elif step == "see_clinician":
         context["pt_url"] = physical_therapist_url()
     elif step == "gentle_start":

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
-from app.search import engine, geo
+from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
 from app.search.indexer import apply_changes, document_count, rebuild, status, store, verify
 from app.search.params import ParamError, SearchParams, parse_params
@@ -36,6 +36,7 @@ __all__ = [
     "document_count",
     "parse_params",
     "rebuild",
+    "red_flag",
     "search",
     "status",
     "suggest",
@@ -86,6 +87,11 @@ def search(params: SearchParams) -> Results:
             ("results", params, id(vocab), settings),
             lambda: engine.run(snap, vocab, fuzzy, params, settings),
         )
+
+
+def red_flag(text: str) -> redflags.Alert | None:
+    """The emergency (911) or crisis (988) notice that ``text`` calls for, or None."""
+    return redflags.detect(text)
 
 
 def _settings() -> engine.Settings:

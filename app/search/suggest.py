@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
+from app.search import redflags
 from app.search.snapshot import Snapshot
 from app.search.text import HONORIFICS, FuzzyLexicon, clean, words
 from app.search.vocab import Vocab
@@ -69,15 +71,52 @@ def _provider(snap: Snapshot, vocab: Vocab, doc: int) -> dict:
     }
 
 
+def _conditions(vocab: Vocab, text: str, limit: int) -> list[dict]:
+    """Conditions whose words start like ``text``, each with the care it leads to."""
+    best: dict[str, tuple[float, str]] = {}
+    for folded, slug, term in vocab.condition_suggestions:
+        rank = _match_rank(folded, text)
+        if rank is None:
+            continue
+        info = vocab.conditions[slug]
+        rank += 0 if term.lower() == info.name.lower() else 0.5
+        if slug not in best or rank < best[slug][0]:
+            best[slug] = (rank, term)
+    ranked = sorted(best.items(), key=lambda kv: (kv[1][0], vocab.conditions[kv[0]].name))
+    out = []
+    for slug, (_, term) in ranked[:limit]:
+        info = vocab.conditions[slug]
+        care = [vocab.specialties[s].name for s in info.specialties[:3] if s in vocab.specialties]
+        out.append(
+            {
+                "name": info.name,
+                "slug": slug,
+                "url": "/find-a-doctor?" + urlencode({"q": info.name.lower()}),
+                "matched": term,
+                "specialties": care,
+            }
+        )
+    return out
+
+
 def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limit: int) -> dict:
     """Suggestions for what has been typed so far."""
     tokens = words(clean(prefix, 80))
     while tokens and tokens[0] in HONORIFICS:
         tokens = tokens[1:]
     text = " ".join(tokens)
-    out: dict[str, list] = {"providers": [], "specialties": [], "clinics": []}
+    out: dict[str, Any] = {
+        "providers": [],
+        "conditions": [],
+        "specialties": [],
+        "clinics": [],
+        "alert": None,
+    }
     if not text:
         return out
+    alert = redflags.detect(text)
+    out["alert"] = {**alert.to_dict(), "heading": alert.heading} if alert else None
+    out["conditions"] = _conditions(vocab, text, limit)
     docs = snap.prefix_docs(text, limit)
     if not docs and len(tokens[-1]) >= 4:
         for cand, _ in fuzzy.lookup(tokens[-1])[:3]:

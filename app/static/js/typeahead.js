@@ -11,6 +11,7 @@
   var MIN_CHARS = 2;
   var GROUPS = [
     ["providers", "Providers"],
+    ["conditions", "Conditions"],
     ["specialties", "Specialties"],
     ["clinics", "Clinics"]
   ];
@@ -43,6 +44,9 @@
   function subText(group, item) {
     if (group === "providers") return item.specialty || "";
     if (group === "clinics") return item.city || "";
+    if (group === "conditions" && item.specialties && item.specialties.length) {
+      return "→ " + item.specialties.join(", ");
+    }
     if (group === "specialties" && item.matched && fold(item.matched) !== fold(item.name)) {
       return "Matches “" + item.matched + "”";
     }
@@ -69,6 +73,31 @@
     listbox.setAttribute("aria-label", "Suggestions");
     listbox.hidden = true;
     wrapper.appendChild(listbox);
+
+    /* Red flags: the same notice the results page shows, before any suggestion. */
+    var alertBox = document.createElement("div");
+    alertBox.className = "callout red-flag combo-alert";
+    alertBox.setAttribute("role", "alert");
+    alertBox.hidden = true;
+    wrapper.appendChild(alertBox);
+
+    function showAlert(alert) {
+      alertBox.textContent = "";
+      if (!alert || !alert.message) { alertBox.hidden = true; return; }
+      var heading = document.createElement("strong");
+      heading.className = "red-flag-heading";
+      heading.textContent = alert.heading || "";
+      var message = document.createElement("p");
+      message.textContent = alert.message;
+      var call = document.createElement("a");
+      call.href = "tel:" + String(alert.call).replace(/[^0-9]/g, "");
+      call.className = "call-button";
+      call.textContent = "Call " + alert.call;
+      alertBox.appendChild(heading);
+      alertBox.appendChild(message);
+      alertBox.appendChild(call);
+      alertBox.hidden = false;
+    }
 
     live.className = "visually-hidden";
     live.setAttribute("role", "status");
@@ -192,6 +221,7 @@
       lastQuery = query;
       if (controller) controller.abort();
       if (query.length < MIN_CHARS) {
+        showAlert(null);
         options = [];
         listbox.textContent = "";
         close();
@@ -210,6 +240,7 @@
         })
         .then(function (data) {
           if (input.value.trim() === query && document.activeElement === input) {
+            showAlert(data && data.alert);
             render(data, words(query));
           }
         })
