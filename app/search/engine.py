@@ -167,7 +167,7 @@ def run(
     alert = redflags.detect(params.q)
     tokens = words(params.q)
     fixed = understand_mod.correct(
-        tokens, vocab, health_lexicon(vocab), place_lexicon(vocab), _name_test(snap)
+        tokens, vocab, health_lexicon(vocab), place_lexicon(vocab), _name_test(snap), fuzzy
     )
     parsed = understand(fixed.tokens, vocab, _name_test(snap))
     place_text = params.location or parsed.location_text or ""
@@ -260,8 +260,8 @@ def _text_match(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, parsed: Parse
 
 
 def partial_ok(snap: Snapshot, parsed: Parsed) -> bool:
-    """True when every name word is some provider's name: health words never half-match."""
-    return all(
+    """True when some name word is a provider's name: health words alone never half-match."""
+    return any(
         len(snap.term_docs("name", t)) or len(snap.term_docs("name_prefix", t))
         for t in parsed.name_terms
     )

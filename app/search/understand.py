@@ -104,13 +104,26 @@ def _all_health(tokens: list[str], vocab: Vocab) -> bool:
     return bool(tokens) and all(s in vocab.words for s in stems(tokens))
 
 
+def _in_phrase(tokens: list[str], i: int, vocab: Vocab) -> bool:
+    """True when tokens[i] ("in") sits inside a health phrase ("blood in stool")."""
+    for n in range(2, min(vocab.max_phrase, len(tokens)) + 1):
+        for start in range(max(0, i - n + 1), min(i, len(tokens) - n) + 1):
+            key = stems(tokens[start : start + n])
+            if key in vocab.condition_phrases or key in vocab.path_phrases or key in vocab.phrases:
+                return True
+    return False
+
+
 def split_place(tokens: list[str], vocab: Vocab) -> tuple[list[str], str | None]:
     """Remove a ZIP, "in/near <place>" or a known place name from the tokens."""
+    if tokens and all(t in vocab.place_words and stem(t) not in vocab.words for t in tokens):
+        # Only place words, in any order ("downtown bellevue", "city columbia").
+        return [], " ".join(tokens)
     for i, tok in enumerate(tokens):
         if ZIP_TOKEN.match(tok) and tok.isascii():
             return tokens[:i] + tokens[i + 1 :], tok[:5]
     for i in range(len(tokens) - 2, -1, -1):
-        if tokens[i] in PLACE_WORDS:
+        if tokens[i] in PLACE_WORDS and (tokens[i] == "near" or not _in_phrase(tokens, i, vocab)):
             tail = tokens[i + 1 :]
             head = tokens[:i]
             if tokens[i] == "near" or _is_place(tail, vocab) or _all_health(head, vocab):
@@ -145,6 +158,7 @@ def correct(
     health: FuzzyLexicon,
     places: FuzzyLexicon,
     is_name: Callable[[str], bool],
+    names: FuzzyLexicon | None = None,
 ) -> Correction:
     """Fix typos against health words and known places, in one bounded pass.
 
@@ -176,7 +190,9 @@ def correct(
         other = _nearest(tok, health if after_place_word else places)
         if best is None or (other is not None and other[1] < best[1]):
             best = other
-        if best is None:
+        person = _nearest(tok, names) if names is not None else None
+        if best is None or (person is not None and person[1] <= best[1]):
+            # A misspelt surname ("metha") stays a name when a name is as close.
             out.append(tok)
             continue
         out.append(best[0])
@@ -215,12 +231,21 @@ def _match_chunk(parsed: Parsed, vocab: Vocab, chunk: list[str]) -> bool:
             _add(parsed, slug, 1.0)
             for child in vocab.children.get(slug, ()):
                 _add(parsed, child, CHILD_WEIGHT)
+        # "nutritionist" is a NUCC name and a dietitian's lay synonym: both are meant.
+        for slug, synonym in vocab.phrases.get(key, []):
+            if synonym is not None:
+                _add(parsed, slug, CHILD_WEIGHT)
         return True
     path = vocab.path_phrases.get(key)
     if path:
         parsed.care_path = parsed.care_path or path
         for pos, slug in enumerate(vocab.care_paths.get(path, [])):
             _add(parsed, slug, max(0.5, 1.0 - 0.03 * pos))
+        return True
+    entries = vocab.phrases.get(key, [])
+    if entries:
+        for slug, _ in entries:
+            _add(parsed, slug, 1.0)
         return True
     condition = vocab.condition_phrases.get(key)
     if condition:
@@ -231,11 +256,27 @@ def _match_chunk(parsed: Parsed, vocab: Vocab, chunk: list[str]) -> bool:
         for pos, slug in enumerate(info.specialties):
             _add(parsed, slug, max(0.5, 1.0 - 0.05 * pos))
         return True
-    entries = vocab.phrases.get(key, [])
-    if entries:
-        for slug, _ in entries:
-            _add(parsed, slug, 1.0)
-        return True
+    return False
+
+
+def names_person(tokens: list[str], vocab: Vocab) -> bool:
+    """True for "dr okafor" or "ms lee": a title before a word that is not a health word.
+
+    "doctor" also starts lay phrases ("doctor for kids", "doctor online"), and "ms" is a
+    credential after a name, so a title only counts before a word that could be a name.
+    """
+    for i, tok in enumerate(tokens[:-1]):
+        if tok not in HONORIFICS or (tok == "ms" and i > 0):
+            continue
+        after = tokens[i + 1]
+        if not (
+            stem(after) in vocab.words
+            or after in FILLER
+            or after in STOPWORDS
+            or after in CHILD_WORDS
+            or after in HONORIFICS
+        ):
+            return True
     return False
 
 
@@ -250,7 +291,7 @@ def understand(
     parsed = Parsed()
     tokens = (words(q) if isinstance(q, str) else list(q))[: MAX_TOKENS * 2]
     parsed.injury = any(_contains(tokens, term) for term in vocab.injury_terms)
-    parsed.named_person = any(t in HONORIFICS for t in tokens)
+    parsed.named_person = names_person(tokens, vocab)
     parsed.children = any(t in CHILD_WORDS for t in tokens)
     tokens, parsed.location_text = split_place(tokens, vocab)
     rest: list[str] = []
@@ -344,7 +385,7 @@ def _clinic_origin(tokens: list[str], raw: str, vocab: Vocab, state: str | None)
     slugs = vocab.place_phrases.get(key)
     if slugs is None:
         for phrase, found in sorted(vocab.place_phrases.items(), key=lambda kv: -len(kv[0])):
-            if len(phrase) > 1 and _contains(tokens, phrase):
+            if len(phrase) > 1 and (_contains(tokens, phrase) or sorted(phrase) == sorted(key)):
                 slugs = found
                 break
     if not slugs:

@@ -181,7 +181,7 @@ def _load(conn) -> Vocab:
             if key and place.slug not in v.place_phrases.get(key, []):
                 v.place_phrases.setdefault(key, []).append(place.slug)
         for text in (place.city, place.neighborhood, place.name):
-            v.place_words.update(w for w in words(text) if len(w) > 3)
+            v.place_words.update(words(text))
     _load_conditions(v, conn)
     v.suggestions.sort(key=lambda s: (not s[3], s[2] is not None, s[0]))
     v.languages = dict(conn.execute(select(Language.code, Language.name)).all())

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.search.text import words
+from app.search.understand import CHILD_WORDS
+
 SEED = Path(__file__).resolve().parents[2] / "seed_data"
 
 
@@ -25,6 +28,8 @@ class Case:
     k: int = 5
     # For broad queries, every hit in the top k should be relevant (precision matters).
     relevant: set[str] = field(default_factory=set)
+    # Red-flag cases: the alert level the query must raise ("emergency", "crisis" or None).
+    alert: str | None = None
 
 
 def _fold(text: str) -> str:
@@ -163,6 +168,112 @@ def build_cases() -> list[Case]:
                 relevant=expected,
             )
         )
+    cases += understanding_cases(providers, slug_of)
+    return cases
+
+
+def _children(slug_of: dict[str, str]) -> dict[str, set[str]]:
+    """NUCC code -> codes of its specializations (by "Classification, Specialization")."""
+    with (SEED / "specialties.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    by_name = {r["name"]: r["code"] for r in rows}
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        parts = r["name"].split(", ")
+        for n in range(len(parts) - 1, 0, -1):
+            parent = by_name.get(", ".join(parts[:n]))
+            if parent:
+                out.setdefault(parent, set()).add(r["code"])
+                break
+    return out
+
+
+def understanding_cases(providers: list[dict], slug_of: dict[str, str]) -> list[Case]:
+    """Names, conditions, NUCC names, hierarchy, places, place typos, red flags, mixed."""
+    cases: list[Case] = []
+    children = _children(slug_of)
+    with (SEED / "specialties.csv").open(encoding="utf-8", newline="") as fh:
+        nucc = {r["code"]: r["name"] for r in csv.DictReader(fh)}
+
+    def having(codes) -> set[str]:
+        codes = set(codes)
+        return {p["slug"] for p in providers if codes & set(p["specialties"])}
+
+    primary_care = having({"207Q00000X", "207R00000X", "208D00000X"})
+    pediatrics = having({"208000000X"})
+    for p in providers:
+        q = f"{p['first_name']} {p['last_name']}"
+        cases.append(Case("names", {"q": q}, {p["slug"]}, k=1))
+    with (SEED / "conditions.csv").open(encoding="utf-8", newline="") as fh:
+        conditions = list(csv.DictReader(fh))
+    for i, row in enumerate(conditions):
+        codes = [c for c in row["specialties"].split("|") if c]
+        relevant = having(codes)
+        terms = [t for t in row["terms"].split("|") if t]
+        for q in [row["name"].lower(), *terms[1 + i % 3 :: 6]]:
+            expect = relevant
+            if not expect:
+                # Nobody treats it here: primary care, or pediatrics for a child's concern.
+                child = row["audience"] == "children" or CHILD_WORDS & set(words(q))
+                expect = pediatrics if child else primary_care
+            cases.append(Case("conditions", {"q": q}, expect, k=3, relevant=expect))
+    used = sorted({c for p in providers for c in p["specialties"]})
+    for code in used:
+        name = nucc[code]
+        wanted = having({code} | children.get(code, set()))
+        parts = name.replace(",", " ").replace("/", " ").split()
+        for q in {name, " ".join(reversed(parts))}:
+            cases.append(Case("nucc names", {"q": q}, wanted, k=3, relevant=wanted))
+    for parent, kids in sorted(children.items()):
+        sub = having(kids) - having({parent})
+        if sub and parent in used:
+            q = nucc[parent].lower()
+            cases.append(Case("hierarchy", {"q": q}, sub, k=len(having({parent} | kids))))
+    places = {
+        "kirkland": "kirkland",
+        "renton": "renton",
+        "shoreline": "shoreline",
+        "bellevue": "bellevue",
+        "fremont": "fremont",
+        "first-hill": "first hill",
+        "columbia-city": "columbia city",
+    }
+    for clinic, place in places.items():
+        here = {
+            p["slug"] for p in providers if any(loc["clinic"] == clinic for loc in p["locations"])
+        }
+        for spec, code in (("family medicine", "207Q00000X"), ("physical therapist", "225100000X")):
+            expected = here & having({code} | children.get(code, set()))
+            if not expected:
+                continue
+            for q in (f"{spec} in {place}", f"{spec} near {place}", f"{place} {spec}"):
+                cases.append(Case("places", {"q": q}, expected, k=len(expected), relevant=expected))
+            longest = max(place.split(), key=len)
+            typed = place.replace(longest, typo(longest))
+            for q in (f"{spec} in {typed}", f"{spec} {typed}"):
+                if len(longest) >= 5:
+                    cases.append(
+                        Case("place typos", {"q": q}, expected, k=len(expected), relevant=expected)
+                    )
+    flags = json.loads((SEED / "red_flags.json").read_text(encoding="utf-8"))
+    for level, spec in flags["levels"].items():
+        for phrase in spec["phrases"]:
+            cases.append(Case("red flags", {"q": phrase}, set(), alert=level))
+    for phrase in flags.get("not_red_flags", []):
+        cases.append(Case("red flags", {"q": phrase}, set(), alert=None))
+    for q, codes, clinic in [
+        ("knee pain kirkland", ("207X00000X", "225100000X", "207Q00000X"), "kirkland"),
+        ("heartburn in renton", ("207Q00000X", "207R00000X", "207RG0100X"), "renton"),
+        ("sore throat near 98133", ("207Q00000X", "207R00000X", "207Y00000X"), "shoreline"),
+        ("sprained ankle kirkland", ("207X00000X", "207XX0005X", "225100000X"), "kirkland"),
+        ("anxiety first hill", ("103T00000X", "2084P0800X", "103TC0700X"), "first-hill"),
+    ]:
+        here = {
+            p["slug"] for p in providers if any(loc["clinic"] == clinic for loc in p["locations"])
+        }
+        expected = here & having(codes)
+        if expected:
+            cases.append(Case("mixed", {"q": q}, expected, k=3))
     return cases
 
 
@@ -170,9 +281,12 @@ def build_cases() -> list[Case]:
 class Outcome:
     case: Case
     top: list[str]
+    alert: str | None = None
 
     @property
     def hit(self) -> bool:
+        if self.case.kind == "red flags":
+            return self.alert == self.case.alert
         top = self.top[: self.case.k]
         if self.case.relevant:
             return bool(top) and top[0] in self.case.relevant and self.precision >= 0.8
@@ -192,6 +306,10 @@ class Outcome:
         )
 
 
-def evaluate(run: Callable[[dict[str, str]], list[str]]) -> list[Outcome]:
-    """Run every case through ``run`` (params -> ranked slugs)."""
-    return [Outcome(case, run(case.params)) for case in build_cases()]
+def evaluate(run: Callable[[dict[str, str]], tuple[list[str], str | None]]) -> list[Outcome]:
+    """Run every case through ``run`` (params -> (ranked slugs, alert level or None))."""
+    out = []
+    for case in build_cases():
+        top, alert = run(case.params)
+        out.append(Outcome(case, top, alert))
+    return out

@@ -1,0 +1,165 @@
+"""Every word of the search vocabulary, walked end to end on the demo directory.
+
+Each specialty name (NUCC and display), lay synonym, care-path term, condition term, clinic,
+city and neighborhood is searched alone and in reversed word order. None may fail, none may
+take a second, and a Hypothesis property mixes them with typos, punctuation and places.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
+
+from app import search
+from app.search.vocab import get_vocab
+
+LIMIT_SECONDS = 1.0
+
+
+def vocabulary(app) -> list[str]:
+    """Every phrase a patient could take from the directory's own words."""
+    with app.app_context():
+        vocab = get_vocab()
+        phrases: set[str] = set()
+        for info in vocab.specialties.values():
+            phrases.add(info.name)
+            phrases.update(info.synonyms)
+        phrases.update(term for term, _, _, _ in vocab.path_suggestions)
+        for condition in vocab.conditions.values():
+            phrases.add(condition.name)
+            phrases.update(condition.terms)
+        for place in vocab.places.values():
+            phrases.update({place.name, place.city, place.neighborhood})
+    from app.models import Specialty
+
+    with app.app_context():
+        phrases.update(s.nucc_name for s in Specialty.query.all())
+    return sorted(p for p in phrases if p and p.strip())
+
+
+def run(q: str, **extra: str):
+    started = time.perf_counter()
+    results = search.search(search.parse_params(MultiDict({"q": q, **extra}), api=True))
+    elapsed = time.perf_counter() - started
+    assert elapsed < LIMIT_SECONDS, f"{q!r} took {elapsed:.2f}s"
+    return results
+
+
+def test_whole_vocabulary_alone_and_reversed(seeded_app):
+    phrases = vocabulary(seeded_app)
+    assert len(phrases) > 5000  # specialties, synonyms, care paths, conditions and places
+    with seeded_app.app_context():
+        search.warm()
+        empty = []
+        for phrase in phrases:
+            for q in (phrase, " ".join(reversed(phrase.split()))):
+                results = run(q)
+                if not results.total:
+                    empty.append(q)
+    # No dead ends: every health or place word finds someone (or primary care instead).
+    assert not empty, empty[:20]
+
+
+EVERYDAY = [
+    "care",
+    "urgent care",
+    "women",
+    "sports",
+    "physical",
+    "nurse",
+    "dental",
+    "broken",
+    "broken arm",
+    "knee pain",
+    "heartburn",
+    "dizziness",
+    "cough",
+    "covid",
+    "birth control",
+    "mammogram",
+    "autism",
+    "dementia",
+    "surgeon",
+    "osteoporosis",
+    "memory loss",
+    "sore throat",
+    "clinical psychologist",
+    "psychologist",
+    "ortho surgeon kirklnd",
+    "chest pain",
+    "stroke",
+    "suicidal",
+]
+
+
+@pytest.mark.parametrize("q", EVERYDAY)
+def test_everyday_words_answer_on_page_and_api(seeded_client, q):
+    page = seeded_client.get("/find-a-doctor", query_string={"q": q})
+    assert page.status_code == 200
+    api = seeded_client.get("/api/v1/providers", query_string={"q": q})
+    assert api.status_code == 200
+    body = api.get_json()
+    assert body["total"] > 0, (q, body["message"])
+    assert set(body) >= {"alert", "fallback", "did_you_mean", "message"}
+    suggest = seeded_client.get("/api/v1/suggest", query_string={"q": q})
+    assert suggest.status_code == 200
+
+
+PLACES = ["in kirkland", "near 98034", "seattle", "in renton wa", "near first hill", "98133"]
+PUNCT = ["", ",", ".", "?", "!", " - ", "/", "'s", " & "]
+
+
+def _typo(word: str, how: int) -> str:
+    if len(word) < 5:
+        return word
+    i = len(word) // 2
+    return [
+        word[:i] + word[i + 1 :],  # drop a letter
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :],  # swap two
+        word[:i] + "x" + word[i + 1 :],  # wrong letter
+        word,
+    ][how % 4]
+
+
+@st.composite
+def messy_queries(draw, words: list[str]) -> str:
+    picked = draw(st.lists(st.sampled_from(words), min_size=1, max_size=4))
+    parts = []
+    for word in picked:
+        word = _typo(word, draw(st.integers(0, 7)))
+        if draw(st.booleans()):
+            word = word.upper() if draw(st.booleans()) else word.title()
+        parts.append(word + draw(st.sampled_from(PUNCT)))
+    if draw(st.booleans()):
+        parts.append(draw(st.sampled_from(PLACES)))
+    return " ".join(parts)
+
+
+def test_property_messy_combinations_never_fail(seeded_app):
+    phrases = vocabulary(seeded_app)
+    words = sorted({w for p in phrases for w in p.split()} | set(EVERYDAY))
+    client = seeded_app.test_client()
+    with seeded_app.app_context():
+        search.warm()
+
+    @settings(
+        max_examples=300,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(messy_queries(words))
+    def check(q: str) -> None:
+        with seeded_app.app_context():
+            results = run(q)
+            assert results.total >= 0
+        started = time.perf_counter()
+        response = client.get("/api/v1/providers", query_string={"q": q})
+        assert response.status_code == 200, (q, response.get_data(as_text=True)[:300])
+        assert time.perf_counter() - started < LIMIT_SECONDS
+
+    check()
