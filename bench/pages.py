@@ -102,7 +102,7 @@ def demo_server() -> Iterator[str]:
     from app import create_app, search
     from app.extensions import db
     from app.services.seed import seed_all
-    from app.services.write import unit_of_work
+    from app.transaction import unit_of_work
     from config import TestingConfig
 
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:

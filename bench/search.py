@@ -29,7 +29,7 @@ from app.models import Location, Provider, Specialty
 from app.services import audit
 from app.services.geo import city_centroid, zip_centroid
 from app.services.seed import load_reference_data, seed_all
-from app.services.write import unit_of_work
+from app.transaction import unit_of_work
 from bench import baselines, report
 from bench.synth import SPECIALTY_WEIGHTS, generate
 from config import Config

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from app import create_app, search
 from app.extensions import db as _db
 from app.services.seed import seed_all
-from app.services.write import unit_of_work
+from app.transaction import unit_of_work
 from config import TestingConfig
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

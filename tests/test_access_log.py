@@ -49,7 +49,7 @@ def database(tmp_path: Path) -> dict[str, str]:
     """A temporary SQLite database and search index holding the demo directory."""
     from app import search
     from app.services.seed import seed_all
-    from app.services.write import unit_of_work
+    from app.transaction import unit_of_work
 
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'log.db'}",

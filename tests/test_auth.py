@@ -13,7 +13,7 @@ from app.extensions import db as _db
 from app.models import AuditEvent, LoginAttempt, User, now_utc
 from app.services.auth import MAX_FAILURES
 from app.services.users import create_user, set_active
-from app.services.write import unit_of_work
+from app.transaction import unit_of_work
 from tests.conftest import csrf_token
 
 PASSWORD = "correct horse battery"

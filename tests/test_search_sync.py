@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Provider, SearchOutbox
 from app.services import audit
 from app.services.seed import seed_all
-from app.services.write import unit_of_work
+from app.transaction import unit_of_work
 from tests import factories
 
 

@@ -12,11 +12,10 @@ from app.services.write import (
     InvalidInput,
     SlugTaken,
     StaleEdit,
-    perform,
     replace_links,
     unique_slug,
-    unit_of_work,
 )
+from app.transaction import perform, unit_of_work
 from tests import factories
 
 

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.services.seed import seed_all
-from app.services.write import unit_of_work
+from app.transaction import unit_of_work
 
 
 @click.command("seed")

@@ -1,17 +1,16 @@
 """The write boundary shared by every service, view and CLI command.
 
-Services stage changes (add, flush, audit row, outbox row) and never commit. The caller
-commits once through :func:`unit_of_work`, which rolls back on any error and turns the
-database's own conflict reports into the errors below, so a view only has to catch
-``StaleEdit`` (409) and ``InvalidInput`` (422).
+Services stage changes (add, flush, audit row, outbox row) and never commit. The view or
+CLI command that called them commits once through ``app.transaction.unit_of_work``, which
+rolls back on any error and turns the database's own conflict reports into the errors
+below, so a caller only has to catch ``StaleEdit`` (409) and ``InvalidInput`` (422).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect, select
@@ -20,7 +19,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 
-T = TypeVar("T")
 L = TypeVar("L")
 K = TypeVar("K", bound=Hashable)
 
@@ -107,37 +105,6 @@ def flush(entity: Any = None) -> None:
         if translated is exc:
             raise
         raise translated from None
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Any]:
-    """Commit once at the end of the block; roll back (and translate conflicts) on error."""
-    session = db.session
-    try:
-        yield session
-        session.commit()
-    except (StaleDataError, IntegrityError) as exc:
-        session.rollback()
-        translated = translate(exc)
-        if translated is exc:
-            raise
-        raise translated from None
-    except BaseException:
-        session.rollback()
-        raise
-
-
-def perform(work: Callable[[], T], attempts: int = 3) -> T:
-    """Run ``work`` in a unit of work, running it again when a generated slug raced."""
-    for attempt in range(attempts):
-        try:
-            with unit_of_work():
-                result = work()
-            return result
-        except SlugTaken:
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def slugify(text: str) -> str:

@@ -13,12 +13,13 @@ from app.extensions import db
 from app.models import AuditEvent, Specialty, User
 from app.services.specialties import MAX_SYNONYM_LENGTH, update_synonyms
 from app.services.users import UserError, create_user, set_active
-from app.services.write import InvalidInput, StaleEdit, unit_of_work
+from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import date_arg, int_arg, page_arg
 from app.staff.forms import ActionForm, SynonymsForm, UserForm
 from app.staff.provider_form import parse_version
 from app.staff.routes import admin_required
+from app.transaction import unit_of_work
 
 AUDIT_PER_PAGE = 50
 

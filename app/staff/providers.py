@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
 from app.services import providers as service
-from app.services.write import InvalidInput, StaleEdit, perform, unit_of_work
+from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import int_arg, page_arg
 from app.staff.forms import ActionForm, ProviderForm
@@ -22,6 +22,7 @@ from app.staff.provider_form import (
     to_input,
 )
 from app.staff.routes import safe_next
+from app.transaction import perform, unit_of_work
 
 PER_PAGE = 25
 

@@ -15,9 +15,9 @@ from app.extensions import db, login_manager
 from app.models import AuditEvent, Location, Provider, now_utc
 from app.services.auth import attempt_login
 from app.services.users import end_sessions
-from app.services.write import unit_of_work
 from app.staff import bp
 from app.staff.forms import ActionForm, LoginForm
+from app.transaction import unit_of_work
 
 OPEN_ENDPOINTS = frozenset({"staff.login"})
 VERIFY_AFTER = timedelta(days=180)

@@ -73,7 +73,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):
     """One app for the browser session on the seeded demo directory, with its own folder."""
     from app import search
     from app.services.seed import seed_all
-    from app.services.write import unit_of_work
+    from app.transaction import unit_of_work
 
     base = tmp_path_factory.mktemp("live")
     app = create_app(
@@ -104,7 +104,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):
 def staff_user(live_app) -> StaffUser:
     """A front-desk (``staff`` role) account in the live app."""
     from app.services.users import create_user, find_user
-    from app.services.write import unit_of_work
+    from app.transaction import unit_of_work
 
     with live_app.app_context():
         if find_user(STAFF_EMAIL) is None:
