@@ -46,8 +46,8 @@ def password_problem(password: str) -> str | None:
 
 
 def hash_password(password: str) -> str:
-    """Hash a password with scrypt."""
-    return generate_password_hash(password, method="scrypt")
+    """Hash a password with scrypt (cost from ``PASSWORD_HASH_METHOD``; tests use a cheap one)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def verify_password(user: User, password: str) -> bool:
