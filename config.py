@@ -50,6 +50,8 @@ class Config:
     # in the background poller; see app/search/sync.py.
     SEARCH_SYNC_ON_COMMIT = True
     SEARCH_POLL_SECONDS = 1.0
+    # Werkzeug's scrypt default (N=2**15, r=8, p=1).
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
     def __init__(self) -> None:
         # APP_ENV picks the class (config_for_env); each class states its own APP_ENV.
@@ -78,6 +80,8 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     SEARCH_POLL_SECONDS = 0.0
+    # Test-only: a cheap scrypt cost keeps the suite fast; never use it in production.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a hash method, not a secret
 
     def __init__(self) -> None:
         super().__init__()
