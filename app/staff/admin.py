@@ -1,4 +1,4 @@
-"""Administrator pages: users, the full audit log and specialty synonyms."""
+"""Administrator pages: users, the full audit log, specialty synonyms and conditions."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Specialty, User
+from app.models import AuditEvent, HealthCondition, Specialty, User
+from app.services.conditions import ConditionData, create_condition, update_condition
 from app.services.specialties import MAX_SYNONYM_LENGTH, update_synonyms
 from app.services.users import UserError, create_user, set_active
 from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import date_arg, int_arg, page_arg
-from app.staff.forms import ActionForm, SynonymsForm, UserForm
+from app.staff.forms import ActionForm, ConditionForm, SynonymsForm, UserForm
 from app.staff.provider_form import parse_version
 from app.staff.routes import admin_required
 from app.transaction import unit_of_work
@@ -165,3 +166,94 @@ def specialty_edit(specialty_id: int) -> ResponseReturnValue:
     else:
         status = 422
     return render_template("staff/specialty_form.html", form=form, spec=spec), status
+
+
+@bp.get("/conditions")
+@admin_required
+def conditions() -> str:
+    """List the condition vocabulary, filtered by name or word, to edit what search knows."""
+    q = request.args.get("q", "").strip()[:100].lower()
+    page = page_arg()
+    stmt = select(HealthCondition).order_by(HealthCondition.name)
+    if q:
+        stmt = stmt.where(func.lower(HealthCondition.name).contains(q, autoescape=True))
+    items = db.paginate(stmt, page=page, per_page=AUDIT_PER_PAGE, error_out=False)
+    return render_template("staff/conditions.html", page=items, q=q)
+
+
+def _condition_data(form: ConditionForm) -> ConditionData:
+    return ConditionData(
+        name=form.name.data or "",
+        terms=(form.terms.data or "").replace(";", "\n").splitlines(),
+        specialty_codes=(form.specialty_codes.data or "").replace(",", "\n").splitlines(),
+        audience=form.audience.data or "",
+        category=form.category.data or "",
+    )
+
+
+@bp.route("/conditions/new", methods=["GET", "POST"])
+@admin_required
+def condition_new() -> ResponseReturnValue:
+    """Add a condition; search understands its words at once."""
+    form = ConditionForm()
+    if request.method == "POST":
+        if form.validate():
+            try:
+                with unit_of_work():
+                    condition = create_condition(_condition_data(form), current_user)
+            except InvalidInput as exc:
+                _form_errors(form, exc)
+            else:
+                flash(f"Added “{condition.name}”.", "info")
+                return redirect(url_for(".condition_edit", condition_id=condition.id))
+        return render_template("staff/condition_form.html", form=form, condition=None), 422
+    return render_template("staff/condition_form.html", form=form, condition=None)
+
+
+@bp.route("/conditions/<id:condition_id>", methods=["GET", "POST"])
+@admin_required
+def condition_edit(condition_id: int) -> ResponseReturnValue:
+    """Edit one condition's words and specialties; stale saves get 409 with theirs shown."""
+    condition = db.get_or_404(HealthCondition, condition_id)
+    form = ConditionForm()
+    status = 200
+    if request.method == "GET":
+        form.name.data = condition.name
+        form.terms.data = "\n".join(condition.terms or [])
+        form.specialty_codes.data = "\n".join(condition.specialty_codes or [])
+        form.audience.data = condition.audience
+        form.category.data = condition.category
+        form.version.data = str(condition.version)
+    elif form.validate():
+        version = parse_version(form.version.data)
+        if version is None:
+            abort(400)
+        try:
+            with unit_of_work():
+                update_condition(condition, _condition_data(form), version, current_user)
+        except StaleEdit as exc:
+            condition = exc.current
+            form.version.data = str(condition.version)
+            status = 409
+            flash(
+                "Someone else changed this condition first. Their version is shown above "
+                "the form; save again to replace it with yours.",
+                "error",
+            )
+        except InvalidInput as exc:
+            _form_errors(form, exc)
+            status = 422
+        else:
+            flash(f"Saved “{condition.name}”.", "info")
+            return redirect(url_for(".condition_edit", condition_id=condition.id))
+    else:
+        status = 422
+    return render_template("staff/condition_form.html", form=form, condition=condition), status
+
+
+def _form_errors(form: ConditionForm, exc: InvalidInput) -> None:
+    """Show a service's field errors on the form."""
+    for name, message in exc.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]

@@ -178,6 +178,28 @@ class SynonymsForm(FlaskForm):
     version = HiddenField()
 
 
+class ConditionForm(FlaskForm):
+    """An everyday condition: the words patients use and the specialties that treat it."""
+
+    name = StringField("Name", [DataRequired("Enter the condition's name."), Length(max=200)])
+    terms = TextAreaField("Words patients use (one per line)", [Length(max=16000)])
+    specialty_codes = TextAreaField(
+        "NUCC codes of the specialties that treat it (one per line, first-line care first)",
+        [Length(max=2000)],
+    )
+    audience = SelectField(
+        "Who it is for",
+        choices=[
+            SelectChoice("", "Everyone"),
+            SelectChoice("children", "Children"),
+            SelectChoice("women", "Women"),
+        ],
+        validate_choice=False,
+    )
+    category = StringField("Category", [Length(max=60)])
+    version = HiddenField()
+
+
 class RosterUploadForm(FlaskForm):
     """A roster CSV to preview."""
 
