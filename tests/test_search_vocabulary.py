@@ -181,3 +181,51 @@ def test_property_messy_combinations_never_fail(demo_app):
         assert time.process_time() - started < LIMIT_SECONDS
 
     check()
+
+
+def test_specialty_pages_list_sub_specialties_with_counts(demo_app):
+    client = demo_app.test_client()
+    html = client.get("/specialties/psychologist").get_data(as_text=True)
+    assert "Sub-specialties" in html
+    assert "/specialties/psychologist-clinical" in html
+    assert "Psychologist, Clinical" in html and "(1<span" in html
+    child = client.get("/specialties/psychologist-clinical").get_data(as_text=True)
+    assert "Part of" in child and 'href="/specialties/psychologist"' in child
+
+
+@pytest.mark.parametrize(
+    ("q", "included", "excluded"),
+    [
+        ("psychologist", {"psychologist-clinical", "psychologist-clinical-child-adolescent"}, ()),
+        ("clinical psychologist", {"psychologist-clinical"}, {"psychologist-family"}),
+        ("psychologist clinical", {"psychologist-clinical"}, {"psychologist-family"}),
+        ("Psychologist, Clinical", {"psychologist-clinical"}, {"psychologist-counseling"}),
+        (
+            "counselor",
+            {"counselor-mental-health", "counselor-addiction-substance-use-disorder"},
+            (),
+        ),
+        ("nurse practitioner", {"family-nurse-practitioner"}, ()),
+        ("orthopaedic surgery", {"orthopaedic-surgery-hand-surgery"}, ()),
+    ],
+)
+def test_classifications_include_their_specializations_only(demo_app, q, included, excluded):
+    with demo_app.app_context():
+        found = set(run(q).interpretation.specialties)
+    assert included <= found, (q, sorted(found)[:10])
+    assert not (set(excluded) & found)
+
+
+def test_every_nucc_code_is_found_by_its_name_in_any_order(demo_app):
+    from app.models import Specialty
+
+    with demo_app.app_context():
+        rows = [(s.slug, s.nucc_name) for s in Specialty.query.all()]
+        assert len(rows) == 856
+        missing = []
+        for slug, name in rows:
+            parts = name.replace(",", " ").split()
+            for q in (name, " ".join(reversed(parts)), name.lower().replace(",", "")):
+                if slug not in run(q).interpretation.specialties:
+                    missing.append(q)
+    assert not missing, missing[:20]

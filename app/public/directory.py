@@ -116,6 +116,36 @@ def specialty(slug: str) -> str:
     providers, total = _browse(
         select(Provider).join(ProviderSpecialty).where(ProviderSpecialty.specialty_id == found.id)
     )
+    family = search.specialty_family(found.slug)
     return render_template(
-        "public/directory/specialty.html", specialty=found, providers=providers, total=total
+        "public/directory/specialty.html",
+        specialty=found,
+        providers=providers,
+        total=total,
+        parent=_specialty_named(family.parent),
+        subspecialties=_counts(family.children),
     )
+
+
+def _specialty_named(slug: str | None) -> Specialty | None:
+    if slug is None:
+        return None
+    return db.session.scalar(select(Specialty).where(Specialty.slug == slug))
+
+
+def _counts(slugs: list[str]) -> list[tuple[Specialty, int]]:
+    """Each specialization with its number of active providers, most first."""
+    if not slugs:
+        return []
+    count = func.count(func.distinct(Provider.id))
+    rows = db.session.execute(
+        select(Specialty, count)
+        .outerjoin(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
+        .outerjoin(
+            Provider, (Provider.id == ProviderSpecialty.provider_id) & Provider.active.is_(True)
+        )
+        .where(Specialty.slug.in_(slugs))
+        .group_by(Specialty.id)
+        .order_by(count.desc(), Specialty.display_name)
+    ).all()
+    return [(spec, n) for spec, n in rows]

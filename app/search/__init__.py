@@ -8,6 +8,7 @@ Public face (a contract for the pages, the API and staff editing):
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -38,6 +39,7 @@ __all__ = [
     "rebuild",
     "red_flag",
     "search",
+    "specialty_family",
     "status",
     "suggest",
     "verify",
@@ -87,6 +89,21 @@ def search(params: SearchParams) -> Results:
             ("results", params, id(vocab), settings),
             lambda: engine.run(snap, vocab, fuzzy, params, settings),
         )
+
+
+@dataclass(frozen=True)
+class SpecialtyFamily:
+    """A NUCC code's classification (parent) and its specializations (children)."""
+
+    parent: str | None
+    children: list[str]
+
+
+def specialty_family(slug: str) -> SpecialtyFamily:
+    """The classification a specialty belongs to, and the specializations it includes."""
+    vocab = get_vocab()
+    parent = next((p for p, kids in vocab.children.items() if slug in kids), None)
+    return SpecialtyFamily(parent, list(vocab.children.get(slug, [])))
 
 
 def red_flag(text: str) -> redflags.Alert | None:

@@ -106,6 +106,8 @@ def _all_health(tokens: list[str], vocab: Vocab) -> bool:
 
 def _in_phrase(tokens: list[str], i: int, vocab: Vocab) -> bool:
     """True when tokens[i] ("in") sits inside a health phrase ("blood in stool")."""
+    if tuple(sorted(stems(tokens))) in vocab.bags:
+        return True  # a whole NUCC name in another order
     for n in range(2, min(vocab.max_phrase, len(tokens)) + 1):
         for start in range(max(0, i - n + 1), min(i, len(tokens) - n) + 1):
             key = stems(tokens[start : start + n])
