@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["bench.search", "bench.roster", "bench.pages"]
+BENCHMARKS = ["bench.search", "bench.understanding", "bench.roster", "bench.pages"]
 
 
 def main(argv: list[str]) -> int:
