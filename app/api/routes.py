@@ -13,8 +13,6 @@ from app.extensions import db
 from app.models import Location, Provider, Specialty
 from app.services.directory import load_providers
 
-FACET_KEYS = ("specialty", "language", "clinic", "gender", "insurance")
-
 
 @bp.errorhandler(search.ParamError)
 def param_error(error: search.ParamError) -> ResponseReturnValue:
@@ -83,7 +81,7 @@ def providers() -> ResponseReturnValue:
                 {"slug": f.value, "name": f.label, "count": f.count, "selected": f.selected}
                 for f in results.facets.get(key, [])
             ]
-            for key in FACET_KEYS
+            for key in search.FACET_KEYS
         },
         did_you_mean=results.did_you_mean,
         message=results.message,

@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 from flask import url_for
 from sqlalchemy import select
 
+from app import search
 from app.extensions import db
 from app.models import CarePath, Location, Specialty
 
-RADIUS_CHOICES = (5, 10, 25, 50, 100)
-FILTER_FIELDS = ("specialty", "clinic", "language", "insurance")
+RADIUS_CHOICES = search.PAGE_RADII
+FILTER_FIELDS = search.LIST_FIELDS
 FILTER_TITLES = {
     "specialty": "Specialty",
     "clinic": "Clinic",
@@ -21,7 +22,7 @@ FILTER_TITLES = {
     "insurance": "Insurance plan",
     "gender": "Provider gender",
 }
-GENDER_LABELS = {"F": "Female", "M": "Male", "X": "Nonbinary"}
+GENDER_LABELS = search.GENDER_LABELS
 FEW_RESULTS = 3
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, time
 from urllib.parse import quote_plus
@@ -11,27 +10,25 @@ from urllib.parse import quote_plus
 from markupsafe import Markup, escape
 
 from app.public import bp
+from app.search.text import fold as search_fold
 
 MAX_TERMS = 12
 
 
 def _fold_with_map(text: str) -> tuple[str, list[int]]:
-    """Lower-case, accent-free ``text`` plus, for each folded char, its index in ``text``."""
+    """``text`` folded as search folds it, plus, per folded char, its index in ``text``."""
     folded: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        for part in unicodedata.normalize("NFKD", ch):
-            if unicodedata.combining(part):
-                continue
-            for low in part.lower():
-                folded.append(low)
-                index.append(i)
+        for low in search_fold(ch):
+            folded.append(low)
+            index.append(i)
     return "".join(folded), index
 
 
 def fold(text: str) -> str:
-    """Lower-case ``text`` and strip its accents ("Núñez" -> "nunez")."""
-    return _fold_with_map(text)[0]
+    """Lower-case ``text`` and strip its accents ("Núñez" -> "nunez"), as search does."""
+    return search_fold(text)
 
 
 def _spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:

@@ -16,7 +16,15 @@ from flask import current_app, has_app_context
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
 from app.search.indexer import apply_changes, document_count, rebuild, status, store, verify
-from app.search.params import ParamError, SearchParams, parse_params
+from app.search.params import (
+    FACET_KEYS,
+    GENDER_LABELS,
+    LIST_FIELDS,
+    PAGE_RADII,
+    ParamError,
+    SearchParams,
+    parse_params,
+)
 from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, close_all
 from app.search.text import FuzzyLexicon
@@ -24,6 +32,10 @@ from app.search.types import FacetValue, Hit, Interpretation, Origin, Results
 from app.search.vocab import get_vocab
 
 __all__ = [
+    "FACET_KEYS",
+    "GENDER_LABELS",
+    "LIST_FIELDS",
+    "PAGE_RADII",
     "FacetValue",
     "Hit",
     "Interpretation",
@@ -58,7 +70,7 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
         if st.codes is None:
             st.codes = Codes()
         st.view = Snapshot(searcher, st.segment_cache, st.codes)
-        lexicon = getattr(st, "fuzzy", None)
+        lexicon = st.fuzzy
         if lexicon is None:
             lexicon = st.fuzzy = FuzzyLexicon(())
         with _fuzzy_lock:

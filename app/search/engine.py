@@ -9,15 +9,14 @@ import numpy as np
 
 from app.search import redflags
 from app.search import understand as understand_mod
-from app.search.params import LIST_FIELDS, SearchParams
+from app.search.params import FACET_KEYS, GENDER_LABELS, LIST_FIELDS, SearchParams
 from app.search.snapshot import Snapshot
 from app.search.text import CREDENTIALS, FILLER, STOPWORDS, FuzzyLexicon, words
 from app.search.types import FacetValue, Hit, Interpretation, Origin, Results
 from app.search.understand import CHILD_WORDS, Parsed, resolve_place, understand
-from app.search.vocab import GENDER_LABELS, Vocab
+from app.search.vocab import Vocab
 
 NAME_WEIGHT, SPEC_WEIGHT, NEAR_WEIGHT = 10.0, 3.0, 2.0
-FACET_KEYS = ("specialty", "clinic", "language", "gender", "insurance")
 
 
 def name_scores(

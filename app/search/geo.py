@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import zipcodes
 
 EARTH_RADIUS_MILES = 3958.8
@@ -21,12 +22,23 @@ EARTH_RADIUS_MILES = 3958.8
 ZIP_RE = re.compile(r"^[0-9]{5}(?:-[0-9]{4})?$")
 
 
+def haversine_radians(lat1, lon1, lat2, lon2):
+    """Great-circle distance in miles between points given in radians.
+
+    Works on plain numbers and on numpy arrays alike (the search engine measures a whole
+    directory's clinics from one origin in one call).
+    """
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_MILES * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+
+
 def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in miles between two points."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
+    """Great-circle distance in miles between two points given in degrees."""
+    p1, l1, p2, l2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    return float(haversine_radians(p1, l1, p2, l2))
 
 
 @dataclass(frozen=True)

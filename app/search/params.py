@@ -11,6 +11,9 @@ from app.search.text import clean
 PAGE_RADII = (5, 10, 25, 50, 100)
 SORTS = ("relevance", "distance", "name")
 GENDERS = ("F", "M", "X")
+GENDER_LABELS = {"F": "Female", "M": "Male", "X": "Nonbinary"}
+# The filters counted for every search, in the order pages and the API show them.
+FACET_KEYS = ("specialty", "clinic", "language", "gender", "insurance")
 MAX_PAGE = 500
 PAGE_SIZE = 20
 MAX_PER_PAGE = 100

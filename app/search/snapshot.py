@@ -16,10 +16,11 @@ import numpy as np
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
+from app.search.geo import haversine_radians
+
 FACETS = ("specialty", "clinic", "language", "insurance")
 GENDER_CODES = {"": 0, "F": 1, "M": 2, "X": 3}
 GENDER_VALUES = ("", "F", "M", "X")
-EARTH_RADIUS_MILES = 3958.8
 CACHE_BYTES = 16 * 2**20  # per-process budget for cached masks, distances and results
 CACHE_ENTRIES = 2048
 
@@ -266,11 +267,8 @@ class Snapshot:
 
         def build():
             p1, l1 = math.radians(lat), math.radians(lon)
-            a = (
-                np.sin((self.loc_lat - p1) / 2) ** 2
-                + math.cos(p1) * np.cos(self.loc_lat) * np.sin((self.loc_lon - l1) / 2) ** 2
-            )
-            miles = 2 * EARTH_RADIUS_MILES * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+            with np.errstate(invalid="ignore"):
+                miles = haversine_radians(p1, l1, self.loc_lat, self.loc_lon)
             miles = np.where(np.isnan(miles), np.inf, miles)
             nearest = np.full(self.n, np.inf)
             if len(miles):

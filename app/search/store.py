@@ -21,11 +21,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from app.search.schema import make_schema
+
+if TYPE_CHECKING:
+    from app.search.snapshot import Codes, Snapshot
+    from app.search.text import FuzzyLexicon
 
 POINTER = "CURRENT"
 STATE = "state.json"
@@ -68,9 +73,12 @@ class Store:
         self._searcher: Searcher | None = None
         self._gen: str | None = None
         self._sig: tuple | None = None
-        self.view = None  # the Snapshot built for the open searcher (see snapshot.py)
+        # The Snapshot built for the open searcher, and what it reuses between generations:
+        # per-segment arrays, facet value codes and the typo lexicon of provider names.
+        self.view: Snapshot | None = None
         self.segment_cache: dict[str, object] = {}
-        self.codes = None
+        self.codes: Codes | None = None
+        self.fuzzy: FuzzyLexicon | None = None
 
     # -- generations and state -------------------------------------------------------
     def current_generation(self) -> str | None:

@@ -25,7 +25,6 @@ from app.models import (
 from app.search.text import fold, stems, words
 
 CHECK_SECONDS = 2.0
-GENDER_LABELS = {"F": "Female", "M": "Male", "X": "Nonbinary"}
 
 
 @dataclass
