@@ -81,14 +81,14 @@ def test_locations_and_specialties(seeded_client):
 
 
 def test_suggest(seeded_client):
-    status, body = get(seeded_client, "/api/v1/suggest", q="nun")
+    _, body = get(seeded_client, "/api/v1/suggest", q="nun")
     assert status == 200 and body["providers"][0]["slug"] == "maria-nunez-dpt"
     assert get(seeded_client, "/api/v1/suggest", q="a", limit="0")[0] == 400
 
 
 @pytest.mark.parametrize("q", ["sciatica", "herniated", "neck pain"])
 def test_suggest_offers_care_path_terms(seeded_client, q):
-    status, body = get(seeded_client, "/api/v1/suggest", q=q)
+    _, body = get(seeded_client, "/api/v1/suggest", q=q)
     assert status == 200 and body["specialties"], body
     first = body["specialties"][0]
     assert set(first) == {"name", "slug", "url", "matched"}
@@ -174,7 +174,7 @@ def test_any_input_gives_json_never_500_and_is_fast(
     assert time.process_time() - started < 1.0
     assert status in (200, 400), body
     assert body is not None and (("error" in body) if status == 400 else ("results" in body))
-    status, body = get(seeded_client, "/api/v1/suggest", q=q)
+    _, body = get(seeded_client, "/api/v1/suggest", q=q)
     assert status == 200 and set(body) == {
         "providers",
         "conditions",
@@ -182,3 +182,16 @@ def test_any_input_gives_json_never_500_and_is_fast(
         "clinics",
         "alert",
     }
+
+
+def test_suggest_urls_are_built_from_slugs(seeded_client):
+    _, body = get(seeded_client, "/api/v1/suggest", q="kirk")
+    assert body["clinics"][0]["url"] == "/locations/kirkland"
+    _, body = get(seeded_client, "/api/v1/suggest", q="knee pai")
+    knee = body["conditions"][0]
+    assert knee["name"] == "Knee pain" and knee["url"] == "/find-a-doctor?q=knee+pain"
+    assert knee["specialties"] and "query" not in knee
+    _, body = get(seeded_client, "/api/v1/suggest", q="cardiology")
+    assert body["specialties"][0]["url"] == "/find-a-doctor?specialty=cardiology"
+    _, body = get(seeded_client, "/api/v1/suggest", q="chest pain")
+    assert body["alert"]["level"] == "emergency" and body["alert"]["call"] == "911"

@@ -165,11 +165,11 @@ def test_inactive_providers_never_appear(seeded_app):
 
 def test_suggest_groups(ctx):
     out = search.suggest("nu")
-    assert out["providers"][0]["url"] == "/providers/maria-nunez-dpt"
+    assert out["providers"][0]["slug"] == "maria-nunez-dpt"
     physio = search.suggest("physio")
     assert physio["specialties"][0]["slug"] == "physical-therapist"
     assert physio["specialties"][0]["matched"] == "physio"
-    assert search.suggest("kirk")["clinics"][0]["url"] == "/locations/kirkland"
+    assert search.suggest("kirk")["clinics"][0]["slug"] == "kirkland"
     assert search.suggest("")["providers"] == []
     assert search.suggest("wiliams")["providers"][0]["slug"] == "jasmine-williams-md"
 
@@ -233,11 +233,11 @@ def test_suggest_care_path_terms(ctx):
     assert sciatica[0] == {
         "name": "Sciatica",
         "slug": "spine",
-        "url": "/find-a-doctor?q=sciatica",
+        "query": {"q": "sciatica"},
         "matched": "sciatica",
     }
     neck = search.suggest("neck pain")["specialties"]
-    assert neck[0]["name"] == "Neck pain" and neck[0]["url"] == "/find-a-doctor?q=neck+pain"
+    assert neck[0]["name"] == "Neck pain" and neck[0]["query"] == {"q": "neck pain"}
     herniated = [s["name"] for s in search.suggest("herniated")["specialties"]]
     assert herniated == ["Herniated disc"]
     # Exact specialty names still come first.

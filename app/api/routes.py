@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -184,7 +184,14 @@ def suggest() -> ResponseReturnValue:
     raw_limit = request.args.get("limit", "5")
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
         abort(400, description="limit must be a whole number from 1 to 20.")
-    return jsonify(search.suggest(request.args.get("q", ""), int(raw_limit)))
+    found = search.suggest(request.args.get("q", ""), int(raw_limit))
+    for item in found["providers"]:
+        item["url"] = url_for("public.provider", slug=item["slug"])
+    for item in found["clinics"]:
+        item["url"] = url_for("public.location", slug=item["slug"])
+    for item in found["conditions"] + found["specialties"]:
+        item["url"] = url_for("public.find_a_doctor", **item.pop("query"))
+    return jsonify(found)
 
 
 @bp.get("/openapi.json")

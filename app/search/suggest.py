@@ -1,9 +1,12 @@
-"""Typeahead: grouped suggestions for providers, specialties and clinics."""
+"""Typeahead: grouped suggestions for providers, conditions, specialties and clinics.
+
+Entries carry slugs and, for searches, the query they lead to (``query``); the API and
+pages turn them into URLs with ``url_for``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from app.search import redflags
 from app.search.snapshot import Snapshot
@@ -50,7 +53,7 @@ def _path_terms(vocab: Vocab, text: str) -> list[tuple[float, str, dict]]:
         entry = {
             "name": name,
             "slug": slug,
-            "url": "/find-a-doctor?" + urlencode({"q": term}),
+            "query": {"q": term},
             "matched": term,
         }
         # After exact specialty names and synonyms, and after specialties at the same level.
@@ -66,7 +69,6 @@ def _provider(snap: Snapshot, vocab: Vocab, doc: int) -> dict:
     return {
         "name": arrays.names[local],
         "slug": arrays.slugs[local],
-        "url": f"/providers/{arrays.slugs[local]}",
         "specialty": info.name if info else None,
     }
 
@@ -91,7 +93,7 @@ def _conditions(vocab: Vocab, text: str, limit: int) -> list[dict]:
             {
                 "name": info.name,
                 "slug": slug,
-                "url": "/find-a-doctor?" + urlencode({"q": info.name.lower()}),
+                "query": {"q": info.name.lower()},
                 "matched": term,
                 "specialties": care,
             }
@@ -141,7 +143,7 @@ def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limi
             {
                 "name": vocab.specialties[slug].name,
                 "slug": slug,
-                "url": f"/find-a-doctor?specialty={slug}",
+                "query": {"specialty": slug},
                 "matched": synonym,
             },
         )
@@ -170,8 +172,5 @@ def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limi
         if f" {text}" in haystack:
             clinics.append(place)
     clinics.sort(key=lambda p: p.name)
-    out["clinics"] = [
-        {"name": p.name, "slug": p.slug, "url": f"/locations/{p.slug}", "city": p.city}
-        for p in clinics[:limit]
-    ]
+    out["clinics"] = [{"name": p.name, "slug": p.slug, "city": p.city} for p in clinics[:limit]]
     return out
