@@ -81,14 +81,14 @@ def test_locations_and_specialties(seeded_client):
 
 
 def test_suggest(seeded_client):
-    _, body = get(seeded_client, "/api/v1/suggest", q="nun")
+    status, body = get(seeded_client, "/api/v1/suggest", q="nun")
     assert status == 200 and body["providers"][0]["slug"] == "maria-nunez-dpt"
     assert get(seeded_client, "/api/v1/suggest", q="a", limit="0")[0] == 400
 
 
 @pytest.mark.parametrize("q", ["sciatica", "herniated", "neck pain"])
 def test_suggest_offers_care_path_terms(seeded_client, q):
-    _, body = get(seeded_client, "/api/v1/suggest", q=q)
+    status, body = get(seeded_client, "/api/v1/suggest", q=q)
     assert status == 200 and body["specialties"], body
     first = body["specialties"][0]
     assert set(first) == {"name", "slug", "url", "matched"}
