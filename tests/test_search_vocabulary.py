@@ -229,3 +229,86 @@ def test_every_nucc_code_is_found_by_its_name_in_any_order(demo_app):
                 if slug not in run(q).interpretation.specialties:
                     missing.append(q)
     assert not missing, missing[:20]
+
+
+def _api(client, q: str, **extra: str) -> dict:
+    response = client.get("/api/v1/providers", query_string={"q": q, **extra})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return response.get_json()
+
+
+def _top_specialties(body: dict, n: int = 3) -> set[str]:
+    return {s["slug"] for r in body["results"][:n] for s in r["specialties"]}
+
+
+def test_the_issue_examples_behave(demo_app):
+    client = demo_app.test_client()
+    for q in ("knee pain", "heartburn", "dizziness", "cough", "covid", "birth control",
+              "mammogram", "autism", "dementia", "surgeon", "osteoporosis"):  # fmt: skip
+        body = _api(client, q)
+        assert body["total"] > 0, q
+    memory = _api(client, "memory loss")
+    assert memory["did_you_mean"] is None and "moss" not in (memory["message"] or "")
+    assert memory["total"] > 0
+    throat = _api(client, "sore throat")
+    assert "physical-therapist" not in _top_specialties(throat)
+    assert _top_specialties(throat) & {"family-medicine", "internal-medicine", "ent"}
+    clinical = _api(client, "clinical psychologist")
+    assert clinical["results"][0]["slug"] == "sofia-marchetti-phd"
+    psychologists = {r["slug"] for r in _api(client, "psychologist")["results"]}
+    assert "sofia-marchetti-phd" in psychologists  # 103TC0700X "Psychologist, Clinical"
+    ortho = _api(client, "ortho surgeon kirklnd")
+    assert ortho["origin"] and "Kirkland" in ortho["origin"]["label"]
+    assert "kirkland" in (ortho["did_you_mean"] or "")
+    for q, level, call in (
+        ("chest pain", "emergency", "911"),
+        ("signs of stroke", "emergency", "911"),
+        ("stroke", "emergency", "911"),
+        ("trouble breathing", "emergency", "911"),
+        ("loss of bladder control with back pain", "emergency", "911"),
+        ("suicidal", "crisis", "988"),
+        ("i want to hurt myself", "crisis", "988"),
+    ):
+        body = _api(client, q)
+        assert body["alert"] and body["alert"]["level"] == level, q
+        assert body["alert"]["call"] == call and body["alert"]["message"]
+    chest = _api(client, "chest pain")
+    assert "cardiology" in _top_specialties(chest, 5)
+    assert _api(client, "stroke rehab")["alert"] is None
+    assert _api(client, "knee pain")["alert"] is None
+
+
+def test_fallback_to_primary_care_is_marked_and_explained(demo_app):
+    client = demo_app.test_client()
+    body = _api(client, "zzqxv")
+    assert body["fallback"] == "primary-care" and body["total"] > 0
+    assert "555-0100" in body["message"]
+    assert _top_specialties(body) & {"family-medicine", "internal-medicine"}
+    kids = _api(client, "my kid has a weird zzqxv")
+    assert kids["fallback"] == "primary-care"
+    assert _top_specialties(kids) <= {"pediatrics"} | _top_specialties(kids)
+    assert "pediatrics" in _top_specialties(kids)
+    named = _api(client, "Dr. Zzqxv")
+    assert named["fallback"] is None and named["total"] == 0
+    assert _api(client, "knee pain")["fallback"] is None
+
+
+@pytest.mark.parametrize(
+    ("place", "state"),
+    [("Portland, Oregon", "OR"), ("Portland, Maine", "ME"), ("portland me", "ME")],
+)
+def test_full_state_names(demo_app, place, state):
+    with demo_app.app_context():
+        results = run("family medicine", location=place)
+    assert results.origin is not None and results.origin.label.endswith(state)
+    # Portland, Maine is about 2,500 miles from Portland, Oregon.
+    west = results.origin.lon < -100
+    assert west == (state == "OR")
+
+
+@pytest.mark.parametrize("q", ["family medicine in shorline", "family medicine near shorline"])
+def test_place_typos_are_fixed_against_known_places(demo_app, q):
+    with demo_app.app_context():
+        results = run(q)
+    assert results.origin is not None and "Shoreline" in results.origin.label
+    assert results.did_you_mean and "shoreline" in results.did_you_mean

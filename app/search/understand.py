@@ -192,7 +192,8 @@ def correct(
         other = _nearest(tok, health if after_place_word else places)
         if best is None or (other is not None and other[1] < best[1]):
             best = other
-        person = _nearest(tok, names) if names is not None else None
+        place_first = after_place_word and _nearest(tok, places) is not None
+        person = _nearest(tok, names) if names is not None and not place_first else None
         if best is None or (person is not None and person[1] <= best[1]):
             # A misspelt surname ("metha") stays a name when a name is as close.
             out.append(tok)
