@@ -163,7 +163,7 @@ def run(
 ) -> Results:
     """Execute a search against one snapshot (always ends: no step retries itself)."""
     settings = settings or Settings()
-    alert = redflags.detect(params.q)
+    alert = redflags.detect(f"{params.q} {params.location}")
     tokens = words(params.q)
     fixed = understand_mod.correct(
         tokens, vocab, health_lexicon(vocab), place_lexicon(vocab), _name_test(snap), fuzzy
