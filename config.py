@@ -30,6 +30,10 @@ class Config:
     # trusted so the login throttle sees the real client address.
     TRUSTED_PROXY_COUNT = 0
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Outage answers: seconds a client should wait (Retry-After), and how long a SQLite
+    # writer waits for another writer before the request answers 503.
+    RETRY_AFTER_SECONDS = 30
+    SQLITE_BUSY_TIMEOUT_MS = 1000
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

@@ -114,9 +114,10 @@ def register_commands(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Security headers, compression, hashed static assets and search sync."""
-    from app import assets, security, templating
+    from app import assets, faults, security, templating
     from app.search import sync
 
+    faults.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     templating.init_app(app)
