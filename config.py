@@ -26,6 +26,9 @@ class Config:
     PORT = 8000
     ORG_NAME = "Evergreen Valley Clinics"
     SITE_URL: str | None = None
+    # Host names the app answers to (Flask 3.1 refuses any other Host with 400). Absolute
+    # URLs come from SITE_URL, or from the request's host only when it is one of these.
+    TRUSTED_HOSTS: list[str] | None = None
     # How many reverse proxies sit in front of the app; their X-Forwarded-* headers are
     # trusted so the login throttle sees the real client address.
     TRUSTED_PROXY_COUNT = 0
@@ -62,6 +65,9 @@ class Config:
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
         self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
         self.SITE_URL = _env("SITE_URL", self.SITE_URL)
+        hosts = _env("TRUSTED_HOSTS")
+        if hosts:
+            self.TRUSTED_HOSTS = [h.strip() for h in hosts.split(",") if h.strip()]
         self.TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", "0") or 0)
 
 
@@ -78,6 +84,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     SEARCH_POLL_SECONDS = 0.0
+    TRUSTED_HOSTS = ["localhost"]  # the test client's host
     # Test-only: a cheap scrypt cost keeps the suite fast; never use it in production.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a hash method, not a secret
 

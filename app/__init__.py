@@ -45,6 +45,13 @@ def _fill_instance_defaults(app: Flask) -> None:
         if app.config["APP_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _dev_secret_key(instance / "secret_key")
+    if app.config["APP_ENV"] == "production" and not (
+        app.config.get("SITE_URL") or app.config.get("TRUSTED_HOSTS")
+    ):
+        raise RuntimeError(
+            "Set SITE_URL (or TRUSTED_HOSTS) in production: absolute links are never built "
+            "from an unchecked Host header"
+        )
 
 
 def _dev_secret_key(path: Path) -> str:

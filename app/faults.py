@@ -1,7 +1,7 @@
 """Faults a request can meet on its way to the database, answered clearly, never with a 500.
 
-* A NUL character anywhere in the path, query string or form is refused with 400 before any
-  view runs (PostgreSQL cannot store NUL in text, and no real input contains one).
+* A NUL character in the path is a 404, in the query string or form a 400, before any view
+  runs (PostgreSQL cannot store NUL in text, and no real input contains one).
 * The database unreachable, refusing connections or busy (a long SQLite write) answers 503
   with ``Retry-After``; the next request tries again, so the site recovers by itself.
 * A value the database refuses (``DataError``) answers 422.
@@ -35,11 +35,11 @@ def _has_nul(multidict) -> bool:
 
 
 def reject_nul() -> None:
-    """Refuse any request whose path, query or form holds a NUL character (400)."""
-    if (
-        NUL in request.path
-        or _has_nul(request.args)
-        or (request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form))
+    """Answer 404 for a path, 400 for a query or form, holding a NUL character."""
+    if NUL in request.path:
+        abort(404)
+    if _has_nul(request.args) or (
+        request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form)
     ):
         abort(400, "The request contained a character that is not allowed (NUL).")
 
