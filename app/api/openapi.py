@@ -55,7 +55,11 @@ def openapi_document() -> dict[str, Any]:
         _param("insurance", _STR, "Insurance plan slug.", repeat=True),
         _param("accepting", {"type": "string", "enum": FLAG_VALUES}, "Accepting new patients."),
         _param("telehealth", {"type": "string", "enum": FLAG_VALUES}, "Offers telehealth."),
-        _param("sort", {"type": "string", "enum": ["relevance", "distance", "name"]}, "Order."),
+        _param(
+            "sort",
+            {"type": "string", "enum": ["", "relevance", "distance", "name"]},
+            "Order (empty: relevance).",
+        ),
         _param("page", {"type": "integer", "minimum": 1, "maximum": 500}, "Page number."),
         _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size."),
     ]
@@ -218,7 +222,9 @@ def openapi_document() -> dict[str, Any]:
             "/specialties": {
                 "get": {
                     "summary": "Featured specialties (all with all=1)",
-                    "parameters": [_param("all", {"type": "string", "enum": ["0", "1"]}, "All.")],
+                    "parameters": [
+                        _param("all", {"type": "string", "enum": ["", "0", "1"]}, "All (empty: 0).")
+                    ],
                     "responses": {
                         "200": {
                             "description": "OK",
