@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    SecurityError,
+)
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -45,12 +50,26 @@ def register(app: Flask) -> None:
             "Please go back, reload the page and try again.",
         )
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> ResponseReturnValue:
+        # A Host outside TRUSTED_HOSTS: no page can be built (every link needs the host),
+        # and the forged name must not be echoed back.
+        return Response(
+            "Bad request: this site does not answer to that host name.\n",
+            400,
+            mimetype="text/plain",
+        )
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         # Werkzeug's stock descriptions are technical; keep only messages our code wrote.
         custom = error.description != type(error).description
-        return render_error(code, error.description if custom and code != 500 else None)
+        body, status = render_error(code, error.description if custom and code != 500 else None)
+        headers = {}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return body, status, headers
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> ResponseReturnValue:

@@ -151,9 +151,17 @@ def test_production_adds_hsts(monkeypatch, tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "SEARCH_INDEX_DIR": str(tmp_path / "index"),
             "SEARCH_POLL_SECONDS": 0,  # no background poller outliving this schema-less app
+            "SITE_URL": "https://care.example.org",
         },
     )
     with app.test_client() as client, client.get("/no-such-page") as response:
         assert response.status_code == 404
         assert_secure_headers(response, "production 404")
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize("accept", ["gzip;q=0", "identity", "br;q=1, gzip;q=0", ""])
+def test_no_gzip_when_the_client_refuses_it(client, accept):
+    with client.get("/", headers={"Accept-Encoding": accept}) as response:
+        assert response.headers.get("Content-Encoding") is None
+        assert b"<html" in response.get_data()

@@ -15,7 +15,15 @@ from flask import current_app, has_app_context
 
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
-from app.search.indexer import apply_changes, document_count, rebuild, status, store, verify
+from app.search.indexer import (
+    apply_changes,
+    document_count,
+    integrity_problem,
+    rebuild,
+    status,
+    store,
+    verify,
+)
 from app.search.params import (
     FACET_KEYS,
     GENDER_LABELS,
@@ -47,6 +55,7 @@ __all__ = [
     "apply_changes",
     "close_all",
     "document_count",
+    "integrity_problem",
     "parse_params",
     "rebuild",
     "red_flag",

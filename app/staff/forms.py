@@ -29,7 +29,15 @@ from wtforms.validators import (
 )
 
 from app.models import ROLES, WEEKDAY_NAMES
-from app.services.validation import normalize_phone, npi_problem, url_problem, zip_problem
+from app.services.geo import zip_centroid
+from app.services.validation import (
+    nfc,
+    normalize_phone,
+    npi_problem,
+    state_problem,
+    url_problem,
+    zip_problem,
+)
 
 
 def _npi(form, field) -> None:
@@ -64,7 +72,28 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+def _state(form, field) -> None:
+    problem = state_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+    field.data = field.data.strip().upper()
+
+
+class StaffForm(FlaskForm):
+    """Base of every staff form: all text is NFC-normalised before any validator runs.
+
+    So "Müller" typed with a combining diaeresis is stored, compared and length-checked as
+    the same six characters as the precomposed spelling, on SQLite and PostgreSQL alike.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = [nfc, *unbound_field.kwargs.get("filters", ())]
+            return super().bind_field(form, unbound_field, options)
+
+
+class LoginForm(StaffForm):
     """Email and password."""
 
     email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
@@ -74,13 +103,13 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(StaffForm):
     """A quick action button: only CSRF and the version the person saw."""
 
     version = IntegerField(validators=[Optional()])
 
 
-class ProviderForm(FlaskForm):
+class ProviderForm(StaffForm):
     """Every field of a listing. Clinic phones are read per clinic by the view."""
 
     first_name = StringField(
@@ -121,7 +150,7 @@ class ProviderForm(FlaskForm):
     SPECIALTY_FIELDS = ("specialty_1", "specialty_2", "specialty_3", "specialty_4")
 
 
-class LocationForm(FlaskForm):
+class LocationForm(StaffForm):
     """A clinic with its weekly hours (two opening intervals per weekday)."""
 
     name = StringField("Clinic name", [DataRequired("Enter a name."), Length(max=160)])
@@ -131,7 +160,7 @@ class LocationForm(FlaskForm):
     )
     address_line2 = StringField("Suite or floor", [Length(max=200)])
     city = StringField("City", [DataRequired("Enter the city."), Length(max=100)])
-    state = StringField("State", [DataRequired("Enter the state."), Length(min=2, max=2)])
+    state = StringField("State", [DataRequired("Enter the state."), _state])
     zip = StringField("ZIP code", [DataRequired("Enter the ZIP code."), _zip])
     phone = StringField("Phone", [_phone])
     latitude = FloatField("Latitude", [Optional(), NumberRange(-90, 90)])
@@ -140,6 +169,29 @@ class LocationForm(FlaskForm):
     parking_notes = TextAreaField("Parking and transit notes", [Length(max=2000)])
     active = BooleanField("Open and listed")
     version = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then coordinates: both or neither, and a place the map can show."""
+        ok = super().validate(extra_validators)
+        lat, lon = self.latitude, self.longitude
+        if lat.errors or lon.errors:
+            return False
+        if (lat.data is None) != (lon.data is None):
+            missing = lon if lon.data is None else lat
+            missing.errors = [
+                *missing.errors,
+                "Give both latitude and longitude, or leave both empty to use the ZIP code.",
+            ]
+            return False
+        unknown_zip = self.zip.data and not self.zip.errors and not zip_centroid(self.zip.data)
+        if lat.data is None and unknown_zip:
+            lat.errors = [
+                *lat.errors,
+                "We have no map position for that ZIP code. Enter the clinic's latitude "
+                "and longitude.",
+            ]
+            return False
+        return ok
 
     @staticmethod
     def hour_field(day: int, slot: int, end: str) -> str:
@@ -160,7 +212,7 @@ for _day, _name in enumerate(WEEKDAY_NAMES):
             )
 
 
-class UserForm(FlaskForm):
+class UserForm(StaffForm):
     """A new staff or admin account."""
 
     email = EmailField("Email", [DataRequired("Enter an email."), Length(max=254)])
@@ -171,14 +223,14 @@ class UserForm(FlaskForm):
     )
 
 
-class SynonymsForm(FlaskForm):
+class SynonymsForm(StaffForm):
     """A specialty's lay synonyms, one per line."""
 
     synonyms = TextAreaField("Synonyms (one per line)", [Length(max=4000)])
     version = HiddenField()
 
 
-class ConditionForm(FlaskForm):
+class ConditionForm(StaffForm):
     """An everyday condition: the words patients use and the specialties that treat it."""
 
     name = StringField("Name", [DataRequired("Enter the condition's name."), Length(max=200)])
@@ -200,13 +252,13 @@ class ConditionForm(FlaskForm):
     version = HiddenField()
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(StaffForm):
     """A roster CSV to preview."""
 
     file = FileField("Roster CSV file", [FileRequired("Choose a CSV file.")])
 
 
-class RosterApplyForm(FlaskForm):
+class RosterApplyForm(StaffForm):
     """Apply a previewed roster, named by its token and checksum."""
 
     token = HiddenField(validators=[DataRequired()])
