@@ -37,7 +37,13 @@ PERMISSIONS_POLICY = ", ".join(
     )
 )
 
-COMPRESSIBLE = ("text/", "application/json", "application/xml", "application/javascript")
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/fhir+json",
+    "application/xml",
+    "application/javascript",
+)
 MIN_COMPRESS_BYTES = 500
 
 
