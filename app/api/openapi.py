@@ -39,6 +39,11 @@ def openapi_document() -> dict[str, Any]:
         _param("insurance", _STR, "Insurance plan slug.", repeat=True),
         _param("accepting", {"type": "string", "enum": ["1"]}, "Accepting new patients."),
         _param("telehealth", {"type": "string", "enum": ["1"]}, "Offers telehealth."),
+        _param(
+            "wheelchair",
+            {"type": "string", "enum": ["1"]},
+            "Practises at a clinic with a wheelchair-accessible entrance.",
+        ),
         _param("sort", {"type": "string", "enum": ["relevance", "distance", "name"]}, "Order."),
         _param("page", {"type": "integer", "minimum": 1, "maximum": 500}, "Page number."),
         _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size."),

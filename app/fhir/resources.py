@@ -18,6 +18,7 @@ PROFILES = {
 EXT_NEW_PATIENTS = f"{PLAN_NET}/StructureDefinition/newpatients"
 EXT_DELIVERY_METHOD = f"{PLAN_NET}/StructureDefinition/delivery-method"
 EXT_ACCESSIBILITY = f"{PLAN_NET}/StructureDefinition/accessibility"
+EXT_AVAILABLE_TIME = f"{PLAN_NET}/StructureDefinition/contactpoint-availabletime"
 CS_ACCEPTING = f"{PLAN_NET}/CodeSystem/AcceptingPatientsCS"
 CS_DELIVERY = f"{PLAN_NET}/CodeSystem/DeliveryMethodCS"
 CS_ACCESSIBILITY = f"{PLAN_NET}/CodeSystem/AccessibilityCS"
@@ -25,6 +26,15 @@ CS_ORG_TYPE = f"{PLAN_NET}/CodeSystem/OrgTypeCS"
 LANGUAGE_SYSTEM = "urn:ietf:bcp:47"
 GENDERS = {"F": "female", "M": "male", "X": "other"}
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Clinic features -> Plan-Net AccessibilityCS code (None: no code fits; the text says it).
+ACCESSIBILITY_CODES = {
+    "wheelchair_entrance": ("handiaccess", "handicap accessible"),
+    "accessible_parking": ("mobility", "mobility"),
+    "elevator": ("mobility", "mobility"),
+    "accessible_restroom": ("mobility", "mobility"),
+    "hearing_loop": None,
+    "interpreter_services": ("cultcomp", "Cultural competence"),
+}
 
 
 def instant(value: datetime | None) -> str:
@@ -169,6 +179,29 @@ def practitioner_role(link: ProviderLocation, org_name: str) -> dict:
     return body
 
 
+def _spans(rows) -> dict[tuple, list[str]]:
+    """(opens, closes) -> weekday codes sharing that interval, in time order."""
+    spans: dict[tuple, list[str]] = {}
+    for h in rows:
+        spans.setdefault((h.opens, h.closes), []).append(WEEKDAY_CODES[h.weekday])
+    return dict(sorted(spans.items(), key=lambda kv: kv[0]))
+
+
+def _available_times(loc: Location) -> list[dict]:
+    """Plan-Net ``contactpoint-availabletime`` extensions for the phone-line hours."""
+    return [
+        {
+            "url": EXT_AVAILABLE_TIME,
+            "extension": [
+                *({"url": "daysOfWeek", "valueCode": day} for day in days),
+                {"url": "availableStartTime", "valueTime": opens.strftime("%H:%M:%S")},
+                {"url": "availableEndTime", "valueTime": closes.strftime("%H:%M:%S")},
+            ],
+        }
+        for (opens, closes), days in _spans(loc.phone_hours).items()
+    ]
+
+
 def _hours(loc: Location) -> list[dict]:
     """Group weekdays that share the same opening interval."""
     spans: dict[tuple, list[str]] = {}
@@ -185,15 +218,18 @@ def _hours(loc: Location) -> list[dict]:
 
 
 def accessibility_extensions(loc: Location) -> list[dict]:
-    """Plan-Net accessibility extensions for a clinic."""
-    if not loc.accessibility_notes.strip():
-        return []
-    return [
-        {
-            "url": EXT_ACCESSIBILITY,
-            "valueCodeableConcept": {"text": loc.accessibility_notes.strip()},
-        }
-    ]
+    """Plan-Net accessibility extensions: one per feature, then the staff's notes."""
+    out = []
+    for name, label in loc.accessibility_features:
+        code = ACCESSIBILITY_CODES[name]
+        concept: dict = {"text": label}
+        if code:
+            concept = {**coded(CS_ACCESSIBILITY, *code), "text": label}
+        out.append({"url": EXT_ACCESSIBILITY, "valueCodeableConcept": concept})
+    if loc.accessibility_notes.strip():
+        notes = {"text": loc.accessibility_notes.strip()}
+        out.append({"url": EXT_ACCESSIBILITY, "valueCodeableConcept": notes})
+    return out
 
 
 def location(loc: Location, org_name: str) -> dict:
@@ -224,7 +260,12 @@ def location(loc: Location, org_name: str) -> dict:
         body["alias"] = [loc.neighborhood]
     telecom = _phone(loc.phone)
     if telecom:
+        available = _available_times(loc)
+        if available:
+            telecom[0]["extension"] = available
         body["telecom"] = telecom
+    if loc.parking_notes.strip():
+        body["description"] = loc.parking_notes.strip()
     if loc.latitude is not None and loc.longitude is not None:
         body["position"] = {"latitude": loc.latitude, "longitude": loc.longitude}
     hours = _hours(loc)

@@ -57,7 +57,7 @@ def hidden_pairs(params, exclude: Collection[str]) -> list[tuple[str, str]]:
 
 def filter_form_fields(params) -> set[str]:
     """The fields the filter form edits (distance too, when there is a place)."""
-    fields = {*FILTER_FIELDS, "gender", "accepting", "telehealth"}
+    fields = {*FILTER_FIELDS, "gender", "accepting", "telehealth", "wheelchair"}
     return fields | {"radius"} if params.location else fields
 
 
@@ -86,6 +86,8 @@ def chips(params, results) -> list[Chip]:
         out.append(Chip("Accepting new patients", search_url(params, accepting=False)))
     if params.telehealth:
         out.append(Chip("Offers telehealth", search_url(params, telehealth=False)))
+    if params.wheelchair:
+        out.append(Chip("Wheelchair accessible", search_url(params, wheelchair=False)))
     return out
 
 
@@ -139,6 +141,7 @@ def widen_suggestions(params, results) -> list[tuple[str, str]]:
     if (
         params.accepting
         or params.telehealth
+        or params.wheelchair
         or params.gender
         or any(getattr(params, f) for f in FILTER_FIELDS)
     ):
@@ -160,6 +163,7 @@ def clear_filters_url(params) -> str:
         gender=None,
         accepting=False,
         telehealth=False,
+        wheelchair=False,
     )
 
 

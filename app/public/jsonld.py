@@ -56,10 +56,10 @@ def geo(loc: Location) -> dict | None:
     return {"@type": "GeoCoordinates", "latitude": loc.latitude, "longitude": loc.longitude}
 
 
-def opening_hours(loc: Location) -> list[dict]:
+def opening_hours(loc: Location, rows=None) -> list[dict]:
     """One OpeningHoursSpecification per distinct interval, listing its weekdays."""
     spans: dict[tuple, list[str]] = {}
-    for h in loc.hours:
+    for h in loc.hours if rows is None else rows:
         spans.setdefault((h.opens, h.closes), []).append(WEEKDAY_NAMES[h.weekday])
     return [
         {
@@ -113,5 +113,22 @@ def clinic_jsonld(loc: Location) -> dict:
             "telephone": loc.phone,
             "geo": geo(loc),
             "openingHoursSpecification": opening_hours(loc),
+            "amenityFeature": [
+                {"@type": "LocationFeatureSpecification", "name": label, "value": True}
+                for _, label in loc.accessibility_features
+            ],
+            "contactPoint": phone_line(loc),
         }
     )
+
+
+def phone_line(loc: Location) -> dict | None:
+    """The phone line as a ContactPoint with its hours, when they differ from opening hours."""
+    if not loc.phone or not loc.phone_hours:
+        return None
+    return {
+        "@type": "ContactPoint",
+        "telephone": loc.phone,
+        "contactType": "appointments",
+        "hoursAvailable": opening_hours(loc, loc.phone_hours),
+    }

@@ -77,6 +77,8 @@ def _filter_masks(snap: Snapshot, params: SearchParams) -> dict[str, np.ndarray]
         masks["accepting"] = snap.acc
     if params.telehealth:
         masks["telehealth"] = snap.tel
+    if params.wheelchair:
+        masks["wheelchair"] = snap.wc
     return masks
 
 
@@ -111,6 +113,7 @@ def _facets(snap, vocab: Vocab, params: SearchParams, base, masks) -> dict[str, 
     for key, array, label in (
         ("accepting", snap.acc, "Accepting new patients"),
         ("telehealth", snap.tel, "Offers telehealth"),
+        ("wheelchair", snap.wc, "Wheelchair accessible"),
     ):
         mask = _and(base, [m for name, m in masks.items() if name != key])
         count = int(np.count_nonzero(mask & array))
@@ -277,7 +280,7 @@ def _distance_note(params: SearchParams) -> str | None:
 
 def _empty_message(params: SearchParams, origin: Origin | None, vocab: Vocab) -> str:
     tips = []
-    if params.filters() or params.accepting or params.telehealth:
+    if params.filters() or params.accepting or params.telehealth or params.wheelchair:
         tips.append("remove a filter")
     if origin is not None and params.radius and params.radius < 100:
         tips.append("search a wider distance")

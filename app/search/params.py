@@ -43,6 +43,7 @@ class SearchParams:
     insurance: tuple[str, ...] = ()
     accepting: bool = False
     telehealth: bool = False
+    wheelchair: bool = False
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZE
@@ -75,6 +76,7 @@ class SearchParams:
             or self.insurance
             or self.accepting
             or self.telehealth
+            or self.wheelchair
         )
 
     def filters(self) -> dict[str, tuple[str, ...]]:
@@ -170,6 +172,7 @@ def parse_params(args: Mapping[str, Any], *, api: bool) -> SearchParams:
         insurance=_slugs(args, "insurance", vocab.plans, "insurance plan"),
         accepting=_flag(args, "accepting"),
         telehealth=_flag(args, "telehealth"),
+        wheelchair=_flag(args, "wheelchair"),
         sort=sort,
         page=page or 1,
         per_page=per_page or PAGE_SIZE,

@@ -105,6 +105,7 @@ def load_documents(
             "g": r.gender or "",
             "acc": bool(r.accepting_new_patients),
             "tel": bool(r.telehealth),
+            "wc": False,
             "spec": [],
             "spec_text": [],
             "locs": [],
@@ -125,7 +126,9 @@ def load_documents(
             doc["spec_text"].append(r.display_name)
     pl, loc = ProviderLocation.__table__.c, Location.__table__.c
     stmt = (
-        select(pl.provider_id, loc.id, loc.slug, loc.latitude, loc.longitude)
+        select(
+            pl.provider_id, loc.id, loc.slug, loc.latitude, loc.longitude, loc.wheelchair_entrance
+        )
         .join(Location.__table__, loc.id == pl.location_id)
         .where(loc.active.is_(True))
         .order_by(pl.provider_id, pl.position)
@@ -133,6 +136,7 @@ def load_documents(
     for r in _rows(conn, stmt, pl.provider_id, id_list):
         if doc := docs.get(r.provider_id):
             doc["locs"].append((r.id, r.slug, r.latitude, r.longitude))
+            doc["wc"] = doc["wc"] or bool(r.wheelchair_entrance)
     for table, ref, col, key in (
         (provider_language, Language.__table__, "language_id", "lang"),
         (provider_insurance, InsurancePlan.__table__, "insurance_plan_id", "ins"),
@@ -189,6 +193,7 @@ def whoosh_fields(doc: dict, names: dict[str, str]) -> dict:
             "g": doc["g"],
             "acc": doc["acc"],
             "tel": doc["tel"],
+            "wc": doc["wc"],
         },
     }
     coords = [(lat, lon) for _, _, lat, lon in located if lat is not None and lon is not None]

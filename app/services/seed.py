@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
+    ACCESSIBILITY_FEATURES,
     WEEKDAYS,
     CarePath,
     CarePathSpecialty,
@@ -20,6 +21,7 @@ from app.models import (
     Language,
     Location,
     LocationHours,
+    LocationPhoneHours,
     Provider,
     ProviderLocation,
     ProviderSpecialty,
@@ -113,13 +115,13 @@ def load_reference_data(base: Path | None = None) -> SeedReport:
     return report
 
 
-def parse_hours(hours: dict[str, list[list[str]]]) -> list[LocationHours]:
+def parse_hours(hours: dict[str, list[list[str]]], row_class: type = LocationHours) -> list:
     """Turn ``{"mon": [["08:00", "17:00"]], ...}`` into hour rows."""
     rows = []
     for weekday, day in enumerate(WEEKDAYS):
         for opens, closes in hours.get(day, []):
             rows.append(
-                LocationHours(
+                row_class(
                     weekday=weekday,
                     opens=time.fromisoformat(opens),
                     closes=time.fromisoformat(closes),
@@ -154,6 +156,8 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
             accessibility_notes=spec.get("accessibility_notes", ""),
             parking_notes=spec.get("parking_notes", ""),
             hours=parse_hours(spec.get("hours", {})),
+            phone_hours=parse_hours(spec.get("phone_hours", {}), LocationPhoneHours),
+            **{name: name in spec.get("accessibility", ()) for name, _ in ACCESSIBILITY_FEATURES},
         )
         db.session.add(loc)
         clinics[loc.slug] = loc

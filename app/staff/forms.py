@@ -138,6 +138,12 @@ class LocationForm(FlaskForm):
     longitude = FloatField("Longitude", [Optional(), NumberRange(-180, 180)])
     accessibility_notes = TextAreaField("Accessibility notes", [Length(max=2000)])
     parking_notes = TextAreaField("Parking and transit notes", [Length(max=2000)])
+    wheelchair_entrance = BooleanField("Wheelchair-accessible entrance")
+    accessible_parking = BooleanField("Accessible parking")
+    elevator = BooleanField("Elevator")
+    accessible_restroom = BooleanField("Accessible restroom")
+    hearing_loop = BooleanField("Hearing loop")
+    interpreter_services = BooleanField("Interpreter services")
     active = BooleanField("Open and listed")
     version = HiddenField()
 
@@ -145,6 +151,11 @@ class LocationForm(FlaskForm):
     def hour_field(day: int, slot: int, end: str) -> str:
         """The name of one time field, e.g. ``d0_opens1``."""
         return f"d{day}_{end}{slot}"
+
+    @staticmethod
+    def phone_field(day: int, end: str) -> str:
+        """The name of one phone-line time field, e.g. ``p0_opens``."""
+        return f"p{day}_{end}"
 
 
 for _day, _name in enumerate(WEEKDAY_NAMES):
@@ -158,6 +169,12 @@ for _day, _name in enumerate(WEEKDAY_NAMES):
                     [Optional()],
                 ),
             )
+    for _end, _label in (("opens", "Phone opens"), ("closes", "Phone closes")):
+        setattr(
+            LocationForm,
+            LocationForm.phone_field(_day, _end),
+            TimeField(f"{_name} {_label.lower()}", [Optional()]),
+        )
 
 
 class UserForm(FlaskForm):
