@@ -44,6 +44,7 @@ def openapi_document() -> dict[str, Any]:
             {"type": "string", "enum": ["1"]},
             "Practises at a clinic with a wheelchair-accessible entrance.",
         ),
+        _param("children", {"type": "string", "enum": ["1"]}, "Sees children."),
         _param("sort", {"type": "string", "enum": ["relevance", "distance", "name"]}, "Order."),
         _param("page", {"type": "integer", "minimum": 1, "maximum": 500}, "Page number."),
         _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size."),

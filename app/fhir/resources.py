@@ -108,9 +108,28 @@ def practitioner(p: Provider) -> dict:
     qualifications = [
         {"code": {"text": credential}} for credential in split_credentials(p.credentials)
     ]
+    qualifications += [_board(c) for c in p.board_certifications or []]
+    qualifications += [_education(e) for e in p.education or []]
     if qualifications:
         body["qualification"] = qualifications
     return body
+
+
+def _board(cert: dict) -> dict:
+    """A board certification as a qualification: specialty, issuing board, year."""
+    return {
+        "code": {"text": f"Board certified: {cert['specialty']}"},
+        "period": {"start": str(cert["year"])},
+        "issuer": {"display": cert["board"]},
+    }
+
+
+def _education(item: dict) -> dict:
+    """A degree or training program as a qualification: institution and completion year."""
+    out: dict = {"code": {"text": item["degree"]}, "issuer": {"display": item["institution"]}}
+    if item.get("year"):
+        out["period"] = {"end": str(item["year"])}
+    return out
 
 
 def split_credentials(credentials: str) -> list[str]:

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, now_utc
+from app.models.base import JSONType, UTCDateTime, now_utc
 from app.models.location import Location
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
 from app.models.specialty import Specialty
@@ -32,6 +32,15 @@ class Provider(db.Model):
     website: Mapped[str] = mapped_column(String(500), default="")
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True)
     telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ages seen; all False means "not stated".
+    sees_children: Mapped[bool] = mapped_column(Boolean, default=False)
+    sees_adults: Mapped[bool] = mapped_column(Boolean, default=False)
+    sees_older_adults: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [{"board": ..., "specialty": ..., "year": 2015}, ...]
+    board_certifications: Mapped[list[dict]] = mapped_column(JSONType, default=list)
+    # [{"degree": ..., "institution": ..., "year": 2009}, ...] (year may be None)
+    education: Mapped[list[dict]] = mapped_column(JSONType, default=list)
+    hospital_affiliations: Mapped[list[str]] = mapped_column(JSONType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -71,6 +80,16 @@ class Provider(db.Model):
     def display_name(self) -> str:
         """The full name followed by credentials, e.g. "María Núñez, DPT"."""
         return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
+
+    @property
+    def ages_seen(self) -> list[str]:
+        """Patient-facing age groups, e.g. ["Children", "Adults"]."""
+        groups = (
+            (self.sees_children, "Children"),
+            (self.sees_adults, "Adults"),
+            (self.sees_older_adults, "Older adults"),
+        )
+        return [label for flag, label in groups if flag]
 
     @property
     def specialties(self) -> list[Specialty]:

@@ -92,6 +92,9 @@ def provider_jsonld(provider: Provider) -> dict:
             "telephone": first.effective_phone if first else None,
             "geo": geo(first.location) if first else None,
             "isAcceptingNewPatients": provider.accepting_new_patients,
+            "hospitalAffiliation": [
+                {"@type": "Hospital", "name": name} for name in provider.hospital_affiliations or []
+            ],
             "availableLanguage": [
                 {"@type": "Language", "name": lang.name, "alternateName": lang.code}
                 for lang in provider.languages

@@ -44,6 +44,7 @@ class SearchParams:
     accepting: bool = False
     telehealth: bool = False
     wheelchair: bool = False
+    children: bool = False
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZE
@@ -77,6 +78,7 @@ class SearchParams:
             or self.accepting
             or self.telehealth
             or self.wheelchair
+            or self.children
         )
 
     def filters(self) -> dict[str, tuple[str, ...]]:
@@ -173,6 +175,7 @@ def parse_params(args: Mapping[str, Any], *, api: bool) -> SearchParams:
         accepting=_flag(args, "accepting"),
         telehealth=_flag(args, "telehealth"),
         wheelchair=_flag(args, "wheelchair"),
+        children=_flag(args, "children"),
         sort=sort,
         page=page or 1,
         per_page=per_page or PAGE_SIZE,

@@ -92,6 +92,7 @@ def load_documents(
         p.gender,
         p.accepting_new_patients,
         p.telehealth,
+        p.sees_children,
     ).where(p.active.is_(True))
     for r in _rows(conn, stmt, p.id, id_list):
         full = " ".join(x for x in (r.first_name, r.middle_name, r.last_name) if x)
@@ -106,6 +107,7 @@ def load_documents(
             "acc": bool(r.accepting_new_patients),
             "tel": bool(r.telehealth),
             "wc": False,
+            "kid": bool(r.sees_children),
             "spec": [],
             "spec_text": [],
             "locs": [],
@@ -194,6 +196,7 @@ def whoosh_fields(doc: dict, names: dict[str, str]) -> dict:
             "acc": doc["acc"],
             "tel": doc["tel"],
             "wc": doc["wc"],
+            "kid": doc["kid"],
         },
     }
     coords = [(lat, lon) for _, _, lat, lon in located if lat is not None and lon is not None]

@@ -182,6 +182,12 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
             bio=spec.get("bio", ""),
             accepting_new_patients=bool(spec.get("accepting_new_patients", True)),
             telehealth=bool(spec.get("telehealth", False)),
+            sees_children="children" in spec.get("ages", ()),
+            sees_adults="adults" in spec.get("ages", ()),
+            sees_older_adults="older_adults" in spec.get("ages", ()),
+            board_certifications=spec.get("board_certifications", []),
+            education=spec.get("education", []),
+            hospital_affiliations=spec.get("hospital_affiliations", []),
             verified_at=now - timedelta(days=int(spec.get("verified_days_ago", 0))),
         )
         provider.specialty_links = [

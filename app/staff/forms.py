@@ -115,6 +115,12 @@ class ProviderForm(FlaskForm):
     insurance = SelectMultipleField("Insurance plans accepted", coerce=int)
     accepting_new_patients = BooleanField("Accepting new patients")
     telehealth = BooleanField("Offers telehealth visits")
+    sees_children = BooleanField("Sees children (under 18)")
+    sees_adults = BooleanField("Sees adults")
+    sees_older_adults = BooleanField("Sees older adults (65 and over)")
+    board_certifications = TextAreaField("Board certifications", [Length(max=4000)])
+    education = TextAreaField("Education and training", [Length(max=4000)])
+    hospital_affiliations = TextAreaField("Hospital affiliations", [Length(max=4000)])
     active = BooleanField("Listed in the public directory")
     version = HiddenField()
 
