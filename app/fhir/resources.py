@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime
 
 from app.models import Location, Provider, ProviderLocation
+from app.public.photos import photo_url
 from app.services.fhir_directory import NPI_SYSTEM, NUCC_SYSTEM, ORGANIZATION_ID
+from app.templating import site_url
 
 PLAN_NET = "http://hl7.org/fhir/us/davinci-pdex-plan-net"
 PROFILES = {
@@ -104,6 +106,11 @@ def practitioner(p: Provider) -> dict:
                 "text": lang.name,
             }
             for lang in p.languages
+        ]
+    picture = photo_url(p, 480)
+    if picture:
+        body["photo"] = [
+            {"contentType": "image/jpeg", "url": site_url() + picture, "title": p.full_name}
         ]
     qualifications = [
         {"code": {"text": credential}} for credential in split_credentials(p.credentials)

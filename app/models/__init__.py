@@ -10,7 +10,7 @@ from app.models.location import (
     LocationHours,
     LocationPhoneHours,
 )
-from app.models.provider import Provider, ProviderLocation, ProviderSpecialty
+from app.models.provider import Provider, ProviderLocation, ProviderPhoto, ProviderSpecialty
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
 from app.models.specialty import CarePath, CarePathSpecialty, Specialty
 from app.models.user import ROLES, LoginAttempt, User
@@ -31,6 +31,7 @@ __all__ = [
     "LoginAttempt",
     "Provider",
     "ProviderLocation",
+    "ProviderPhoto",
     "ProviderSpecialty",
     "SearchOutbox",
     "Specialty",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -28,7 +28,6 @@ class Provider(db.Model):
     gender: Mapped[str | None] = mapped_column(String(1), nullable=True)
     pronouns: Mapped[str] = mapped_column(String(40), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
-    photo_url: Mapped[str] = mapped_column(String(500), default="")
     website: Mapped[str] = mapped_column(String(500), default="")
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True)
     telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -63,6 +62,9 @@ class Provider(db.Model):
     insurance_plans: Mapped[list[InsurancePlan]] = relationship(
         secondary=provider_insurance, order_by="InsurancePlan.name"
     )
+    photo: Mapped[ProviderPhoto | None] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", uselist=False
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -80,6 +82,12 @@ class Provider(db.Model):
     def display_name(self) -> str:
         """The full name followed by credentials, e.g. "María Núñez, DPT"."""
         return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
+
+    @property
+    def initials(self) -> str:
+        """Up to two initials for the photo placeholder, e.g. "MN"."""
+        letters = [name[0] for name in (self.first_name, self.last_name) if name]
+        return "".join(letters).upper()
 
     @property
     def ages_seen(self) -> list[str]:
@@ -152,3 +160,22 @@ class ProviderLocation(db.Model):
     def effective_phone(self) -> str:
         """The provider's own phone at this clinic, else the clinic's."""
         return self.phone or self.location.phone
+
+
+class ProviderPhoto(db.Model):
+    """A provider's headshot, cleaned and stored in two sizes (served from our own origin).
+
+    The images are deferred: loading a provider (or its photo row, for the digest in the URL)
+    never reads the bytes.
+    """
+
+    __tablename__ = "provider_photo"
+
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("provider.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    small: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    large: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    provider: Mapped[Provider] = relationship(back_populates="photo")

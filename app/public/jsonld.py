@@ -11,6 +11,7 @@ import re
 from flask import url_for
 
 from app.models import WEEKDAY_NAMES, Location, Provider
+from app.public.photos import photo_url
 from app.templating import site_url
 
 CONTEXT = "https://schema.org"
@@ -87,6 +88,7 @@ def provider_jsonld(provider: Provider) -> dict:
             "@id": site_url() + url_for("public.provider", slug=provider.slug) + "#provider",
             "url": site_url() + url_for("public.provider", slug=provider.slug),
             "name": provider.display_name,
+            "image": (site_url() + photo_url(provider, 480)) if provider.photo else None,
             "medicalSpecialty": [link.specialty.display_name for link in provider.specialty_links],
             "address": [postal_address(link.location) for link in links],
             "telephone": first.effective_phone if first else None,

@@ -22,6 +22,7 @@ def provider_load_options() -> list:
         .joinedload(ProviderLocation.location)
         .selectinload(Location.phone_hours),
         selectinload(Provider.languages),
+        selectinload(Provider.photo),
         selectinload(Provider.insurance_plans),
     ]
 

@@ -233,7 +233,7 @@ def search_locations(req: SearchRequest) -> tuple[int, list[Location]]:
     stmt = select(Location).where(Location.active.is_(True))
     for clause in req.clauses:
         stmt = stmt.where(_location_condition(clause))
-    stmt = stmt.options(selectinload(Location.hours))
+    stmt = stmt.options(selectinload(Location.hours), selectinload(Location.phone_hours))
     if req.near is None:
         return _page(stmt, req, [Location.id])
     # Clinics are few: filter by great-circle distance here, then page.
@@ -249,7 +249,7 @@ def get_location(fhir_id: str) -> Location | None:
     return db.session.scalar(
         select(Location)
         .where(Location.id == found, Location.active.is_(True))
-        .options(selectinload(Location.hours))
+        .options(selectinload(Location.hours), selectinload(Location.phone_hours))
     )
 
 
@@ -258,7 +258,9 @@ def locations_by_ids(ids: Sequence[int]) -> list[Location]:
     if not ids:
         return []
     stmt = select(Location).where(Location.id.in_(list(ids)), Location.active.is_(True))
-    stmt = stmt.options(selectinload(Location.hours)).order_by(Location.id)
+    stmt = stmt.options(selectinload(Location.hours), selectinload(Location.phone_hours)).order_by(
+        Location.id
+    )
     return list(db.session.scalars(stmt))
 
 

@@ -35,7 +35,6 @@ SCALAR_FIELDS = (
     "gender",
     "pronouns",
     "bio",
-    "photo_url",
     "website",
     "accepting_new_patients",
     "telehealth",
@@ -77,7 +76,6 @@ class ProviderInput:
     gender: str | None = None
     pronouns: str = ""
     bio: str = ""
-    photo_url: str = ""
     website: str = ""
     accepting_new_patients: bool = True
     telehealth: bool = False
