@@ -157,6 +157,8 @@ def test_upload_serve_replace_remove_audited(any_app, listing):
         served[size] = url
     cards = client.get("/find-a-doctor?location=98104").get_data(as_text=True)
     assert served[160] in cards and 'alt="Photo of María Núñez"' in cards
+    practitioner = visitor.get(f"/fhir/R4/Practitioner/{listing['id']}").get_json(force=True)
+    assert practitioner["photo"][0]["url"] == "http://localhost" + served[480]
     # Replace: a new URL, the old one is gone.
     resp = _upload(client, listing["id"], gps_jpeg((900, 1400)), name="new.png")
     assert resp.status_code == 302
@@ -179,6 +181,11 @@ def test_upload_serve_replace_remove_audited(any_app, listing):
             (False, True),
         ]
         assert all(e.actor_label == "desk@example.org" for e in events)
+        assert [e.summary for e in events] == [
+            "Added the photo of María Núñez",
+            "Replaced the photo of María Núñez",
+            "Removed the photo of María Núñez",
+        ]
         assert db.session.get(Provider, listing["id"]).photo is None
 
 
