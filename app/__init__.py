@@ -92,9 +92,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per audience: public pages, staff, JSON API."""
+    """Mount one blueprint per audience: public pages, staff, JSON API, FHIR API."""
     from app.api import bp as api_bp
     from app.converters import IdConverter
+    from app.fhir import bp as fhir_bp
     from app.public import bp as public_bp
     from app.staff import bp as staff_bp
 
@@ -103,6 +104,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
+    app.register_blueprint(fhir_bp)
+    csrf.exempt(fhir_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -255,6 +255,18 @@ def _md(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
 
+@lru_cache(maxsize=8)
+def load_page(folder: str, name: str, org_name: str) -> Document | None:
+    """One stand-alone page such as ``privacy.md`` (cached per process), if it exists."""
+    path = Path(folder) / f"{name}.md"
+    return load_document(path, org_name) if path.is_file() else None
+
+
+def privacy_notice() -> Document | None:
+    """The privacy notice from ``seed_data/privacy.md``."""
+    return load_page(str(seed_dir()), "privacy", current_app.config["ORG_NAME"])
+
+
 def library() -> Library:
     """The content library for the current app."""
     return load_library(str(seed_dir()), current_app.config["ORG_NAME"])

@@ -34,6 +34,10 @@ def wants_json() -> bool:
 def render_error(code: int, message: str | None = None) -> ResponseReturnValue:
     """Render the error page (or JSON) for an HTTP status code."""
     text = message or MESSAGES.get(code, "Something went wrong.")
+    if request.path.startswith("/fhir/"):
+        from app.fhir.errors import outcome_response
+
+        return outcome_response(code, text)
     if wants_json():
         return jsonify(error=text, status=code), code
     return render_template("errors/error.html", code=code, message=text), code

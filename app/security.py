@@ -43,6 +43,7 @@ COMPRESSIBLE = [
     "text/xml",
     "text/csv",
     "application/json",
+    "application/fhir+json",
     "application/xml",
     "application/javascript",
     "text/javascript",

@@ -18,6 +18,7 @@ FALLBACK_PATHS = {
     "public.find_care": "/find-care",
     "public.find_a_doctor": "/find-a-doctor",
     "public.news": "/news",
+    "public.privacy": "/privacy",
 }
 
 

@@ -42,6 +42,7 @@ PUBLIC_PAGES: dict[str, str] = {
     "profile": "/providers/maria-nunez-dpt",
     "clinic": "/locations/first-hill",
     "specialty": "/specialties/physical-therapist",
+    "privacy": "/privacy",
 }
 
 PERFORMANCE = """() => {

@@ -169,7 +169,6 @@ def generate(size: int, seed: int = 42) -> dict:
                 "gender": rng.choice("FFMMX" if pid % 50 == 0 else "FM"),
                 "pronouns": "",
                 "bio": f"{first} {last} sees patients of all ages and explains options clearly.",
-                "photo_url": "",
                 "website": "",
                 "accepting_new_patients": rng.random() < 0.7,
                 "telehealth": rng.random() < 0.4,

@@ -327,7 +327,8 @@ def test_directory_pages_link_their_stylesheet_and_no_inline_code(
         _, html = fetch(seeded_client, url)
         assert re.search(r'href="/assets/css/directory\.[0-9a-f]{12}\.css"', html)
         assert "style=" not in html
-        assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+        # Inline code is refused; a JSON-LD data block is inert data, never executed.
+        assert not re.search(r'<script(?![^>]*\b(?:src=|type="application/ld\+json"))', html)
 
 
 # --- filters -----------------------------------------------------------------------------

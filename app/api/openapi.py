@@ -20,7 +20,7 @@ _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Err
 _ERROR = {"description": "Bad request", "content": _JSON_ERROR}
 # Yes/no filters: exactly these values (anything else is a 400), as the API view enforces.
 FLAG_VALUES = ["0", "1"]
-FLAG_PARAMS = ("accepting", "telehealth")
+FLAG_PARAMS = ("accepting", "telehealth", "wheelchair", "children")
 # Answers every operation can give besides its own.
 COMMON_RESPONSES = {
     "405": {
@@ -60,6 +60,12 @@ def openapi_document() -> dict[str, Any]:
             {"type": "string", "enum": ["", "relevance", "distance", "name"]},
             "Order (empty: relevance).",
         ),
+        _param(
+            "wheelchair",
+            {"type": "string", "enum": FLAG_VALUES},
+            "Practises at a clinic with a wheelchair-accessible entrance.",
+        ),
+        _param("children", {"type": "string", "enum": FLAG_VALUES}, "Sees children."),
         _param("page", {"type": "integer", "minimum": 1, "maximum": 500}, "Page number."),
         _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size."),
     ]

@@ -2,13 +2,21 @@
 
 from app.models.audit import AuditEvent, SearchOutbox
 from app.models.base import now_utc
-from app.models.location import WEEKDAY_NAMES, WEEKDAYS, Location, LocationHours
-from app.models.provider import Provider, ProviderLocation, ProviderSpecialty
+from app.models.location import (
+    ACCESSIBILITY_FEATURES,
+    WEEKDAY_NAMES,
+    WEEKDAYS,
+    Location,
+    LocationHours,
+    LocationPhoneHours,
+)
+from app.models.provider import Provider, ProviderLocation, ProviderPhoto, ProviderSpecialty
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
 from app.models.specialty import CarePath, CarePathSpecialty, HealthCondition, Specialty
 from app.models.user import ROLES, LoginAttempt, User
 
 __all__ = [
+    "ACCESSIBILITY_FEATURES",
     "ROLES",
     "WEEKDAYS",
     "WEEKDAY_NAMES",
@@ -20,9 +28,11 @@ __all__ = [
     "Language",
     "Location",
     "LocationHours",
+    "LocationPhoneHours",
     "LoginAttempt",
     "Provider",
     "ProviderLocation",
+    "ProviderPhoto",
     "ProviderSpecialty",
     "SearchOutbox",
     "Specialty",

@@ -12,6 +12,15 @@ from app.models.base import UTCDateTime, now_utc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Accessibility features staff record per clinic: (column, label shown to patients).
+ACCESSIBILITY_FEATURES = (
+    ("wheelchair_entrance", "Wheelchair-accessible entrance"),
+    ("accessible_parking", "Accessible parking"),
+    ("elevator", "Elevator"),
+    ("accessible_restroom", "Accessible restroom"),
+    ("hearing_loop", "Hearing loop"),
+    ("interpreter_services", "Interpreter services"),
+)
 
 
 class Location(db.Model):
@@ -31,6 +40,12 @@ class Location(db.Model):
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     accessibility_notes: Mapped[str] = mapped_column(Text, default="")
     parking_notes: Mapped[str] = mapped_column(Text, default="")
+    wheelchair_entrance: Mapped[bool] = mapped_column(Boolean, default=False)
+    accessible_parking: Mapped[bool] = mapped_column(Boolean, default=False)
+    elevator: Mapped[bool] = mapped_column(Boolean, default=False)
+    accessible_restroom: Mapped[bool] = mapped_column(Boolean, default=False)
+    hearing_loop: Mapped[bool] = mapped_column(Boolean, default=False)
+    interpreter_services: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
@@ -39,6 +54,11 @@ class Location(db.Model):
     hours: Mapped[list[LocationHours]] = relationship(
         back_populates="location",
         order_by="(LocationHours.weekday, LocationHours.opens)",
+        cascade="all, delete-orphan",
+    )
+    phone_hours: Mapped[list[LocationPhoneHours]] = relationship(
+        back_populates="location",
+        order_by="(LocationPhoneHours.weekday, LocationPhoneHours.opens)",
         cascade="all, delete-orphan",
     )
 
@@ -55,10 +75,23 @@ class Location(db.Model):
 
     def hours_by_day(self) -> list[tuple[str, list[tuple[time, time]]]]:
         """Return (weekday name, [(opens, closes), ...]) for Monday to Sunday."""
-        days: list[tuple[str, list[tuple[time, time]]]] = [(n, []) for n in WEEKDAY_NAMES]
-        for h in self.hours:
-            days[h.weekday][1].append((h.opens, h.closes))
-        return days
+        return _by_day(self.hours)
+
+    def phone_hours_by_day(self) -> list[tuple[str, list[tuple[time, time]]]]:
+        """Phone-line hours as (weekday name, [(opens, closes)]) for Monday to Sunday."""
+        return _by_day(self.phone_hours)
+
+    @property
+    def accessibility_features(self) -> list[tuple[str, str]]:
+        """(column, label) of every accessibility feature this clinic has."""
+        return [(name, label) for name, label in ACCESSIBILITY_FEATURES if getattr(self, name)]
+
+
+def _by_day(rows) -> list[tuple[str, list[tuple[time, time]]]]:
+    days: list[tuple[str, list[tuple[time, time]]]] = [(n, []) for n in WEEKDAY_NAMES]
+    for h in rows:
+        days[h.weekday][1].append((h.opens, h.closes))
+    return days
 
 
 class LocationHours(db.Model):
@@ -74,3 +107,18 @@ class LocationHours(db.Model):
     opens: Mapped[time] = mapped_column(Time)
     closes: Mapped[time] = mapped_column(Time)
     location: Mapped[Location] = relationship(back_populates="hours")
+
+
+class LocationPhoneHours(db.Model):
+    """When the clinic's phone line is answered, where that differs from opening hours."""
+
+    __tablename__ = "location_phone_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("location.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+    location: Mapped[Location] = relationship(back_populates="phone_hours")

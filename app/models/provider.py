@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, now_utc
+from app.models.base import JSONType, UTCDateTime, now_utc
 from app.models.location import Location
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
 from app.models.specialty import Specialty
@@ -28,10 +28,18 @@ class Provider(db.Model):
     gender: Mapped[str | None] = mapped_column(String(1), nullable=True)
     pronouns: Mapped[str] = mapped_column(String(40), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
-    photo_url: Mapped[str] = mapped_column(String(500), default="")
     website: Mapped[str] = mapped_column(String(500), default="")
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True)
     telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ages seen; all False means "not stated".
+    sees_children: Mapped[bool] = mapped_column(Boolean, default=False)
+    sees_adults: Mapped[bool] = mapped_column(Boolean, default=False)
+    sees_older_adults: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [{"board": ..., "specialty": ..., "year": 2015}, ...]
+    board_certifications: Mapped[list[dict]] = mapped_column(JSONType, default=list)
+    # [{"degree": ..., "institution": ..., "year": 2009}, ...] (year may be None)
+    education: Mapped[list[dict]] = mapped_column(JSONType, default=list)
+    hospital_affiliations: Mapped[list[str]] = mapped_column(JSONType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -54,6 +62,9 @@ class Provider(db.Model):
     insurance_plans: Mapped[list[InsurancePlan]] = relationship(
         secondary=provider_insurance, order_by="InsurancePlan.name"
     )
+    photo: Mapped[ProviderPhoto | None] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", uselist=False
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -71,6 +82,22 @@ class Provider(db.Model):
     def display_name(self) -> str:
         """The full name followed by credentials, e.g. "María Núñez, DPT"."""
         return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
+
+    @property
+    def initials(self) -> str:
+        """Up to two initials for the photo placeholder, e.g. "MN"."""
+        letters = [name[0] for name in (self.first_name, self.last_name) if name]
+        return "".join(letters).upper()
+
+    @property
+    def ages_seen(self) -> list[str]:
+        """Patient-facing age groups, e.g. ["Children", "Adults"]."""
+        groups = (
+            (self.sees_children, "Children"),
+            (self.sees_adults, "Adults"),
+            (self.sees_older_adults, "Older adults"),
+        )
+        return [label for flag, label in groups if flag]
 
     @property
     def specialties(self) -> list[Specialty]:
@@ -133,3 +160,22 @@ class ProviderLocation(db.Model):
     def effective_phone(self) -> str:
         """The provider's own phone at this clinic, else the clinic's."""
         return self.phone or self.location.phone
+
+
+class ProviderPhoto(db.Model):
+    """A provider's headshot, cleaned and stored in two sizes (served from our own origin).
+
+    The images are deferred: loading a provider (or its photo row, for the digest in the URL)
+    never reads the bytes.
+    """
+
+    __tablename__ = "provider_photo"
+
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("provider.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    small: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    large: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    provider: Mapped[Provider] = relationship(back_populates="photo")

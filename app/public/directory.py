@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Location, Provider, ProviderLocation, ProviderSpecialty, Specialty
 from app.public import bp
 from app.public import directory_view as view
+from app.public.jsonld import clinic_jsonld, provider_jsonld
 from app.services.directory import (
     get_active_provider_by_slug,
     load_providers,
@@ -76,7 +77,9 @@ def provider(slug: str) -> str:
     found = get_active_provider_by_slug(slug)
     if found is None:
         abort(404)
-    return render_template("public/directory/provider.html", provider=found)
+    return render_template(
+        "public/directory/provider.html", provider=found, jsonld=provider_jsonld(found)
+    )
 
 
 def _browse(stmt, limit: int = BROWSE_LIMIT) -> tuple[list[Provider], int]:
@@ -103,7 +106,11 @@ def location(slug: str) -> str:
         select(Provider).join(ProviderLocation).where(ProviderLocation.location_id == clinic.id)
     )
     return render_template(
-        "public/directory/location.html", clinic=clinic, providers=providers, total=total
+        "public/directory/location.html",
+        clinic=clinic,
+        providers=providers,
+        total=total,
+        jsonld=clinic_jsonld(clinic),
     )
 
 

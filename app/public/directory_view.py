@@ -58,7 +58,7 @@ def hidden_pairs(params, exclude: Collection[str]) -> list[tuple[str, str]]:
 
 def filter_form_fields(params) -> set[str]:
     """The fields the filter form edits (distance too, when there is a place)."""
-    fields = {*FILTER_FIELDS, "gender", "accepting", "telehealth"}
+    fields = {*FILTER_FIELDS, "gender", "accepting", "telehealth", "wheelchair", "children"}
     return fields | {"radius"} if params.location else fields
 
 
@@ -87,6 +87,10 @@ def chips(params, results) -> list[Chip]:
         out.append(Chip("Accepting new patients", search_url(params, accepting=False)))
     if params.telehealth:
         out.append(Chip("Offers telehealth", search_url(params, telehealth=False)))
+    if params.wheelchair:
+        out.append(Chip("Wheelchair accessible", search_url(params, wheelchair=False)))
+    if params.children:
+        out.append(Chip("Sees children", search_url(params, children=False)))
     return out
 
 
@@ -140,6 +144,8 @@ def widen_suggestions(params, results) -> list[tuple[str, str]]:
     if (
         params.accepting
         or params.telehealth
+        or params.wheelchair
+        or params.children
         or params.gender
         or any(getattr(params, f) for f in FILTER_FIELDS)
     ):
@@ -161,6 +167,8 @@ def clear_filters_url(params) -> str:
         gender=None,
         accepting=False,
         telehealth=False,
+        wheelchair=False,
+        children=False,
     )
 
 

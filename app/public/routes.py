@@ -70,6 +70,15 @@ def news_item(slug: str) -> str:
     return render_template("public/news_item.html", item=item)
 
 
+@bp.get("/privacy")
+def privacy() -> str:
+    """Show the privacy notice: what the site collects and keeps, for how long, and contact."""
+    notice = content.privacy_notice()
+    if notice is None:
+        abort(404)
+    return render_template("public/privacy.html", notice=notice)
+
+
 def _endpoint_for(rule: str) -> str | None:
     """The endpoint serving a URL rule such as ``/providers/<slug>``, if one is registered."""
     for r in current_app.url_map.iter_rules():
@@ -127,6 +136,7 @@ def sitemap_entries() -> list[tuple[str, date | None]]:
         "public.find_care",
         "public.find_a_doctor",
         "public.news",
+        "public.privacy",
     ):
         add(endpoint)
     lib = content.library()

@@ -81,6 +81,10 @@ def _filter_masks(snap: Snapshot, params: SearchParams) -> dict[str, np.ndarray]
         masks["accepting"] = snap.acc
     if params.telehealth:
         masks["telehealth"] = snap.tel
+    if params.wheelchair:
+        masks["wheelchair"] = snap.wc
+    if params.children:
+        masks["children"] = snap.kid
     return masks
 
 
@@ -115,6 +119,8 @@ def _facets(snap, vocab: Vocab, params: SearchParams, base, masks) -> dict[str, 
     for key, array, label in (
         ("accepting", snap.acc, "Accepting new patients"),
         ("telehealth", snap.tel, "Offers telehealth"),
+        ("wheelchair", snap.wc, "Wheelchair accessible"),
+        ("children", snap.kid, "Sees children"),
     ):
         mask = _and(base, [m for name, m in masks.items() if name != key])
         count = int(np.count_nonzero(mask & array))
@@ -413,7 +419,8 @@ def _distance_note(params: SearchParams) -> str | None:
 
 def _empty_message(params: SearchParams, origin: Origin | None, vocab: Vocab) -> str:
     tips = []
-    if params.filters() or params.accepting or params.telehealth:
+    flags = params.accepting or params.telehealth or params.wheelchair or params.children
+    if params.filters() or flags:
         tips.append("remove a filter")
     if origin is not None and params.radius and params.radius < 100:
         tips.append("search a wider distance")

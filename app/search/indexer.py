@@ -243,6 +243,8 @@ def _comparable(data: dict) -> dict:
         "name": data["name"],
         "accepting_new_patients": data["acc"],
         "telehealth": data["tel"],
+        "wheelchair": data.get("wc", False),
+        "children": data.get("kid", False),
         "gender": data["g"],
         "specialties": list(data["spec"]),
         "clinics": [(lid, lat, lon) for lid, _, lat, lon in data["locs"]],

@@ -46,6 +46,8 @@ class SearchParams:
     insurance: tuple[str, ...] = ()
     accepting: bool = False
     telehealth: bool = False
+    wheelchair: bool = False
+    children: bool = False
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZE
@@ -78,6 +80,8 @@ class SearchParams:
             or self.insurance
             or self.accepting
             or self.telehealth
+            or self.wheelchair
+            or self.children
         )
 
     def filters(self) -> dict[str, tuple[str, ...]]:
@@ -173,6 +177,8 @@ def parse_params(args: Mapping[str, Any], *, api: bool) -> SearchParams:
         insurance=_slugs(args, "insurance", vocab.plans, "insurance plan"),
         accepting=_flag(args, "accepting"),
         telehealth=_flag(args, "telehealth"),
+        wheelchair=_flag(args, "wheelchair"),
+        children=_flag(args, "children"),
         sort=sort,
         page=page or 1,
         per_page=per_page or PAGE_SIZE,

@@ -92,6 +92,7 @@ def load_documents(
         p.gender,
         p.accepting_new_patients,
         p.telehealth,
+        p.sees_children,
     ).where(p.active.is_(True))
     for r in _rows(conn, stmt, p.id, id_list):
         full = " ".join(x for x in (r.first_name, r.middle_name, r.last_name) if x)
@@ -105,6 +106,8 @@ def load_documents(
             "g": r.gender or "",
             "acc": bool(r.accepting_new_patients),
             "tel": bool(r.telehealth),
+            "wc": False,
+            "kid": bool(r.sees_children),
             "spec": [],
             "spec_text": [],
             "locs": [],
@@ -125,7 +128,9 @@ def load_documents(
             doc["spec_text"].append(r.display_name)
     pl, loc = ProviderLocation.__table__.c, Location.__table__.c
     stmt = (
-        select(pl.provider_id, loc.id, loc.slug, loc.latitude, loc.longitude)
+        select(
+            pl.provider_id, loc.id, loc.slug, loc.latitude, loc.longitude, loc.wheelchair_entrance
+        )
         .join(Location.__table__, loc.id == pl.location_id)
         .where(loc.active.is_(True))
         .order_by(pl.provider_id, pl.position)
@@ -133,6 +138,7 @@ def load_documents(
     for r in _rows(conn, stmt, pl.provider_id, id_list):
         if doc := docs.get(r.provider_id):
             doc["locs"].append((r.id, r.slug, r.latitude, r.longitude))
+            doc["wc"] = doc["wc"] or bool(r.wheelchair_entrance)
     for table, ref, col, key in (
         (provider_language, Language.__table__, "language_id", "lang"),
         (provider_insurance, InsurancePlan.__table__, "insurance_plan_id", "ins"),
@@ -189,6 +195,8 @@ def whoosh_fields(doc: dict, names: dict[str, str]) -> dict:
             "g": doc["g"],
             "acc": doc["acc"],
             "tel": doc["tel"],
+            "wc": doc["wc"],
+            "kid": doc["kid"],
         },
     }
     coords = [(lat, lon) for _, _, lat, lon in located if lat is not None and lon is not None]

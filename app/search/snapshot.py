@@ -67,6 +67,8 @@ class SegmentArrays:
         self.pid = np.zeros(n, np.int64)
         self.acc = np.zeros(n, bool)
         self.tel = np.zeros(n, bool)
+        self.wc = np.zeros(n, bool)  # at a wheelchair-accessible clinic
+        self.kid = np.zeros(n, bool)  # sees children
         self.gender = np.zeros(n, np.int8)
         self.primary = np.full(n, -1, np.int32)
         self.name_hi = np.zeros(n, np.uint64)
@@ -87,6 +89,8 @@ class SegmentArrays:
             self.pid[i] = d["pid"]
             self.acc[i] = d["acc"]
             self.tel[i] = d["tel"]
+            self.wc[i] = d.get("wc", False)
+            self.kid[i] = d.get("kid", False)
             self.gender[i] = GENDER_CODES.get(d["g"], 0)
             self.names[i], self.slugs[i], self.keys[i] = d["name"], d["slug"], d["sk"]
             self.firsts[i], self.lasts[i] = d["first"], d["last"]
@@ -173,6 +177,8 @@ class Snapshot:
         self.pid = cat([a.pid for a, _ in segs]).astype(np.int64)
         self.acc = cat([a.acc for a, _ in segs]).astype(bool)
         self.tel = cat([a.tel for a, _ in segs]).astype(bool)
+        self.wc = cat([a.wc for a, _ in segs]).astype(bool)
+        self.kid = cat([a.kid for a, _ in segs]).astype(bool)
         self.gender = cat([a.gender for a, _ in segs]).astype(np.int8)
         self.primary = cat([a.primary for a, _ in segs]).astype(np.int32)
         self.name_hi = cat([a.name_hi for a, _ in segs]).astype(np.uint64)

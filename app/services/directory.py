@@ -18,7 +18,11 @@ def provider_load_options() -> list:
         selectinload(Provider.location_links)
         .joinedload(ProviderLocation.location)
         .selectinload(Location.hours),
+        selectinload(Provider.location_links)
+        .joinedload(ProviderLocation.location)
+        .selectinload(Location.phone_hours),
         selectinload(Provider.languages),
+        selectinload(Provider.photo),
         selectinload(Provider.insurance_plans),
     ]
 

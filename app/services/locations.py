@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
+    ACCESSIBILITY_FEATURES,
     Location,
     LocationHours,
+    LocationPhoneHours,
     ProviderLocation,
     User,
     now_utc,
@@ -33,13 +35,15 @@ LOCATION_FIELDS = (
     "longitude",
     "accessibility_notes",
     "parking_notes",
+    *(name for name, _ in ACCESSIBILITY_FEATURES),
     "active",
 )
 
 
 @dataclass
 class LocationInput:
-    """A clinic as the form sends it; ``hours`` holds (weekday, opens, closes) tuples."""
+    """A clinic as the form sends it; ``hours`` and ``phone_hours`` hold (weekday, opens,
+    closes) tuples; empty ``phone_hours`` means the phone is answered in opening hours."""
 
     name: str
     address_line1: str
@@ -53,16 +57,26 @@ class LocationInput:
     longitude: float | None = None
     accessibility_notes: str = ""
     parking_notes: str = ""
+    wheelchair_entrance: bool = False
+    accessible_parking: bool = False
+    elevator: bool = False
+    accessible_restroom: bool = False
+    hearing_loop: bool = False
+    interpreter_services: bool = False
     active: bool = True
     hours: list[tuple[int, time, time]] = field(default_factory=list)
+    phone_hours: list[tuple[int, time, time]] = field(default_factory=list)
+
+
+def _spans(rows) -> list[str]:
+    return [f"{h.weekday}:{h.opens.strftime('%H:%M')}-{h.closes.strftime('%H:%M')}" for h in rows]
 
 
 def location_snapshot(loc: Location) -> dict[str, Any]:
-    """The clinic's fields and hours as JSON-friendly values."""
+    """The clinic's fields, hours and phone-line hours as JSON-friendly values."""
     data: dict[str, Any] = {name: getattr(loc, name) for name in LOCATION_FIELDS}
-    data["hours"] = [
-        f"{h.weekday}:{h.opens.strftime('%H:%M')}-{h.closes.strftime('%H:%M')}" for h in loc.hours
-    ]
+    data["hours"] = _spans(loc.hours)
+    data["phone_hours"] = _spans(loc.phone_hours)
     data["version"] = loc.version
     return data
 
@@ -93,6 +107,10 @@ def _apply(loc: Location, data: LocationInput) -> None:
     current = sorted((h.weekday, h.opens, h.closes) for h in loc.hours)
     if wanted != current:
         loc.hours = [LocationHours(weekday=d, opens=o, closes=c) for d, o, c in wanted]
+    wanted = sorted(data.phone_hours)
+    current = sorted((h.weekday, h.opens, h.closes) for h in loc.phone_hours)
+    if wanted != current:
+        loc.phone_hours = [LocationPhoneHours(weekday=d, opens=o, closes=c) for d, o, c in wanted]
     loc.updated_at = now_utc()
 
 

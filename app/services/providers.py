@@ -39,12 +39,16 @@ SCALAR_FIELDS = (
     "gender",
     "pronouns",
     "bio",
-    "photo_url",
     "website",
     "accepting_new_patients",
     "telehealth",
+    "sees_children",
+    "sees_adults",
+    "sees_older_adults",
     "active",
 )
+# Lists staff edit one per line (see app/services/provider_details.py).
+DETAIL_FIELDS = ("board_certifications", "education", "hospital_affiliations")
 
 
 @dataclass
@@ -60,10 +64,15 @@ class ProviderInput:
     gender: str | None = None
     pronouns: str = ""
     bio: str = ""
-    photo_url: str = ""
     website: str = ""
     accepting_new_patients: bool = True
     telehealth: bool = False
+    sees_children: bool = False
+    sees_adults: bool = False
+    sees_older_adults: bool = False
+    board_certifications: list[dict] = field(default_factory=list)
+    education: list[dict] = field(default_factory=list)
+    hospital_affiliations: list[str] = field(default_factory=list)
     active: bool = True
     specialty_ids: list[int] = field(default_factory=list)  # first is primary
     clinics: list[tuple[int, str]] = field(default_factory=list)  # (location id, phone)
@@ -74,6 +83,7 @@ class ProviderInput:
 def snapshot(p: Provider) -> dict[str, Any]:
     """The provider's fields as JSON-friendly values, for the audit log and diffs."""
     data: dict[str, Any] = {name: getattr(p, name) for name in SCALAR_FIELDS}
+    data.update({name: list(getattr(p, name) or []) for name in DETAIL_FIELDS})
     data["specialties"] = [link.specialty.code for link in p.specialty_links]
     data["clinics"] = [
         f"{link.location.name}" + (f" ({link.phone})" if link.phone else "")
@@ -117,6 +127,8 @@ def _apply(p: Provider, data: ProviderInput) -> None:
 def _apply_fields(p: Provider, data: ProviderInput) -> None:
     for name in SCALAR_FIELDS:
         setattr(p, name, getattr(data, name))
+    for name in DETAIL_FIELDS:
+        setattr(p, name, list(getattr(data, name)))
     p.npi = data.npi or None
     p.gender = data.gender or None
     specialties = {

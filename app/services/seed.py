@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
+    ACCESSIBILITY_FEATURES,
     WEEKDAYS,
     CarePath,
     CarePathSpecialty,
@@ -21,6 +22,7 @@ from app.models import (
     Language,
     Location,
     LocationHours,
+    LocationPhoneHours,
     Provider,
     ProviderLocation,
     ProviderSpecialty,
@@ -162,13 +164,13 @@ def load_conditions(base: Path, codes: set[str]) -> int:
     return added
 
 
-def parse_hours(hours: dict[str, list[list[str]]]) -> list[LocationHours]:
+def parse_hours(hours: dict[str, list[list[str]]], row_class: type = LocationHours) -> list:
     """Turn ``{"mon": [["08:00", "17:00"]], ...}`` into hour rows."""
     rows = []
     for weekday, day in enumerate(WEEKDAYS):
         for opens, closes in hours.get(day, []):
             rows.append(
-                LocationHours(
+                row_class(
                     weekday=weekday,
                     opens=time.fromisoformat(opens),
                     closes=time.fromisoformat(closes),
@@ -203,6 +205,8 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
             accessibility_notes=spec.get("accessibility_notes", ""),
             parking_notes=spec.get("parking_notes", ""),
             hours=parse_hours(spec.get("hours", {})),
+            phone_hours=parse_hours(spec.get("phone_hours", {}), LocationPhoneHours),
+            **{name: name in spec.get("accessibility", ()) for name, _ in ACCESSIBILITY_FEATURES},
         )
         db.session.add(loc)
         clinics[loc.slug] = loc
@@ -227,6 +231,12 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
             bio=spec.get("bio", ""),
             accepting_new_patients=bool(spec.get("accepting_new_patients", True)),
             telehealth=bool(spec.get("telehealth", False)),
+            sees_children="children" in spec.get("ages", ()),
+            sees_adults="adults" in spec.get("ages", ()),
+            sees_older_adults="older_adults" in spec.get("ages", ()),
+            board_certifications=spec.get("board_certifications", []),
+            education=spec.get("education", []),
+            hospital_affiliations=spec.get("hospital_affiliations", []),
             verified_at=now - timedelta(days=int(spec.get("verified_days_ago", 0))),
         )
         provider.specialty_links = [

@@ -133,7 +133,8 @@ class ProviderForm(StaffForm):
     )
     pronouns = StringField("Pronouns", [Length(max=40)], filters=[_strip])
     bio = TextAreaField("Biography", [Length(max=4000)], filters=[_strip])
-    photo_url = StringField("Photo URL", [Length(max=500), _url], filters=[_strip])
+    photo = FileField("Headshot photo")
+    remove_photo = BooleanField("Remove the photo")
     website = StringField("Website", [Length(max=500), _url], filters=[_strip])
     specialty_1 = StringField("Primary specialty", [Length(max=200)], filters=[_strip])
     specialty_2 = StringField("Second specialty", [Length(max=200)], filters=[_strip])
@@ -144,6 +145,12 @@ class ProviderForm(StaffForm):
     insurance = SelectMultipleField("Insurance plans accepted", coerce=int)
     accepting_new_patients = BooleanField("Accepting new patients")
     telehealth = BooleanField("Offers telehealth visits")
+    sees_children = BooleanField("Sees children (under 18)")
+    sees_adults = BooleanField("Sees adults")
+    sees_older_adults = BooleanField("Sees older adults (65 and over)")
+    board_certifications = TextAreaField("Board certifications", [Length(max=4000)])
+    education = TextAreaField("Education and training", [Length(max=4000)])
+    hospital_affiliations = TextAreaField("Hospital affiliations", [Length(max=4000)])
     active = BooleanField("Listed in the public directory")
     version = HiddenField()
 
@@ -167,6 +174,12 @@ class LocationForm(StaffForm):
     longitude = FloatField("Longitude", [Optional(), NumberRange(-180, 180)])
     accessibility_notes = TextAreaField("Accessibility notes", [Length(max=2000)])
     parking_notes = TextAreaField("Parking and transit notes", [Length(max=2000)])
+    wheelchair_entrance = BooleanField("Wheelchair-accessible entrance")
+    accessible_parking = BooleanField("Accessible parking")
+    elevator = BooleanField("Elevator")
+    accessible_restroom = BooleanField("Accessible restroom")
+    hearing_loop = BooleanField("Hearing loop")
+    interpreter_services = BooleanField("Interpreter services")
     active = BooleanField("Open and listed")
     version = HiddenField()
 
@@ -198,6 +211,11 @@ class LocationForm(StaffForm):
         """The name of one time field, e.g. ``d0_opens1``."""
         return f"d{day}_{end}{slot}"
 
+    @staticmethod
+    def phone_field(day: int, end: str) -> str:
+        """The name of one phone-line time field, e.g. ``p0_opens``."""
+        return f"p{day}_{end}"
+
 
 for _day, _name in enumerate(WEEKDAY_NAMES):
     for _slot in (1, 2):
@@ -210,6 +228,12 @@ for _day, _name in enumerate(WEEKDAY_NAMES):
                     [Optional()],
                 ),
             )
+    for _end, _label in (("opens", "Phone opens"), ("closes", "Phone closes")):
+        setattr(
+            LocationForm,
+            LocationForm.phone_field(_day, _end),
+            TimeField(f"{_name} {_label.lower()}", [Optional()]),
+        )
 
 
 class UserForm(StaffForm):

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import WEEKDAY_NAMES, Location, ProviderLocation
+from app.models import ACCESSIBILITY_FEATURES, WEEKDAY_NAMES, Location, ProviderLocation
 from app.services.locations import (
     LOCATION_FIELDS,
     LocationInput,
@@ -20,6 +20,8 @@ from app.staff import bp
 from app.staff.forms import LocationForm
 from app.staff.provider_form import parse_version
 from app.transaction import perform, unit_of_work
+
+ENDS = ("opens", "closes")
 
 
 @bp.get("/locations")
@@ -45,31 +47,50 @@ def _fill(form: LocationForm, loc: Location) -> None:
         if slot <= 2:
             getattr(form, LocationForm.hour_field(h.weekday, slot, "opens")).data = h.opens
             getattr(form, LocationForm.hour_field(h.weekday, slot, "closes")).data = h.closes
+    for h in loc.phone_hours:
+        getattr(form, LocationForm.phone_field(h.weekday, "opens")).data = h.opens
+        getattr(form, LocationForm.phone_field(h.weekday, "closes")).data = h.closes
     form.version.data = str(loc.version)
+
+
+def _interval(opens, closes, name: str) -> tuple | None:
+    """(opens, closes) from two time fields, None when both are empty; errors go on the fields."""
+    if opens.data is None and closes.data is None:
+        return None
+    if opens.data is None or closes.data is None:
+        target = opens if opens.data is None else closes
+        target.errors = [*target.errors, f"Give both times for {name}, or neither."]
+        return None
+    if closes.data <= opens.data:
+        closes.errors = [*closes.errors, f"On {name} the closing time must be later."]
+        return None
+    return opens.data, closes.data
 
 
 def _hours(form: LocationForm) -> list[tuple]:
     """Opening intervals from the form; adds errors to incomplete or backwards rows."""
-    hours, ok = [], True
+    hours = []
     for day, name in enumerate(WEEKDAY_NAMES):
         for slot in (1, 2):
             opens = getattr(form, LocationForm.hour_field(day, slot, "opens"))
             closes = getattr(form, LocationForm.hour_field(day, slot, "closes"))
-            if opens.data is None and closes.data is None:
-                continue
-            if opens.data is None or closes.data is None:
-                target = opens if opens.data is None else closes
-                target.errors = [*target.errors, f"Give both times for {name}, or neither."]
-                ok = False
-            elif closes.data <= opens.data:
-                closes.errors = [*closes.errors, f"On {name} the closing time must be later."]
-                ok = False
-            else:
-                hours.append((day, opens.data, closes.data))
-    return hours if ok else []
+            if span := _interval(opens, closes, name):
+                hours.append((day, *span))
+    return hours
 
 
-def _input(form: LocationForm, hours: list[tuple]) -> LocationInput:
+def _phone_hours(form: LocationForm) -> list[tuple]:
+    """Phone-line intervals (one per weekday) from the form."""
+    hours = []
+    for day, name in enumerate(WEEKDAY_NAMES):
+        opens = getattr(form, LocationForm.phone_field(day, "opens"))
+        closes = getattr(form, LocationForm.phone_field(day, "closes"))
+        if span := _interval(opens, closes, name):
+            hours.append((day, *span))
+    return hours
+
+
+def _input(form: LocationForm, hours: list[tuple], phone_hours: list[tuple]) -> LocationInput:
     return LocationInput(
         name=form.name.data.strip(),
         neighborhood=(form.neighborhood.data or "").strip(),
@@ -83,8 +104,10 @@ def _input(form: LocationForm, hours: list[tuple]) -> LocationInput:
         longitude=form.longitude.data,
         accessibility_notes=(form.accessibility_notes.data or "").strip(),
         parking_notes=(form.parking_notes.data or "").strip(),
+        **{name: bool(getattr(form, name).data) for name, _ in ACCESSIBILITY_FEATURES},
         active=form.active.data,
         hours=hours,
+        phone_hours=phone_hours,
     )
 
 
@@ -95,21 +118,20 @@ def _render(form, loc, status=200, conflict=None):
         location=loc,
         weekdays=list(enumerate(WEEKDAY_NAMES)),
         hour_field=LocationForm.hour_field,
+        phone_field=LocationForm.phone_field,
+        features=ACCESSIBILITY_FEATURES,
         conflict=conflict,
     )
     return html, status
 
 
-def _valid(form: LocationForm) -> tuple[bool, list]:
+def _valid(form: LocationForm) -> tuple[bool, list, list]:
     valid = form.validate()
-    hours = _hours(form)
-    has_hour_errors = any(
-        getattr(form, LocationForm.hour_field(d, s, e)).errors
-        for d in range(7)
-        for s in (1, 2)
-        for e in ("opens", "closes")
-    )
-    return valid and not has_hour_errors, hours
+    hours, phone_hours = _hours(form), _phone_hours(form)
+    names = [LocationForm.hour_field(d, s, e) for d in range(7) for s in (1, 2) for e in ENDS]
+    names += [LocationForm.phone_field(d, e) for d in range(7) for e in ENDS]
+    has_hour_errors = any(getattr(form, name).errors for name in names)
+    return valid and not has_hour_errors, hours, phone_hours
 
 
 @bp.route("/locations/new", methods=["GET", "POST"])
@@ -119,10 +141,10 @@ def location_new() -> ResponseReturnValue:
     if request.method == "GET":
         form.active.data = True
         return _render(form, None)
-    ok, hours = _valid(form)
+    ok, hours, phone_hours = _valid(form)
     if not ok:
         return _render(form, None, 422)
-    data = _input(form, hours)
+    data = _input(form, hours, phone_hours)
     loc = perform(lambda: create_location(data, current_user))
     flash(f"Created {loc.name}.", "info")
     return redirect(url_for(".location_edit", location_id=loc.id))
@@ -139,12 +161,12 @@ def location_edit(location_id: int) -> ResponseReturnValue:
     version = parse_version(form.version.data)
     if version is None:
         abort(400, "The form is missing its version number. Reload the page and try again.")
-    ok, hours = _valid(form)
+    ok, hours, phone_hours = _valid(form)
     if not ok:
         return _render(form, loc, 422)
     try:
         with unit_of_work():
-            update_location(loc, _input(form, hours), version, current_user)
+            update_location(loc, _input(form, hours, phone_hours), version, current_user)
     except StaleEdit as exc:
         form.version.data = str(exc.current.version)
         return _render(form, exc.current, 409, conflict=True)

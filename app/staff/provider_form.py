@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from app.extensions import db
 from app.models import InsurancePlan, Language, Location, Provider, Specialty
+from app.services import provider_details as details
 from app.services.providers import SCALAR_FIELDS, ProviderInput
 from app.services.validation import normalize_phone
 from app.staff.forms import ProviderForm
@@ -35,6 +36,9 @@ def fill_from(form: ProviderForm, p: Provider) -> dict[int, str]:
             getattr(form, name).data = getattr(p, name)
     form.npi.data = p.npi or ""
     form.gender.data = p.gender or ""
+    form.board_certifications.data = details.format_certifications(p.board_certifications)
+    form.education.data = details.format_education(p.education)
+    form.hospital_affiliations.data = details.format_affiliations(p.hospital_affiliations)
     for field_name, link in zip(ProviderForm.SPECIALTY_FIELDS, p.specialty_links, strict=False):
         getattr(form, field_name).data = link.specialty.display_name
     form.clinics.data = [link.location_id for link in p.location_links]
@@ -78,6 +82,16 @@ def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput,
             errors.append((field.id, message))
         else:
             specialty_ids.append(spec.id)
+    parsed = {}
+    for name, parse in (
+        ("board_certifications", details.parse_certifications),
+        ("education", details.parse_education),
+        ("hospital_affiliations", details.parse_affiliations),
+    ):
+        field = getattr(form, name)
+        parsed[name], messages = parse(field.data or "")
+        field.errors = [*field.errors, *messages]
+        errors += [(field.id, message) for message in messages]
     clinics = []
     for location_id in form.clinics.data or []:
         try:
@@ -94,10 +108,13 @@ def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput,
         gender=form.gender.data or None,
         pronouns=form.pronouns.data or "",
         bio=form.bio.data or "",
-        photo_url=form.photo_url.data or "",
         website=form.website.data or "",
         accepting_new_patients=form.accepting_new_patients.data,
         telehealth=form.telehealth.data,
+        sees_children=form.sees_children.data,
+        sees_adults=form.sees_adults.data,
+        sees_older_adults=form.sees_older_adults.data,
+        **parsed,
         active=form.active.data,
         specialty_ids=specialty_ids,
         clinics=clinics,

@@ -21,6 +21,7 @@ from app.staff.provider_form import (
     submitted_phones,
     to_input,
 )
+from app.staff.provider_photo import apply_photo, read_upload
 from app.staff.routes import safe_next
 from app.transaction import perform, unit_of_work
 
@@ -82,7 +83,7 @@ def _render_form(form, provider, clinics, phones, extra_errors=(), conflict=None
 
 @bp.route("/providers/new", methods=["GET", "POST"])
 def provider_new() -> ResponseReturnValue:
-    """Create a listing."""
+    """Create a listing, with an optional headshot."""
     form = ProviderForm()
     clinics = set_choices(form)
     if request.method == "GET":
@@ -91,12 +92,16 @@ def provider_new() -> ResponseReturnValue:
     phones = submitted_phones(clinics)
     if form.validate():
         data, errors = to_input(form, phones)
+        upload, photo_errors = read_upload(form)
+        errors += photo_errors
         if not errors:
             try:
                 p = perform(lambda: service.create_provider(data, current_user))
             except InvalidInput as exc:
                 errors = _field_errors(form, exc)
             else:
+                apply_photo(p, upload, False, current_user)
+                db.session.commit()
                 flash(f"Created the listing for {p.display_name}.", "info")
                 return redirect(url_for(".provider_edit", provider_id=p.id))
         return _render_form(form, None, clinics, phones, errors, status=422)
@@ -129,6 +134,8 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _render_form(form, p, clinics, phones, status=422)
     data, errors = to_input(form, phones)
+    upload, photo_errors = read_upload(form)
+    errors += photo_errors
     if errors:
         return _render_form(form, p, clinics, phones, errors, status=422)
     try:
@@ -141,7 +148,9 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
         return _render_form(form, current, clinics, phones, conflict=conflict, status=409)
     except InvalidInput as exc:
         return _render_form(form, p, clinics, phones, _field_errors(form, exc), status=422)
-    flash(f"Saved {p.display_name}.", "info")
+    photo_note = apply_photo(p, upload, bool(form.remove_photo.data), current_user)
+    db.session.commit()
+    flash(f"Saved {p.display_name}." + (f" {photo_note}" if photo_note else ""), "info")
     return redirect(url_for(".provider_list", q=p.last_name))
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db, login_manager
 from app.models import AuditEvent, Location, Provider, now_utc
-from app.services.auth import attempt_login
+from app.services.auth import attempt_login, prune_attempts
 from app.services.users import end_sessions
 from app.staff import bp
 from app.staff.forms import ActionForm, LoginForm
@@ -67,6 +67,7 @@ def login() -> ResponseReturnValue:
         client = request.remote_addr or "unknown"
         with unit_of_work():
             result = attempt_login(form.email.data, form.password.data, client)
+            prune_attempts()  # the privacy notice promises sign-in attempts go after 30 days
         if result.user is not None:
             target = safe_next(form.next.data) or url_for(".dashboard")
             session.clear()  # a fresh session at login: no fixation
