@@ -1,7 +1,7 @@
 """clinic accessibility features and phone-line hours
 
 Revision ID: 5d1d06d6ecc5
-Revises: ddb590696490
+Revises: a7c3e9d41f20
 Create Date: 2026-12-02 00:10:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5d1d06d6ecc5"
-down_revision = "ddb590696490"
+down_revision = "a7c3e9d41f20"
 branch_labels = None
 depends_on = None
 
