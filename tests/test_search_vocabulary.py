@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from app import search
+from app.extensions import db as _db
 from app.search.vocab import get_vocab
 
 LIMIT_SECONDS = 1.0
@@ -312,3 +313,17 @@ def test_place_typos_are_fixed_against_known_places(demo_app, q):
         results = run(q)
     assert results.origin is not None and "Shoreline" in results.origin.label
     assert results.did_you_mean and "shoreline" in results.did_you_mean
+
+
+@pytest.mark.parametrize("q", ["physical therapist for kids", "pediatric pt", "pt for my child"])
+def test_childrens_words_prefer_providers_who_see_children(demo_app, q):
+    from app.models import Provider
+
+    with demo_app.app_context():
+        results = run(q)
+        assert results.total
+        first = _db.session.get(Provider, results.hits[0].provider_id)
+        everyone = run("physical therapist")
+        assert first.sees_children, q
+        # A preference, not a filter: nobody who would be found otherwise is dropped.
+        assert results.total >= everyone.total

@@ -17,6 +17,7 @@ from app.search.understand import CHILD_WORDS, Parsed, resolve_place, understand
 from app.search.vocab import Vocab
 
 NAME_WEIGHT, SPEC_WEIGHT, NEAR_WEIGHT = 10.0, 3.0, 2.0
+CHILD_BOOST = 2.5
 
 
 def name_scores(
@@ -333,6 +334,9 @@ def _finish(
     """Apply place, filters and facets to a text match, and build one page of results."""
     base = match.candidates & snap.live
     score = match.score
+    if parsed.children:
+        # "kids", "child", "pediatric": providers who see children come first (not a filter).
+        score = score + CHILD_BOOST * snap.kid
     nearest = miles = None
     if origin is not None:
         miles, nearest = snap.distances(origin.lat, origin.lon)

@@ -37,7 +37,7 @@ PLACE_WORDS = ("in", "near", "around", "at")
 CHILD_WORDS = wordset(
     "kid kids child children childs baby babies infant infants toddler toddlers newborn "
     "newborns son daughter teen teens teenager teenagers pediatric paediatric pediatrics "
-    "paediatrics pediatrician adolescent adolescents boy girl"
+    "paediatrics pediatrician peds adolescent adolescents boy girl"
 )
 # A single health word naming more specialties than this is too vague to narrow a search.
 MAX_WORD_SPECIALTIES = 12
