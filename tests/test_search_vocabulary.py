@@ -30,11 +30,14 @@ def demo_app(make_app, seeded_template: Path, tmp_path: Path):
     target.mkdir()
     shutil.copy(seeded_template / "seeded.db", target / "seeded.db")
     shutil.copytree(seeded_template / "index", target / "index")
-    return make_app(
+    app = make_app(
         f"sqlite:///{target / 'seeded.db'}",
         create_schema=False,
         SEARCH_INDEX_DIR=str(target / "index"),
     )
+    with app.app_context():
+        search.warm()  # as a gunicorn worker does before its first request
+    return app
 
 
 def vocabulary(app) -> list[str]:

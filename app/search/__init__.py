@@ -90,7 +90,9 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
 
 def warm() -> None:
     """Open the searcher and build its arrays now, so a worker's first search is fast."""
-    get_vocab()
+    vocab = get_vocab()
+    engine.health_lexicon(vocab)
+    engine.place_lexicon(vocab)
     geo.tables()
     st = store()
     with st.read_mutex:
