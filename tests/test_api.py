@@ -174,14 +174,17 @@ def test_any_input_gives_json_never_500_and_is_fast(
     assert time.process_time() - started < 1.0
     assert status in (200, 400), body
     assert body is not None and (("error" in body) if status == 400 else ("results" in body))
-    _, body = get(seeded_client, "/api/v1/suggest", q=q)
-    assert status == 200 and set(body) == {
-        "providers",
-        "conditions",
-        "specialties",
-        "clinics",
-        "alert",
-    }
+    status, body = get(seeded_client, "/api/v1/suggest", q=q)
+    if "\x00" in q:  # a NUL byte is refused before any view runs
+        assert status == 400 and "error" in body
+    else:
+        assert status == 200 and set(body) == {
+            "providers",
+            "conditions",
+            "specialties",
+            "clinics",
+            "alert",
+        }
 
 
 def test_suggest_urls_are_built_from_slugs(seeded_client):

@@ -190,13 +190,28 @@ def suggest() -> ResponseReturnValue:
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
         abort(400, description="limit must be a whole number from 1 to 20.")
     found = search.suggest(request.args.get("q", ""), int(raw_limit))
-    for item in found["providers"]:
-        item["url"] = url_for("public.provider", slug=item["slug"])
-    for item in found["clinics"]:
-        item["url"] = url_for("public.location", slug=item["slug"])
-    for item in found["conditions"] + found["specialties"]:
-        item["url"] = url_for("public.find_a_doctor", **item.pop("query"))
-    return jsonify(found)
+
+    def linked(item: dict, url: str) -> dict:
+        # The engine's entries are cached and shared: build new ones, never change them.
+        return {**{k: v for k, v in item.items() if k != "query"}, "url": url}
+
+    return jsonify(
+        {
+            **found,
+            "providers": [
+                linked(p, url_for("public.provider", slug=p["slug"])) for p in found["providers"]
+            ],
+            "clinics": [
+                linked(c, url_for("public.location", slug=c["slug"])) for c in found["clinics"]
+            ],
+            **{
+                group: [
+                    linked(e, url_for("public.find_a_doctor", **e["query"])) for e in found[group]
+                ]
+                for group in ("conditions", "specialties")
+            },
+        }
+    )
 
 
 @bp.get("/openapi.json")
