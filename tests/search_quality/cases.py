@@ -294,12 +294,16 @@ class Outcome:
 
     @property
     def precision(self) -> float:
+        if self.case.kind == "red flags":
+            return float(self.hit)  # a yes/no judgement: the right notice or not
         top = self.top[: self.case.k]
         good = self.case.relevant or self.case.expected
         return sum(s in good for s in top) / len(top) if top else 0.0
 
     @property
     def recall(self) -> float:
+        if self.case.kind == "red flags":
+            return float(self.hit)
         top = set(self.top[: self.case.k])
         return (
             len(self.case.expected & top) / len(self.case.expected) if self.case.expected else 1.0
