@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
+    Language,
     Location,
     Provider,
     ProviderLocation,
@@ -135,9 +136,25 @@ def _create_clinics(plan: Plan, actor: User | None) -> dict[tuple[str, str], int
     return ids
 
 
+def _create_languages(plan: Plan) -> None:
+    """Add the languages first used by this roster and swap in their real ids."""
+    if not plan.new_languages:
+        return
+    real = {}
+    for n, (code, name) in enumerate(plan.new_languages.items(), 1):
+        row = Language(code=code, name=name[:80])
+        db.session.add(row)
+        db.session.flush()
+        real[-n] = row.id
+    for change in plan.changes:
+        if change.language_ids:
+            change.language_ids = [real.get(i, i) for i in change.language_ids]
+
+
 def _apply(
     plan: Plan, actor: User | None, progress: Progress | None, filename: str, report: RosterReport
 ) -> None:
+    _create_languages(plan)
     new_clinic_ids = _create_clinics(plan, actor)
 
     def loc_id(ref: int | tuple[str, str]) -> int:

@@ -20,7 +20,16 @@ from app.models import (
 from app.services.roster_rows import RowError
 
 ClinicRef = int | tuple[str, str]  # an existing clinic id, or the key of a clinic to create
-SCALARS = ("first_name", "last_name", "credentials", "npi", "gender", "bio")
+SCALARS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "credentials",
+    "npi",
+    "gender",
+    "bio",
+)
 FLAGS = ("accepting_new_patients", "telehealth")
 
 
@@ -41,6 +50,8 @@ class ProviderChange:
     def provider_row(self) -> dict[str, Any]:
         """Column values for inserting a new provider."""
         row = {
+            "middle_name": "",
+            "suffix": "",
             "credentials": "",
             "gender": None,
             "bio": "",
@@ -100,4 +111,5 @@ class Plan:
 
     changes: list[ProviderChange] = field(default_factory=list)
     new_clinics: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    new_languages: dict[str, str] = field(default_factory=dict)  # code -> English name
     errors: list[RowError] = field(default_factory=list)
