@@ -102,6 +102,7 @@ def demo_server() -> Iterator[str]:
     from app import create_app, search
     from app.extensions import db
     from app.services.seed import seed_all
+    from app.transaction import unit_of_work
     from config import TestingConfig
 
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
@@ -114,7 +115,8 @@ def demo_server() -> Iterator[str]:
         )
         with app.app_context():
             db.create_all()
-            seed_all()
+            with unit_of_work():
+                seed_all()
             search.rebuild()
             db.session.remove()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

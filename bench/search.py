@@ -29,6 +29,7 @@ from app.models import Location, Provider, Specialty
 from app.services import audit
 from app.services.geo import city_centroid, zip_centroid
 from app.services.seed import load_reference_data, seed_all
+from app.transaction import unit_of_work
 from bench import baselines, report
 from bench.synth import SPECIALTY_WEIGHTS, generate
 from config import Config
@@ -290,7 +291,8 @@ def quality() -> dict:
     app = make_app("demo")
     with app.app_context():
         db.create_all()
-        seed_all()
+        with unit_of_work():
+            seed_all()
         search.rebuild()
         outcomes = evaluate(run_case)
     kinds: dict[str, list] = {}

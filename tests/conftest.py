@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from app import create_app, search
 from app.extensions import db as _db
 from app.services.seed import seed_all
+from app.transaction import unit_of_work
 from config import TestingConfig
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -137,7 +138,8 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     with app.app_context():
         _db.create_all()
-        seed_all()
+        with unit_of_work():
+            seed_all()
         search.rebuild()
         _db.session.remove()
         _db.engine.dispose()

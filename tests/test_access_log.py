@@ -49,6 +49,7 @@ def database(tmp_path: Path) -> dict[str, str]:
     """A temporary SQLite database and search index holding the demo directory."""
     from app import search
     from app.services.seed import seed_all
+    from app.transaction import unit_of_work
 
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'log.db'}",
@@ -63,7 +64,8 @@ def database(tmp_path: Path) -> dict[str, str]:
     )
     with app.app_context():
         db.create_all()
-        seed_all()
+        with unit_of_work():
+            seed_all()
         search.rebuild()
         db.session.remove()
         db.engine.dispose()

@@ -13,6 +13,7 @@ from app.extensions import db as _db
 from app.models import AuditEvent, LoginAttempt, User, now_utc
 from app.services.auth import MAX_FAILURES
 from app.services.users import create_user, set_active
+from app.transaction import unit_of_work
 from tests.conftest import csrf_token
 
 PASSWORD = "correct horse battery"
@@ -20,7 +21,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def staff(app):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         create_user("desk@example.org", "staff", PASSWORD)
         create_user("boss@example.org", "admin", PASSWORD)
 
@@ -178,7 +179,8 @@ def test_deactivation_ends_sessions_at_next_request(app, client, auth, staff):
     assert client.get("/staff/").status_code == 200
     with app.app_context():
         user = _db.session.scalar(select(User).filter_by(email="desk@example.org"))
-        set_active(user, False)
+        with unit_of_work():
+            set_active(user, False)
     assert client.get("/staff/").status_code == 302
     assert auth.login().status_code == 401
 

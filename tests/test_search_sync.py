@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Provider, SearchOutbox
 from app.services import audit
 from app.services.seed import seed_all
+from app.transaction import unit_of_work
 from tests import factories
 
 
@@ -147,7 +148,8 @@ def test_two_hosts_sharing_postgres_converge(make_app, pg_database, tmp_path):
     host_a = make_app(pg_database)
     host_b = make_app(pg_database, create_schema=False)
     with host_a.app_context():
-        seed_all()
+        with unit_of_work():
+            seed_all()
         search.rebuild()
     with host_b.app_context():
         search.apply_changes()  # builds host B's own index from scratch

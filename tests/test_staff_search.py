@@ -13,6 +13,8 @@ from app import search
 from app.extensions import db as _db
 from app.models import Provider
 from app.services import providers as service
+from app.services.write import StaleEdit
+from app.transaction import unit_of_work
 from tests.conftest import AuthActions, csrf_token
 from tests.test_staff_providers import add_user
 
@@ -89,7 +91,8 @@ def test_two_app_instances_converge(seeded_app, make_app, tmp_path):
     pid, name, accepting = _pick(seeded_app)
     with seeded_app.app_context():
         p = _db.session.get(Provider, pid)
-        service.set_accepting(p, not accepting, p.version, None)
+        with unit_of_work():
+            service.set_accepting(p, not accepting, p.version, None)
         assert (pid in _hit_ids({"q": name, "accepting": "1"})) is not accepting
     with other.app_context():
         search.apply_changes()  # what the other host's poller or next request does
@@ -111,12 +114,12 @@ def _edit_worker(database_url: str, index_dir: str, worker: int, edits: int, ids
             pid = ids[(worker * 7 + done) % len(ids)]
             p = _db.session.get(Provider, pid)
             try:
-                if done % 3 == 0:
-                    service.mark_verified(p, p.version, None)
-                else:
-                    service.set_accepting(p, not p.accepting_new_patients, p.version, None)
-            except service.StaleEdit:
-                _db.session.rollback()
+                with unit_of_work():
+                    if done % 3 == 0:
+                        service.mark_verified(p, p.version, None)
+                    else:
+                        service.set_accepting(p, not p.accepting_new_patients, p.version, None)
+            except StaleEdit:
                 continue
             done += 1
         _db.session.remove()

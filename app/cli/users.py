@@ -9,6 +9,8 @@ from flask.cli import with_appcontext
 
 from app.models import ROLES
 from app.services.users import UserError, create_user, find_user, set_active
+from app.services.write import InvalidInput
+from app.transaction import unit_of_work
 
 
 @click.group("users")
@@ -32,8 +34,9 @@ def create(email: str, role: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(email, role, password)
-    except UserError as exc:
+        with unit_of_work():
+            user = create_user(email, role, password)
+    except (UserError, InvalidInput) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.role} {user.email}.")
 
@@ -46,5 +49,6 @@ def deactivate(email: str) -> None:
     user = find_user(email)
     if user is None:
         raise click.ClickException(f"No user with email {email}.")
-    set_active(user, False)
+    with unit_of_work():
+        set_active(user, False)
     click.echo(f"Deactivated {user.email}.")

@@ -75,7 +75,7 @@ def _burn_time(password: str) -> None:
 
 
 def attempt_login(email: str, password: str, client: str) -> LoginResult:
-    """Check a login, record the attempt and commit; refuse everything while locked."""
+    """Check a login and stage the attempt (the caller commits); refuse all while locked."""
     email = normalize_email(email)[:254]
     client = (client or "unknown")[:64]
     locked = lock_remaining(email, client)
@@ -92,7 +92,6 @@ def attempt_login(email: str, password: str, client: str) -> LoginResult:
     )
     if ok and user is not None:
         record_login(user)
-    db.session.commit()
     return LoginResult(user=user if ok else None)
 
 
@@ -101,5 +100,4 @@ def prune_attempts(older_than: timedelta = timedelta(days=30)) -> int:
     result = db.session.execute(
         db.delete(LoginAttempt).where(LoginAttempt.at < now_utc() - older_than)
     )
-    db.session.commit()
     return result.rowcount or 0

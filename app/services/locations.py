@@ -7,21 +7,18 @@ from datetime import time
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
     Location,
     LocationHours,
     ProviderLocation,
-    ProviderSpecialty,
-    Specialty,
     User,
     now_utc,
 )
 from app.services import audit
 from app.services.geo import zip_centroid
-from app.services.providers import StaleEdit, unique_slug
+from app.services.write import StaleEdit, flush, unique_slug
 
 LOCATION_FIELDS = (
     "name",
@@ -100,11 +97,7 @@ def _apply(loc: Location, data: LocationInput) -> None:
 
 
 def _save(loc: Location, action: str, before: dict[str, Any] | None, actor: User | None) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEdit(db.session.get(Location, loc.id)) from None
+    flush(loc)
     audit.record(
         action,
         "location",
@@ -115,15 +108,11 @@ def _save(loc: Location, action: str, before: dict[str, Any] | None, actor: User
         summary=loc.name,
     )
     audit.enqueue("provider", provider_ids_at(loc.id))
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEdit(db.session.get(Location, loc.id)) from None
+    flush(loc)
 
 
 def create_location(data: LocationInput, actor: User | None) -> Location:
-    """Create a clinic; coordinates come from the ZIP when not given."""
+    """Stage a new clinic (the caller commits); coordinates come from the ZIP when not given."""
     loc = Location(slug=unique_slug(Location, data.name), zip="")
     with db.session.no_autoflush:
         _apply(loc, data)
@@ -135,7 +124,7 @@ def create_location(data: LocationInput, actor: User | None) -> Location:
 def update_location(
     loc: Location, data: LocationInput, expected_version: int | None, actor: User | None
 ) -> Location:
-    """Save a clinic edit made against ``expected_version``; re-index its providers."""
+    """Stage a clinic edit made against ``expected_version``; re-index its providers."""
     if expected_version is not None and loc.version != expected_version:
         raise StaleEdit(loc)
     before = location_snapshot(loc)
@@ -143,33 +132,3 @@ def update_location(
         _apply(loc, data)
     _save(loc, "update", before, actor)
     return loc
-
-
-def update_synonyms(
-    spec: Specialty, synonyms: list[str], expected_version: int | None, actor: User | None
-) -> Specialty:
-    """Replace a specialty's lay synonyms; re-index every provider with that specialty."""
-    if expected_version is not None and spec.version != expected_version:
-        raise StaleEdit(spec)
-    before = {"synonyms": list(spec.synonyms or []), "version": spec.version}
-    spec.synonyms = list(dict.fromkeys(s.strip() for s in synonyms if s.strip()))
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEdit(db.session.get(Specialty, spec.id)) from None
-    audit.record(
-        "update",
-        "specialty",
-        spec.id,
-        actor=actor,
-        before=before,
-        after={"synonyms": spec.synonyms, "version": spec.version},
-        summary=spec.display_name,
-    )
-    ids = db.session.scalars(
-        select(ProviderSpecialty.provider_id).where(ProviderSpecialty.specialty_id == spec.id)
-    )
-    audit.enqueue("provider", list(ids))
-    db.session.commit()
-    return spec

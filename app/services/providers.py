@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
@@ -24,6 +20,14 @@ from app.models import (
     now_utc,
 )
 from app.services import audit
+from app.services.write import (  # noqa: F401  (re-exported for callers of this module)
+    InvalidInput,
+    StaleEdit,
+    flush,
+    replace_links,
+    slugify,
+    unique_slug,
+)
 
 SCALAR_FIELDS = (
     "first_name",
@@ -41,22 +45,6 @@ SCALAR_FIELDS = (
     "telehealth",
     "active",
 )
-
-
-class StaleEdit(Exception):
-    """Someone saved the record after this edit began."""
-
-    def __init__(self, entity: Any) -> None:
-        super().__init__("stale edit")
-        self.current = entity
-
-
-class InvalidInput(ValueError):
-    """Input that breaks a rule spanning fields or rows; ``errors`` maps field to message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass
@@ -81,23 +69,6 @@ class ProviderInput:
     clinics: list[tuple[int, str]] = field(default_factory=list)  # (location id, phone)
     language_ids: list[int] = field(default_factory=list)
     plan_ids: list[int] = field(default_factory=list)
-
-
-def slugify(text: str) -> str:
-    """ASCII, lower-case, hyphenated."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "item"
-
-
-def unique_slug(model: Any, base: str, taken: set[str] | None = None) -> str:
-    """A slug for ``model`` not yet used in the database (or in ``taken``)."""
-    base = slugify(base)
-    existing = set(db.session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
-    existing |= taken or set()
-    slug, n = base, 2
-    while slug in existing:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def snapshot(p: Provider) -> dict[str, Any]:
@@ -152,26 +123,27 @@ def _apply_fields(p: Provider, data: ProviderInput) -> None:
         s.id: s
         for s in db.session.scalars(select(Specialty).where(Specialty.id.in_(data.specialty_ids)))
     }
-    old_specs = {link.specialty_id: link for link in p.specialty_links}
-    links = []
-    for i, sid in enumerate(dict.fromkeys(data.specialty_ids)):
-        link = old_specs.get(sid) or ProviderSpecialty(specialty=specialties[sid])
-        link.is_primary, link.position = i == 0, i
-        links.append(link)
-    p.specialty_links = links
+    p.specialty_links = replace_links(
+        p.specialty_links,
+        key=lambda link: link.specialty_id,
+        wanted=data.specialty_ids,
+        make=lambda sid: ProviderSpecialty(specialty=specialties[sid]),
+        update=_set_primary,
+    )
     clinics = {
         c.id: c
         for c in db.session.scalars(
             select(Location).where(Location.id.in_([c for c, _ in data.clinics]))
         )
     }
-    old_locs = {link.location_id: link for link in p.location_links}
-    loc_links = []
-    for i, (lid, phone) in enumerate(dict(data.clinics).items()):
-        link = old_locs.get(lid) or ProviderLocation(location=clinics[lid])
-        link.phone, link.position = phone, i
-        loc_links.append(link)
-    p.location_links = loc_links
+    phones = dict(data.clinics)
+    p.location_links = replace_links(
+        p.location_links,
+        key=lambda link: link.location_id,
+        wanted=phones,
+        make=lambda lid: ProviderLocation(location=clinics[lid]),
+        update=lambda link, i, lid: _set_phone(link, i, phones[lid]),
+    )
     p.languages = list(
         db.session.scalars(select(Language).where(Language.id.in_(data.language_ids)))
     )
@@ -182,30 +154,29 @@ def _apply_fields(p: Provider, data: ProviderInput) -> None:
     p.updated_at = now_utc()
 
 
-def _commit(p: Provider, flush_only: bool = False) -> None:
-    """Flush (or commit), turning lost races into StaleEdit and NPI clashes into InvalidInput."""
-    try:
-        db.session.flush() if flush_only else db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEdit(db.session.get(Provider, p.id)) from None
-    except IntegrityError:
-        db.session.rollback()
-        raise InvalidInput({"npi": "Another listing already has this NPI."}) from None
+def _set_primary(link: ProviderSpecialty, position: int, _sid: int) -> None:
+    link.is_primary, link.position = position == 0, position
+
+
+def _set_phone(link: ProviderLocation, position: int, phone: str) -> None:
+    link.phone, link.position = phone, position
 
 
 def create_provider(data: ProviderInput, actor: User | None) -> Provider:
-    """Create a listing, audit it and queue it for search."""
+    """Stage a new listing with its audit and outbox rows (the caller commits).
+
+    Run it through ``write.perform`` so a slug race with another writer is retried.
+    """
     check_listing(data)
     _check_unique_npi(data.npi, None)
     p = Provider(first_name=data.first_name, last_name=data.last_name, verified_at=now_utc())
     p.slug = unique_slug(Provider, f"{data.first_name} {data.last_name} {data.credentials}")
     db.session.add(p)
     _apply(p, data)
-    _commit(p, flush_only=True)
+    flush(p)
     audit.record("create", "provider", p.id, actor=actor, after=snapshot(p), summary=p.full_name)
     audit.enqueue("provider", [p.id])
-    _commit(p)
+    flush(p)
     return p
 
 
@@ -216,12 +187,12 @@ def _guard(p: Provider, expected_version: int | None) -> dict[str, Any]:
 
 
 def _finish(p: Provider, action: str, before: dict[str, Any], actor: User | None) -> Provider:
-    _commit(p, flush_only=True)
+    flush(p)
     audit.record(
         action, "provider", p.id, actor=actor, before=before, after=snapshot(p), summary=p.full_name
     )
     audit.enqueue("provider", [p.id])
-    _commit(p)
+    flush(p)
     return p
 
 

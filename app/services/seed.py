@@ -208,10 +208,9 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
 
 
 def seed_all() -> SeedReport:
-    """Load reference data and the demo directory in one transaction."""
+    """Stage reference data and the demo directory (the caller commits once)."""
     report = load_reference_data()
     demo = load_demo_directory()
     for kind, n in demo.added.items():
         report.count(kind, n)
-    db.session.commit()
     return report

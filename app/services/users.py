@@ -66,7 +66,7 @@ def find_user(email: str) -> User | None:
 
 
 def create_user(email: str, role: str, password: str, actor: User | None = None) -> User:
-    """Create a staff or admin account after checking the email, role and password."""
+    """Stage a staff or admin account after checking the email, role and password."""
     email = normalize_email(email)
     if "@" not in email or len(email) > 254 or " " in email:
         raise UserError("Enter a valid email address.")
@@ -81,7 +81,6 @@ def create_user(email: str, role: str, password: str, actor: User | None = None)
     db.session.add(user)
     db.session.flush()
     audit.record("create", "user", user.id, actor=actor, after={"email": email, "role": role})
-    db.session.commit()
     return user
 
 
@@ -99,7 +98,6 @@ def set_active(user: User, active: bool, actor: User | None = None) -> User:
         after={"active": active},
         summary=user.email,
     )
-    db.session.commit()
     return user
 
 
@@ -111,14 +109,12 @@ def set_password(user: User, password: str, actor: User | None = None) -> User:
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     audit.record("password", "user", user.id, actor=actor, summary=user.email)
-    db.session.commit()
     return user
 
 
 def end_sessions(user: User) -> None:
     """End every session of this user by rotating their session token."""
     user.session_token = new_session_token()
-    db.session.commit()
 
 
 def record_login(user: User) -> None:

@@ -11,14 +11,15 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Specialty, User
-from app.services.locations import update_synonyms
-from app.services.providers import StaleEdit
+from app.services.specialties import MAX_SYNONYM_LENGTH, update_synonyms
 from app.services.users import UserError, create_user, set_active
+from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import date_arg, int_arg, page_arg
 from app.staff.forms import ActionForm, SynonymsForm, UserForm
 from app.staff.provider_form import parse_version
 from app.staff.routes import admin_required
+from app.transaction import unit_of_work
 
 AUDIT_PER_PAGE = 50
 
@@ -32,16 +33,18 @@ def users() -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate():
             try:
-                user = create_user(
-                    form.email.data, form.role.data, form.password.data, current_user
-                )
-            except UserError as exc:
+                with unit_of_work():
+                    user = create_user(
+                        form.email.data, form.role.data, form.password.data, current_user
+                    )
+            except (UserError, InvalidInput) as exc:
+                text = " ".join(exc.errors.values()) if isinstance(exc, InvalidInput) else str(exc)
                 target = (
                     form.password
-                    if "password" in str(exc).lower() or "character" in str(exc)
+                    if "password" in text.lower() or "character" in text
                     else form.email
                 )
-                target.errors = [*target.errors, str(exc)]
+                target.errors = [*target.errors, text]
             else:
                 flash(f"Created {user.role} account {user.email}.", "info")
                 return redirect(url_for(".users"))
@@ -63,7 +66,8 @@ def user_active(user_id: int, action: str) -> ResponseReturnValue:
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for(".users"))
-    set_active(user, action == "activate", current_user)
+    with unit_of_work():
+        set_active(user, action == "activate", current_user)
     flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "info")
     return redirect(url_for(".users"))
 
@@ -141,9 +145,11 @@ def specialty_edit(specialty_id: int) -> ResponseReturnValue:
         version = parse_version(form.version.data)
         if version is None:
             abort(400)
-        words = [w.strip()[:80] for w in form.synonyms.data.replace(";", "\n").splitlines()]
+        lines = form.synonyms.data.replace(";", "\n").splitlines()
+        words = [w.strip()[:MAX_SYNONYM_LENGTH] for w in lines]
         try:
-            update_synonyms(spec, words, version, current_user)
+            with unit_of_work():
+                update_synonyms(spec, words, version, current_user)
         except StaleEdit as exc:
             form.version.data = str(exc.current.version)
             status = 409

@@ -15,10 +15,11 @@ from app.services.locations import (
     create_location,
     update_location,
 )
-from app.services.providers import StaleEdit
+from app.services.write import StaleEdit
 from app.staff import bp
 from app.staff.forms import LocationForm
 from app.staff.provider_form import parse_version
+from app.transaction import perform, unit_of_work
 
 
 @bp.get("/locations")
@@ -121,7 +122,8 @@ def location_new() -> ResponseReturnValue:
     ok, hours = _valid(form)
     if not ok:
         return _render(form, None, 422)
-    loc = create_location(_input(form, hours), current_user)
+    data = _input(form, hours)
+    loc = perform(lambda: create_location(data, current_user))
     flash(f"Created {loc.name}.", "info")
     return redirect(url_for(".location_edit", location_id=loc.id))
 
@@ -141,7 +143,8 @@ def location_edit(location_id: int) -> ResponseReturnValue:
     if not ok:
         return _render(form, loc, 422)
     try:
-        update_location(loc, _input(form, hours), version, current_user)
+        with unit_of_work():
+            update_location(loc, _input(form, hours), version, current_user)
     except StaleEdit as exc:
         form.version.data = str(exc.current.version)
         return _render(form, exc.current, 409, conflict=True)

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
 from app.services import providers as service
 from app.services.languages import picker_names
-from app.services.providers import InvalidInput, StaleEdit
+from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import int_arg, page_arg
 from app.staff.forms import ActionForm, ProviderForm
@@ -23,6 +23,7 @@ from app.staff.provider_form import (
     to_input,
 )
 from app.staff.routes import safe_next
+from app.transaction import perform, unit_of_work
 
 PER_PAGE = 25
 
@@ -94,7 +95,7 @@ def provider_new() -> ResponseReturnValue:
         data, errors = to_input(form, phones)
         if not errors:
             try:
-                p = service.create_provider(data, current_user)
+                p = perform(lambda: service.create_provider(data, current_user))
             except InvalidInput as exc:
                 errors = _field_errors(form, exc)
             else:
@@ -133,7 +134,8 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
     if errors:
         return _render_form(form, p, clinics, phones, errors, status=422)
     try:
-        service.update_provider(p, data, version, current_user)
+        with unit_of_work():
+            service.update_provider(p, data, version, current_user)
     except StaleEdit as exc:
         current = exc.current
         conflict = service.other_changes(current, version)
@@ -181,8 +183,9 @@ def provider_action(provider_id: int, action: str) -> ResponseReturnValue:
     run, done = QUICK_ACTIONS[action]
     back = safe_next(request.form.get("next")) or url_for(".provider_list")
     try:
-        run(p, form.version.data, current_user)
-    except service.InvalidInput as exc:
+        with unit_of_work():
+            run(p, form.version.data, current_user)
+    except InvalidInput as exc:
         abort(422, " ".join(exc.errors.values()))
     except StaleEdit as exc:
         changes = service.other_changes(exc.current, form.version.data)

@@ -17,6 +17,7 @@ from app.services.auth import attempt_login
 from app.services.users import end_sessions
 from app.staff import bp
 from app.staff.forms import ActionForm, LoginForm
+from app.transaction import unit_of_work
 
 OPEN_ENDPOINTS = frozenset({"staff.login"})
 VERIFY_AFTER = timedelta(days=180)
@@ -64,7 +65,8 @@ def login() -> ResponseReturnValue:
     message, status = None, 200
     if form.validate_on_submit():
         client = request.remote_addr or "unknown"
-        result = attempt_login(form.email.data, form.password.data, client)
+        with unit_of_work():
+            result = attempt_login(form.email.data, form.password.data, client)
         if result.user is not None:
             target = safe_next(form.next.data) or url_for(".dashboard")
             session.clear()  # a fresh session at login: no fixation
@@ -91,7 +93,8 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """Log out and forget the session."""
     if current_user.is_authenticated:
-        end_sessions(current_user)  # a copied session cookie dies with this logout too
+        with unit_of_work():
+            end_sessions(current_user)  # a copied session cookie dies with this logout too
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

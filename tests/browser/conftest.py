@@ -73,6 +73,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):
     """One app for the browser session on the seeded demo directory, with its own folder."""
     from app import search
     from app.services.seed import seed_all
+    from app.transaction import unit_of_work
 
     base = tmp_path_factory.mktemp("live")
     app = create_app(
@@ -86,7 +87,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):
     Path(app.instance_path).mkdir(exist_ok=True)
     with app.app_context():
         db.create_all()
-        seed_all()
+        with unit_of_work():
+            seed_all()
         search.rebuild()
         seed = app.extensions.get("seed_for_tests")
         if seed:
@@ -102,10 +104,12 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):
 def staff_user(live_app) -> StaffUser:
     """A front-desk (``staff`` role) account in the live app."""
     from app.services.users import create_user, find_user
+    from app.transaction import unit_of_work
 
     with live_app.app_context():
         if find_user(STAFF_EMAIL) is None:
-            create_user(STAFF_EMAIL, "staff", STAFF_PASSWORD)
+            with unit_of_work():
+                create_user(STAFF_EMAIL, "staff", STAFF_PASSWORD)
         db.session.remove()
     return StaffUser(STAFF_EMAIL, STAFF_PASSWORD)
 
