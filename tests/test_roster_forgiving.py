@@ -26,6 +26,7 @@ from app.services.normalize import (
 from app.services.roster import import_roster
 from app.services.seed import load_reference_data
 from app.services.validation import normalize_phone
+from tests.factories import apply_roster
 
 FIXTURES = Path(__file__).parent / "fixtures" / "roster"
 
@@ -204,7 +205,7 @@ def test_messy_spreadsheet_imports_without_hand_tidying(ref_app):
     assert dry.ok, [str(e) for e in dry.errors]
     assert (dry.created, dry.new_clinics) == (5, 4)
     assert _db.session.scalar(select(func.count()).select_from(Provider)) == 0
-    report = import_roster(data, dry_run=False)
+    report = apply_roster(data, dry_run=False)
     assert report.ok and report.applied
     anh = _db.session.scalar(select(Provider).filter_by(npi="1555010002"))
     assert (anh.first_name, anh.last_name, anh.suffix, anh.credentials) == (
@@ -247,7 +248,7 @@ def test_messy_spreadsheet_imports_without_hand_tidying(ref_app):
 
 
 def test_refusals_name_line_column_and_what_to_change_and_save_nothing(ref_app):
-    report = import_roster((FIXTURES / "bad.csv").read_bytes(), dry_run=False)
+    report = apply_roster((FIXTURES / "bad.csv").read_bytes(), dry_run=False)
     assert not report.applied
     found = {(e.line, e.field): e.message for e in report.errors}
     assert "10 digits" in found[(2, "phone")]

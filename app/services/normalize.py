@@ -221,6 +221,14 @@ def normalize_credentials(text: str) -> str:
     return ", ".join(out)
 
 
+def normalize_suffix(text: str) -> str:
+    """ "JR." -> "Jr", "iii" -> "III"; anything else is kept as typed."""
+    token = _nfc(text).replace(".", "")
+    if token.lower() in ("jr", "sr"):
+        return token.title()
+    return token.upper() if token.lower() in GENERATIONAL else _nfc(text)
+
+
 def is_credential(word: str) -> bool:
     """True for a credential nameparser knows (MD, DO, DPT, PA-C, PhD ...)."""
     token = _token(word)

@@ -16,6 +16,7 @@ from app.services.normalize import (
     clinic_name,
     name_case,
     normalize_credentials,
+    normalize_suffix,
     split_address,
     split_name_cells,
     state_code,
@@ -283,7 +284,9 @@ def _split_names(v: dict[str, str]) -> None:
     v["first_name"], v["last_name"] = parts["first_name"], parts["last_name"]
     if v.get("middle_name"):
         v["middle_name"] = name_case(v["middle_name"])
-    if parts["suffix"] and not v.get("suffix"):
+    if v.get("suffix"):
+        v["suffix"] = normalize_suffix(v["suffix"])
+    elif parts["suffix"]:
         v["suffix"] = parts["suffix"]
     given = normalize_credentials(v.get("credentials", ""))
     extra = [c for c in parts["credentials"].split(", ") if c and c not in given.split(", ")]

@@ -17,6 +17,7 @@ from flask_login import current_user
 from app.services.roster import export_roster, import_roster
 from app.staff import bp
 from app.staff.forms import RosterApplyForm, RosterUploadForm
+from app.transaction import unit_of_work
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -84,9 +85,10 @@ def roster_apply() -> ResponseReturnValue:
     if not form.validate():
         abort(400, "That upload reference is not valid. Upload the file again.")
     path = _stored(form.token.data, form.digest.data)
-    report = import_roster(
-        path.read_bytes(), dry_run=False, actor=current_user, filename="uploaded roster"
-    )
+    with unit_of_work():
+        report = import_roster(
+            path.read_bytes(), dry_run=False, actor=current_user, filename="uploaded roster"
+        )
     if not report.ok:
         html = render_template(
             "staff/roster_preview.html", report=report, apply_form=None, filename="uploaded roster"
