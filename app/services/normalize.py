@@ -157,6 +157,18 @@ def address_key(line1: str, line2: str, zip_code: str) -> tuple[str, str]:
     return " ".join(p for p in parts if p).lower(), zip5(zip_code)
 
 
+def street_key(line1: str, line2: str, zip_code: str) -> tuple[str, str]:
+    """The USPS-normalised street line (no suite or room) and the 5-digit ZIP.
+
+    Reconciliation compares on this: a registry address naming another floor of the
+    same building is the same practice location.
+    """
+    parts = _usps(_nfc(line1), _nfc(line2), zip_code)
+    if parts is None:
+        return " ".join(re.findall(r"[a-z0-9]+", line1.lower())), zip5(zip_code)
+    return parts[0].lower(), zip5(zip_code)
+
+
 def clinic_name(city: str, line1: str) -> str:
     """A readable name for a clinic given none: "Atlanta — Executive Park Dr"."""
     parts = _usps(_nfc(line1), "", "") or (_nfc(line1), "")

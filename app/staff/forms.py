@@ -219,6 +219,12 @@ class RosterUploadForm(FlaskForm):
     file = FileField("Roster CSV file", [FileRequired("Choose a CSV file.")])
 
 
+class NppesUploadForm(FlaskForm):
+    """An NPPES extract to reconcile the directory against."""
+
+    file = FileField("NPPES extract (CSV)", [FileRequired("Choose a CSV file.")])
+
+
 class RosterApplyForm(FlaskForm):
     """Apply a previewed roster, named by its token and checksum."""
 
