@@ -193,6 +193,20 @@ def test_cli_import_export_and_exit_codes(seeded, tmp_path):
     assert _count(Location, zip="98101") == 1
 
 
+def wait_for_job(client, url: str, seconds: float = 120) -> str:
+    """Follow a roster job's self-refreshing page until it ends; return the final page."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        page = client.get(url).get_data(as_text=True)
+        if 'http-equiv="refresh"' not in page:
+            return page
+        assert "<progress" in page
+        assert time.monotonic() < deadline, "roster job did not finish"
+        time.sleep(0.2)
+
+
 def _staff_client(app):
     with app.app_context():
         add_user()
@@ -227,13 +241,16 @@ def test_staff_upload_preview_then_apply(seeded_app):
         == 400
     )
     response = client.post("/staff/roster/apply", data=fields)
-    assert response.status_code == 302
+    assert response.status_code == 303
+    page = wait_for_job(client, response.headers["Location"])
+    assert "Roster applied" in page and "2 created" in page
     with seeded_app.app_context():
         assert _count(Provider, npi="1234567893") == 1
         assert _db.session.scalar(
             select(AuditEvent).filter_by(action="import", entity_type="roster")
         )
-    assert client.post("/staff/roster/apply", data=fields).status_code == 404
+    again = client.post("/staff/roster/apply", data=fields)
+    assert again.status_code == 409 and "already applied" in again.get_data(as_text=True)
 
 
 def test_staff_upload_with_rejects_shows_lines(seeded_app):

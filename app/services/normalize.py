@@ -49,6 +49,7 @@ def _nfc(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
+@lru_cache(maxsize=65536)
 def state_code(value: str) -> str:
     """The USPS code for a state, DC or territory given by code or full name.
 
@@ -100,6 +101,7 @@ def _title_word(word: str) -> str:
     return capitalize_name(word)
 
 
+@lru_cache(maxsize=65536)
 def address_case(text: str) -> str:
     """Sensible case for an address typed in capitals; mixed-case text is kept as typed."""
     text = _nfc(text)
@@ -125,6 +127,7 @@ def _usps(line1: str, line2: str, zip_code: str) -> tuple[str, str] | None:
     return record["address_line_1"] or "", record["address_line_2"] or ""
 
 
+@lru_cache(maxsize=65536)
 def split_address(address: str) -> tuple[str, str]:
     """Split one address cell into street line and unit line, USPS-abbreviated when in caps.
 
@@ -169,6 +172,7 @@ def street_key(line1: str, line2: str, zip_code: str) -> tuple[str, str]:
     return parts[0].lower(), zip5(zip_code)
 
 
+@lru_cache(maxsize=65536)
 def clinic_name(city: str, line1: str) -> str:
     """A readable name for a clinic given none: "Atlanta — Executive Park Dr"."""
     parts = _usps(_nfc(line1), "", "") or (_nfc(line1), "")
@@ -216,6 +220,7 @@ def _token(word: str) -> str:
     return word.strip(" ,").replace(".", "").lower()
 
 
+@lru_cache(maxsize=65536)
 def normalize_credentials(text: str) -> str:
     """ "M.D., ph.d" -> "MD, PhD": periods dropped, usual casing, comma-separated.
 

@@ -102,7 +102,8 @@ def nppes_upload() -> ResponseReturnValue:
     if not form.validate():
         return render_template("staff/nppes.html", form=form, report=None), 422
     upload = form.file.data
-    text = upload.read().decode("utf-8-sig", errors="replace")
+    with upload.stream as stream:
+        text = stream.read().decode("utf-8-sig", errors="replace")
     try:
         with unit_of_work():
             report = reconcile(
