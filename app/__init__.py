@@ -45,6 +45,13 @@ def _fill_instance_defaults(app: Flask) -> None:
         if app.config["APP_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _dev_secret_key(instance / "secret_key")
+    if app.config["APP_ENV"] == "production" and not (
+        app.config.get("SITE_URL") or app.config.get("TRUSTED_HOSTS")
+    ):
+        raise RuntimeError(
+            "Set SITE_URL (or TRUSTED_HOSTS) in production: absolute links are never built "
+            "from an unchecked Host header"
+        )
 
 
 def _dev_secret_key(path: Path) -> str:
@@ -114,9 +121,10 @@ def register_commands(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Security headers, compression, hashed static assets and search sync."""
-    from app import assets, security, templating
+    from app import assets, faults, security, templating
     from app.search import sync
 
+    faults.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     templating.init_app(app)

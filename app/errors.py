@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -43,6 +43,16 @@ def register(app: Flask) -> None:
             400,
             "Your form expired or was sent without its security token. "
             "Please go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> ResponseReturnValue:
+        # A Host outside TRUSTED_HOSTS: no page can be built (every link needs the host),
+        # and the forged name must not be echoed back.
+        return Response(
+            "Bad request: this site does not answer to that host name.\n",
+            400,
+            mimetype="text/plain",
         )
 
     @app.errorhandler(HTTPException)

@@ -30,8 +30,17 @@ def nav_url(endpoint: str, **values: object) -> str:
 
 
 def site_url() -> str:
-    """The public origin: SITE_URL when configured, else the request's own host."""
-    return (current_app.config.get("SITE_URL") or request.host_url).rstrip("/")
+    """The public origin, never taken from an unchecked Host header.
+
+    SITE_URL when configured; else the request's host when TRUSTED_HOSTS is set (Flask
+    has refused any other host with 400); else this server's own HOST and PORT.
+    """
+    config = current_app.config
+    if config.get("SITE_URL"):
+        return config["SITE_URL"].rstrip("/")
+    if config.get("TRUSTED_HOSTS") and request:
+        return request.host_url.rstrip("/")
+    return f"http://{config['HOST']}:{config['PORT']}"
 
 
 def canonical_url() -> str:

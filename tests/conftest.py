@@ -89,8 +89,9 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         if create_schema:
             with app.app_context():
                 if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-                    _reset_pg_schema()
-                _db.create_all()
+                    _empty_pg_schema()
+                else:
+                    _db.create_all()
         made.append(app)
         return app
 
@@ -103,25 +104,44 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def _reset_pg_schema() -> None:
-    """Give a PostgreSQL test a clean public schema."""
+def _empty_pg_schema() -> None:
+    """Give a PostgreSQL test empty tables: truncate when the schema is the models' own
+    (fast), otherwise drop and recreate it (after a migration test, say)."""
+    names = sorted(_db.metadata.tables)
     with _db.engine.begin() as conn:
+        existing = set(
+            conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+        )
+        if existing == set(names):
+            quoted = ", ".join(f'"{name}"' for name in names)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            return
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
+    _db.create_all()
 
 
-@pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    """An app on a fresh SQLite database, CSRF switched on."""
-    return make_app()
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_app(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Flask:
-    """The same test on SQLite and on a real PostgreSQL."""
+@pytest.fixture(params=DATABASES)
+def app(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Flask:
+    """An app on a fresh, empty database (SQLite, then PostgreSQL), CSRF switched on."""
     if request.param == "postgresql":
         return make_app(request.getfixturevalue("pg_database"))
     return make_app()
+
+
+@pytest.fixture
+def sqlite_app(make_app: Callable[..., Flask]) -> Flask:
+    """An app on a fresh SQLite database, for tests about SQLite itself."""
+    return make_app()
+
+
+@pytest.fixture
+def any_app(app: Flask) -> Flask:
+    """The same test on SQLite and on a real PostgreSQL (an alias of ``app``)."""
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -146,19 +166,76 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
+@pytest.fixture(scope="session")
+def pg_seeded_template(
+    pg_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A PostgreSQL database holding the demo directory (a template) and its index."""
+    name = f"{make_url(pg_database).database}_seed"
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_database).set(database=name).render_as_string(hide_password=False)
+    base = tmp_path_factory.mktemp("seeded-pg")
+    app = create_app(
+        TestingConfig,
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SEARCH_INDEX_DIR": str(base / "index"),
+            "SEARCH_SYNC_ON_COMMIT": False,
+        },
+    )
+    with app.app_context():
+        _db.create_all()
+        with unit_of_work():
+            seed_all()
+        search.rebuild()
+        _db.session.remove()
+        _db.engine.dispose()
+    search.close_all()
+    try:
+        yield name, base / "index"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def seeded_app(make_app: Callable[..., Flask], seeded_template: Path, tmp_path: Path) -> Flask:
-    """An app on a private copy of the seeded demo directory and its index."""
+def pg_seeded_copy(pg_seeded_template: tuple[str, Path], pg_database: str) -> Iterator[str]:
+    """A private PostgreSQL copy of the seeded template, dropped after the test."""
+    template = pg_seeded_template[0]
+    name = f"{template}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(pg_database).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def seeded_app(
+    request: pytest.FixtureRequest,
+    make_app: Callable[..., Flask],
+    seeded_template: Path,
+    tmp_path: Path,
+) -> Flask:
+    """An app on a private copy of the seeded demo directory and its index (both DBs)."""
     target = tmp_path / "seeded-copy"
     target.mkdir()
-    shutil.copy(seeded_template / "seeded.db", target / "seeded.db")
-    if (seeded_template / "index").exists():
-        shutil.copytree(seeded_template / "index", target / "index")
-    return make_app(
-        f"sqlite:///{target / 'seeded.db'}",
-        create_schema=False,
-        SEARCH_INDEX_DIR=str(target / "index"),
-    )
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_seeded_copy")
+        index = request.getfixturevalue("pg_seeded_template")[1]
+    else:
+        shutil.copy(seeded_template / "seeded.db", target / "seeded.db")
+        url, index = f"sqlite:///{target / 'seeded.db'}", seeded_template / "index"
+    if index.exists():
+        shutil.copytree(index, target / "index")
+    return make_app(url, create_schema=False, SEARCH_INDEX_DIR=str(target / "index"))
 
 
 @pytest.fixture

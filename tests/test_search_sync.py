@@ -168,3 +168,51 @@ def test_two_hosts_sharing_postgres_converge(make_app, pg_database, tmp_path):
         host_b.config["SEARCH_INDEX_DIR"]
     )
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    "seeded_app", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_two_postgres_transactions_committing_out_of_order(seeded_app):
+    """T1 takes outbox seq N, T2 takes N+1 and commits first; T1's change still arrives.
+
+    Real concurrent transactions on PostgreSQL, where a sequence hands out numbers at
+    insert time, so the index sees N+1 committed while N is still invisible (a gap).
+    """
+    seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = False
+    with seeded_app.app_context():
+        first, second = db.session.scalars(
+            db.select(Provider.id).where(Provider.active.is_(True)).order_by(Provider.id).limit(2)
+        ).all()
+        db.session.remove()
+        outbox = SearchOutbox.__table__
+        with db.engine.connect() as c1, db.engine.connect() as c2:
+            t1 = c1.begin()
+            seq1 = c1.execute(
+                outbox.insert()
+                .values(entity_type="provider", entity_id=first, op="upsert")
+                .returning(outbox.c.seq)
+            ).scalar_one()
+            c1.execute(
+                db.update(Provider).where(Provider.id == first).values(last_name="Slowcommit")
+            )
+            t2 = c2.begin()
+            seq2 = c2.execute(
+                outbox.insert()
+                .values(entity_type="provider", entity_id=second, op="upsert")
+                .returning(outbox.c.seq)
+            ).scalar_one()
+            c2.execute(
+                db.update(Provider).where(Provider.id == second).values(last_name="Quickcommit")
+            )
+            t2.commit()
+            assert seq1 < seq2
+            assert search.apply_changes() == 1
+            assert search.status()["last_seq"] == seq2
+            assert search.status()["gaps"] >= 1
+            assert names("quickcommit") == [second]
+            assert names("slowcommit") == []
+            t1.commit()
+        assert search.apply_changes() == 1
+        assert names("slowcommit") == [first]
+        assert search.verify() == []

@@ -151,6 +151,7 @@ def test_production_adds_hsts(monkeypatch, tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "SEARCH_INDEX_DIR": str(tmp_path / "index"),
             "SEARCH_POLL_SECONDS": 0,  # no background poller outliving this schema-less app
+            "SITE_URL": "https://care.example.org",
         },
     )
     with app.test_client() as client, client.get("/no-such-page") as response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,4 +28,6 @@ def healthz() -> ResponseReturnValue:
         body["index_documents"] = search.document_count()
     except search.SearchUnavailable as exc:
         body.update(status="error", search=f"error: {exc}", index_documents=None)
-    return jsonify(body), 200 if body["status"] == "ok" else 503
+    if body["status"] == "ok":
+        return jsonify(body), 200
+    return jsonify(body), 503, {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}

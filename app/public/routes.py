@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import Response, abort, current_app, render_template, url_for
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from app import content
@@ -80,34 +79,33 @@ def _endpoint_for(rule: str) -> str | None:
 
 
 def _directory_slugs() -> dict[str, list[str]]:
-    """Slugs of active providers, active clinics and specialties someone practises."""
-    try:
-        return {
-            "/providers/<slug>": list(
-                db.session.scalars(
-                    select(Provider.slug).where(Provider.active.is_(True)).order_by(Provider.slug)
-                )
-            ),
-            "/locations/<slug>": list(
-                db.session.scalars(
-                    select(Location.slug).where(Location.active.is_(True)).order_by(Location.slug)
-                )
-            ),
-            "/specialties/<slug>": list(
-                db.session.scalars(
-                    select(Specialty.slug)
-                    .join(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
-                    .join(Provider, Provider.id == ProviderSpecialty.provider_id)
-                    .where(Provider.active.is_(True))
-                    .distinct()
-                    .order_by(Specialty.slug)
-                )
-            ),
-        }
-    except SQLAlchemyError:
-        current_app.logger.warning("sitemap: directory could not be read", exc_info=True)
-        db.session.rollback()
-        return {}
+    """Slugs of active providers, active clinics and specialties someone practises.
+
+    A database fault propagates: the sitemap answers 503 rather than a list with the
+    directory silently missing.
+    """
+    return {
+        "/providers/<slug>": list(
+            db.session.scalars(
+                select(Provider.slug).where(Provider.active.is_(True)).order_by(Provider.slug)
+            )
+        ),
+        "/locations/<slug>": list(
+            db.session.scalars(
+                select(Location.slug).where(Location.active.is_(True)).order_by(Location.slug)
+            )
+        ),
+        "/specialties/<slug>": list(
+            db.session.scalars(
+                select(Specialty.slug)
+                .join(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
+                .join(Provider, Provider.id == ProviderSpecialty.provider_id)
+                .where(Provider.active.is_(True))
+                .distinct()
+                .order_by(Specialty.slug)
+            )
+        ),
+    }
 
 
 def sitemap_entries() -> list[tuple[str, date | None]]:

@@ -23,9 +23,14 @@ from nameparser.config import CONSTANTS
 from scourgify import normalize_address_record
 from scourgify.exceptions import AddressNormalizationError
 
-from app.services.validation import ZIP_RE
+from app.services.validation import ZIP_RE, sensible_case
 
 STATES = {s.abbr: s for s in (*us.states.STATES_AND_TERRITORIES, us.states.DC)}
+STATE_NAMES = {
+    **{s.name.casefold(): code for code, s in STATES.items()},
+    **{code.casefold(): code for code in STATES},
+    "washington dc": "DC",
+}
 ZERO_ZIP_STATES = frozenset({"CT", "MA", "ME", "NH", "NJ", "PR", "RI", "VT", "VI"})
 DIRECTIONALS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW"})
 KEEP_UPPER = DIRECTIONALS | {"PO", "RR", "HC", "US", "FM", "SR", "CR"}
@@ -51,22 +56,22 @@ def _nfc(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def state_code(value: str) -> str:
-    """The USPS code for a state, DC or territory given by code or full name.
+    """The USPS code for a state, DC or territory given by its code or exact full name.
 
-    Raises ValueError naming what to write instead.
+    Names are matched exactly (case and spacing aside), not phonetically as
+    ``us.states.lookup`` would: a typo is refused rather than guessed. Raises ValueError
+    naming what to write instead.
     """
-    text = _nfc(value).replace(".", "")
-    found = None
-    if text and not text.isdigit():  # us.states.lookup also takes FIPS numbers
-        found = us.states.lookup(text)
-        if found is None and text.upper().startswith("US "):  # "US Virgin Islands"
-            found = us.states.lookup(text[3:])
-    if found is None or found.abbr not in STATES:
+    text = " ".join(_nfc(value).replace(".", "").split()).casefold()
+    if text.startswith("us ") and text[3:] in STATE_NAMES:  # "US Virgin Islands"
+        text = text[3:]
+    code = STATE_NAMES.get(text)
+    if code is None:
         raise ValueError(
             f"Unknown state “{value.strip()}”. Use a USPS code like GA or a full name like "
             "Georgia (DC and the territories are accepted too)."
         )
-    return found.abbr
+    return code
 
 
 def clean_zip(value: str, state: str = "") -> str:
@@ -208,12 +213,12 @@ def capitalize_name(word: str) -> str:
 
 
 def name_case(text: str) -> str:
-    """Sensible case for a name typed in capitals (or in lower case); others are kept."""
+    """Sensible case for a name typed in capitals; any other spelling is kept as typed."""
     text = _nfc(text)
     letters = [ch for ch in text if ch.isalpha()]
-    if letters and (all(ch.isupper() for ch in letters) or all(ch.islower() for ch in letters)):
-        return capitalize_name(text)
-    return text
+    if letters and all(ch.isupper() for ch in letters):
+        return sensible_case(text)  # the same casing as every staff form
+    return text  # lower case may be deliberate ("bell hooks")
 
 
 def _token(word: str) -> str:

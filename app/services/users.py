@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,42 +9,23 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import ROLES, User, now_utc
 from app.models.user import new_session_token
-from app.services import audit
+from app.services import audit, passwords
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 256
+MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 
 
 class UserError(ValueError):
     """A user could not be created or changed; the message says why."""
 
 
-@lru_cache(maxsize=1)
-def _common_passwords(path: str) -> frozenset[str]:
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and line[0] != "#")
-
-
-def common_passwords() -> frozenset[str]:
-    """The shipped list of common passwords, lower-cased."""
-    path = Path(current_app.root_path).parent / "seed_data" / "common-passwords.txt"
-    return _common_passwords(str(path))
-
-
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None if it is."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
-    if password.lower() in common_passwords():
-        return "That password is on a list of common passwords. Choose another."
-    return None
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why a new password is not acceptable for ``email`` here, or None if it is."""
+    return passwords.password_problem(password, email, current_app.config.get("ORG_NAME", ""))
 
 
 def hash_password(password: str) -> str:
-    """Hash a password with scrypt."""
-    return generate_password_hash(password, method="scrypt")
+    """Hash a password with scrypt (cost from ``PASSWORD_HASH_METHOD``; tests use a cheap one)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -72,7 +50,7 @@ def create_user(email: str, role: str, password: str, actor: User | None = None)
         raise UserError("Enter a valid email address.")
     if role not in ROLES:
         raise UserError(f"Role must be one of: {', '.join(ROLES)}.")
-    problem = password_problem(password)
+    problem = password_problem(password, email)
     if problem:
         raise UserError(problem)
     if find_user(email) is not None:
@@ -103,7 +81,7 @@ def set_active(user: User, active: bool, actor: User | None = None) -> User:
 
 def set_password(user: User, password: str, actor: User | None = None) -> User:
     """Change a password after checking it; ends the user's other sessions."""
-    problem = password_problem(password)
+    problem = password_problem(password, user.email)
     if problem:
         raise UserError(problem)
     user.password_hash = hash_password(password)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import urlsplit
+
+import us
 
 NPI_PREFIX = "80840"
 PHONE_EXT_RE = re.compile(r"\s*(?:x|ext\.?|extension)\s*([0-9]{1,6})\s*$", re.IGNORECASE)
-NAME_PART_RE = re.compile(r"[^\W\d_]+")
+# A word: letters, with any combining marks that follow them (decomposed "U" + U+0308).
+NAME_PART_RE = re.compile(r"(?:[^\W\d_][\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]*)+")
+# Every US state, DC and the inhabited territories (us.states.STATES_AND_TERRITORIES + DC).
+STATE_CODES = frozenset([s.abbr for s in us.states.STATES_AND_TERRITORIES] + [us.states.DC.abbr])
 ZIP_RE = re.compile(r"^[0-9]{5}(?:-?[0-9]{4})?$")
 
 
@@ -81,16 +87,40 @@ def zip_problem(value: str) -> str | None:
     return None if ZIP_RE.match(value.strip()) else "Enter a 5-digit ZIP code, like 98104."
 
 
+def nfc(text: str | None) -> str | None:
+    """Unicode NFC: one spelling for "ü" whether it was typed precomposed or decomposed."""
+    return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
+
+
+def _lower(word: str) -> str:
+    # "İ" (dotted capital I) lower-cases to "i" + U+0307 in Python; the dot belongs to the
+    # capital only, so map it to a plain "i" and keep the word's length.
+    return word.replace("İ", "i").lower()
+
+
 def _cap(match: re.Match[str]) -> str:
-    word = match.group(0)
+    original = match.group(0)  # all capitals: its first letter is already right
+    word = _lower(original)
     if len(word) > 2 and word.startswith("mc"):
-        return "Mc" + word[2].upper() + word[3:]
-    return word[0].upper() + word[1:]
+        return "Mc" + original[2] + word[3:]
+    return original[0] + word[1:]
 
 
 def sensible_case(name: str) -> str:
-    """Turn an ALL-CAPS name into normal case ("O'BRIEN" -> "O'Brien"); leave others alone."""
-    name = " ".join(name.split())
+    """Turn an ALL-CAPS name into normal case ("O'BRIEN" -> "O'Brien"); leave others alone.
+
+    Unicode-aware: "İBRAHİM" -> "İbrahim", decomposed "MÜLLER" -> "Müller"; the result is
+    NFC and never longer than the input.
+    """
+    name = " ".join(nfc(name).split())
     if not any(ch.isalpha() for ch in name) or any(ch.islower() for ch in name):
         return name
-    return NAME_PART_RE.sub(_cap, name.lower())
+    return unicodedata.normalize("NFC", NAME_PART_RE.sub(_cap, name))
+
+
+def state_problem(value: str) -> str | None:
+    """Why a clinic's state is not a US state or territory code, or None."""
+    code = (value or "").strip().upper()
+    if code in STATE_CODES:
+        return None
+    return "Enter a US state or territory as its 2-letter code, like WA."

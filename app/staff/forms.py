@@ -29,6 +29,7 @@ from wtforms.validators import (
 )
 
 from app.models import ROLES, WEEKDAY_NAMES
+from app.services.geo import zip_centroid
 from app.services.normalize import (
     address_case,
     clean_zip,
@@ -36,7 +37,7 @@ from app.services.normalize import (
     normalize_credentials,
     state_code,
 )
-from app.services.validation import normalize_phone, npi_problem, url_problem
+from app.services.validation import nfc, normalize_phone, npi_problem, url_problem
 
 
 def _npi(form, field) -> None:
@@ -92,7 +93,21 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class StaffForm(FlaskForm):
+    """Base of every staff form: all text is NFC-normalised before any validator runs.
+
+    So "Müller" typed with a combining diaeresis is stored, compared and length-checked as
+    the same six characters as the precomposed spelling, on SQLite and PostgreSQL alike.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = [nfc, *unbound_field.kwargs.get("filters", ())]
+            return super().bind_field(form, unbound_field, options)
+
+
+class LoginForm(StaffForm):
     """Email and password."""
 
     email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
@@ -102,13 +117,13 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(StaffForm):
     """A quick action button: only CSRF and the version the person saw."""
 
     version = IntegerField(validators=[Optional()])
 
 
-class ProviderForm(FlaskForm):
+class ProviderForm(StaffForm):
     """Every field of a listing. Clinic phones are read per clinic by the view."""
 
     first_name = StringField(
@@ -152,7 +167,7 @@ class ProviderForm(FlaskForm):
     SPECIALTY_FIELDS = ("specialty_1", "specialty_2", "specialty_3", "specialty_4")
 
 
-class LocationForm(FlaskForm):
+class LocationForm(StaffForm):
     """A clinic with its weekly hours (two opening intervals per weekday)."""
 
     name = StringField("Clinic name", [DataRequired("Enter a name."), Length(max=160)])
@@ -176,6 +191,29 @@ class LocationForm(FlaskForm):
     active = BooleanField("Open and listed")
     version = HiddenField()
 
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then coordinates: both or neither, and a place the map can show."""
+        ok = super().validate(extra_validators)
+        lat, lon = self.latitude, self.longitude
+        if lat.errors or lon.errors:
+            return False
+        if (lat.data is None) != (lon.data is None):
+            missing = lon if lon.data is None else lat
+            missing.errors = [
+                *missing.errors,
+                "Give both latitude and longitude, or leave both empty to use the ZIP code.",
+            ]
+            return False
+        unknown_zip = self.zip.data and not self.zip.errors and not zip_centroid(self.zip.data)
+        if lat.data is None and unknown_zip:
+            lat.errors = [
+                *lat.errors,
+                "We have no map position for that ZIP code. Enter the clinic's latitude "
+                "and longitude.",
+            ]
+            return False
+        return ok
+
     @staticmethod
     def hour_field(day: int, slot: int, end: str) -> str:
         """The name of one time field, e.g. ``d0_opens1``."""
@@ -195,7 +233,7 @@ for _day, _name in enumerate(WEEKDAY_NAMES):
             )
 
 
-class UserForm(FlaskForm):
+class UserForm(StaffForm):
     """A new staff or admin account."""
 
     email = EmailField("Email", [DataRequired("Enter an email."), Length(max=254)])
@@ -206,26 +244,26 @@ class UserForm(FlaskForm):
     )
 
 
-class SynonymsForm(FlaskForm):
+class SynonymsForm(StaffForm):
     """A specialty's lay synonyms, one per line."""
 
     synonyms = TextAreaField("Synonyms (one per line)", [Length(max=4000)])
     version = HiddenField()
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(StaffForm):
     """A roster CSV to preview."""
 
     file = FileField("Roster CSV file", [FileRequired("Choose a CSV file.")])
 
 
-class NppesUploadForm(FlaskForm):
+class NppesUploadForm(StaffForm):
     """An NPPES extract to reconcile the directory against."""
 
     file = FileField("NPPES extract (CSV)", [FileRequired("Choose a CSV file.")])
 
 
-class RosterApplyForm(FlaskForm):
+class RosterApplyForm(StaffForm):
     """Apply a previewed roster, named by its token and checksum."""
 
     token = HiddenField(validators=[DataRequired()])

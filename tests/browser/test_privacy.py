@@ -75,6 +75,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "SEARCH_INDEX_DIR": str(tmp_path / "index"),
             "SEARCH_POLL_SECONDS": 0,  # no background poller outliving this schema-less app
+            "SITE_URL": "https://care.example.org",
         },
     )
     for prefix in ("SESSION", "REMEMBER"):

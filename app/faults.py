@@ -1,0 +1,98 @@
+"""Faults a request can meet on its way to the database, answered clearly, never with a 500.
+
+* A NUL character in the path is a 404, in the query string or form a 400, before any view
+  runs (PostgreSQL cannot store NUL in text, and no real input contains one).
+* The database unreachable, refusing connections or busy (a long SQLite write) answers 503
+  with ``Retry-After``; the next request tries again, so the site recovers by itself.
+* A value the database refuses (``DataError``) answers 422.
+* SQLite runs in WAL mode, so readers never wait on a writer; a writer waits at most
+  ``SQLITE_BUSY_TIMEOUT_MS`` for another writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask, abort, current_app, g, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from app.extensions import db, login_manager
+
+NUL = "\x00"
+UNAVAILABLE_MESSAGE = (
+    "The directory is briefly unavailable while we reconnect to our database. "
+    "Nothing you saved is lost. Please try again in a minute."
+)
+_sqlite_listening = False
+
+
+def _has_nul(multidict) -> bool:
+    return any(NUL in key or NUL in value for key, value in multidict.items(multi=True))
+
+
+def reject_nul() -> None:
+    """Answer 404 for a path, 400 for a query or form, holding a NUL character."""
+    if NUL in request.path:
+        abort(404)
+    if _has_nul(request.args) or (
+        request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form)
+    ):
+        abort(400, "The request contained a character that is not allowed (NUL).")
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:
+        current_app.logger.debug("rollback after a database fault failed", exc_info=True)
+
+
+def database_unavailable(error: Exception) -> ResponseReturnValue:
+    """503 with Retry-After for an unreachable, refusing or busy database."""
+    from app.errors import render_error
+
+    current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+    _rollback_quietly()
+    # The page must not try to load the signed-in user from the database that just failed.
+    g._login_user = login_manager.anonymous_user()
+    body, status = render_error(503, UNAVAILABLE_MESSAGE)
+    retry = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    return body, status, {"Retry-After": retry}
+
+
+def data_refused(error: DataError) -> ResponseReturnValue:
+    """422 for a value the database refuses (a type or length it cannot store)."""
+    from app.errors import render_error
+
+    current_app.logger.info("database refused a value: %s", str(error).splitlines()[0])
+    _rollback_quietly()
+    return render_error(422, "Some of what was sent could not be stored. Check it and try again.")
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    try:
+        timeout = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 1000))
+    except RuntimeError:  # no app context (a script using the engine directly)
+        timeout = 1000
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={timeout:d}")
+    cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    """Install the NUL check, the fault handlers and the SQLite connection settings."""
+    global _sqlite_listening
+    app.before_request(reject_nul)
+    for error in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(error, database_unavailable)
+    app.register_error_handler(DataError, data_refused)
+    if not _sqlite_listening:
+        event.listen(Engine, "connect", _sqlite_on_connect)
+        _sqlite_listening = True
