@@ -303,3 +303,48 @@ def test_staff_forms_accept_full_state_names_zip_plus_four_and_any_language(any_
         dana = _db.session.scalar(select(Provider).filter_by(last_name="O'Neil"))
         assert (dana.first_name, dana.credentials) == ("Dana", "MD")
         assert {x.code for x in dana.languages} == {"zh", "ht", "ase"}
+
+
+STATE_SPELLINGS = st.sampled_from(
+    ["GA", "ga", "Georgia", "GEORGIA", " georgia ", "Gorgia", "XX", "13", ""]
+)
+ZIPS = st.sampled_from(["30329", "30329-2210", "303292210", "3032", "30329-22", "ABCDE"])
+PHONES = st.sampled_from(
+    [
+        "",
+        "404-555-0142",
+        "+1 (404) 555-0142 ext. 12",
+        "404.555.0142 x9",
+        "555-0142",
+        "+44 20 7946 0958",
+        "(404) 055-0142",
+    ]
+)
+
+
+@given(state=STATE_SPELLINGS, zip_code=ZIPS, phone=PHONES)
+def test_any_mix_of_cells_is_cleaned_or_refused_by_column(state, zip_code, phone):
+    """Every combination either comes out clean or names the column at fault."""
+    from app.services.roster_rows import Row, check_row
+
+    values = {
+        "first_name": "ANN",
+        "last_name": "LEE",
+        "address": "12 EXECUTIVE PARK DRIVE NE",
+        "city": "ATLANTA",
+        "state": state,
+        "zip": zip_code,
+        "phone": phone,
+    }
+    row = check_row(Row(2, dict(values)))
+    bad = {e.field for e in row.errors}
+    assert bad <= {"state", "zip", "phone"}
+    assert all(e.line == 2 and e.message for e in row.errors)
+    if "state" not in bad and state.strip():
+        assert row.values["state"] == "GA"
+    if "zip" not in bad:
+        assert row.values["zip"] in ("30329", "30329-2210")
+    if "phone" not in bad and phone:
+        assert row.values["phone"].startswith("(404) 555-0142")
+    assert (state.strip().lower() in ("ga", "georgia")) or not state.strip() or "state" in bad
+    assert row.values["city"] == "Atlanta" and row.values["address"] == "12 Executive Park Dr NE"

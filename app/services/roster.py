@@ -18,8 +18,9 @@ from app.models import (
 )
 from app.services import audit
 from app.services.directory import provider_load_options
+from app.services.findings import current_input
 from app.services.locations import LocationInput, create_location
-from app.services.providers import SCALAR_FIELDS, ProviderInput, create_provider, update_provider
+from app.services.providers import ProviderInput, create_provider, update_provider
 from app.services.roster_change import Plan, ProviderChange
 from app.services.roster_plan import build_plan
 from app.services.roster_rows import (
@@ -164,22 +165,19 @@ def _create_clinics(plan: Plan, actor: User | None) -> dict[tuple[str, str], int
 
 def _input_for(change: ProviderChange, p: Provider | None, loc_id) -> ProviderInput:
     """The whole wanted listing for the staff form's operations: the row over what exists."""
-    current: dict[str, Any] = {}
-    if p is not None:
-        current = {name: getattr(p, name) for name in SCALAR_FIELDS}
-        current["specialty_ids"] = [link.specialty_id for link in p.specialty_links]
-        current["clinics"] = [(link.location_id, link.phone) for link in p.location_links]
-        current["language_ids"] = [x.id for x in p.languages]
-        current["plan_ids"] = [x.id for x in p.insurance_plans]
-    current.update(change.fields)
+    changes: dict[str, Any] = dict(change.fields)
     for attr in ("specialty_ids", "language_ids", "plan_ids"):
         if getattr(change, attr) is not None:
-            current[attr] = list(getattr(change, attr))
+            changes[attr] = list(getattr(change, attr))
     if change.clinics is not None:
-        current["clinics"] = [(loc_id(ref), phone) for ref, phone in change.clinics]
-    current["npi"] = current.get("npi") or None
-    current["gender"] = current.get("gender") or None
-    return ProviderInput(**current)
+        changes["clinics"] = [(loc_id(ref), phone) for ref, phone in change.clinics]
+    if "npi" in changes:
+        changes["npi"] = changes["npi"] or None
+    if "gender" in changes:
+        changes["gender"] = changes["gender"] or None
+    if p is not None:
+        return current_input(p, **changes)
+    return ProviderInput(**changes)
 
 
 def _apply(

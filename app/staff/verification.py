@@ -73,22 +73,33 @@ def verification() -> ResponseReturnValue:
     return _queue()
 
 
-@bp.post("/findings/<id:finding_id>/<any(accept, dismiss):action>")
-def finding_action(finding_id: int, action: str) -> ResponseReturnValue:
-    """Accept (apply the registry's value) or dismiss one finding; both are audited."""
+@bp.post("/findings/<id:finding_id>/accept")
+def finding_accept(finding_id: int) -> ResponseReturnValue:
+    """Apply the registry's value to the listing (audited, indexed)."""
+    return _decide(finding_id, "accept")
+
+
+@bp.post("/findings/<id:finding_id>/dismiss")
+def finding_dismiss(finding_id: int) -> ResponseReturnValue:
+    """Keep our value; the finding is kept (dismissed) and audited."""
+    return _decide(finding_id, "dismiss")
+
+
+def _decide(finding_id: int, decision: str) -> ResponseReturnValue:
+    """Accept or dismiss one finding in its own unit of work."""
     if not ActionForm().validate():
         abort(400, "Your form expired. Reload the page and try again.")
     finding = db.get_or_404(Finding, finding_id)
     label, npi = finding.kind_label, finding.npi
     try:
         with unit_of_work():
-            (accept_finding if action == "accept" else dismiss_finding)(finding, current_user)
+            (accept_finding if decision == "accept" else dismiss_finding)(finding, current_user)
     except InvalidInput as exc:
         message = "; ".join(exc.errors.values())
         return _queue(409 if "already handled" in message else 422, message)
     except StaleEdit:
         return _queue(409, "The listing changed meanwhile; reload the queue and try again.")
-    verb = "Applied the registry's value" if action == "accept" else "Dismissed"
+    verb = "Applied the registry's value" if decision == "accept" else "Dismissed"
     flash(f"{verb}: {label} (NPI {npi}).", "info")
     return redirect(url_for(".verification", kind=request.args.get("kind") or None), 303)
 
