@@ -53,6 +53,9 @@ class Config:
     # in the background poller; see app/search/sync.py.
     SEARCH_SYNC_ON_COMMIT = True
     SEARCH_POLL_SECONDS = 1.0
+    # Larger change sets (a synonym edit touching thousands of listings) are indexed by the
+    # background applier, not inside the request that committed them.
+    SEARCH_SYNC_MAX_ROWS = 200
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 

@@ -34,7 +34,8 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
-    """Warm the search index in the background, so no visitor pays for opening it."""
-    from app.search.sync import start_warmup
+    """Catch up with the search outbox, warm the index and start the poller, in the
+    background, so no visitor pays for opening the index and no request starts threads."""
+    from app.search.sync import start_worker
 
-    start_warmup(worker.wsgi)
+    start_worker(worker.wsgi)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    SecurityError,
+)
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -60,7 +65,11 @@ def register(app: Flask) -> None:
         code = error.code or 500
         # Werkzeug's stock descriptions are technical; keep only messages our code wrote.
         custom = error.description != type(error).description
-        return render_error(code, error.description if custom and code != 500 else None)
+        body, status = render_error(code, error.description if custom and code != 500 else None)
+        headers = {}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return body, status, headers
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> ResponseReturnValue:

@@ -4,7 +4,8 @@
   runs (PostgreSQL cannot store NUL in text, and no real input contains one).
 * The database unreachable, refusing connections or busy (a long SQLite write) answers 503
   with ``Retry-After``; the next request tries again, so the site recovers by itself.
-* A value the database refuses (``DataError``) answers 422.
+* A value the database refuses (``DataError``) answers 422; a write conflict no view
+  handled (``StaleEdit``, ``InvalidInput``, ``SlugTaken``) answers 409 or 422.
 * SQLite runs in WAL mode, so readers never wait on a writer; a writer waits at most
   ``SQLITE_BUSY_TIMEOUT_MS`` for another writer.
 """
@@ -21,6 +22,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.extensions import db, login_manager
+from app.services.write import InvalidInput, SlugTaken, StaleEdit
 
 NUL = "\x00"
 UNAVAILABLE_MESSAGE = (
@@ -73,6 +75,32 @@ def data_refused(error: DataError) -> ResponseReturnValue:
     return render_error(422, "Some of what was sent could not be stored. Check it and try again.")
 
 
+def stale_edit(error: StaleEdit) -> ResponseReturnValue:
+    """409 for a stale save no view handled itself (views normally show a diff)."""
+    from app.errors import render_error
+
+    _rollback_quietly()
+    return render_error(
+        409, "Someone else saved this record after you opened it. Reload it and try again."
+    )
+
+
+def invalid_input(error: InvalidInput) -> ResponseReturnValue:
+    """422 for a rule a view did not turn into field errors itself."""
+    from app.errors import render_error
+
+    _rollback_quietly()
+    return render_error(422, " ".join(error.errors.values()))
+
+
+def slug_taken(error: SlugTaken) -> ResponseReturnValue:
+    """409 when a generated name clashed with a simultaneous save even after retries."""
+    from app.errors import render_error
+
+    _rollback_quietly()
+    return render_error(409, "Someone saved a record with the same name just now. Save again.")
+
+
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -93,6 +121,9 @@ def init_app(app: Flask) -> None:
     for error in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(error, database_unavailable)
     app.register_error_handler(DataError, data_refused)
+    app.register_error_handler(StaleEdit, stale_edit)
+    app.register_error_handler(InvalidInput, invalid_input)
+    app.register_error_handler(SlugTaken, slug_taken)
     if not _sqlite_listening:
         event.listen(Engine, "connect", _sqlite_on_connect)
         _sqlite_listening = True

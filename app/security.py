@@ -1,10 +1,9 @@
-"""Response headers every page carries, and compression of text responses."""
+"""Response headers every page carries, and compression of text responses (Flask-Compress)."""
 
 from __future__ import annotations
 
-import gzip
-
 from flask import Flask, Response, current_app, request
+from flask_compress import Compress
 
 CSP = "; ".join(
     [
@@ -37,14 +36,45 @@ PERMISSIONS_POLICY = ", ".join(
     )
 )
 
-COMPRESSIBLE = ("text/", "application/json", "application/xml", "application/javascript")
-MIN_COMPRESS_BYTES = 500
+COMPRESSIBLE = [
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/xml",
+    "text/csv",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "text/javascript",
+    "image/svg+xml",
+]
+
+
+class _Compress(Compress):
+    """Flask-Compress, except that ``gzip;q=0`` (the client refuses gzip) is respected.
+
+    Flask-Compress 1.25 picks an algorithm even when its only quality is 0.
+    """
+
+    def after_request(self, response: Response) -> Response:
+        if request.accept_encodings.quality("gzip") <= 0:
+            response.vary.add("Accept-Encoding")
+            return response
+        return super().after_request(response)
+
+
+compress = _Compress()
 
 
 def init_app(app: Flask) -> None:
-    """Install the header and compression hooks."""
+    """Install the header hook and gzip compression (which honours ``gzip;q=0``)."""
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSIBLE)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_LEVEL", 6)
+    app.config.setdefault("COMPRESS_STREAMS", False)
     app.after_request(add_security_headers)
-    app.after_request(compress_response)
+    compress.init_app(app)
 
 
 def add_security_headers(response: Response) -> Response:
@@ -60,25 +90,4 @@ def add_security_headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.path.startswith("/staff"):
         headers["Cache-Control"] = "no-store"
-    return response
-
-
-def compress_response(response: Response) -> Response:
-    """Gzip text responses when the client accepts it."""
-    if (
-        response.direct_passthrough
-        or response.status_code < 200
-        or response.status_code in (204, 304)
-        or "Content-Encoding" in response.headers
-        or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
-        or not (response.mimetype or "").startswith(COMPRESSIBLE)
-    ):
-        return response
-    data = response.get_data()
-    if len(data) < MIN_COMPRESS_BYTES:
-        return response
-    response.set_data(gzip.compress(data, compresslevel=6))
-    response.headers["Content-Encoding"] = "gzip"
-    response.headers["Content-Length"] = str(len(response.get_data()))
-    response.vary.add("Accept-Encoding")
     return response

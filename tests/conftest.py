@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app, search
 from app.extensions import db as _db
+from app.search import sync
 from app.services.seed import seed_all
 from app.transaction import unit_of_work
 from config import TestingConfig
@@ -96,6 +97,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield factory
+    sync.wait_for_background()  # no background indexer may outlive its folders
     search.close_all()
     for app in made:
         with app.app_context():

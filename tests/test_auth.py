@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import AuditEvent, LoginAttempt, User, now_utc
-from app.services.auth import MAX_FAILURES
+from app.services.auth import (
+    ACCOUNT_FREE_FAILURES,
+    ACCOUNT_MAX_DELAY,
+    CLIENT_MAX_FAILURES,
+    MAX_FAILURES,
+    account_delay,
+    attempt_login,
+)
 from app.services.users import create_user, set_active
 from app.transaction import unit_of_work
 from tests.conftest import csrf_token
@@ -71,30 +78,83 @@ def test_throttle_per_account_refuses_even_the_right_password(app, client, auth,
     assert _attempts(app, email="desk@example.org", succeeded=False) == MAX_FAILURES
 
 
-def test_throttle_per_account_is_shared_across_clients(app, staff):
-    """The count lives in the database, so a second worker or address sees it too."""
-    for n in range(MAX_FAILURES):
-        c = app.test_client()
-        token = csrf_token(c, "/staff/login")
-        c.post(
-            "/staff/login",
-            data={"email": "desk@example.org", "password": "nope nope nope", "csrf_token": token},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
-        )
-    other = app.test_client()
-    token = csrf_token(other, "/staff/login")
-    response = other.post(
+def _post_login(app, email: str, password: str, addr: str):
+    c = app.test_client()
+    token = csrf_token(c, "/staff/login")
+    return c.post(
         "/staff/login",
-        data={"email": "desk@example.org", "password": PASSWORD, "csrf_token": token},
-        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": addr},
     )
-    assert response.status_code == 429
 
 
-def test_throttle_per_client_covers_many_accounts(client, auth, staff):
-    for n in range(MAX_FAILURES):
-        auth.login(email=f"guess{n}@example.org", password="wrong password 1")
-    assert auth.login(email="boss@example.org").status_code == 429
+def test_account_attacked_from_many_clients_is_slowed_not_locked_out(app, staff):
+    """The count lives in the database, so every worker and address sees it; the owner
+    waits a growing but capped delay and then gets in."""
+    for n in range(ACCOUNT_FREE_FAILURES + 3):
+        _post_login(app, "desk@example.org", "nope nope nope", f"10.0.0.{n}")
+    slowed = _post_login(app, "desk@example.org", PASSWORD, "10.9.9.9")
+    assert slowed.status_code == 429
+    assert 1 <= int(slowed.headers["Retry-After"]) <= ACCOUNT_MAX_DELAY.total_seconds()
+    assert "a minute or less" in slowed.get_data(as_text=True)
+    with app.app_context():  # the delay passes
+        for attempt in _db.session.scalars(select(LoginAttempt)):
+            attempt.at = attempt.at - ACCOUNT_MAX_DELAY
+        _db.session.commit()
+    assert _post_login(app, "desk@example.org", PASSWORD, "10.9.9.9").status_code == 302
+
+
+def test_account_delay_grows_and_is_capped():
+    delays = [account_delay(n).total_seconds() for n in range(0, 40)]
+    assert delays[:ACCOUNT_FREE_FAILURES] == [0] * ACCOUNT_FREE_FAILURES
+    assert delays[ACCOUNT_FREE_FAILURES : ACCOUNT_FREE_FAILURES + 4] == [1, 2, 4, 8]
+    assert delays == sorted(delays)
+    assert max(delays) == ACCOUNT_MAX_DELAY.total_seconds()
+
+
+def test_a_locked_pair_does_not_lock_the_owner_on_another_client(app, staff):
+    for _ in range(MAX_FAILURES):
+        _post_login(app, "boss@example.org", "wrong password 1", "10.6.6.6")
+    assert _post_login(app, "boss@example.org", PASSWORD, "10.6.6.6").status_code == 429
+    with app.app_context():  # the account's own short delay has passed
+        for attempt in _db.session.scalars(select(LoginAttempt)):
+            attempt.at = attempt.at - timedelta(seconds=2)
+        _db.session.commit()
+    assert _post_login(app, "boss@example.org", PASSWORD, "10.1.1.1").status_code == 302
+
+
+def test_throttle_per_client_covers_many_accounts(app, staff):
+    for n in range(CLIENT_MAX_FAILURES):
+        _post_login(app, f"guess{n}@example.org", "wrong password 1", "10.7.7.7")
+    assert _post_login(app, "boss@example.org", PASSWORD, "10.7.7.7").status_code == 429
+    assert _post_login(app, "boss@example.org", PASSWORD, "10.8.8.8").status_code == 302
+
+
+def test_parallel_wrong_attempts_check_at_most_the_limit(app, staff):
+    """24 threads guess at once from one client: only MAX_FAILURES passwords are checked."""
+    import threading
+
+    barrier = threading.Barrier(24)
+    results: list[str] = []
+
+    def guess(n: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                with unit_of_work():
+                    result = attempt_login("desk@example.org", f"wrong guess {n:04d}", "10.5.5.5")
+                results.append("locked" if result.locked_for else "checked")
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 24
+    assert results.count("checked") <= MAX_FAILURES
+    assert _attempts(app, email="desk@example.org", succeeded=False) <= MAX_FAILURES
 
 
 def test_lock_lifts_after_the_window(app, client, auth, staff):

@@ -158,3 +158,10 @@ def test_production_adds_hsts(monkeypatch, tmp_path):
         assert response.status_code == 404
         assert_secure_headers(response, "production 404")
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize("accept", ["gzip;q=0", "identity", "br;q=1, gzip;q=0", ""])
+def test_no_gzip_when_the_client_refuses_it(client, accept):
+    with client.get("/", headers={"Accept-Encoding": accept}) as response:
+        assert response.headers.get("Content-Encoding") is None
+        assert b"<html" in response.get_data()

@@ -145,3 +145,25 @@ def test_unique_slug_counts_up_and_remembers_what_it_handed_out(any_app):
         first = unique_slug(Location, "Eastside", taken)
         second = unique_slug(Location, "Éastside!", taken)
         assert (first, second) == ("eastside-2", "eastside-3")
+
+
+def test_unhandled_write_conflicts_become_409_and_422_pages(any_app):
+    """A view that lets StaleEdit/InvalidInput/SlugTaken escape still answers clearly."""
+
+    @any_app.get("/_test/stale")
+    def _stale():
+        raise StaleEdit(None)
+
+    @any_app.get("/_test/invalid")
+    def _invalid():
+        raise InvalidInput({"npi": "Another listing already has this NPI."})
+
+    @any_app.get("/_test/slug")
+    def _slug():
+        raise SlugTaken("location.slug")
+
+    client = any_app.test_client()
+    assert client.get("/_test/stale").status_code == 409
+    invalid = client.get("/_test/invalid")
+    assert invalid.status_code == 422 and b"already has this NPI" in invalid.data
+    assert client.get("/_test/slug").status_code == 409

@@ -16,9 +16,25 @@ def _param(name: str, schema: dict, description: str, repeat: bool = False) -> d
 
 
 _STR = {"type": "string"}
-_ERROR = {
-    "description": "Bad request",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+_JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_ERROR = {"description": "Bad request", "content": _JSON_ERROR}
+# Yes/no filters: exactly these values (anything else is a 400), as the API view enforces.
+FLAG_VALUES = ["0", "1"]
+FLAG_PARAMS = ("accepting", "telehealth")
+# Answers every operation can give besides its own.
+COMMON_RESPONSES = {
+    "405": {
+        "description": "Method not allowed; the Allow header lists the methods that are.",
+        "headers": {"Allow": {"schema": _STR}},
+        "content": _JSON_ERROR,
+    },
+    "414": {"description": "The URL (query string) is too long."},
+    "503": {
+        "description": "The database or the search index is briefly unavailable; retry "
+        "after the number of seconds in Retry-After.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": _JSON_ERROR,
+    },
 }
 
 
@@ -37,9 +53,13 @@ def openapi_document() -> dict[str, Any]:
         _param("language", _STR, "Language code.", repeat=True),
         _param("gender", {"type": "string", "enum": ["F", "M", "X"]}, "Provider gender."),
         _param("insurance", _STR, "Insurance plan slug.", repeat=True),
-        _param("accepting", {"type": "string", "enum": ["1"]}, "Accepting new patients."),
-        _param("telehealth", {"type": "string", "enum": ["1"]}, "Offers telehealth."),
-        _param("sort", {"type": "string", "enum": ["relevance", "distance", "name"]}, "Order."),
+        _param("accepting", {"type": "string", "enum": FLAG_VALUES}, "Accepting new patients."),
+        _param("telehealth", {"type": "string", "enum": FLAG_VALUES}, "Offers telehealth."),
+        _param(
+            "sort",
+            {"type": "string", "enum": ["", "relevance", "distance", "name"]},
+            "Order (empty: relevance).",
+        ),
         _param("page", {"type": "integer", "minimum": 1, "maximum": 500}, "Page number."),
         _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size."),
     ]
@@ -137,7 +157,7 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     obj = {"type": "object"}
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "Find Care directory API",
@@ -202,7 +222,9 @@ def openapi_document() -> dict[str, Any]:
             "/specialties": {
                 "get": {
                     "summary": "Featured specialties (all with all=1)",
-                    "parameters": [_param("all", {"type": "string", "enum": ["0", "1"]}, "All.")],
+                    "parameters": [
+                        _param("all", {"type": "string", "enum": ["", "0", "1"]}, "All (empty: 0).")
+                    ],
                     "responses": {
                         "200": {
                             "description": "OK",
@@ -215,3 +237,8 @@ def openapi_document() -> dict[str, Any]:
         },
         "components": {"schemas": schemas},
     }
+    for path in document["paths"].values():
+        for operation in path.values():
+            for code, response in COMMON_RESPONSES.items():
+                operation["responses"].setdefault(code, response)
+    return document

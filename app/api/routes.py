@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app import search
 from app.api import bp
-from app.api.openapi import openapi_document
+from app.api.openapi import FLAG_PARAMS, FLAG_VALUES, openapi_document
 from app.extensions import db
 from app.models import Location, Provider, Specialty
 from app.services.directory import load_providers
@@ -23,7 +23,8 @@ def param_error(error: search.ParamError) -> ResponseReturnValue:
 
 @bp.errorhandler(search.SearchUnavailable)
 def unavailable(error: search.SearchUnavailable) -> ResponseReturnValue:
-    return jsonify(error="Search is temporarily unavailable.", status=503), 503
+    retry = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
+    return jsonify(error="Search is temporarily unavailable.", status=503), 503, retry
 
 
 def _location(link, distances: dict[int, float] | None = None) -> dict:
@@ -66,6 +67,10 @@ def provider_summary(provider: Provider, distances: dict[int, float] | None = No
 @bp.get("/providers")
 def providers() -> ResponseReturnValue:
     """Search providers with the shared query parameters."""
+    for name in FLAG_PARAMS:
+        for value in request.args.getlist(name):
+            if value not in FLAG_VALUES:
+                raise search.ParamError(name, f"{name} must be 1 or 0 (or left out).")
     params = search.parse_params(request.args, api=True)
     results = search.search(params)
     by_id = {p.id: p for p in load_providers([h.provider_id for h in results.hits])}

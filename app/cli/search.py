@@ -112,3 +112,52 @@ def status_command() -> None:
     click.echo(f"Last change seq:   {info['last_seq']}")
     click.echo(f"Pending changes:   {info['pending']}")
     click.echo(f"Size on disk:      {_size(info['size_bytes'])}")
+
+
+@search_group.command("watch")
+@with_appcontext
+@click.option(
+    "--interval", type=float, default=None, help="Seconds between polls (SEARCH_POLL_SECONDS)."
+)
+def watch_command(interval: float | None) -> None:
+    """Apply outbox changes as they arrive (and rebuild a damaged index) until stopped.
+
+    For hosts that serve the app without gunicorn, whose workers run this poller
+    themselves.
+    """
+    from flask import current_app
+
+    from app.search.sync import apply_quietly
+
+    app = current_app._get_current_object()
+    every = interval if interval is not None else float(app.config["SEARCH_POLL_SECONDS"] or 1)
+    click.echo(f"Applying search changes every {every:g}s; Ctrl-C stops.")
+    try:
+        while True:
+            applied = apply_quietly(app)
+            if applied:
+                click.echo(f"applied {applied} change(s)")
+            time.sleep(every)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+@search_group.command("prune-outbox")
+@with_appcontext
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Keep outbox rows younger than this many days.",
+)
+def prune_outbox_command(keep_days: int) -> None:
+    """Delete applied search outbox rows older than --keep-days (the table grows forever
+    otherwise). Rows this host's index has not applied yet are kept."""
+    from app.services.outbox import prune_outbox
+    from app.transaction import unit_of_work
+
+    applied_up_to = int(search.status()["last_seq"]) if search.status()["generation"] else 0
+    with unit_of_work():
+        removed = prune_outbox(keep_days, applied_up_to)
+    click.echo(f"Deleted {removed} search outbox row(s) older than {keep_days} day(s).")

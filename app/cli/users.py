@@ -52,3 +52,23 @@ def deactivate(email: str) -> None:
     with unit_of_work():
         set_active(user, False)
     click.echo(f"Deactivated {user.email}.")
+
+
+@users_group.command("prune-attempts")
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Keep login attempts younger than this many days.",
+)
+@with_appcontext
+def prune_attempts_command(keep_days: int) -> None:
+    """Delete login attempts older than --keep-days (the throttle needs only 15 minutes)."""
+    from datetime import timedelta
+
+    from app.services.auth import prune_attempts
+
+    with unit_of_work():
+        removed = prune_attempts(timedelta(days=keep_days))
+    click.echo(f"Deleted {removed} login attempt(s) older than {keep_days} day(s).")

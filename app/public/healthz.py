@@ -25,6 +25,9 @@ def healthz() -> ResponseReturnValue:
         db.session.rollback()
         body.update(status="error", database=f"error: {type(exc).__name__}", providers=None)
     try:
+        damaged = search.integrity_problem()
+        if damaged:
+            raise search.SearchUnavailable(f"damaged: {damaged}")
         body["index_documents"] = search.document_count()
     except search.SearchUnavailable as exc:
         body.update(status="error", search=f"error: {exc}", index_documents=None)

@@ -12,7 +12,15 @@ from typing import Any
 
 from app.search import engine
 from app.search import suggest as _suggest
-from app.search.indexer import apply_changes, document_count, rebuild, status, store, verify
+from app.search.indexer import (
+    apply_changes,
+    document_count,
+    integrity_problem,
+    rebuild,
+    status,
+    store,
+    verify,
+)
 from app.search.params import ParamError, SearchParams, parse_params
 from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, close_all
@@ -32,6 +40,7 @@ __all__ = [
     "apply_changes",
     "close_all",
     "document_count",
+    "integrity_problem",
     "parse_params",
     "rebuild",
     "search",

@@ -101,8 +101,10 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
 def apply_changes(*, build_missing: bool = True) -> int:
     """Apply pending outbox rows to this host's index; 0 if another writer is busy.
 
-    With ``build_missing`` false, a missing index is left for the poller or the CLI to
-    build, so no web request ever waits for a full rebuild.
+    A missing or damaged index (files changed behind the writer's back) is rebuilt from
+    the database into a fresh generation, which includes every edit made meanwhile. With
+    ``build_missing`` false that is left for the poller or the CLI, so no web request
+    ever waits for a full rebuild.
     """
     st = store()
     total = 0
@@ -112,7 +114,10 @@ def apply_changes(*, build_missing: bool = True) -> int:
                 st.pending = True  # the holder loops once more and picks our rows up
                 return total
             st.pending = False
-            if not st.exists():
+            damaged = st.integrity_problem_locked() if st.exists() else None
+            if damaged:
+                log.error("search: %s; rebuilding into a fresh generation", damaged)
+            if not st.exists() or damaged:
                 if not build_missing:
                     return total
                 total += _rebuild_locked(st)["documents"]
@@ -195,6 +200,11 @@ def _apply_locked(st: Store) -> int:
     return len(rows)
 
 
+def integrity_problem() -> str | None:
+    """Why the live index's files are damaged, or None (the same answer on every worker)."""
+    return store().integrity_problem()
+
+
 def document_count() -> int:
     """Number of providers in the index."""
     st = store()
@@ -242,8 +252,14 @@ def _comparable(data: dict) -> dict:
 
 
 def verify() -> list[str]:
-    """Compare the database with the index; describe every difference."""
+    """Compare the database with the index; describe every difference.
+
+    Raises SearchUnavailable naming the file when the index itself is damaged.
+    """
     st = store()
+    damaged = st.integrity_problem()
+    if damaged:
+        raise SearchUnavailable(f"the search index is damaged: {damaged}")
     with db.engine.connect() as conn:
         names = {
             s.slug: s.display_name

@@ -7,6 +7,8 @@ Layout of ``SEARCH_INDEX_DIR``::
     write.lock     fcntl lock held by the single writer (apply or rebuild)
 
 Readers hold one searcher per process, re-opened only when CURRENT or state.json change.
+state.json also lists every index file with its size and mtime, so a damaged generation
+(files overwritten behind the writer's back) is seen the same way by every worker.
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ def _stat_sig(path: Path) -> tuple[int, int] | None:
     return st.st_ino, st.st_mtime_ns
 
 
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name.endswith(("LOCK", ".lock"))
+
+
 class Store:
     """One index directory: its writer lock, live generation and open searcher."""
 
@@ -99,8 +105,47 @@ class Store:
             return {"last_seq": 0, "recent": []}
 
     def write_state(self, gen: str, state: dict) -> None:
-        """Record the applied seqs atomically inside the generation directory."""
+        """Record the applied seqs and the files the writer left, atomically.
+
+        Called by the single writer right after each commit, so ``files`` (name -> size and
+        mtime) describes exactly what a healthy generation holds on disk.
+        """
+        state = {**state, "files": self.file_manifest(gen)}
         _write_atomic(self.gen_path(gen) / STATE, json.dumps(state, separators=(",", ":")))
+
+    def file_manifest(self, gen: str) -> dict[str, list[int]]:
+        """Size and mtime of each index file of a generation (not state or lock files)."""
+        files = {}
+        for f in self.gen_path(gen).iterdir():
+            if f.is_file() and f.name != STATE and not _ignored(f.name):
+                st = f.stat()
+                files[f.name] = [st.st_size, st.st_mtime_ns]
+        return files
+
+    def integrity_problem(self, gen: str | None = None) -> str | None:
+        """Why the live generation's files are not the ones its writer left, or None.
+
+        It reads the disk, not this process's memory, so every worker gives the same
+        answer. While a writer works (the lock is busy) the files are in flux: no verdict.
+        """
+        with self.writer_lock(blocking=False) as free:
+            return self.integrity_problem_locked(gen) if free else None
+
+    def integrity_problem_locked(self, gen: str | None = None) -> str | None:
+        """``integrity_problem`` for a caller already holding the writer lock."""
+        gen = gen or self.current_generation()
+        if gen is None:
+            return None
+        expected = self.read_state(gen).get("files")
+        if not expected:
+            return None  # an index written before manifests existed
+        actual = self.file_manifest(gen)
+        for name, sig in sorted(expected.items()):
+            if name not in actual:
+                return f"index file {gen}/{name} is missing"
+            if actual[name] != sig:
+                return f"index file {gen}/{name} was changed outside the index writer"
+        return None
 
     def new_generation(self) -> tuple[str, whoosh_index.FileIndex]:
         """Create an empty index in a fresh generation directory."""
@@ -168,6 +213,9 @@ class Store:
             gen = sig[0]
             if gen is None:
                 raise IndexMissing(f"no search index in {self.root}; run `flask search rebuild`")
+            problem = self.integrity_problem(gen)
+            if problem:
+                raise SearchUnavailable(f"the search index is damaged ({problem}); rebuilding")
             ix = self.open_index(gen)
             try:
                 searcher = ix.searcher()

@@ -4,15 +4,18 @@
   query vocabulary depends on); ``after_commit`` then applies the outbox right away when
   ``SEARCH_SYNC_ON_COMMIT`` is set.  A rolled-back transaction never reaches the index,
   because only committed outbox rows are ever read.
-* The first request in each process catches up (a crash between commit and indexing, or a
-  change committed by another host) and starts a light poller thread when
-  ``SEARCH_POLL_SECONDS`` > 0.
+  Only a small change set is applied inline: more than ``SEARCH_SYNC_MAX_ROWS`` outbox
+  rows (a synonym edit touching thousands of listings), a missing or a damaged index is
+  handed to the background applier, so no request waits for a rebuild.
+* Each gunicorn worker starts, from ``post_worker_init`` (never from a request), a
+  catch-up (a crash between commit and indexing, or a change committed by another host)
+  and a light poller thread when ``SEARCH_POLL_SECONDS`` > 0; ``flask search watch`` runs
+  the same poller in the foreground.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from flask import Flask, current_app
@@ -32,8 +35,9 @@ _listen_lock = threading.Lock()
 
 def _after_flush(session: Session, flush_context) -> None:
     touched = list(session.new) + list(session.dirty) + list(session.deleted)
-    if any(isinstance(obj, SearchOutbox) for obj in session.new):
-        session.info[_OUTBOX] = True
+    rows = sum(1 for obj in session.new if isinstance(obj, SearchOutbox))
+    if rows:
+        session.info[_OUTBOX] = session.info.get(_OUTBOX, 0) + rows
     if any(isinstance(obj, Specialty | CarePath | Location) for obj in touched):
         session.info[_VOCAB] = True
 
@@ -49,8 +53,51 @@ def _after_commit(session: Session) -> None:
             app = current_app._get_current_object()
         except RuntimeError:
             return
-        if app.config.get("SEARCH_SYNC_ON_COMMIT"):
-            apply_quietly(app)
+        if not app.config.get("SEARCH_SYNC_ON_COMMIT"):
+            return
+        if outbox > int(app.config.get("SEARCH_SYNC_MAX_ROWS", 200)) or not _index_healthy():
+            hand_off(app)
+        else:
+            apply_quietly(app, build_missing=False)
+
+
+def _index_healthy() -> bool:
+    from app import search
+
+    st = search.store()
+    return st.exists() and not st.integrity_problem()
+
+
+_background: list[threading.Thread] = []
+_background_lock = threading.Lock()
+
+
+def hand_off(app: Flask) -> None:
+    """Apply the outbox (or rebuild a missing or damaged index) off the request thread."""
+    poller = app.extensions.get("search_poller")
+    if poller is not None and poller.thread.is_alive():
+        poller.wake.set()
+        return
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                apply_quietly(app)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name="search-apply", daemon=True)
+    with _background_lock:
+        _background[:] = [t for t in _background if t.is_alive()] + [thread]
+    thread.start()
+
+
+def wait_for_background(timeout: float = 60.0) -> None:
+    """Wait until background appliers started by this process have finished (tests, CLI)."""
+    with _background_lock:
+        threads = list(_background)
+    for thread in threads:
+        thread.join(timeout)
 
 
 def _after_rollback(session: Session) -> None:
@@ -76,13 +123,18 @@ class Poller:
         self.app = app
         self.interval = interval
         self.stop = threading.Event()
+        self.wake = threading.Event()
         self.thread = threading.Thread(target=self._run, name="search-poller", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
     def _run(self) -> None:
-        while not self.stop.wait(self.interval):
+        while not self.stop.is_set():
+            self.wake.wait(self.interval)
+            self.wake.clear()
+            if self.stop.is_set():
+                break
             with self.app.app_context():
                 try:
                     apply_quietly(self.app)
@@ -139,24 +191,24 @@ def _listen() -> None:
         _listening = True
 
 
-def init_app(app: Flask) -> None:
-    """Install the commit hooks, the first-request catch-up and the poller."""
-    _listen()
-    state = {"pid": None}
-    lock = threading.Lock()
+def start_poller(app: Flask) -> Poller | None:
+    """Start this process's poller thread (once) when ``SEARCH_POLL_SECONDS`` > 0."""
+    interval = float(app.config.get("SEARCH_POLL_SECONDS") or 0)
+    existing = app.extensions.get("search_poller")
+    if interval <= 0 or (existing is not None and existing.thread.is_alive()):
+        return existing
+    poller = Poller(app, interval)
+    app.extensions["search_poller"] = poller
+    poller.start()
+    return poller
 
-    @app.before_request
-    def _catch_up() -> None:
-        if state["pid"] == os.getpid():
-            return
-        with lock:
-            if state["pid"] == os.getpid():
-                return
-            state["pid"] = os.getpid()
-            _warm_geography()
-            apply_quietly(app, build_missing=False)
-            interval = float(app.config.get("SEARCH_POLL_SECONDS") or 0)
-            if interval > 0:
-                poller = Poller(app, interval)
-                app.extensions["search_poller"] = poller
-                poller.start()
+
+def start_worker(app: Flask) -> None:
+    """What each gunicorn worker runs after it starts: catch up, warm up, poll."""
+    start_warmup(app)
+    start_poller(app)
+
+
+def init_app(app: Flask) -> None:
+    """Install the commit hooks (the poller is started by gunicorn or the CLI)."""
+    _listen()

@@ -63,7 +63,7 @@ def login() -> ResponseReturnValue:
         if current_user.is_authenticated:
             return redirect(url_for(".dashboard"))
         form.next.data = safe_next(request.args.get("next")) or ""
-    message, status = None, 200
+    message, status, headers = None, 200, {}
     if form.validate_on_submit():
         client = request.remote_addr or "unknown"
         with unit_of_work():
@@ -76,18 +76,22 @@ def login() -> ResponseReturnValue:
             flash("You are logged in.", "info")
             return redirect(target)
         if result.locked_for is not None:
+            wait = (
+                f"about {result.locked_minutes} minutes"
+                if result.retry_after > 90
+                else "a minute or less"
+            )
             message = (
                 "Too many failed login attempts. For your security, logging in is paused "
-                f"for about {result.locked_minutes} minutes. Please wait and try again, "
-                "or ask an administrator for help."
+                f"for {wait}. Please wait and try again, or ask an administrator for help."
             )
-            status = 429
+            status, headers = 429, {"Retry-After": str(result.retry_after)}
         else:
             message = "That email and password do not match an active account."
             status = 401
     elif request.method == "POST":
         status = 422
-    return render_template("staff/login.html", form=form, message=message), status
+    return render_template("staff/login.html", form=form, message=message), status, headers
 
 
 @bp.post("/logout")
