@@ -348,3 +348,19 @@ def test_any_mix_of_cells_is_cleaned_or_refused_by_column(state, zip_code, phone
         assert row.values["phone"].startswith("(404) 555-0142")
     assert (state.strip().lower() in ("ga", "georgia")) or not state.strip() or "state" in bad
     assert row.values["city"] == "Atlanta" and row.values["address"] == "12 Executive Park Dr NE"
+
+
+def test_public_language_filter_lists_only_languages_in_use(ref_app):
+    """Reference data knows Korean, but no listing speaks it: the filter leaves it out."""
+    from app import search
+
+    assert import_roster((FIXTURES / "messy.csv").read_bytes(), dry_run=True).ok
+    from tests.factories import apply_roster
+
+    apply_roster((FIXTURES / "messy.csv").read_bytes(), dry_run=False)
+    search.rebuild()
+    assert _db.session.scalar(select(Language).filter_by(code="ko")) is not None
+    body = ref_app.test_client().get("/api/v1/providers").get_json()
+    names = {f["name"] for f in body["facets"]["language"]}
+    assert {"Haitian Creole", "Hmong", "Tagalog", "Filipino"} <= names
+    assert "Korean" not in names and all(f["count"] > 0 for f in body["facets"]["language"])
