@@ -87,7 +87,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     SEARCH_POLL_SECONDS = 0.0
-    TRUSTED_HOSTS = ["localhost"]  # the test client's host
+    TRUSTED_HOSTS = ["localhost", "127.0.0.1"]  # the test client and loopback live servers
     # Test-only: a cheap scrypt cost keeps the suite fast; never use it in production.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a hash method, not a secret
 

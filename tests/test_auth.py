@@ -130,6 +130,9 @@ def test_throttle_per_client_covers_many_accounts(app, staff):
     assert _post_login(app, "boss@example.org", PASSWORD, "10.8.8.8").status_code == 302
 
 
+@pytest.mark.parametrize(
+    "app", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_parallel_wrong_attempts_check_at_most_the_limit(app, staff):
     """24 threads guess at once from one client: only MAX_FAILURES passwords are checked."""
     import threading

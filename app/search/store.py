@@ -128,11 +128,15 @@ class Store:
         It reads the disk, not this process's memory, so every worker gives the same
         answer. While a writer works (the lock is busy) the files are in flux: no verdict.
         """
+        # The common case (nothing wrong) takes no lock, so readers never get in a writer's
+        # way; only a suspicious result is confirmed under the writer lock.
+        if self.integrity_problem_locked(gen) is None:
+            return None
         with self.writer_lock(blocking=False) as free:
             return self.integrity_problem_locked(gen) if free else None
 
     def integrity_problem_locked(self, gen: str | None = None) -> str | None:
-        """``integrity_problem`` for a caller already holding the writer lock."""
+        """``integrity_problem`` without the lock (for the writer, or a first look)."""
         gen = gen or self.current_generation()
         if gen is None:
             return None
