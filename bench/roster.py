@@ -169,6 +169,7 @@ def run() -> None:
     from app.extensions import db
     from app.services.roster import import_roster
     from app.services.seed import load_reference_data
+    from app.transaction import unit_of_work
     from config import TestingConfig
 
     base = Path(tempfile.mkdtemp(prefix="bench-roster-"))
@@ -196,7 +197,8 @@ def run() -> None:
         assert report.ok, report.errors[:5]
 
         started = time.monotonic()
-        report = import_roster(data, dry_run=False, filename="bench.csv")
+        with unit_of_work():
+            report = import_roster(data, dry_run=False, filename="bench.csv")
         imported = time.monotonic() - started
         timings.append(("import (one transaction)", imported, ROWS))
 

@@ -98,3 +98,12 @@ def user(
     obj = User(email=email, password_hash=hash_password(password), role=role)
     db.session.add(obj)
     return obj
+
+
+def apply_roster(data: bytes, **kw):
+    """Import a roster the way the CLI does: in one unit of work, committed at the end."""
+    from app.services.roster import import_roster
+    from app.transaction import unit_of_work
+
+    with unit_of_work():
+        return import_roster(data, **kw)

@@ -65,8 +65,8 @@ def _clinic_form(client, **changes) -> dict:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"state": "XX"}, b"2-letter code"),
-        ({"state": "Washington"}, b"2-letter code"),
+        ({"state": "XX"}, b"USPS code"),
+        ({"state": "Washingtn"}, b"USPS code"),  # full names are accepted (issue 12)
         ({"latitude": "47.6"}, b"Give both latitude and longitude"),
         ({"longitude": "-122.3"}, b"Give both latitude and longitude"),
         ({"zip": "00000"}, b"no map position"),

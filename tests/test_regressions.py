@@ -12,8 +12,9 @@ import config
 from app import _dev_secret_key, create_app
 from app.extensions import db as _db
 from app.models import AuditEvent, Location, Provider
-from app.services.roster import export_roster, import_roster
+from app.services.roster import export_roster
 from tests.conftest import AuthActions
+from tests.factories import apply_roster
 from tests.test_staff_providers import add_user
 
 
@@ -117,7 +118,7 @@ def test_roster_change_to_links_only_bumps_the_version(seeded_app):
         writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
         writer.writeheader()
         writer.writerows(rows)
-        report = import_roster(out.getvalue().encode("utf-8"), dry_run=False)
+        report = apply_roster(out.getvalue().encode("utf-8"), dry_run=False)
         assert report.updated == 1, report
         _db.session.expire_all()
         new_version = _db.session.scalar(

@@ -13,6 +13,7 @@ from app.models import AuditEvent, Location, Provider, SearchOutbox
 from app.services.roster import export_roster, import_roster
 from app.services.validation import normalize_phone, npi_problem, sensible_case
 from tests.conftest import AuthActions, csrf_token
+from tests.factories import apply_roster
 from tests.test_staff_providers import add_user
 
 HEADER = "npi,first_name,last_name,credentials,gender,specialties,location_name,address,city,state,zip,phone,languages,accepting_new_patients,telehealth,insurance,bio"  # noqa: E501
@@ -63,7 +64,7 @@ def test_export_then_import_is_all_unchanged(seeded):
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert rows and set(rows[0]) == set(HEADER.split(","))
     audit_before = _count(AuditEvent)
-    report = import_roster(data, dry_run=False)
+    report = apply_roster(data, dry_run=False)
     assert report.ok and report.applied
     assert report.created == report.updated == 0
     assert report.unchanged == _count(Provider, active=True)
@@ -79,7 +80,7 @@ def test_dry_run_reports_and_writes_nothing(seeded):
 
 
 def test_real_run_creates_audits_and_queues(seeded):
-    report = import_roster(GOOD.encode(), dry_run=False)
+    report = apply_roster(GOOD.encode(), dry_run=False)
     assert report.ok and report.applied and report.created == 2
     mary = _db.session.scalar(select(Provider).filter_by(npi="1234567893"))
     assert (mary.first_name, mary.last_name) == ("Mary", "McDonald")
@@ -93,11 +94,11 @@ def test_real_run_creates_audits_and_queues(seeded):
     sean = _db.session.scalar(select(Provider).filter_by(last_name="O'Brien"))
     assert sean.accepting_new_patients and not sean.telehealth
     assert _count(SearchOutbox, entity_id=mary.id) >= 1
-    assert _count(AuditEvent, entity_type="provider", entity_id=sean.id, action="import") == 1
+    assert _count(AuditEvent, entity_type="provider", entity_id=sean.id, action="create") == 1
     again = import_roster(GOOD.encode(), dry_run=True)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     changed = GOOD.replace(",1,0,,", ",0,0,,")
-    assert import_roster(changed.encode(), dry_run=False).updated == 1
+    assert apply_roster(changed.encode(), dry_run=False).updated == 1
     assert not _db.session.get(Provider, sean.id).accepting_new_patients
 
 
@@ -120,7 +121,7 @@ def test_real_run_creates_audits_and_queues(seeded):
 def test_rejected_rows_name_line_column_and_reason(seeded, line, column, message):
     data = (HEADER + "\n,Bob,Ok,MD,,207X00000X,," + CLINIC + ",,,,,,\n" + line + "\n").encode()
     providers = _count(Provider)
-    report = import_roster(data, dry_run=False)
+    report = apply_roster(data, dry_run=False)
     if message is None:
         assert report.ok
         return
@@ -192,6 +193,20 @@ def test_cli_import_export_and_exit_codes(seeded, tmp_path):
     assert _count(Location, zip="98101") == 1
 
 
+def wait_for_job(client, url: str, seconds: float = 120) -> str:
+    """Follow a roster job's self-refreshing page until it ends; return the final page."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        page = client.get(url).get_data(as_text=True)
+        if 'http-equiv="refresh"' not in page:
+            return page
+        assert "<progress" in page
+        assert time.monotonic() < deadline, "roster job did not finish"
+        time.sleep(0.2)
+
+
 def _staff_client(app):
     with app.app_context():
         add_user()
@@ -226,13 +241,16 @@ def test_staff_upload_preview_then_apply(seeded_app):
         == 400
     )
     response = client.post("/staff/roster/apply", data=fields)
-    assert response.status_code == 302
+    assert response.status_code == 303
+    page = wait_for_job(client, response.headers["Location"])
+    assert "Roster applied" in page and "2 created" in page
     with seeded_app.app_context():
         assert _count(Provider, npi="1234567893") == 1
         assert _db.session.scalar(
             select(AuditEvent).filter_by(action="import", entity_type="roster")
         )
-    assert client.post("/staff/roster/apply", data=fields).status_code == 404
+    again = client.post("/staff/roster/apply", data=fields)
+    assert again.status_code == 409 and "already applied" in again.get_data(as_text=True)
 
 
 def test_staff_upload_with_rejects_shows_lines(seeded_app):
@@ -282,7 +300,7 @@ def test_upload_over_5_mb_gets_friendly_413(seeded_app):
 )
 def test_new_listing_without_specialty_or_clinic_is_rejected(seeded, data, column, message):
     providers = _count(Provider)
-    report = import_roster(data.encode(), dry_run=False)
+    report = apply_roster(data.encode(), dry_run=False)
     assert not report.ok and not report.applied and report.created == 0
     assert [(e.line, e.field) for e in report.errors] == [(2, column)]
     assert f"A new listing needs at least {message}" in report.errors[0].message
@@ -297,7 +315,7 @@ def test_update_with_empty_specialties_and_no_clinic_keeps_them(seeded):
     clinics = [link.location_id for link in p.location_links]
     assert specialties and clinics
     line = f"{p.npi},{p.first_name},{p.last_name},Changed,,,,,,,,,,,,,"
-    report = import_roster((HEADER + "\n" + line + "\n").encode(), dry_run=False)
+    report = apply_roster((HEADER + "\n" + line + "\n").encode(), dry_run=False)
     assert report.ok and report.applied and report.updated == 1, report.errors
     _db.session.expire_all()
     p = _db.session.get(Provider, p.id)

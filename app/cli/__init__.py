@@ -1,4 +1,4 @@
-"""``flask`` command groups: seed, users, search and roster."""
+"""``flask`` command groups: seed, users, search, roster and nppes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from app.cli import roster, search, seed, users
+    from app.cli import nppes, roster, search, seed, users
 
     app.cli.add_command(seed.seed_command)
     app.cli.add_command(users.users_group)
     app.cli.add_command(search.search_group)
     app.cli.add_command(roster.roster_group)
+    app.cli.add_command(nppes.nppes_group)

@@ -9,9 +9,12 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from app.services.nppes import NppesFileError, open_text, read_npi_list
 from app.services.roster import RosterReport, export_roster, import_roster
+from app.services.roster_nppes import import_nppes
+from app.transaction import unit_of_work
 
-STAGES = {"read": "Reading", "check": "Checking", "write": "Writing"}
+STAGES = {"read": "Reading", "check": "Checking", "write": "Writing", "scan": "Scanning"}
 
 
 class ProgressLine:
@@ -22,8 +25,11 @@ class ProgressLine:
         self.enabled = self.stream.isatty()
         self.start = time.monotonic()
         self.last = 0.0
+        self.scanned = 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "scan":
+            self.scanned = done
         now = time.monotonic()
         if not self.enabled or now - self.last < 0.2:
             return
@@ -58,14 +64,37 @@ def _print_report(report: RosterReport) -> None:
 @roster_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check everything and report; write nothing.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["roster", "nppes"]),
+    default="roster",
+    show_default=True,
+    help="roster: our CSV contract; nppes: the NPPES monthly npidata_pfile_*.csv.",
+)
+@click.option(
+    "--npi-list",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --format nppes: import the NPIs in FILE (one per line) instead of the "
+    "NPIs already in the directory.",
+)
 @with_appcontext
-def import_command(path: Path, dry_run: bool) -> None:
-    """Import a roster CSV in one transaction; exit non-zero if any row is rejected."""
+def import_command(path: Path, dry_run: bool, file_format: str, npi_list: Path | None) -> None:
+    """Import a roster CSV or an NPPES file in one transaction.
+
+    Exits non-zero if any row is rejected; then nothing is imported.
+    """
     progress = ProgressLine()
     started = time.monotonic()
-    report = import_roster(
-        path.read_bytes(), dry_run=dry_run, progress=progress, filename=path.name
-    )
+    if npi_list and file_format != "nppes":
+        raise click.UsageError("--npi-list only applies to --format nppes.")
+    with unit_of_work():
+        if file_format == "nppes":
+            report = _import_nppes(path, dry_run, npi_list, progress)
+        else:
+            report = import_roster(
+                path.read_bytes(), dry_run=dry_run, progress=progress, filename=path.name
+            )
     progress.done()
     _print_report(report)
     if not report.ok:
@@ -74,6 +103,27 @@ def import_command(path: Path, dry_run: bool) -> None:
         sys.exit(1)
     if not dry_run:
         click.echo(f"Imported in {time.monotonic() - started:.1f} s.")
+
+
+def _import_nppes(path: Path, dry_run: bool, npi_list: Path | None, progress) -> RosterReport:
+    npis = None
+    if npi_list:
+        with npi_list.open(encoding="utf-8") as fh:
+            npis = read_npi_list(fh)
+    started = time.monotonic()
+    try:
+        with open_text(path) as stream:
+            report = import_nppes(
+                stream, dry_run=dry_run, npis=npis, progress=progress, filename=path.name
+            )
+    except NppesFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    seconds = max(time.monotonic() - started, 1e-6)
+    click.echo(
+        f"Scanned {progress.scanned:,} NPPES rows in {seconds:.1f} s "
+        f"({progress.scanned / seconds:,.0f} rows/s)."
+    )
+    return report
 
 
 @roster_group.command("export")

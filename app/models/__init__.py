@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent, SearchOutbox
 from app.models.base import now_utc
+from app.models.finding import FINDING_KINDS, Finding
 from app.models.location import (
     ACCESSIBILITY_FEATURES,
     WEEKDAY_NAMES,
@@ -12,17 +13,21 @@ from app.models.location import (
 )
 from app.models.provider import Provider, ProviderLocation, ProviderPhoto, ProviderSpecialty
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
+from app.models.roster_job import JOB_STATES, RosterUpload
 from app.models.specialty import CarePath, CarePathSpecialty, HealthCondition, Specialty
 from app.models.user import ROLES, LoginAttempt, User
 
 __all__ = [
     "ACCESSIBILITY_FEATURES",
+    "FINDING_KINDS",
+    "JOB_STATES",
     "ROLES",
     "WEEKDAYS",
     "WEEKDAY_NAMES",
     "AuditEvent",
     "CarePath",
     "CarePathSpecialty",
+    "Finding",
     "HealthCondition",
     "InsurancePlan",
     "Language",
@@ -34,6 +39,7 @@ __all__ = [
     "ProviderLocation",
     "ProviderPhoto",
     "ProviderSpecialty",
+    "RosterUpload",
     "SearchOutbox",
     "Specialty",
     "User",

@@ -7,29 +7,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
-    Location,
+    Language,
     Provider,
-    ProviderLocation,
-    ProviderSpecialty,
     User,
-    now_utc,
-    provider_insurance,
-    provider_language,
 )
 from app.services import audit
 from app.services.directory import provider_load_options
-from app.services.geo import zip_centroid
-from app.services.providers import slugify
+from app.services.findings import current_input
+from app.services.locations import LocationInput, create_location
+from app.services.providers import ProviderInput, create_provider, update_provider
 from app.services.roster_change import Plan, ProviderChange
 from app.services.roster_plan import build_plan
 from app.services.roster_rows import (
     COLUMNS,
     RosterFileError,
+    Row,
     RowError,
     decode,
     iter_rows,
@@ -50,6 +47,7 @@ class RosterReport:
     updated: int = 0
     unchanged: int = 0
     new_clinics: int = 0
+    skipped_deactivated: int = 0
     errors: list[RowError] = field(default_factory=list)
     file_error: str | None = None
     applied: bool = False
@@ -68,11 +66,15 @@ class RosterReport:
         """One line for people and logs."""
         if self.file_error:
             return f"Rejected the file: {self.file_error}"
-        return (
+        text = (
             f"{self.rows} rows: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.rejected} rejected"
-            f"{f', {self.new_clinics} new clinics' if self.new_clinics else ''}"
         )
+        if self.new_clinics:
+            text += f", {self.new_clinics} new clinics"
+        if self.skipped_deactivated:
+            text += f", {self.skipped_deactivated} deactivated NPIs skipped"
+        return text
 
 
 def import_roster(
@@ -83,7 +85,11 @@ def import_roster(
     progress: Progress | None = None,
     filename: str = "roster.csv",
 ) -> RosterReport:
-    """Validate a roster and, unless it is a dry run or any row is rejected, apply it."""
+    """Validate a roster and, unless it is a dry run or any row is rejected, stage it.
+
+    Nothing is committed here: the caller runs this inside ``unit_of_work()`` so the whole
+    file lands in one transaction or not at all.
+    """
     report = RosterReport(dry_run=dry_run)
     try:
         rows = []
@@ -97,8 +103,30 @@ def import_roster(
     except RosterFileError as exc:
         report.file_error = str(exc)
         return report
+    return import_rows(
+        rows, report, actor=actor, progress=progress, filename=filename, dry_run=dry_run
+    )
+
+
+def import_rows(
+    rows: list[Row],
+    report: RosterReport,
+    *,
+    dry_run: bool,
+    actor: User | None = None,
+    progress: Progress | None = None,
+    filename: str = "roster.csv",
+    rename: Callable[[str], str] | None = None,
+) -> RosterReport:
+    """Plan checked rows (from a roster or an NPPES file) and, unless refused, stage them.
+
+    ``rename`` turns roster column names into the file's own in error messages.
+    """
     report.rows = len(rows) + len([e for e in report.errors if not e.field])
     plan = build_plan(rows, progress=progress)
+    if rename:
+        for error in plan.errors:
+            error.field = rename(error.field)
     report.errors = sorted(report.errors + plan.errors, key=lambda e: (e.line, e.field))
     report.created = sum(1 for c in plan.changes if c.provider_id is None)
     report.updated = sum(1 for c in plan.changes if c.provider_id is not None and c.changed)
@@ -106,121 +134,67 @@ def import_roster(
     report.new_clinics = len(plan.new_clinics)
     if dry_run or not report.ok:
         return report
-    try:
-        _apply(plan, actor, progress, filename, report)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    _apply(plan, actor, progress, filename, report)
     report.applied = True
     return report
 
 
+def _create_languages(plan: Plan) -> None:
+    """Add the languages first used by this roster and swap in their real ids."""
+    if not plan.new_languages:
+        return
+    real = {}
+    for n, (code, name) in enumerate(plan.new_languages.items(), 1):
+        row = Language(code=code, name=name[:80])
+        db.session.add(row)
+        db.session.flush()
+        real[-n] = row.id
+    for change in plan.changes:
+        if change.language_ids:
+            change.language_ids = [real.get(i, i) for i in change.language_ids]
+
+
 def _create_clinics(plan: Plan, actor: User | None) -> dict[tuple[str, str], int]:
-    slugs = set(db.session.scalars(select(Location.slug)))
+    """Create the new clinics through the same operation as the staff clinic form."""
     ids: dict[tuple[str, str], int] = {}
     for key, spec in plan.new_clinics.items():
-        base, slug, n = slugify(spec["name"]), "", 1
-        slug = base
-        while slug in slugs:
-            n += 1
-            slug = f"{base}-{n}"
-        slugs.add(slug)
-        lat_lon = zip_centroid(spec["zip"]) or (None, None)
-        loc = Location(slug=slug, latitude=lat_lon[0], longitude=lat_lon[1], **spec)
-        db.session.add(loc)
-        db.session.flush()
-        audit.record("create", "location", loc.id, actor=actor, after=spec, summary=loc.name)
+        loc = create_location(LocationInput(**spec), actor)
         ids[key] = loc.id
     return ids
+
+
+def _input_for(change: ProviderChange, p: Provider | None, loc_id) -> ProviderInput:
+    """The whole wanted listing for the staff form's operations: the row over what exists."""
+    changes: dict[str, Any] = dict(change.fields)
+    for attr in ("specialty_ids", "language_ids", "plan_ids"):
+        if getattr(change, attr) is not None:
+            changes[attr] = list(getattr(change, attr))
+    if change.clinics is not None:
+        changes["clinics"] = [(loc_id(ref), phone) for ref, phone in change.clinics]
+    if "npi" in changes:
+        changes["npi"] = changes["npi"] or None
+    if "gender" in changes:
+        changes["gender"] = changes["gender"] or None
+    if p is not None:
+        return current_input(p, **changes)
+    return ProviderInput(**changes)
 
 
 def _apply(
     plan: Plan, actor: User | None, progress: Progress | None, filename: str, report: RosterReport
 ) -> None:
+    """Write the plan with the staff forms' own operations (they stage; the caller commits)."""
+    _create_languages(plan)
     new_clinic_ids = _create_clinics(plan, actor)
 
     def loc_id(ref: int | tuple[str, str]) -> int:
         return ref if isinstance(ref, int) else new_clinic_ids[ref]
 
-    creates = [c for c in plan.changes if c.provider_id is None]
-    updates = [c for c in plan.changes if c.provider_id is not None and c.changed]
-    slugs = set(db.session.scalars(select(Provider.slug)))
-    now = now_utc()
+    work = [c for c in plan.changes if c.provider_id is None or c.changed]
     done = 0
-    for start in range(0, len(creates), BATCH):
-        batch = creates[start : start + BATCH]
-        params = []
-        for change in batch:
-            base = slugify(
-                f"{change.fields['first_name']} {change.fields['last_name']} "
-                f"{change.fields.get('credentials', '')}"
-            )
-            slug, n = base, 1
-            while slug in slugs:
-                n += 1
-                slug = f"{base}-{n}"
-            slugs.add(slug)
-            params.append(
-                {
-                    **change.provider_row(),
-                    "slug": slug,
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                    "verified_at": now,
-                }
-            )
-        ids = db.session.scalars(
-            insert(Provider).returning(Provider.id, sort_by_parameter_order=True), params
-        ).all()
-        _insert_links(batch, ids, loc_id)
-        for change, pid in zip(batch, ids, strict=True):
-            audit.record(
-                "import",
-                "provider",
-                pid,
-                actor=actor,
-                after=change.snapshot(),
-                summary=f"Created from {filename}",
-            )
-        audit.enqueue("provider", ids)
-        db.session.flush()
-        done += len(batch)
-        if progress:
-            progress("write", done, len(creates) + len(updates))
-    _apply_updates(updates, actor, filename, loc_id, progress, done, len(creates) + len(updates))
-    audit.record("import", "roster", None, actor=actor, summary=f"{filename}: {report.summary()}")
-
-
-def _insert_links(batch: list[ProviderChange], ids: list[int], loc_id) -> None:
-    specs, locs, langs, plans = [], [], [], []
-    for change, pid in zip(batch, ids, strict=True):
-        for i, sid in enumerate(change.specialty_ids or []):
-            specs.append(
-                {"provider_id": pid, "specialty_id": sid, "is_primary": i == 0, "position": i}
-            )
-        for i, (ref, phone) in enumerate(change.clinics or []):
-            locs.append(
-                {"provider_id": pid, "location_id": loc_id(ref), "phone": phone, "position": i}
-            )
-        langs += [{"provider_id": pid, "language_id": x} for x in change.language_ids or []]
-        plans += [{"provider_id": pid, "insurance_plan_id": x} for x in change.plan_ids or []]
-    for model, rows in ((ProviderSpecialty, specs), (ProviderLocation, locs)):
-        if rows:
-            db.session.execute(insert(model), rows)
-    if langs:
-        db.session.execute(provider_language.insert(), langs)
-    if plans:
-        db.session.execute(provider_insurance.insert(), plans)
-
-
-def _apply_updates(updates, actor, filename, loc_id, progress, done, total) -> None:
-    from app.services.providers import snapshot
-
-    for start in range(0, len(updates), BATCH):
-        batch = updates[start : start + BATCH]
-        ids = [c.provider_id for c in batch]
+    for start in range(0, len(work), BATCH):
+        batch = work[start : start + BATCH]
+        ids = [c.provider_id for c in batch if c.provider_id is not None]
         loaded = {
             p.id: p
             for p in db.session.scalars(
@@ -228,25 +202,16 @@ def _apply_updates(updates, actor, filename, loc_id, progress, done, total) -> N
             )
         }
         for change in batch:
-            p = loaded[change.provider_id]
-            before = snapshot(p)
-            with db.session.no_autoflush:
-                change.apply_to(p, loc_id)
-            db.session.flush()
-            audit.record(
-                "import",
-                "provider",
-                p.id,
-                actor=actor,
-                before=before,
-                after=snapshot(p),
-                summary=f"Updated from {filename}",
-            )
-        audit.enqueue("provider", ids)
-        db.session.flush()
+            existing = loaded.get(change.provider_id) if change.provider_id else None
+            data = _input_for(change, existing, loc_id)
+            if existing is None:
+                create_provider(data, actor)
+            else:
+                update_provider(existing, data, None, actor)
         done += len(batch)
         if progress:
-            progress("write", done, total)
+            progress("write", done, len(work))
+    audit.record("import", "roster", None, actor=actor, summary=f"{filename}: {report.summary()}")
 
 
 def _yes_no(value: bool) -> str:

@@ -10,86 +10,17 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
-    InsurancePlan,
-    Language,
-    Location,
     Provider,
-    Specialty,
 )
 from app.services.roster_change import FLAGS, SCALARS, ClinicRef, Plan, ProviderChange
+from app.services.roster_lookups import Lookups
 from app.services.roster_rows import (
     PROVIDER_COLUMNS,
     Row,
     RowError,
     clinic_key,
     parse_bool,
-    split_cell,
 )
-
-
-class Lookups:
-    """Reference data prefetched into dicts so checking 100,000 rows needs no per-row query."""
-
-    def __init__(self) -> None:
-        self.specialty: dict[str, int] = {}
-        self.specialty_code: dict[int, str] = {}
-        for s in db.session.execute(
-            select(
-                Specialty.id,
-                Specialty.code,
-                Specialty.display_name,
-                Specialty.nucc_name,
-                Specialty.slug,
-            )
-        ):
-            for name in (s.code, s.display_name, s.nucc_name, s.slug):
-                self.specialty.setdefault(name.lower(), s.id)
-            self.specialty_code[s.id] = s.code
-        self.language = {}
-        self.language_code: dict[int, str] = {}
-        for lang in db.session.execute(select(Language.id, Language.code, Language.name)):
-            self.language.setdefault(lang.code.lower(), lang.id)
-            self.language.setdefault(lang.name.lower(), lang.id)
-            self.language_code[lang.id] = lang.code
-        self.plan = {}
-        self.plan_slug: dict[int, str] = {}
-        for plan in db.session.execute(
-            select(InsurancePlan.id, InsurancePlan.slug, InsurancePlan.name)
-        ):
-            self.plan.setdefault(plan.slug.lower(), plan.id)
-            self.plan.setdefault(plan.name.lower(), plan.id)
-            self.plan_slug[plan.id] = plan.slug
-        self.clinic: dict[tuple[str, str], tuple[int, str]] = {}
-        for loc in db.session.execute(
-            select(
-                Location.id,
-                Location.address_line1,
-                Location.address_line2,
-                Location.zip,
-                Location.phone,
-            )
-        ):
-            full = f"{loc.address_line1}, {loc.address_line2}" if loc.address_line2 else ""
-            for address in (full, loc.address_line1):
-                if address:
-                    self.clinic.setdefault(clinic_key(address, loc.zip), (loc.id, loc.phone))
-        self.by_npi: dict[str, int] = {}
-        self.by_name: dict[tuple[str, str], list[tuple[int, str | None]]] = {}
-        for p in db.session.execute(
-            select(Provider.id, Provider.npi, Provider.first_name, Provider.last_name)
-        ):
-            if p.npi:
-                self.by_npi[p.npi] = p.id
-            key = (p.first_name.lower(), p.last_name.lower())
-            self.by_name.setdefault(key, []).append((p.id, p.npi))
-
-    def resolve(self, table: dict[str, int], cell: str, what: str, hint: str) -> list[int]:
-        """Map a ``;`` list of names or codes to ids; ValueError names the unknown ones."""
-        items = split_cell(cell)
-        unknown = [x for x in items if x.lower() not in table]
-        if unknown:
-            raise ValueError(f"Unknown {what}: {', '.join(unknown)}. {hint}")
-        return list(dict.fromkeys(table[x.lower()] for x in items))
 
 
 def _group(rows: list[Row]) -> list[list[Row]]:
@@ -109,6 +40,12 @@ def _group(rows: list[Row]) -> list[list[Row]]:
     return list(groups.values())
 
 
+def _canon(value: str) -> tuple[str, ...]:
+    """A cell as compared across one provider's rows: case, spaces and list order ignored."""
+    items = [" ".join(x.split()).casefold() for x in value.split(";")]
+    return tuple(sorted(x for x in items if x))
+
+
 def _merge(rows: list[Row], errors: list[RowError]) -> tuple[dict[str, str], list[Row]]:
     """Provider-level values from the group's rows; conflicting rows are rejected."""
     merged: dict[str, str] = {}
@@ -120,7 +57,7 @@ def _merge(rows: list[Row], errors: list[RowError]) -> tuple[dict[str, str], lis
             value = row.values.get(name)
             if name not in row.values or not value:
                 continue
-            if name in merged and merged[name] != value:
+            if name in merged and merged[name] and _canon(merged[name]) != _canon(value):
                 conflict = (name, first_line[name])
                 break
         if conflict:
@@ -144,8 +81,9 @@ def _merge(rows: list[Row], errors: list[RowError]) -> tuple[dict[str, str], lis
 
 
 def _resolve_refs(
-    change: ProviderChange, merged: dict[str, str], line: int, look: Lookups, errors: list[RowError]
+    change: ProviderChange, merged: dict[str, str], line: int, look: Lookups, plan: Plan
 ) -> None:
+    errors = plan.errors
     refs = (
         (
             "specialties",
@@ -176,7 +114,10 @@ def _resolve_refs(
         if column not in merged:
             continue
         try:
-            ids = look.resolve(table, merged[column], what, hint)
+            if column == "languages":
+                ids = look.resolve_languages(merged[column], plan)
+            else:
+                ids = look.resolve(table, merged[column], what, hint)
         except ValueError as exc:
             errors.append(RowError(line, column, str(exc)))
             continue
@@ -191,7 +132,7 @@ def _clinics(rows: list[Row], look: Lookups, plan: Plan) -> list[tuple[ClinicRef
     for row in rows:
         if not row.get("address"):
             continue
-        key = clinic_key(row.get("address"), row.get("zip"))
+        key = clinic_key(row.get("address"), row.get("zip"), row.get("address_line2"))
         found = look.clinic.get(key)
         if found is None:
             spec = plan.new_clinics.get(key)
@@ -207,11 +148,12 @@ def _clinics(rows: list[Row], look: Lookups, plan: Plan) -> list[tuple[ClinicRef
                     )
                     continue
                 spec = {
-                    "name": row.get("location_name") or row.get("address"),
+                    "name": row.get("location_name"),
                     "address_line1": row.get("address"),
+                    "address_line2": row.get("address_line2"),
                     "city": row.get("city"),
                     "state": row.get("state"),
-                    "zip": row.get("zip")[:5],
+                    "zip": row.get("zip"),
                     "phone": row.get("phone"),
                 }
                 plan.new_clinics[key] = spec
@@ -219,6 +161,10 @@ def _clinics(rows: list[Row], look: Lookups, plan: Plan) -> list[tuple[ClinicRef
             clinic_phone = spec["phone"]
         else:
             ref, clinic_phone = found
+        phone = row.get("phone")
+        own_phone = "" if phone == clinic_phone else phone
+        if ref in wanted and (not phone or wanted[ref][0] == own_phone):
+            continue  # the same clinic and phone again: a repeated line, not a conflict
         if ref in wanted:
             plan.errors.append(
                 RowError(
@@ -228,8 +174,7 @@ def _clinics(rows: list[Row], look: Lookups, plan: Plan) -> list[tuple[ClinicRef
                 )
             )
             continue
-        phone = row.get("phone")
-        wanted[ref] = ("" if phone == clinic_phone else phone, row.line)
+        wanted[ref] = (own_phone, row.line)
     return [(ref, phone) for ref, (phone, _) in wanted.items()]
 
 
@@ -337,7 +282,7 @@ def build_plan(rows: list[Row], progress: Callable[[str, int, int], None] | None
             claimed[pid] = line
         change = ProviderChange(line, pid, _fields(merged, pid is not None))
         before = len(plan.errors)
-        _resolve_refs(change, merged, line, look, plan.errors)
+        _resolve_refs(change, merged, line, look, plan)
         if len(plan.errors) > before:
             continue
         change.clinics = _clinics(kept, look, plan)

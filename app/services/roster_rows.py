@@ -8,7 +8,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from app.services.validation import normalize_phone, npi_problem, sensible_case, zip_problem
+from app.services.languages import UnknownLanguage, resolve_language, split_languages
+from app.services.normalize import (
+    address_case,
+    address_key,
+    clean_zip,
+    clinic_name,
+    name_case,
+    normalize_credentials,
+    normalize_suffix,
+    split_address,
+    split_name_cells,
+    state_code,
+)
+from app.services.validation import normalize_phone, npi_problem
 
 COLUMNS = (
     "npi",
@@ -29,11 +42,15 @@ COLUMNS = (
     "insurance",
     "bio",
 )
+# Accepted on import, never written by export (so the export contract stays as it was).
+OPTIONAL_COLUMNS = ("middle_name", "suffix")
 REQUIRED = ("first_name", "last_name")
 PROVIDER_COLUMNS = (
     "npi",
     "first_name",
+    "middle_name",
     "last_name",
+    "suffix",
     "credentials",
     "gender",
     "specialties",
@@ -45,7 +62,9 @@ PROVIDER_COLUMNS = (
 )
 LIMITS = {
     "first_name": 80,
+    "middle_name": 80,
     "last_name": 80,
+    "suffix": 20,
     "credentials": 80,
     "location_name": 160,
     "address": 200,
@@ -59,29 +78,6 @@ LIMITS = {
 TRUE = frozenset({"yes", "true", "1", "y"})
 FALSE = frozenset({"no", "false", "0", "n"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-ABBREVIATIONS = {
-    "street": "st",
-    "avenue": "ave",
-    "road": "rd",
-    "boulevard": "blvd",
-    "drive": "dr",
-    "suite": "ste",
-    "place": "pl",
-    "court": "ct",
-    "lane": "ln",
-    "highway": "hwy",
-    "parkway": "pkwy",
-    "floor": "fl",
-    "building": "bldg",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "northeast": "ne",
-    "northwest": "nw",
-    "southeast": "se",
-    "southwest": "sw",
-}
 
 
 class RosterFileError(ValueError):
@@ -113,15 +109,9 @@ class Row:
         return self.values.get(name, "")
 
 
-def normalize_address(text: str) -> str:
-    """Lower-case words with common street abbreviations, for matching clinics."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return " ".join(ABBREVIATIONS.get(w, w) for w in words)
-
-
-def clinic_key(address: str, zip_code: str) -> tuple[str, str]:
-    """The key clinics are matched on: normalized address and 5-digit ZIP."""
-    return normalize_address(address), zip_code.strip()[:5]
+def clinic_key(address: str, zip_code: str, unit: str = "") -> tuple[str, str]:
+    """The key clinics are matched on: USPS-normalised street and unit, and 5-digit ZIP."""
+    return address_key(address, unit, zip_code)
 
 
 def split_cell(value: str) -> list[str]:
@@ -171,7 +161,7 @@ def decode(data: bytes) -> str:
 def read_header(header: list[str]) -> list[str]:
     """Check the header row; return normalized column names."""
     names = [re.sub(r"\s+", "_", h.strip().lower()) for h in header]
-    unknown = [n for n in names if n not in COLUMNS]
+    unknown = [n for n in names if n not in COLUMNS and n not in OPTIONAL_COLUMNS]
     if unknown:
         raise RosterFileError(
             f"Unknown column(s): {', '.join(repr(n) for n in unknown)}. "
@@ -220,7 +210,12 @@ def iter_rows(text: str) -> Iterator[tuple[list[str], Row | None, RowError | Non
 
 
 def check_row(row: Row) -> Row:
-    """Check one row's cells on their own (no database), cleaning values in place."""
+    """Check one row's cells on their own (no database), cleaning values in place.
+
+    Forgiving where a person would be: titles, suffixes and credentials typed into the name
+    cells are split out, capitals are cased, full state names, ZIP+4 and phone extensions
+    are accepted. Anything still wrong is refused with its column and what to write.
+    """
     v = row.values
 
     def fail(name: str, message: str) -> None:
@@ -234,8 +229,8 @@ def check_row(row: Row) -> Row:
             fail(name, "Required.")
         elif not v[name][0].isalpha():
             fail(name, "A name must start with a letter.")
-        else:
-            v[name] = sensible_case(v[name])
+    if not row.errors:
+        _split_names(v)
     if v.get("npi"):
         problem = npi_problem(v["npi"])
         if problem:
@@ -247,21 +242,71 @@ def check_row(row: Row) -> Row:
         v["gender"] = gender
     for name in ("accepting_new_patients", "telehealth"):
         try:
-            parse_bool(v.get(name, ""))
+            flag = parse_bool(v.get(name, ""))
         except ValueError as exc:
             fail(name, str(exc))
+        else:
+            if flag is not None:
+                v[name] = "yes" if flag else "no"
+    if v.get("languages"):
+        _check_languages(v, fail)
     if v.get("phone"):
         try:
             v["phone"] = normalize_phone(v["phone"])
         except ValueError as exc:
             fail("phone", str(exc))
     if v.get("address"):
-        if not v.get("zip") or zip_problem(v["zip"]):
-            fail("zip", "Enter the clinic's 5-digit ZIP code, like 98104.")
-        state = v.get("state", "").upper()
-        if state and not re.fullmatch(r"[A-Z]{2}", state):
-            fail("state", "Use the 2-letter state code, like WA.")
-        v["state"] = state
+        _check_clinic(v, fail)
     elif any(v.get(n) for n in ("location_name", "city", "zip", "phone")):
         fail("address", "Give the clinic's street address (or leave all clinic columns empty).")
     return row
+
+
+def _check_languages(v: dict[str, str], fail) -> None:
+    """Replace language names and aliases with ISO codes, refusing unknown ones."""
+    codes, unknown = [], []
+    for item in split_languages(v["languages"]):
+        try:
+            codes.append(resolve_language(item)[0])
+        except UnknownLanguage:
+            unknown.append(item)
+    if unknown:
+        fail(
+            "languages",
+            f"Unknown language: {', '.join(unknown)}. Use an English name like Mandarin or "
+            "Haitian Creole, or an ISO 639 code like es or ase.",
+        )
+    v["languages"] = ";".join(dict.fromkeys(codes))
+
+
+def _split_names(v: dict[str, str]) -> None:
+    parts = split_name_cells(v["first_name"], v["last_name"])
+    v["first_name"], v["last_name"] = parts["first_name"], parts["last_name"]
+    if v.get("middle_name"):
+        v["middle_name"] = name_case(v["middle_name"])
+    if v.get("suffix"):
+        v["suffix"] = normalize_suffix(v["suffix"])
+    elif parts["suffix"]:
+        v["suffix"] = parts["suffix"]
+    given = normalize_credentials(v.get("credentials", ""))
+    extra = [c for c in parts["credentials"].split(", ") if c and c not in given.split(", ")]
+    if given or extra or "credentials" in v:
+        v["credentials"] = ", ".join(x for x in [given, *extra] if x)
+
+
+def _check_clinic(v: dict[str, str], fail) -> None:
+    if v.get("state"):
+        try:
+            v["state"] = state_code(v["state"])
+        except ValueError as exc:
+            fail("state", str(exc))
+    try:
+        v["zip"] = clean_zip(v.get("zip", ""), v.get("state", ""))
+    except ValueError as exc:
+        fail("zip", str(exc))
+    line1, line2 = split_address(v["address"])
+    v["address"], v["address_line2"] = line1, line2
+    if v.get("city"):
+        v["city"] = address_case(v["city"])
+    if not v.get("location_name") and v.get("city"):
+        v["location_name"] = clinic_name(v["city"], line1)

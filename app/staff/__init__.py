@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from app.staff import admin, locations, providers, roster, routes  # noqa: E402,F401
+from app.staff import (  # noqa: E402,F401
+    admin,
+    locations,
+    providers,
+    roster,
+    routes,
+    verification,
+)

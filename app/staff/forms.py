@@ -30,14 +30,14 @@ from wtforms.validators import (
 
 from app.models import ROLES, WEEKDAY_NAMES
 from app.services.geo import zip_centroid
-from app.services.validation import (
-    nfc,
-    normalize_phone,
-    npi_problem,
-    state_problem,
-    url_problem,
-    zip_problem,
+from app.services.normalize import (
+    address_case,
+    clean_zip,
+    name_case,
+    normalize_credentials,
+    state_code,
 )
+from app.services.validation import nfc, normalize_phone, npi_problem, url_problem
 
 
 def _npi(form, field) -> None:
@@ -63,20 +63,34 @@ def _phone(form, field) -> None:
 
 
 def _zip(form, field) -> None:
-    problem = zip_problem(field.data or "")
-    if problem:
-        raise ValidationError(problem)
+    state = form.state.data if form.state.data and len(form.state.data) == 2 else ""
+    try:
+        field.data = clean_zip(field.data or "", state)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _state(form, field) -> None:
+    try:
+        field.data = state_code(field.data or "")
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _name(value):
+    return name_case(value) if isinstance(value, str) else value
+
+
+def _address(value):
+    return address_case(value) if isinstance(value, str) else value
+
+
+def _credentials(value):
+    return normalize_credentials(value) if isinstance(value, str) else value
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def _state(form, field) -> None:
-    problem = state_problem(field.data or "")
-    if problem:
-        raise ValidationError(problem)
-    field.data = field.data.strip().upper()
 
 
 class StaffForm(FlaskForm):
@@ -113,14 +127,16 @@ class ProviderForm(StaffForm):
     """Every field of a listing. Clinic phones are read per clinic by the view."""
 
     first_name = StringField(
-        "First name", [DataRequired("Enter a first name."), Length(max=80)], filters=[_strip]
+        "First name",
+        [DataRequired("Enter a first name."), Length(max=80)],
+        filters=[_strip, _name],
     )
-    middle_name = StringField("Middle name", [Length(max=80)], filters=[_strip])
+    middle_name = StringField("Middle name", [Length(max=80)], filters=[_strip, _name])
     last_name = StringField(
-        "Last name", [DataRequired("Enter a last name."), Length(max=80)], filters=[_strip]
+        "Last name", [DataRequired("Enter a last name."), Length(max=80)], filters=[_strip, _name]
     )
     suffix = StringField("Suffix", [Length(max=20)], filters=[_strip])
-    credentials = StringField("Credentials", [Length(max=80)], filters=[_strip])
+    credentials = StringField("Credentials", [Length(max=80)], filters=[_strip, _credentials])
     npi = StringField("NPI", [Optional(), _npi], filters=[_strip])
     gender = SelectField(
         "Gender",
@@ -142,6 +158,7 @@ class ProviderForm(StaffForm):
     specialty_4 = StringField("Fourth specialty", [Length(max=200)], filters=[_strip])
     clinics = SelectMultipleField("Clinics", coerce=int, validate_choice=True)
     languages = SelectMultipleField("Languages", coerce=int)
+    more_languages = StringField("Other languages", [Length(max=500)], filters=[_strip])
     insurance = SelectMultipleField("Insurance plans accepted", coerce=int)
     accepting_new_patients = BooleanField("Accepting new patients")
     telehealth = BooleanField("Offers telehealth visits")
@@ -163,11 +180,15 @@ class LocationForm(StaffForm):
     name = StringField("Clinic name", [DataRequired("Enter a name."), Length(max=160)])
     neighborhood = StringField("Neighborhood", [Length(max=120)])
     address_line1 = StringField(
-        "Street address", [DataRequired("Enter the street address."), Length(max=200)]
+        "Street address",
+        [DataRequired("Enter the street address."), Length(max=200)],
+        filters=[_address],
     )
-    address_line2 = StringField("Suite or floor", [Length(max=200)])
-    city = StringField("City", [DataRequired("Enter the city."), Length(max=100)])
-    state = StringField("State", [DataRequired("Enter the state."), _state])
+    address_line2 = StringField("Suite or floor", [Length(max=200)], filters=[_address])
+    city = StringField(
+        "City", [DataRequired("Enter the city."), Length(max=100)], filters=[_address]
+    )
+    state = StringField("State", [DataRequired("Enter the state."), Length(max=40), _state])
     zip = StringField("ZIP code", [DataRequired("Enter the ZIP code."), _zip])
     phone = StringField("Phone", [_phone])
     latitude = FloatField("Latitude", [Optional(), NumberRange(-90, 90)])
@@ -280,6 +301,12 @@ class RosterUploadForm(StaffForm):
     """A roster CSV to preview."""
 
     file = FileField("Roster CSV file", [FileRequired("Choose a CSV file.")])
+
+
+class NppesUploadForm(StaffForm):
+    """An NPPES extract to reconcile the directory against."""
+
+    file = FileField("NPPES extract (CSV)", [FileRequired("Choose a CSV file.")])
 
 
 class RosterApplyForm(StaffForm):

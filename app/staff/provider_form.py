@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from app.extensions import db
 from app.models import InsurancePlan, Language, Location, Provider, Specialty
 from app.services import provider_details as details
+from app.services.languages import language_rows, split_languages
 from app.services.providers import SCALAR_FIELDS, ProviderInput
 from app.services.validation import normalize_phone
 from app.staff.forms import ProviderForm
@@ -92,6 +93,12 @@ def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput,
         parsed[name], messages = parse(field.data or "")
         field.errors = [*field.errors, *messages]
         errors += [(field.id, message) for message in messages]
+    language_ids = list(form.languages.data or [])
+    added, problems = language_rows(split_languages(form.more_languages.data or ""))
+    language_ids += [x.id for x in added if x.id not in language_ids]
+    if problems:
+        form.more_languages.errors = [*form.more_languages.errors, *problems]
+        errors += [(form.more_languages.id, message) for message in problems]
     clinics = []
     for location_id in form.clinics.data or []:
         try:
@@ -118,7 +125,7 @@ def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput,
         active=form.active.data,
         specialty_ids=specialty_ids,
         clinics=clinics,
-        language_ids=list(form.languages.data or []),
+        language_ids=language_ids,
         plan_ids=list(form.insurance.data or []),
     )
     return data, errors

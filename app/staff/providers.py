@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
 from app.services import providers as service
+from app.services.languages import picker_names
 from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import int_arg, page_arg
@@ -75,6 +76,7 @@ def _render_form(form, provider, clinics, phones, extra_errors=(), conflict=None
             extra_errors=[e for e in extra_errors if e[0].startswith("phone_")],
             conflict=conflict,
             specialty_names=list(dict.fromkeys(datalist)),
+            language_names=picker_names(),
             action_form=ActionForm(),
         ),
         status,

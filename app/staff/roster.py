@@ -1,50 +1,39 @@
-"""Roster upload, preview (dry run) and apply; CSV export."""
+"""Roster upload, preview (dry run), background apply with progress; CSV export."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
-import secrets
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.errors import render_error
 from app.services.roster import export_roster, import_roster
+from app.services.roster_jobs import (
+    QuotaFull,
+    claim,
+    fail_if_stale,
+    find_upload,
+    start_job,
+    store_preview,
+)
 from app.staff import bp
 from app.staff.forms import RosterApplyForm, RosterUploadForm
+from app.transaction import unit_of_work
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "roster-uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _forget_old_uploads(max_age: float = 24 * 3600) -> None:
-    """Delete previews nobody applied within a day."""
-    cutoff = time.time() - max_age
-    for old in _upload_dir().glob("*.csv"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-
-
-def _stored(token: str, digest: str) -> Path:
-    """The uploaded file for a token, if it exists and still has the previewed checksum."""
-    if not TOKEN_RE.match(token or "") or not re.fullmatch(r"[0-9a-f]{64}", digest or ""):
+def _upload_or_abort(token: str):
+    if not TOKEN_RE.match(token or ""):
         abort(400, "That upload reference is not valid. Upload the file again.")
-    path = _upload_dir() / f"{token}.csv"
-    if not path.is_file():
+    upload = find_upload(token)
+    if upload is None:
         abort(404, "That upload is no longer available. Upload the file again.")
-    if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-        abort(409, "The uploaded file changed after the preview. Upload it again.")
-    return path
+    return upload
 
 
 @bp.get("/roster")
@@ -55,46 +44,59 @@ def roster() -> str:
 
 @bp.post("/roster")
 def roster_preview() -> ResponseReturnValue:
-    """Keep the uploaded file and show a dry run of it."""
+    """Show a dry run of the uploaded file and keep it (in the database) for applying."""
     form = RosterUploadForm()
     if not form.validate():
         return render_template("staff/roster.html", form=form), 422
-    data = form.file.data.read()
-    report = import_roster(data, dry_run=True, filename=form.file.data.filename or "roster.csv")
-    token = secrets.token_urlsafe(32)
-    digest = hashlib.sha256(data).hexdigest()
-    apply_form = RosterApplyForm(token=token, digest=digest)
+    with form.file.data.stream as stream:  # a big upload is a temporary file: close it
+        data = stream.read()
+    filename = form.file.data.filename or "roster.csv"
+    report = import_roster(data, dry_run=True, filename=filename)
+    apply_form = None
     if report.ok:
-        _forget_old_uploads()
-        (_upload_dir() / f"{token}.csv").write_bytes(data)
-    status = 200 if report.ok else 422
+        try:
+            with unit_of_work():
+                upload = store_preview(data, filename, current_user)
+        except QuotaFull:
+            body, code = render_error(
+                503,
+                "Too many roster previews are waiting to be applied. Apply or let them "
+                "expire, then try again.",
+            )
+            return body, code, {"Retry-After": "3600"}
+        apply_form = RosterApplyForm(token=upload.token, digest=upload.digest)
     html = render_template(
-        "staff/roster_preview.html",
-        report=report,
-        apply_form=apply_form,
-        filename=form.file.data.filename,
+        "staff/roster_preview.html", report=report, apply_form=apply_form, filename=filename
     )
-    return html, status
+    return html, 200 if report.ok else 422
 
 
 @bp.post("/roster/apply")
 def roster_apply() -> ResponseReturnValue:
-    """Apply a previewed roster in one transaction (nothing if any row is rejected)."""
+    """Start applying a previewed roster in the background; a second click is told so."""
     form = RosterApplyForm()
     if not form.validate():
         abort(400, "That upload reference is not valid. Upload the file again.")
-    path = _stored(form.token.data, form.digest.data)
-    report = import_roster(
-        path.read_bytes(), dry_run=False, actor=current_user, filename="uploaded roster"
-    )
-    if not report.ok:
-        html = render_template(
-            "staff/roster_preview.html", report=report, apply_form=None, filename="uploaded roster"
-        )
-        return html, 422
-    path.unlink(missing_ok=True)
-    flash(f"Roster applied: {report.summary()}.", "info")
-    return redirect(url_for(".roster"))
+    upload = _upload_or_abort(form.token.data)
+    if upload.digest != form.digest.data:
+        abort(409, "The uploaded file changed after the preview. Upload it again.")
+    fail_if_stale(upload)
+    with unit_of_work():
+        claimed = claim(upload)
+    if not claimed:
+        html = render_template("staff/roster_taken.html", upload=upload)
+        return html, 409
+    start_job(upload)
+    return redirect(url_for(".roster_job", token=upload.token), 303)
+
+
+@bp.get("/roster/jobs/<token>")
+def roster_job(token: str) -> ResponseReturnValue:
+    """Show a roster apply's progress; the page refreshes itself until it ends."""
+    upload = _upload_or_abort(token)
+    fail_if_stale(upload)
+    refresh = int(current_app.config.get("ROSTER_JOB_REFRESH_SECONDS", 2))
+    return render_template("staff/roster_job.html", upload=upload, refresh=refresh)
 
 
 @bp.get("/roster/export.csv")

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from app.extensions import db, login_manager
 from app.models import AuditEvent, Location, Provider, now_utc
 from app.services.auth import attempt_login, prune_attempts
+from app.services.health import directory_health
 from app.services.users import end_sessions
 from app.staff import bp
 from app.staff.forms import ActionForm, LoginForm
@@ -137,5 +138,6 @@ def dashboard() -> str:
         counts=counts,
         needs=needs,
         recent=recent,
+        health=directory_health(),
         action_form=ActionForm(),
     )

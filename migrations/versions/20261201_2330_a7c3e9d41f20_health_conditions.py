@@ -1,7 +1,7 @@
 """health conditions: everyday conditions and symptoms mapped to specialties
 
 Revision ID: a7c3e9d41f20
-Revises: ddb590696490
+Revises: 15bf8e2ee5ed
 Create Date: 2026-12-01 23:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a7c3e9d41f20"
-down_revision = "ddb590696490"
+down_revision = "15bf8e2ee5ed"
 branch_labels = None
 depends_on = None
 

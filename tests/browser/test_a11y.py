@@ -93,3 +93,16 @@ def test_staff_roster_import_preview_is_accessible(axe_page, axe, live_server, l
     page.locator("main form:has(input[type=file]) [type=submit]").first.click()
     page.wait_for_load_state()
     axe(page, "staff roster import preview")
+
+
+def test_staff_registry_pages_are_accessible(axe_page, axe, live_server, login):
+    """The verification queue, the NPPES upload page and the dashboard's health panel."""
+    page = axe_page
+    login(page)
+    for path, name in (
+        ("/staff/verification", "verification queue"),
+        ("/staff/verification?age=over-180", "verification queue by age"),
+        ("/staff/nppes", "NPPES upload"),
+    ):
+        goto_ok(page, live_server + path)
+        axe(page, f"staff {name}")

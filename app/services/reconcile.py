@@ -1,0 +1,244 @@
+"""Reconciliation: compare every listing that has an NPI with the NPPES registry file.
+
+Differences become findings (``app.models.Finding``) for the staff verification queue.
+Findings are work, not errors: nothing is changed on a listing here, and a deactivated
+NPI is flagged, never hidden automatically.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import FINDING_KINDS, Finding, Provider, Specialty, User, now_utc
+from app.services import audit
+from app.services.directory import provider_load_options
+from app.services.normalize import (
+    clean_zip,
+    name_case,
+    split_address,
+    split_name_cells,
+    state_code,
+    street_key,
+)
+from app.services.nppes import NppesRecord, Progress, read_records
+from app.services.validation import normalize_phone
+
+WHY = {
+    "deactivated": "A deactivated NPI usually means the clinician retired, died or left "
+    "practice; patients may be booking someone who cannot see them.",
+    "not_in_file": "An NPI missing from the full registry file may be mistyped; claims and "
+    "referrals using it will fail.",
+    "name_changed": "Patients and insurers look clinicians up by their legal name; an old "
+    "name makes the listing hard to find and to verify.",
+    "taxonomy_missing": "The registry says this clinician mainly practises a specialty the "
+    "listing does not show, so patients searching for it will not find them.",
+    "address_differs": "The registry's practice address matches none of the listing's "
+    "clinics: patients may travel to the wrong place.",
+    "phone_differs": "The registry's practice phone matches none of the listing's numbers: "
+    "patients may not get through.",
+}
+
+
+@dataclass
+class ReconcileReport:
+    """What one reconcile run found."""
+
+    listings: int = 0
+    matched: int = 0
+    new: Counter = field(default_factory=Counter)
+    open: Counter = field(default_factory=Counter)
+    dismissed_kept: int = 0
+    resolved: int = 0
+
+    def summary(self) -> str:
+        """One line for people and logs."""
+        total = sum(self.open.values())
+        return (
+            f"{self.listings} listings with an NPI, {self.matched} found in the file; "
+            f"{total} open findings ({sum(self.new.values())} new), "
+            f"{self.dismissed_kept} dismissed ones not repeated, {self.resolved} resolved"
+        )
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z]", "", letters.casefold())
+
+
+def _digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone.split(" x")[0])[-10:]
+
+
+def _registry_name(r: NppesRecord) -> dict[str, str]:
+    parts = split_name_cells(r.first_name, r.last_name)
+    return {
+        "first_name": parts["first_name"],
+        "middle_name": name_case(r.middle_name),
+        "last_name": parts["last_name"],
+    }
+
+
+def _registry_location(r: NppesRecord) -> dict[str, str] | None:
+    if not r.address1:
+        return None
+    try:
+        state = state_code(r.state)
+        zip_code = clean_zip(r.postal_code, state)
+    except ValueError:
+        return None
+    line1, line2 = split_address(", ".join(x for x in (r.address1, r.address2) if x))
+    city = " ".join(w.capitalize() for w in r.city.split()) if r.city.isupper() else r.city
+    return {
+        "address_line1": line1,
+        "address_line2": line2,
+        "city": city,
+        "state": state,
+        "zip": zip_code,
+    }
+
+
+def _one_line(loc: dict[str, str]) -> str:
+    street = ", ".join(x for x in (loc["address_line1"], loc["address_line2"]) if x)
+    return f"{street}, {loc['city']}, {loc['state']} {loc['zip']}"
+
+
+def compare(p: Provider, r: NppesRecord, names: dict[str, str]) -> list[tuple[str, str, str, Any]]:
+    """(kind, registry value, our value, registry data) for each difference."""
+    if r.deactivated:
+        # A hidden listing with a retired NPI is already what it should be.
+        return (
+            [("deactivated", f"Deactivated {r.deactivation_date}", "Listed", None)]
+            if p.active
+            else []
+        )
+    out = []
+    reg = _registry_name(r)
+    if (_plain(reg["first_name"]), _plain(reg["last_name"])) != (
+        _plain(p.first_name),
+        _plain(p.last_name),
+    ):
+        shown = " ".join(x for x in (reg["first_name"], reg["middle_name"], reg["last_name"]) if x)
+        out.append(("name_changed", shown, p.full_name, reg))
+    codes = [link.specialty.code for link in p.specialty_links]
+    if r.primary_taxonomy and r.primary_taxonomy not in codes:
+        label = names.get(r.primary_taxonomy, "not in the directory's specialty list")
+        out.append(
+            (
+                "taxonomy_missing",
+                f"{r.primary_taxonomy} ({label})",
+                ", ".join(codes) or "none",
+                {"code": r.primary_taxonomy},
+            )
+        )
+    loc = _registry_location(r)
+    clinics = [link.location for link in p.location_links]
+    if loc is not None:
+        key = street_key(loc["address_line1"], loc["address_line2"], loc["zip"])
+        ours = {street_key(c.address_line1, c.address_line2, c.zip) for c in clinics}
+        if key not in ours:
+            shown = "; ".join(c.address_one_line for c in clinics) or "no clinic"
+            out.append(("address_differs", _one_line(loc), shown, loc))
+    try:
+        phone = normalize_phone(r.phone) if r.phone else ""
+    except ValueError:
+        phone = ""
+    if phone:
+        ours = {_digits(x) for link in p.location_links for x in (link.phone, link.location.phone)}
+        if _digits(phone) not in ours:
+            shown = ", ".join(sorted({link.effective_phone for link in p.location_links} - {""}))
+            out.append(("phone_differs", phone, shown or "none", {"phone": phone}))
+    return out
+
+
+def _record(
+    p: Provider,
+    kind: str,
+    registry: str,
+    ours: str,
+    data: Any,
+    report: ReconcileReport,
+    existing: dict[tuple[int, str, str], Finding],
+) -> None:
+    registry, ours = registry[:500], ours[:500]
+    finding = existing.get((p.id, kind, registry))
+    now = now_utc()
+    if finding is None:
+        finding = Finding(provider_id=p.id, npi=p.npi or "", kind=kind, registry_value=registry)
+        db.session.add(finding)
+        report.new[kind] += 1
+    elif finding.status == "dismissed":
+        report.dismissed_kept += 1
+        finding.seen_at = now
+        return
+    finding.status, finding.resolved_at, finding.resolved_by_id = "open", None, None
+    finding.our_value, finding.registry_data, finding.seen_at = ours, data, now
+    report.open[kind] += 1
+
+
+def reconcile(
+    stream: IO[str],
+    *,
+    actor: User | None = None,
+    complete: bool = True,
+    progress: Progress | None = None,
+    filename: str = "npidata.csv",
+) -> ReconcileReport:
+    """Compare listings having an NPI with the registry file and record findings.
+
+    ``complete`` says the file is the whole registry, so an NPI missing from it is a
+    finding; an extract (a staff upload) cannot say that. Stages only: the caller commits.
+    """
+    report = ReconcileReport()
+    providers = {
+        p.npi: p
+        for p in db.session.scalars(
+            select(Provider).where(Provider.npi.is_not(None)).options(*provider_load_options())
+        )
+    }
+    report.listings = len(providers)
+    names = dict(db.session.execute(select(Specialty.code, Specialty.display_name)).all())
+    existing = {
+        (f.provider_id, f.kind, f.registry_value): f for f in db.session.scalars(select(Finding))
+    }
+    seen: set[str] = set()
+    touched: set[tuple[int, str, str]] = set()
+    for r in read_records(stream, set(providers), progress):
+        if r.npi in seen:
+            continue
+        seen.add(r.npi)
+        p = providers[r.npi]
+        for kind, registry, ours, data in compare(p, r, names):
+            _record(p, kind, registry, ours, data, report, existing)
+            touched.add((p.id, kind, registry[:500]))
+    report.matched = len(seen)
+    if complete:
+        for npi, p in providers.items():
+            if npi not in seen and p.active:
+                registry = "Not in the registry file"
+                _record(p, "not_in_file", registry, npi, None, report, existing)
+                touched.add((p.id, "not_in_file", registry))
+    checked = {providers[n].id for n in seen} | (
+        {p.id for p in providers.values()} if complete else set()
+    )
+    for key, finding in existing.items():
+        if finding.status == "open" and key[0] in checked and key not in touched:
+            finding.status, finding.resolved_at = "resolved", now_utc()
+            report.resolved += 1
+    db.session.flush()
+    audit.record(
+        "reconcile", "registry", None, actor=actor, summary=f"{filename}: {report.summary()}"
+    )
+    return report
+
+
+def kind_counts(report: ReconcileReport) -> list[tuple[str, int]]:
+    """(label, open count) for every kind, in a fixed order, zeros included."""
+    return [(label, report.open.get(kind, 0)) for kind, label in FINDING_KINDS.items()]

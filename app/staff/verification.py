@@ -1,0 +1,131 @@
+"""The verification queue: registry findings with Accept and Dismiss; NPPES upload."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import FINDING_KINDS, Finding, Provider
+from app.services.findings import accept_finding, dismiss_finding
+from app.services.health import AGE_BANDS, age_filter
+from app.services.nppes import NppesFileError
+from app.services.reconcile import WHY, kind_counts, reconcile
+from app.services.write import InvalidInput, StaleEdit
+from app.staff import bp
+from app.staff.args import page_arg
+from app.staff.forms import ActionForm, NppesUploadForm
+from app.transaction import unit_of_work
+
+PER_PAGE = 50
+AGE_LABELS = {key: label for key, label, _low, _high in AGE_BANDS}
+
+
+def _queue(status: int = 200, problem: str = "") -> ResponseReturnValue:
+    kind = request.args.get("kind", "")
+    age = request.args.get("age", "")
+    if kind and kind not in FINDING_KINDS:
+        abort(404)
+    if age and age not in AGE_LABELS:
+        abort(404)
+    stmt = (
+        select(Finding)
+        .where(Finding.status == "open")
+        .options(selectinload(Finding.provider))
+        .order_by(Finding.detected_at, Finding.id)
+    )
+    if kind:
+        stmt = stmt.where(Finding.kind == kind)
+    findings = db.paginate(stmt, page=page_arg(), per_page=PER_PAGE, error_out=False)
+    listings = None
+    if age:
+        listings = db.paginate(
+            select(Provider)
+            .where(Provider.active.is_(True), age_filter(age))
+            .order_by(Provider.verified_at.is_(None).desc(), Provider.verified_at, Provider.id),
+            page=page_arg(),
+            per_page=PER_PAGE,
+            error_out=False,
+        )
+    html = render_template(
+        "staff/verification.html",
+        findings=findings,
+        listings=listings,
+        kind=kind,
+        age=age,
+        kinds=FINDING_KINDS,
+        age_labels=AGE_LABELS,
+        why=WHY,
+        problem=problem,
+        action_form=ActionForm(),
+    )
+    return html, status
+
+
+@bp.get("/verification")
+def verification() -> ResponseReturnValue:
+    """List open registry findings (by kind) and listings by days since verification."""
+    return _queue()
+
+
+@bp.post("/findings/<id:finding_id>/accept")
+def finding_accept(finding_id: int) -> ResponseReturnValue:
+    """Apply the registry's value to the listing (audited, indexed)."""
+    return _decide(finding_id, "accept")
+
+
+@bp.post("/findings/<id:finding_id>/dismiss")
+def finding_dismiss(finding_id: int) -> ResponseReturnValue:
+    """Keep our value; the finding is kept (dismissed) and audited."""
+    return _decide(finding_id, "dismiss")
+
+
+def _decide(finding_id: int, decision: str) -> ResponseReturnValue:
+    """Accept or dismiss one finding in its own unit of work."""
+    if not ActionForm().validate():
+        abort(400, "Your form expired. Reload the page and try again.")
+    finding = db.get_or_404(Finding, finding_id)
+    label, npi = finding.kind_label, finding.npi
+    try:
+        with unit_of_work():
+            (accept_finding if decision == "accept" else dismiss_finding)(finding, current_user)
+    except InvalidInput as exc:
+        message = "; ".join(exc.errors.values())
+        return _queue(409 if "already handled" in message else 422, message)
+    except StaleEdit:
+        return _queue(409, "The listing changed meanwhile; reload the queue and try again.")
+    verb = "Applied the registry's value" if decision == "accept" else "Dismissed"
+    flash(f"{verb}: {label} (NPI {npi}).", "info")
+    return redirect(url_for(".verification", kind=request.args.get("kind") or None), 303)
+
+
+@bp.route("/nppes", methods=["GET", "POST"])
+def nppes_upload() -> ResponseReturnValue:
+    """Reconcile the directory with an uploaded NPPES extract (up to 5 MB)."""
+    form = NppesUploadForm()
+    if request.method == "GET":
+        return render_template("staff/nppes.html", form=form, report=None)
+    if not form.validate():
+        return render_template("staff/nppes.html", form=form, report=None), 422
+    upload = form.file.data
+    with upload.stream as stream:
+        text = stream.read().decode("utf-8-sig", errors="replace")
+    try:
+        with unit_of_work():
+            report = reconcile(
+                io.StringIO(text, newline=""),
+                actor=current_user,
+                complete=False,
+                filename=upload.filename or "nppes.csv",
+            )
+    except NppesFileError as exc:
+        form.file.errors = [*form.file.errors, str(exc)]
+        return render_template("staff/nppes.html", form=form, report=None), 422
+    return render_template(
+        "staff/nppes.html", form=NppesUploadForm(), report=report, counts=kind_counts(report)
+    )
