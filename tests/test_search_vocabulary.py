@@ -330,3 +330,13 @@ def test_childrens_words_prefer_providers_who_see_children(demo_app, q):
         assert first.sees_children, q
         # A preference, not a filter: nobody who would be found otherwise is dropped.
         assert results.total >= everyone.total
+
+
+@pytest.mark.parametrize(("dotted", "plain"), [("M.D.", "MD"), ("P.T.", "PT"), ("Ph.D.", "PhD")])
+def test_credentials_are_found_with_or_without_dots(demo_app, dotted, plain):
+    from app.search.text import words
+
+    assert words(f"Smith, {dotted}") == words(f"Smith {plain}")
+    with demo_app.app_context():
+        a, b = run(f"Rebecca Smith {dotted}"), run(f"Rebecca Smith {plain}")
+    assert [h.provider_id for h in a.hits] == [h.provider_id for h in b.hits]

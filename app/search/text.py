@@ -23,6 +23,8 @@ def wordset(text: str) -> frozenset[str]:
 
 _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _APOS_RE = re.compile(r"'")
+# Dotted abbreviations ("M.D.", "Ph.D.", "P.T.") read as one word, so "M.D." finds "MD".
+_DOTTED_RE = re.compile(r"(?<![^\W_])(?:[^\W\d_]{1,2}\.){2,}(?![^\W_])")
 
 HONORIFICS = wordset("dr dr. dra doctor doc mr mrs ms miss mx prof professor sir madam")
 # Credentials and suffixes people type after a name; ignored as name terms.  Credentials
@@ -71,7 +73,10 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(_APOS_RE.sub("", w) for w in _WORD_RE.findall(fold(text)))
+    folded = fold(text)
+    if "." in folded:
+        folded = _DOTTED_RE.sub(lambda m: m.group(0).replace(".", ""), folded)
+    return tuple(_APOS_RE.sub("", w) for w in _WORD_RE.findall(folded))
 
 
 @lru_cache(maxsize=8192)
