@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 from app import search
 from app.extensions import db
 from app.models import ProviderSpecialty, Specialty
-from app.search.vocab import get_vocab
+from app.search.vocab import every_phrase, get_vocab
 from bench.search import OUT, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,19 +37,7 @@ SIZE = int(os.environ.get("BENCH_UNDERSTANDING_SIZE", "100000"))
 
 
 def _phrases() -> list[str]:
-    vocab = get_vocab()
-    phrases: set[str] = set()
-    for info in vocab.specialties.values():
-        phrases.add(info.name)
-        phrases.update(info.synonyms)
-    phrases.update(db.session.scalars(select(Specialty.nucc_name)))
-    phrases.update(term for term, _, _, _ in vocab.path_suggestions)
-    for condition in vocab.conditions.values():
-        phrases.add(condition.name)
-        phrases.update(condition.terms)
-    for place in vocab.places.values():
-        phrases.update({place.name, place.city, place.neighborhood})
-    return sorted(p for p in phrases if p and p.strip())
+    return every_phrase(get_vocab())
 
 
 def _run(q: str):

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import search
 from app.extensions import db as _db
-from app.search.vocab import get_vocab
+from app.search.vocab import every_phrase, get_vocab
 
 LIMIT_SECONDS = 1.0
 
@@ -43,22 +43,7 @@ def demo_app(make_app, seeded_template: Path, tmp_path: Path):
 def vocabulary(app) -> list[str]:
     """Every phrase a patient could take from the directory's own words."""
     with app.app_context():
-        vocab = get_vocab()
-        phrases: set[str] = set()
-        for info in vocab.specialties.values():
-            phrases.add(info.name)
-            phrases.update(info.synonyms)
-        phrases.update(term for term, _, _, _ in vocab.path_suggestions)
-        for condition in vocab.conditions.values():
-            phrases.add(condition.name)
-            phrases.update(condition.terms)
-        for place in vocab.places.values():
-            phrases.update({place.name, place.city, place.neighborhood})
-    from app.models import Specialty
-
-    with app.app_context():
-        phrases.update(s.nucc_name for s in Specialty.query.all())
-    return sorted(p for p in phrases if p and p.strip())
+        return every_phrase(get_vocab())
 
 
 def run(q: str, **extra: str):

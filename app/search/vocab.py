@@ -34,6 +34,7 @@ class SpecialtyInfo:
     name: str
     synonyms: list[str]
     featured: bool
+    nucc_name: str = ""
 
 
 @dataclass
@@ -132,7 +133,12 @@ def _load(conn) -> Vocab:
         )
     ):
         info = SpecialtyInfo(
-            row.slug, row.code, row.display_name, list(row.synonyms or []), bool(row.featured)
+            row.slug,
+            row.code,
+            row.display_name,
+            list(row.synonyms or []),
+            bool(row.featured),
+            row.nucc_name,
         )
         v.specialties[row.slug] = info
         for text in {row.display_name, row.nucc_name, row.slug.replace("-", " ")}:
@@ -282,3 +288,20 @@ def invalidate() -> None:
 def folded_place(text: str) -> str:
     """A place name folded for comparison."""
     return " ".join(words(fold(text)))
+
+
+def every_phrase(vocab: Vocab) -> list[str]:
+    """Every phrase a patient could take from the directory's own words, sorted.
+
+    Specialty display and NUCC names, lay synonyms, care-path terms, condition names and
+    terms, and clinic names, cities and neighborhoods: what the vocabulary walk searches.
+    """
+    phrases: set[str] = set()
+    for info in vocab.specialties.values():
+        phrases.update({info.name, info.nucc_name, *info.synonyms})
+    phrases.update(term for _, _, term, _ in vocab.path_suggestions)
+    for condition in vocab.conditions.values():
+        phrases.update({condition.name, *condition.terms})
+    for place in vocab.places.values():
+        phrases.update({place.name, place.city, place.neighborhood})
+    return sorted(p for p in phrases if p and p.strip())
