@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import (
@@ -69,11 +69,12 @@ def register(app: Flask) -> None:
         code = error.code or 500
         # Werkzeug's stock descriptions are technical; keep only messages our code wrote.
         custom = error.description != type(error).description
-        body, status = render_error(code, error.description if custom and code != 500 else None)
-        headers = {}
+        response = make_response(
+            render_error(code, error.description if custom and code != 500 else None)
+        )
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
-            headers["Allow"] = ", ".join(sorted(error.valid_methods))
-        return body, status, headers
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> ResponseReturnValue:

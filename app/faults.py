@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -61,9 +61,9 @@ def database_unavailable(error: Exception) -> ResponseReturnValue:
     _rollback_quietly()
     # The page must not try to load the signed-in user from the database that just failed.
     g._login_user = login_manager.anonymous_user()
-    body, status = render_error(503, UNAVAILABLE_MESSAGE)
-    retry = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
-    return body, status, {"Retry-After": retry}
+    response = make_response(render_error(503, UNAVAILABLE_MESSAGE))
+    response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    return response
 
 
 def data_refused(error: DataError) -> ResponseReturnValue:

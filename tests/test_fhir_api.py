@@ -353,7 +353,7 @@ def test_paging_with_count_and_next_links(fhir, directory):
         ("/Practitioner", {"name:fuzzy": "x"}, "modifier"),
         ("/Practitioner", {"identifier:text": "x"}, "modifier"),
         ("/Practitioner", {"name": "x" * 201}, "longer"),
-        ("/Practitioner", {"name": "nu\x00ll"}, "control"),
+        ("/Practitioner", {"name": "nu\x00ll"}, "NUL"),
         ("/Location", {"near": "abc"}, "near"),
         ("/Location", {"near": "91|0|1|mi"}, "latitude"),
         ("/Location", {"near": "47|-122|5|furlongs"}, "unit"),
