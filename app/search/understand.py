@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import us
 
@@ -66,23 +67,31 @@ def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
+@lru_cache(maxsize=1)
+def _states() -> dict[str, str]:
+    """Folded USPS codes and full names of the 50 states, DC and the territories -> code.
+
+    Matched exactly: the ``us`` library's own lookup is phonetic ("washingtn" would pass).
+    """
+    out: dict[str, str] = {}
+    for state in us.states.STATES_AND_TERRITORIES:
+        out[" ".join(words(state.name))] = state.abbr
+        out[state.abbr.lower()] = state.abbr
+    return out
+
+
 def state_code(tokens: list[str]) -> tuple[str | None, int]:
     """A US state or territory at the end of ``tokens``: (USPS code, words used) or (None, 0).
 
     Accepts codes ("or", "me") and full names ("oregon", "new york", "district of columbia").
     """
+    states = _states()
     for n in (3, 2, 1):
         if len(tokens) <= n:
             continue
-        text = " ".join(tokens[-n:])
-        if n == 1 and len(text) == 2:
-            found = us.states.lookup(text.upper(), field="abbr")
-        elif len(text) > 3:
-            found = us.states.lookup(text, field="name")
-        else:
-            found = None
+        found = states.get(" ".join(tokens[-n:]))
         if found is not None:
-            return found.abbr, n
+            return found, n
     return None, 0
 
 
