@@ -187,7 +187,7 @@ def run_job(app: Flask, upload_id: int) -> None:
         upload = db.session.get(RosterUpload, upload_id)
         data, filename, actor_id = upload.data, upload.filename, upload.created_by_id
         actor = db.session.get(User, actor_id) if actor_id else None
-        db.session.commit()  # end the read; the import opens its own transaction
+        db.session.rollback()  # end the read (nothing was written); the import opens its own
         now = now_utc()
         _set(upload_id, status="running", started_at=now, heartbeat_at=now, worker=worker_id())
         progress = _Progress(upload_id, db.engine.dialect.name == "sqlite")
