@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Provider
 from app.services import photos
 from app.services.seed import seed_all
+from app.transaction import unit_of_work
 from bench.pages import BUDGET_BYTES, measure, serve_on_loopback
 from tests.browser.site import PROFILE_SLUG, SEARCH_RESULTS
 
@@ -50,7 +51,8 @@ def photo_server(tmp_path_factory: pytest.TempPathFactory):
     Path(app.instance_path).mkdir(exist_ok=True)
     with app.app_context():
         db.create_all()
-        seed_all()
+        with unit_of_work():
+            seed_all()
         search.rebuild()
         photo = photos.process(noisy_headshot())
         for provider in db.session.scalars(select(Provider)):
