@@ -12,8 +12,8 @@ from app.models import Location, Provider, ProviderLocation, ProviderSpecialty, 
 from app.public import bp
 from app.public import directory_view as view
 from app.services.directory import (
+    cards_for,
     get_active_provider_by_slug,
-    load_providers,
     provider_load_options,
 )
 
@@ -64,10 +64,9 @@ def _echo(name: str, limit: int = 200) -> str:
     return "".join(ch for ch in value if ch.isprintable())
 
 
-def _providers_for(results) -> list[tuple[object, Provider]]:
-    """Pair each hit with its provider row, loaded in one batch, in rank order."""
-    rows = {p.id: p for p in load_providers([h.provider_id for h in results.hits])}
-    return [(hit, rows[hit.provider_id]) for hit in results.hits if hit.provider_id in rows]
+def _providers_for(results) -> list[tuple[object, object]]:
+    """Pair each hit with its result card, in rank order."""
+    return cards_for(results.hits)
 
 
 @bp.get("/providers/<slug>")

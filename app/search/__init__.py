@@ -47,6 +47,7 @@ __all__ = [
     "apply_changes",
     "close_all",
     "document_count",
+    "index_version",
     "parse_params",
     "rebuild",
     "red_flag",
@@ -77,6 +78,13 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
             for field in ("name",):
                 lexicon.extend(t.decode() for t in searcher.reader().lexicon(field))
     return st.view, st.fuzzy
+
+
+def index_version() -> tuple[str | None, int]:
+    """(live generation, last outbox seq applied): changes whenever the index does."""
+    st = store()
+    gen = st.current_generation()
+    return gen, int(st.read_state(gen).get("last_seq", 0)) if gen else 0
 
 
 def warm() -> None:

@@ -353,6 +353,7 @@ def _finish(
                 else None
             ),
             location_distances=snap.doc_locations(int(d), miles),
+            card=snap.card(int(d)),
         )
         for d in ordered[start:]
     ]

@@ -8,6 +8,7 @@ of order).  Gaps are re-checked on every apply until they show up or expire.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
@@ -18,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
-from app.search.schema import load_documents, spec_names, whoosh_fields
+from app.search.schema import load_documents, make_schema, spec_names, whoosh_fields
 from app.search.store import SearchUnavailable, Store, get_store
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,11 @@ def _apply_locked(st: Store) -> int:
         docs = load_documents(conn, ids)
         names = spec_names(conn) if docs else {}
     ix = st.open_index(gen)
+    if set(ix.schema.names()) != set(make_schema().names()):
+        # An index written by an older release (e.g. before result cards): rebuild it once.
+        ix.storage.close()
+        _rebuild_locked(st)
+        return len(rows)
     writer = ix.writer(compound=False)
     try:
         for pid in sorted(ids):
@@ -249,10 +255,10 @@ def verify() -> list[str]:
             s.slug: s.display_name
             for s in conn.execute(select(Specialty.slug, Specialty.display_name))
         }
-        expected = {
-            pid: _comparable(whoosh_fields(doc, names)["data"])
-            for pid, doc in load_documents(conn).items()
-        }
+        expected = {}
+        for pid, doc in load_documents(conn).items():
+            fields = whoosh_fields(doc, names)
+            expected[pid] = _comparable(fields["data"]) | {"card": json.loads(fields["card"])}
     indexed: dict[int, dict] = {}
     drift: list[str] = []
     with st.read_mutex:
@@ -262,7 +268,8 @@ def verify() -> list[str]:
             pid = data.get("pid")
             if pid in indexed:
                 drift.append(f"provider {pid}: indexed more than once")
-            indexed[pid] = _comparable(data)
+            card = fields.get("card")
+            indexed[pid] = _comparable(data) | {"card": json.loads(card) if card else None}
     for pid in sorted(set(expected) - set(indexed)):
         drift.append(f"provider {pid} ({expected[pid]['slug']}): missing from the index")
     for pid in sorted(set(indexed) - set(expected)):

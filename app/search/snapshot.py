@@ -8,6 +8,7 @@ for as long as the segment lives, so a small change only costs reading the new s
 from __future__ import annotations
 
 import bisect
+import json
 import math
 from array import array
 from collections import OrderedDict
@@ -220,6 +221,11 @@ class Snapshot:
             live = np.flatnonzero(self.live)
             self._pid_index = dict(zip(self.pid[live].tolist(), live.tolist(), strict=True))
         return self._pid_index.get(pid)
+
+    def card(self, doc: int) -> dict | None:
+        """The stored result card of one doc (read from disk, never kept in RAM)."""
+        raw = self.searcher.stored_fields(doc).get("card")
+        return json.loads(raw) if raw else None
 
     # -- building blocks for search ----------------------------------------------------
     def term_docs(self, field: str, text: str) -> np.ndarray:
