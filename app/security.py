@@ -67,6 +67,7 @@ def compress_response(response: Response) -> Response:
     """Gzip text responses when the client accepts it."""
     if (
         response.direct_passthrough
+        or response.is_streamed
         or response.status_code < 200
         or response.status_code in (204, 304)
         or "Content-Encoding" in response.headers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
@@ -78,14 +78,62 @@ def provider(slug: str) -> str:
     return render_template("public/directory/provider.html", provider=found)
 
 
-def _browse(stmt, limit: int = BROWSE_LIMIT) -> tuple[list[Provider], int]:
+def _page_number() -> int:
+    """The ``page`` argument of a browse page (1 when absent); 404 when it is not a page."""
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= search.MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+def _browse(field: str, slug: str, stmt) -> dict[str, object]:
+    """One page of active providers with ``field`` = ``slug``, by last name, numbered pages.
+
+    The index answers (its cards need no ORM load, and ordering 100,000 rows by name in SQL
+    is slow); SQL joined by ``stmt`` answers when the index cannot be read.
+    """
+    page = _page_number()
+    per_page = int(current_app.config.get("BROWSE_PER_PAGE") or BROWSE_LIMIT)
+    try:
+        results = search.search(
+            search.SearchParams(**{field: (slug,)}, sort="name", page=page, per_page=per_page)
+        )
+    except search.SearchUnavailable:
+        providers, total = _browse_sql(stmt, page, per_page)
+    else:
+        cards = [card for _, card in cards_for(results.hits)]
+        # A listing deactivated a moment ago is never shown, even before its outbox applies.
+        live = set(
+            db.session.scalars(
+                select(Provider.id).where(
+                    Provider.id.in_([c.id for c in cards]), Provider.active.is_(True)
+                )
+            )
+        )
+        providers, total = [c for c in cards if c.id in live], results.total
+    pages = min(search.MAX_PAGE, max(1, -(-total // per_page)))
+    if page > pages:
+        abort(404)
+    return {
+        "providers": providers,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "page_links": view.numbered_pages(
+            page, pages, lambda n: url_for(request.endpoint, slug=slug, page=n if n > 1 else None)
+        ),
+    }
+
+
+def _browse_sql(stmt, page: int, per_page: int) -> tuple[list[Provider], int]:
     """Active providers matching ``stmt``'s joins, by last name, plus the full count."""
     stmt = stmt.where(Provider.active.is_(True))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(
         stmt.options(*provider_load_options())
         .order_by(Provider.last_name, Provider.first_name, Provider.id)
-        .limit(limit)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
     return list(rows), total
 
@@ -98,12 +146,12 @@ def location(slug: str) -> str:
     )
     if clinic is None:
         abort(404)
-    providers, total = _browse(
-        select(Provider).join(ProviderLocation).where(ProviderLocation.location_id == clinic.id)
+    listing = _browse(
+        "clinic",
+        clinic.slug,
+        select(Provider).join(ProviderLocation).where(ProviderLocation.location_id == clinic.id),
     )
-    return render_template(
-        "public/directory/location.html", clinic=clinic, providers=providers, total=total
-    )
+    return render_template("public/directory/location.html", clinic=clinic, **listing)
 
 
 @bp.get("/specialties/<slug>")
@@ -112,15 +160,16 @@ def specialty(slug: str) -> str:
     found = db.session.scalar(select(Specialty).where(Specialty.slug == slug))
     if found is None:
         abort(404)
-    providers, total = _browse(
-        select(Provider).join(ProviderSpecialty).where(ProviderSpecialty.specialty_id == found.id)
+    listing = _browse(
+        "specialty",
+        found.slug,
+        select(Provider).join(ProviderSpecialty).where(ProviderSpecialty.specialty_id == found.id),
     )
     family = search.specialty_family(found.slug)
     return render_template(
         "public/directory/specialty.html",
         specialty=found,
-        providers=providers,
-        total=total,
+        **listing,
         parent=_specialty_named(family.parent),
         subspecialties=_counts(family.children),
     )

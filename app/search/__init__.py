@@ -15,11 +15,20 @@ from flask import current_app, has_app_context
 
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
-from app.search.indexer import apply_changes, document_count, rebuild, status, store, verify
+from app.search.indexer import (
+    BatchTooLarge,
+    apply_changes,
+    document_count,
+    rebuild,
+    status,
+    store,
+    verify,
+)
 from app.search.params import (
     FACET_KEYS,
     GENDER_LABELS,
     LIST_FIELDS,
+    MAX_PAGE,
     PAGE_RADII,
     ParamError,
     SearchParams,
@@ -35,7 +44,9 @@ __all__ = [
     "FACET_KEYS",
     "GENDER_LABELS",
     "LIST_FIELDS",
+    "MAX_PAGE",
     "PAGE_RADII",
+    "BatchTooLarge",
     "FacetValue",
     "Hit",
     "Interpretation",

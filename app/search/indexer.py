@@ -29,6 +29,10 @@ REBUILD_CHUNK = 5000
 BIG_BATCH = 20000  # above this many changed providers, a rebuild is faster
 
 
+class BatchTooLarge(SearchUnavailable):
+    """The pending work is too large for a web request; a background thread should do it."""
+
+
 def store() -> Store:
     """The Store for the current app's index directory."""
     return get_store(current_app.config["SEARCH_INDEX_DIR"])
@@ -99,11 +103,13 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
     }
 
 
-def apply_changes(*, build_missing: bool = True) -> int:
+def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -> int:
     """Apply pending outbox rows to this host's index; 0 if another writer is busy.
 
     With ``build_missing`` false, a missing index is left for the poller or the CLI to
-    build, so no web request ever waits for a full rebuild.
+    build.  With ``max_batch``, more than that many providers to re-index (or a rebuild of
+    more than that many) raises BatchTooLarge before any work, so a web request can hand
+    the job to a background thread instead of waiting for it.
     """
     st = store()
     total = 0
@@ -116,12 +122,23 @@ def apply_changes(*, build_missing: bool = True) -> int:
             if not st.exists():
                 if not build_missing:
                     return total
+                _check_batch(_active_count(), max_batch)
                 total += _rebuild_locked(st)["documents"]
             else:
-                total += _apply_locked(st)
+                total += _apply_locked(st, max_batch)
         if not st.pending:
             break
     return total
+
+
+def _check_batch(size: int, max_batch: int | None) -> None:
+    if max_batch is not None and size > max_batch:
+        raise BatchTooLarge(f"{size} providers to index is more than {max_batch}")
+
+
+def _active_count() -> int:
+    with db.engine.connect() as conn:
+        return conn.scalar(select(func.count()).where(Provider.__table__.c.active.is_(True))) or 0
 
 
 def _provider_ids(conn, rows) -> set[int]:
@@ -148,7 +165,7 @@ def _provider_ids(conn, rows) -> set[int]:
     return ids
 
 
-def _apply_locked(st: Store) -> int:
+def _apply_locked(st: Store, max_batch: int | None = None) -> int:
     gen = st.current_generation()
     state = st.read_state(gen)
     last = int(state.get("last_seq", 0))
@@ -165,6 +182,7 @@ def _apply_locked(st: Store) -> int:
                 st.write_state(gen, {"last_seq": last, "gaps": gaps})
             return 0
         ids = _provider_ids(conn, rows)
+        _check_batch(len(ids), max_batch)
         if len(ids) > BIG_BATCH:
             _rebuild_locked(st)
             return len(rows)
@@ -174,6 +192,7 @@ def _apply_locked(st: Store) -> int:
     if set(ix.schema.names()) != set(make_schema().names()):
         # An index written by an older release (e.g. before result cards): rebuild it once.
         ix.storage.close()
+        _check_batch(_active_count(), max_batch)
         _rebuild_locked(st)
         return len(rows)
     writer = ix.writer(compound=False)

@@ -258,15 +258,24 @@ class Snapshot:
         codes = self.codes.lookup("specialty", slugs)
         return self.cached(("primary", slugs), lambda: np.isin(self.primary, codes))
 
-    def counts(self, facet: str, mask: np.ndarray) -> dict[str, int]:
-        """Value -> number of docs in ``mask`` having it."""
+    def counts(self, facet: str, mask: np.ndarray, limit: int | None = None) -> dict[str, int]:
+        """Value -> number of docs in ``mask`` having it.
+
+        With ``limit``, only values whose count reaches the ``limit``-th largest are kept
+        (ties included), so 25,000 clinics never become 25,000 Python objects per search.
+        """
         if facet == "gender":
             found = np.bincount(self.gender[mask], minlength=4)
             return {GENDER_VALUES[i]: int(c) for i, c in enumerate(found) if i and c}
         docs, vals = self.pairs[facet]
         found = np.bincount(vals[mask[docs]], minlength=len(self.codes.values[facet]))
         names = self.codes.values[facet]
-        return {names[i]: int(c) for i in np.flatnonzero(found) for c in (found[i],)}
+        present = np.flatnonzero(found)
+        if limit is not None and len(present) > limit:
+            counted = found[present]
+            kth = np.partition(counted, len(counted) - limit)[len(counted) - limit]
+            present = present[counted >= kth]
+        return {names[i]: int(c) for i in present for c in (found[i],)}
 
     def distances(self, lat: float, lon: float) -> tuple[np.ndarray, np.ndarray]:
         """(per-location miles, per-doc nearest miles; inf without a located clinic)."""

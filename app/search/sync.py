@@ -50,7 +50,7 @@ def _after_commit(session: Session) -> None:
         except RuntimeError:
             return
         if app.config.get("SEARCH_SYNC_ON_COMMIT"):
-            apply_quietly(app)
+            apply_after_commit(app)
 
 
 def _after_rollback(session: Session) -> None:
@@ -67,6 +67,42 @@ def apply_quietly(app: Flask, *, build_missing: bool = True) -> int:
     except (search.SearchUnavailable, SQLAlchemyError, OSError):
         log.exception("search: applying outbox changes failed; will retry")
         return 0
+
+
+REQUEST_BATCH = 2000  # providers a request may re-index itself (a few hundred ms at most)
+
+
+def apply_after_commit(app: Flask) -> None:
+    """Apply a small change now; hand a large one (or a rebuild) to a background thread.
+
+    A staff edit sees its change at once, while a synonym edit touching 100,000 providers
+    returns immediately and the index catches up within seconds.
+    """
+    from app import search
+
+    limit = int(app.config.get("SEARCH_REQUEST_BATCH") or REQUEST_BATCH)
+    try:
+        search.apply_changes(max_batch=limit)
+    except search.BatchTooLarge as exc:
+        log.info("search: %s; applying in the background", exc)
+        apply_in_background(app)
+    except (search.SearchUnavailable, SQLAlchemyError, OSError):
+        log.exception("search: applying outbox changes failed; will retry")
+
+
+def apply_in_background(app: Flask) -> threading.Thread:
+    """Apply the outbox (whatever its size) in a daemon thread of this process."""
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                apply_quietly(app)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name="search-apply", daemon=True)
+    thread.start()
+    return thread
 
 
 class Poller:
