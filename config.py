@@ -50,6 +50,8 @@ class Config:
     # in the background poller; see app/search/sync.py.
     SEARCH_SYNC_ON_COMMIT = True
     SEARCH_POLL_SECONDS = 1.0
+    # Keep whole results per index version in each worker (off to time the real work).
+    SEARCH_RESULT_CACHE = True
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
@@ -65,6 +67,7 @@ class Config:
         self.ORG_PHONE = _env("ORG_PHONE", self.ORG_PHONE) or ""
         self.DEFAULT_STATE = (_env("DEFAULT_STATE", self.DEFAULT_STATE) or "").upper() or None
         self.TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", "0") or 0)
+        self.SEARCH_RESULT_CACHE = _env("SEARCH_RESULT_CACHE", "1") not in ("0", "false", "no")
 
 
 class DevelopmentConfig(Config):

@@ -124,3 +124,14 @@ def test_hits_without_cards_fall_back_to_one_orm_load(seeded_app):
         assert [provider_summary(p) for _, p in paired] == [
             provider_summary(p) for _, p in cards_for(results.hits)
         ]
+
+
+def test_repeated_typeahead_answers_the_same(seeded_client):
+    """The suggest cache is never changed by the API (a repeat used to be a 500)."""
+    bodies = []
+    for _ in range(3):
+        with seeded_client.get("/api/v1/suggest", query_string={"q": "pedi"}) as response:
+            assert response.status_code == 200
+            bodies.append(response.get_json())
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert bodies[0]["specialties"] and all("url" in s for s in bodies[0]["specialties"])

@@ -183,7 +183,11 @@ def suggest() -> ResponseReturnValue:
     raw_limit = request.args.get("limit", "5")
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
         abort(400, description="limit must be a whole number from 1 to 20.")
-    found = search.suggest(request.args.get("q", ""), int(raw_limit))
+    # search.suggest answers from a per-index cache: copy before adding URLs to the items.
+    found = {
+        key: [dict(item) for item in value] if isinstance(value, list) else value
+        for key, value in search.suggest(request.args.get("q", ""), int(raw_limit)).items()
+    }
     for item in found["providers"]:
         item["url"] = url_for("public.provider", slug=item["slug"])
     for item in found["clinics"]:

@@ -114,7 +114,7 @@ def search(params: SearchParams) -> Results:
     st = store()
     with st.read_mutex:
         snap, fuzzy = _view(st)
-        if not RESULT_CACHE:
+        if not RESULT_CACHE or not _result_cache_on():
             return engine.run(snap, vocab, fuzzy, params, settings)
         return snap.cached(
             ("results", params, id(vocab), settings),
@@ -140,6 +140,10 @@ def specialty_family(slug: str) -> SpecialtyFamily:
 def red_flag(text: str) -> redflags.Alert | None:
     """The emergency (911) or crisis (988) notice that ``text`` calls for, or None."""
     return redflags.detect(text)
+
+
+def _result_cache_on() -> bool:
+    return not has_app_context() or bool(current_app.config.get("SEARCH_RESULT_CACHE", True))
 
 
 def _settings() -> engine.Settings:
