@@ -81,7 +81,7 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
     if st.view is None or st.view.searcher is not searcher:
         if st.codes is None:
             st.codes = Codes()
-        st.view = Snapshot(searcher, st.segment_cache, st.codes)
+        st.view = Snapshot(searcher, st.segment_cache, st.codes, st.live_path())
         lexicon = st.fuzzy
         if lexicon is None:
             lexicon = st.fuzzy = FuzzyLexicon(())

@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from app.extensions import db
 from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
 from app.search.schema import load_documents, make_schema, spec_names, whoosh_fields
+from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, Store, get_store
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
             ix.storage.close()
             shutil.rmtree(st.gen_path(gen), ignore_errors=True)
             raise
+        # Save the per-segment arrays now, so no worker builds them on its first search.
+        with ix.searcher() as searcher:
+            Snapshot(searcher, {}, Codes(), st.gen_path(gen))
+        ix.storage.close()
     gaps = _missing_ranges(present, max(0, max_seq - 5000), max_seq, time.time())
     st.write_state(gen, {"last_seq": max_seq, "gaps": gaps})
     st.swap(gen)

@@ -10,8 +10,12 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import os
+import pickle
+import threading
 from array import array
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 from whoosh.query import Term
@@ -141,10 +145,100 @@ class SegmentArrays:
         return self._suggest
 
 
+ARRAYS_FORMAT = 1
+_ARRAY_FIELDS = ("pid", "acc", "tel", "gender", "name_hi", "name_lo", "loc_doc", "loc_id")
+_LIST_FIELDS = ("names", "slugs", "keys", "firsts", "lasts")
+
+
+def _arrays_path(folder: Path, key: str) -> Path:
+    return folder / f"arrays-{ARRAYS_FORMAT}-{key}.pkl"
+
+
+def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
+    """Write a segment's arrays next to it, with facet codes as values (codes are per process)."""
+    data: dict = {f: getattr(arrays, f) for f in (*_ARRAY_FIELDS, *_LIST_FIELDS)}
+    data["n"], data["format"] = arrays.n, ARRAYS_FORMAT
+    data["loc_lat"], data["loc_lon"] = arrays.loc_lat, arrays.loc_lon
+    for facet in FACETS:
+        docs, vals = arrays.pairs[facet]
+        used, local = np.unique(vals, return_inverse=True)
+        data[f"pairs-{facet}"] = (
+            docs.astype(np.int32),
+            local.astype(np.int32),
+            [codes.values[facet][c] for c in used.tolist()],
+        )
+    primary_used = sorted({int(c) for c in np.unique(arrays.primary) if c >= 0})
+    data["primary"] = (
+        np.searchsorted(np.array(primary_used, np.int32), arrays.primary).astype(np.int32),
+        arrays.primary >= 0,
+        [codes.values["specialty"][c] for c in primary_used],
+    )
+    data["suggest"] = arrays.suggest_keys()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only index only costs the next process a rebuild
+
+
+def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
+    """A segment's saved arrays, re-coded for this process; None when absent or unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            data = pickle.load(fh)  # noqa: S301 - written by this app into its own index folder
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != ARRAYS_FORMAT:
+        return None
+    arrays = SegmentArrays.__new__(SegmentArrays)
+    arrays.n = data["n"]
+    for f in (*_ARRAY_FIELDS, *_LIST_FIELDS):
+        setattr(arrays, f, data[f])
+    arrays.loc_lat, arrays.loc_lon = data["loc_lat"], data["loc_lon"]
+    arrays.pairs = {}
+    for facet in FACETS:
+        docs, local, values = data[f"pairs-{facet}"]
+        mapping = np.array([codes.code(facet, v) for v in values] or [0], np.int32)
+        arrays.pairs[facet] = (docs.astype(np.int64), mapping[local] if len(local) else local)
+    local, has, values = data["primary"]
+    mapping = np.array([codes.code("specialty", v) for v in values] or [0], np.int32)
+    arrays.primary = np.where(has, mapping[np.minimum(local, len(mapping) - 1)], -1).astype(
+        np.int32
+    )
+    arrays._suggest = data["suggest"]
+    return arrays
+
+
+def segment_arrays(reader, codes: Codes, folder: Path | None, key: str) -> SegmentArrays:
+    """A segment's arrays: from the file saved beside the index, else built and saved."""
+    path = _arrays_path(folder, key) if folder is not None else None
+    if path is not None:
+        found = load_arrays(path, codes)
+        if found is not None and found.n == reader.doc_count_all():
+            return found
+    arrays = SegmentArrays(reader, codes)
+    if path is not None:
+        save_arrays(arrays, codes, path)
+    return arrays
+
+
+def forget_stale_arrays(folder: Path, live_keys: set[str]) -> None:
+    """Remove saved arrays of segments merged away (best effort)."""
+    prefix = f"arrays-{ARRAYS_FORMAT}-"
+    for path in folder.glob("arrays-*.pkl"):
+        key = path.name[len(prefix) : -len(".pkl")] if path.name.startswith(prefix) else None
+        if key not in live_keys:
+            path.unlink(missing_ok=True)
+
+
 class Snapshot:
     """The whole index as arrays, for one open searcher."""
 
-    def __init__(self, searcher: Searcher, segment_cache: dict, codes: Codes) -> None:
+    def __init__(
+        self, searcher: Searcher, segment_cache: dict, codes: Codes, folder: Path | None = None
+    ) -> None:
         self.searcher = searcher
         self.codes = codes
         leaves = searcher.reader().leaf_readers()
@@ -155,7 +249,7 @@ class Snapshot:
             key = segment.segment_id() if segment is not None else f"anon{base}"
             arrays = segment_cache.get(key)
             if arrays is None:
-                arrays = segment_cache[key] = SegmentArrays(reader, codes)
+                arrays = segment_cache[key] = segment_arrays(reader, codes, folder, key)
             live = np.ones(arrays.n, bool)
             if reader.has_deletions() and segment is not None:
                 dead = np.fromiter(segment.deleted_docs(), np.int64)
@@ -163,10 +257,13 @@ class Snapshot:
             live &= arrays.pid > 0
             segs.append((arrays, base))
             live_parts.append(live)
-        for stale in set(segment_cache) - {
+        live_keys = {
             (r.segment().segment_id() if r.segment() is not None else f"anon{b}") for r, b in leaves
-        }:
+        }
+        for stale in set(segment_cache) - live_keys:
             del segment_cache[stale]
+        if folder is not None:
+            forget_stale_arrays(folder, live_keys)
         self.segments = segs
         cat = np.concatenate if segs else (lambda parts: np.zeros(0))
         self.n = sum(a.n for a, _ in segs)

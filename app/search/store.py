@@ -187,6 +187,10 @@ class Store:
             self._searcher, self._gen, self._sig = searcher, gen, sig
         return self._searcher
 
+    def live_path(self) -> Path | None:
+        """The folder of the generation the open searcher reads (None before one is open)."""
+        return self.gen_path(self._gen) if self._gen else None
+
     def _close_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
