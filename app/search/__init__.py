@@ -99,8 +99,10 @@ def index_version() -> tuple[str | None, int]:
 
 
 def warm() -> None:
-    """Open the searcher and build its arrays now, so a worker's first search is fast."""
-    get_vocab()
+    """Open the searcher and build its arrays and lexicons now, so a first search is fast."""
+    vocab = get_vocab()
+    engine.health_lexicon(vocab)
+    engine.place_lexicon(vocab)
     geo.tables()
     st = store()
     with st.read_mutex:
