@@ -18,6 +18,7 @@ from app.search import suggest as _suggest
 from app.search.indexer import (
     BatchTooLarge,
     apply_changes,
+    clone,
     document_count,
     rebuild,
     status,
@@ -56,6 +57,7 @@ __all__ = [
     "SearchParams",
     "SearchUnavailable",
     "apply_changes",
+    "clone",
     "close_all",
     "document_count",
     "index_version",

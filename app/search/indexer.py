@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
@@ -21,7 +24,7 @@ from app.extensions import db
 from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
 from app.search.schema import load_documents, make_schema, spec_names, whoosh_fields
 from app.search.snapshot import Codes, Snapshot
-from app.search.store import SearchUnavailable, Store, get_store
+from app.search.store import IndexMissing, SearchUnavailable, Store, get_store
 
 log = logging.getLogger(__name__)
 GAP_TTL = 15 * 60  # seconds a missing seq may still commit
@@ -104,6 +107,49 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
         "seconds": round(time.monotonic() - started, 2),
         "last_seq": max_seq,
         "generation": gen,
+        "size_bytes": st.size_bytes(),
+    }
+
+
+def clone(source: str | Path) -> dict:
+    """Copy a peer's live index generation here, then catch up from its recorded outbox seq.
+
+    ``source`` is a peer's index folder (a shared mount, or a copy made with rsync).  The
+    peer's writer lock is held while copying when it can be taken, so the copy is a
+    consistent generation; the outbox rows committed since its ``last_seq`` (and its
+    recorded gaps) are then applied here, as on any host.
+    """
+    started = time.monotonic()
+    peer = Store(source)
+    st = store()
+    if peer.root.resolve() == st.root.resolve():
+        raise SearchUnavailable("the source is this host's own index folder")
+    # A read-only copy (e.g. made by rsync under the peer's lock) needs no lock here.
+    writable = os.access(peer.root, os.W_OK)
+    lock = peer.writer_lock(blocking=True, timeout=60) if writable else nullcontext(True)
+    with lock as peer_ok:
+        if not peer_ok:
+            raise SearchUnavailable("the peer's index is busy being written; try again")
+        gen = peer.current_generation()
+        if gen is None:
+            raise IndexMissing(f"no search index in {peer.root}")
+        with st.writer_lock(blocking=True) as ok:
+            if not ok:
+                raise SearchUnavailable("the index is locked by another writer")
+            st.root.mkdir(parents=True, exist_ok=True)
+            target = st.gen_path(f"{gen}-copy-{int(time.time())}")
+            shutil.copytree(peer.gen_path(gen), target, ignore=shutil.ignore_patterns("*.tmp"))
+    state = st.read_state(target.name)
+    with st.writer_lock(blocking=True) as ok:
+        if not ok:
+            raise SearchUnavailable("the index is locked by another writer")
+        st.swap(target.name)
+        applied = _apply_locked(st)
+    return {
+        "generation": target.name,
+        "copied_seq": int(state.get("last_seq", 0)),
+        "applied": applied,
+        "seconds": round(time.monotonic() - started, 2),
         "size_bytes": st.size_bytes(),
     }
 
