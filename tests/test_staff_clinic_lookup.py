@@ -127,3 +127,14 @@ def test_provider_list_filters_by_clinic_text(app, desk, world, many_clinics):  
         harbor = _db.session.scalar(select(Location.id).where(Location.slug == "harbor-000"))
     html = desk.get(f"/staff/providers?clinic={harbor}").get_data(as_text=True)
     assert "0 listings." in html and 'value="Harbor Clinic 000"' in html
+
+
+def test_a_huge_list_counts_up_to_a_cap(app, desk, world):  # noqa: F811
+    app.config["STAFF_COUNT_CAP"] = 3
+    with app.app_context():
+        for n in range(5):
+            factories.provider(first_name=f"Extra{n}", last_name="Zed")
+        _db.session.commit()
+    html = desk.get("/staff/providers").get_data(as_text=True)
+    assert "More than 3 listings" in html
+    assert desk.get("/staff/providers?q=extra1").get_data(as_text=True).count("1 listing.") == 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
@@ -26,6 +26,7 @@ from app.staff.routes import safe_next
 from app.transaction import perform, unit_of_work
 
 PER_PAGE = 25
+COUNT_CAP = 10_000
 
 
 def _flag(name: str) -> bool | None:
@@ -63,15 +64,22 @@ def provider_list() -> str:
         "accepting": _flag("accepting"),
     }
     stmt = service.provider_query(q, **filters)
-    page = db.paginate(stmt, page=page_arg(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(stmt, page=page_arg(), per_page=PER_PAGE, error_out=False, count=False)
+    # Counting a million matches costs more than the page: count up to COUNT_CAP and say "+".
+    cap = int(current_app.config.get("STAFF_COUNT_CAP") or COUNT_CAP)
+    counted = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).limit(cap + 1).subquery())
+    )
+    page.total = min(counted or 0, cap)
     used_specialties = db.session.scalars(
         select(Specialty)
-        .where(Specialty.id.in_(select(service.ProviderSpecialty.specialty_id)))
+        .where(exists().where(service.ProviderSpecialty.specialty_id == Specialty.id))
         .order_by(Specialty.display_name)
     ).all()
     return render_template(
         "staff/providers/list.html",
         page=page,
+        capped=(counted or 0) > cap,
         q=q,
         args=request.args,
         clinic=clinic,
