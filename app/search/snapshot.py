@@ -28,6 +28,7 @@ GENDER_CODES = {"": 0, "F": 1, "M": 2, "X": 3}
 GENDER_VALUES = ("", "F", "M", "X")
 CACHE_BYTES = 16 * 2**20  # per-process budget for cached masks, distances and results
 CACHE_ENTRIES = 2048
+SPARSE_RATIO = 16  # fewer matches than 1 in 16 docs: count facets from the matches' own values
 
 
 def _nbytes(value) -> int:
@@ -289,6 +290,7 @@ class Snapshot:
         self.loc_first = np.searchsorted(self.loc_doc, np.arange(self.n + 1))
         self.doc_count = int(np.count_nonzero(self.live))
         self._pid_index: dict[int, int] | None = None
+        self._first: dict[str, np.ndarray] = {}
         self._cache: OrderedDict = OrderedDict()
         self._cache_bytes = 0
 
@@ -364,8 +366,7 @@ class Snapshot:
         if facet == "gender":
             found = np.bincount(self.gender[mask], minlength=4)
             return {GENDER_VALUES[i]: int(c) for i, c in enumerate(found) if i and c}
-        docs, vals = self.pairs[facet]
-        found = np.bincount(vals[mask[docs]], minlength=len(self.codes.values[facet]))
+        found = np.bincount(self._values_of(facet, mask), minlength=len(self.codes.values[facet]))
         names = self.codes.values[facet]
         present = np.flatnonzero(found)
         if limit is not None and len(present) > limit:
@@ -373,6 +374,29 @@ class Snapshot:
             kth = np.partition(counted, len(counted) - limit)[len(counted) - limit]
             present = present[counted >= kth]
         return {names[i]: int(c) for i in present for c in (found[i],)}
+
+    def _values_of(self, facet: str, mask: np.ndarray) -> np.ndarray:
+        """The facet value codes of every doc in ``mask`` (with repeats).
+
+        A narrow search (a full name) gathers just its docs' values through per-doc
+        offsets, so its cost follows the matches rather than the directory's size.
+        """
+        docs, vals = self.pairs[facet]
+        hits = np.flatnonzero(mask)
+        if len(hits) * SPARSE_RATIO >= self.n:
+            return vals[mask[docs]]
+        first = self._first.get(facet)
+        if first is None:
+            first = self._first[facet] = np.searchsorted(docs, np.arange(self.n + 1)).astype(
+                np.int32
+            )
+        starts = first[hits].astype(np.int64)
+        lens = first[hits + 1] - starts
+        total = int(lens.sum())
+        if not total:
+            return vals[:0]
+        before = np.cumsum(lens) - lens
+        return vals[np.repeat(starts - before, lens) + np.arange(total)]
 
     def distances(self, lat: float, lon: float) -> tuple[np.ndarray, np.ndarray]:
         """(per-location miles, per-doc nearest miles; inf without a located clinic)."""
