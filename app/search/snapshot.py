@@ -148,7 +148,8 @@ class SegmentArrays:
 
 ARRAYS_FORMAT = 1
 _ARRAY_FIELDS = ("pid", "acc", "tel", "gender", "name_hi", "name_lo", "loc_doc", "loc_id")
-_LIST_FIELDS = ("names", "slugs", "keys", "firsts", "lasts")
+_LIST_FIELDS = ("names", "slugs")  # sort keys and name parts live on in the suggest keys
+_BUILD_ONLY = ("keys", "firsts", "lasts")
 
 
 def _arrays_path(folder: Path, key: str) -> Path:
@@ -209,6 +210,8 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
         np.int32
     )
     arrays._suggest = data["suggest"]
+    for f in _BUILD_ONLY:
+        setattr(arrays, f, [])
     return arrays
 
 
@@ -222,6 +225,9 @@ def segment_arrays(reader, codes: Codes, folder: Path | None, key: str) -> Segme
     arrays = SegmentArrays(reader, codes)
     if path is not None:
         save_arrays(arrays, codes, path)
+    arrays.suggest_keys()
+    for f in _BUILD_ONLY:  # only needed to build the suggest keys: ~10 MB per 100k docs
+        setattr(arrays, f, [])
     return arrays
 
 
@@ -232,6 +238,13 @@ def forget_stale_arrays(folder: Path, live_keys: set[str]) -> None:
         key = path.name[len(prefix) : -len(".pkl")] if path.name.startswith(prefix) else None
         if key not in live_keys:
             path.unlink(missing_ok=True)
+
+
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    """Concatenate segment arrays; one segment (after a rebuild) is shared, not copied."""
+    if not parts:
+        return np.zeros(0)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 class Snapshot:
@@ -266,27 +279,31 @@ class Snapshot:
         if folder is not None:
             forget_stale_arrays(folder, live_keys)
         self.segments = segs
-        cat = np.concatenate if segs else (lambda parts: np.zeros(0))
+        cat = _join
         self.n = sum(a.n for a, _ in segs)
         self.live = np.concatenate(live_parts) if segs else np.zeros(0, bool)
-        self.pid = cat([a.pid for a, _ in segs]).astype(np.int64)
-        self.acc = cat([a.acc for a, _ in segs]).astype(bool)
-        self.tel = cat([a.tel for a, _ in segs]).astype(bool)
-        self.gender = cat([a.gender for a, _ in segs]).astype(np.int8)
-        self.primary = cat([a.primary for a, _ in segs]).astype(np.int32)
-        self.name_hi = cat([a.name_hi for a, _ in segs]).astype(np.uint64)
-        self.name_lo = cat([a.name_lo for a, _ in segs]).astype(np.uint64)
+        self.pid = cat([a.pid for a, _ in segs]).astype(np.int64, copy=False)
+        self.acc = cat([a.acc for a, _ in segs]).astype(bool, copy=False)
+        self.tel = cat([a.tel for a, _ in segs]).astype(bool, copy=False)
+        self.gender = cat([a.gender for a, _ in segs]).astype(np.int8, copy=False)
+        self.primary = cat([a.primary for a, _ in segs]).astype(np.int32, copy=False)
+        self.name_hi = cat([a.name_hi for a, _ in segs]).astype(np.uint64, copy=False)
+        self.name_lo = cat([a.name_lo for a, _ in segs]).astype(np.uint64, copy=False)
         self.pairs = {
             f: (
-                cat([a.pairs[f][0] + base for a, base in segs]).astype(np.int64),
-                cat([a.pairs[f][1] for a, _ in segs]).astype(np.int32),
+                cat([a.pairs[f][0] + base if base else a.pairs[f][0] for a, base in segs]).astype(
+                    np.int64, copy=False
+                ),
+                cat([a.pairs[f][1] for a, _ in segs]).astype(np.int32, copy=False),
             )
             for f in FACETS
         }
-        self.loc_doc = cat([a.loc_doc + base for a, base in segs]).astype(np.int64)
-        self.loc_id = cat([a.loc_id for a, _ in segs]).astype(np.int64)
-        self.loc_lat = cat([a.loc_lat for a, _ in segs]).astype(float)
-        self.loc_lon = cat([a.loc_lon for a, _ in segs]).astype(float)
+        self.loc_doc = cat([a.loc_doc + base if base else a.loc_doc for a, base in segs]).astype(
+            np.int64, copy=False
+        )
+        self.loc_id = cat([a.loc_id for a, _ in segs]).astype(np.int64, copy=False)
+        self.loc_lat = cat([a.loc_lat for a, _ in segs]).astype(float, copy=False)
+        self.loc_lon = cat([a.loc_lon for a, _ in segs]).astype(float, copy=False)
         self.loc_first = np.searchsorted(self.loc_doc, np.arange(self.n + 1))
         self.doc_count = int(np.count_nonzero(self.live))
         self._pid_index: dict[int, int] | None = None
