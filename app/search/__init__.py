@@ -15,10 +15,10 @@ from flask import current_app, has_app_context
 
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
+from app.search.hosts import clone
 from app.search.indexer import (
     BatchTooLarge,
     apply_changes,
-    clone,
     document_count,
     rebuild,
     status,

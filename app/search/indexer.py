@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
@@ -24,7 +21,7 @@ from app.extensions import db
 from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
 from app.search.schema import load_documents, make_schema, spec_names, whoosh_fields
 from app.search.snapshot import Codes, Snapshot
-from app.search.store import IndexMissing, SearchUnavailable, Store, get_store
+from app.search.store import SearchUnavailable, Store, get_store
 
 log = logging.getLogger(__name__)
 GAP_TTL = 15 * 60  # seconds a missing seq may still commit
@@ -111,49 +108,6 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
     }
 
 
-def clone(source: str | Path) -> dict:
-    """Copy a peer's live index generation here, then catch up from its recorded outbox seq.
-
-    ``source`` is a peer's index folder (a shared mount, or a copy made with rsync).  The
-    peer's writer lock is held while copying when it can be taken, so the copy is a
-    consistent generation; the outbox rows committed since its ``last_seq`` (and its
-    recorded gaps) are then applied here, as on any host.
-    """
-    started = time.monotonic()
-    peer = Store(source)
-    st = store()
-    if peer.root.resolve() == st.root.resolve():
-        raise SearchUnavailable("the source is this host's own index folder")
-    # A read-only copy (e.g. made by rsync under the peer's lock) needs no lock here.
-    writable = os.access(peer.root, os.W_OK)
-    lock = peer.writer_lock(blocking=True, timeout=60) if writable else nullcontext(True)
-    with lock as peer_ok:
-        if not peer_ok:
-            raise SearchUnavailable("the peer's index is busy being written; try again")
-        gen = peer.current_generation()
-        if gen is None:
-            raise IndexMissing(f"no search index in {peer.root}")
-        with st.writer_lock(blocking=True) as ok:
-            if not ok:
-                raise SearchUnavailable("the index is locked by another writer")
-            st.root.mkdir(parents=True, exist_ok=True)
-            target = st.gen_path(f"{gen}-copy-{int(time.time())}")
-            shutil.copytree(peer.gen_path(gen), target, ignore=shutil.ignore_patterns("*.tmp"))
-    state = st.read_state(target.name)
-    with st.writer_lock(blocking=True) as ok:
-        if not ok:
-            raise SearchUnavailable("the index is locked by another writer")
-        st.swap(target.name)
-        applied = _apply_locked(st)
-    return {
-        "generation": target.name,
-        "copied_seq": int(state.get("last_seq", 0)),
-        "applied": applied,
-        "seconds": round(time.monotonic() - started, 2),
-        "size_bytes": st.size_bytes(),
-    }
-
-
 def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -> int:
     """Apply pending outbox rows to this host's index; 0 if another writer is busy.
 
@@ -176,7 +130,7 @@ def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -
                 _check_batch(_active_count(), max_batch)
                 total += _rebuild_locked(st)["documents"]
             else:
-                total += _apply_locked(st, max_batch)
+                total += apply_locked(st, max_batch)
         if not st.pending:
             break
     return total
@@ -216,7 +170,8 @@ def _provider_ids(conn, rows) -> set[int]:
     return ids
 
 
-def _apply_locked(st: Store, max_batch: int | None = None) -> int:
+def apply_locked(st: Store, max_batch: int | None = None) -> int:
+    """Apply pending outbox rows (the caller holds the writer lock)."""
     gen = st.current_generation()
     state = st.read_state(gen)
     last = int(state.get("last_seq", 0))
