@@ -138,3 +138,13 @@ def test_a_huge_list_counts_up_to_a_cap(app, desk, world):  # noqa: F811
     html = desk.get("/staff/providers").get_data(as_text=True)
     assert "More than 3 listings" in html
     assert desk.get("/staff/providers?q=extra1").get_data(as_text=True).count("1 listing.") == 1
+
+
+def test_enter_with_an_empty_clinic_search_saves(app, desk, world):  # noqa: F811
+    """Enter in any field presses the first submit button ("Find clinic"): it must save."""
+    url = f"/staff/providers/{world['provider_id']}/edit"
+    data = _form(desk.get(url).get_data(as_text=True))
+    data.update(find_clinic="1", clinic_search="  ", credentials="PT, DPT")
+    assert desk.post(url, data=data).status_code == 302
+    with app.app_context():
+        assert _db.session.get(Provider, world["provider_id"]).credentials == "PT, DPT"

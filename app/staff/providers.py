@@ -91,10 +91,14 @@ def provider_list() -> str:
 
 
 def _clinic_search() -> tuple[str | None, list[Location]]:
-    """The clinic search box's text when its button was pressed (else None), and matches."""
-    if "find_clinic" not in request.form:
-        return None, []
+    """The clinic search box's text when its button was pressed (else None), and matches.
+
+    "Find clinic" is the form's first submit button, so Enter in any field presses it: with
+    the search box empty that is taken as the save it was meant to be.
+    """
     text = request.form.get("clinic_search", "").strip()[:100]
+    if "find_clinic" not in request.form or not text:
+        return None, []
     return text, find_clinics(text)
 
 
