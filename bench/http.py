@@ -294,7 +294,7 @@ def chart(results: dict, path: Path) -> None:
 
 
 def write_docs(results: dict, path: Path) -> None:
-    lines = [START, "## Over HTTP against the FTS5 reference (`python -m bench http`)", ""]
+    lines = [START, "### Over HTTP against the FTS5 reference (`python -m bench http`)", ""]
     lines += [
         "Both apps run under gunicorn with 2 workers on loopback, over the same synthetic "
         "SQLite database; one client sends each query to ours and then to the reference. "
