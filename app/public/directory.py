@@ -101,16 +101,8 @@ def _browse(field: str, slug: str, stmt) -> dict[str, object]:
     except search.SearchUnavailable:
         providers, total = _browse_sql(stmt, page, per_page)
     else:
-        cards = [card for _, card in cards_for(results.hits)]
-        # A listing deactivated a moment ago is never shown, even before its outbox applies.
-        live = set(
-            db.session.scalars(
-                select(Provider.id).where(
-                    Provider.id.in_([c.id for c in cards]), Provider.active.is_(True)
-                )
-            )
-        )
-        providers, total = [c for c in cards if c.id in live], results.total
+        # cards_for also drops a listing deactivated a moment ago, before its outbox applies
+        providers, total = [card for _, card in cards_for(results.hits)], results.total
     pages = min(search.MAX_PAGE, max(1, -(-total // per_page)))
     if page > pages:
         abort(404)

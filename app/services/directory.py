@@ -109,8 +109,11 @@ class ProviderCard:
     languages: tuple[CardLanguage, ...]
 
     @classmethod
-    def from_index(cls, card: dict) -> ProviderCard:
-        """Build a card from the compact dict the search index stores."""
+    def from_index(cls, card: dict, open_clinics: set[int] | None = None) -> ProviderCard:
+        """Build a card from the compact dict the search index stores.
+
+        With ``open_clinics``, clinics not in it are left out (closed since indexing).
+        """
         return cls(
             id=card["id"],
             slug=card["slug"],
@@ -126,6 +129,7 @@ class ProviderCard:
             active_location_links=tuple(
                 CardLocationLink(CardLocation(lid, slug, name, city, state, zip_), phone)
                 for lid, slug, name, city, state, zip_, phone in card["locs"]
+                if open_clinics is None or lid in open_clinics
             ),
             languages=tuple(CardLanguage(code, name) for code, name in card["lang"]),
         )
@@ -157,10 +161,25 @@ def cards_for(hits: Sequence) -> list[tuple[object, ProviderCard | Provider]]:
     """
     missing = [h.provider_id for h in hits if not h.card]
     rows = {p.id: p for p in load_providers(missing)} if missing else {}
+    carded = [h for h in hits if h.card]
+    # Two small indexed reads keep a listing or clinic closed a moment ago (or closed by a
+    # write that skipped the outbox) off the page until the index catches up.
+    listed = _active_ids(Provider, [h.provider_id for h in carded])
+    open_clinics = _active_ids(Location, [loc[0] for h in carded for loc in h.card["locs"]])
     out: list[tuple[object, ProviderCard | Provider]] = []
     for hit in hits:
-        if hit.card:
-            out.append((hit, ProviderCard.from_index(hit.card)))
+        if hit.card and hit.provider_id in listed:
+            out.append((hit, ProviderCard.from_index(hit.card, open_clinics)))
         elif hit.provider_id in rows:
             out.append((hit, rows[hit.provider_id]))
     return out
+
+
+def _active_ids(model, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(model.id).where(model.id.in_(sorted(set(ids))), model.active.is_(True))
+        )
+    )
