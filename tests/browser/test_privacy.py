@@ -32,7 +32,10 @@ def test_typeahead_stays_on_its_origin(page, live_server, record_requests):
     recorder = record_requests(page.context)
     goto_ok(page, live_server + "/find-a-doctor")
     box = page.get_by_role("combobox").first
-    box.press_sequentially("nune", delay=40)
+    # Wait for the typeahead's own request: "networkidle" was reached when the page loaded,
+    # so waiting for it again returns before the debounced fetch starts.
+    with page.expect_response(lambda r: "/api/v1/suggest" in r.url, timeout=15_000):
+        box.press_sequentially("nune", delay=40)
     page.wait_for_load_state("networkidle")
     recorder.assert_same_origin()
     assert any("/api/" in url for url in recorder.urls), "typeahead made no request"
