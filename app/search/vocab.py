@@ -25,6 +25,7 @@ from app.models import (
 from app.search.text import fold, stems, words
 
 CHECK_SECONDS = 2.0
+MAX_DATABASES = 4
 
 
 @dataclass
@@ -275,7 +276,11 @@ def get_vocab() -> Vocab:
             return entry[2]
         vocab = _load(conn)
     with _cache.lock:
+        _cache.entries.pop(url, None)
         _cache.entries[url] = (now, key, vocab)
+        while len(_cache.entries) > MAX_DATABASES:
+            # A process serving many databases (the test suite) keeps only the newest few.
+            _cache.entries.pop(next(iter(_cache.entries)))
     return vocab
 
 
