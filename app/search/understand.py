@@ -396,8 +396,8 @@ def _clinic_origin(tokens: list[str], raw: str, vocab: Vocab, state: str | None)
     key = tuple(tokens)
     slugs = vocab.place_phrases.get(key)
     if slugs is None:
-        for phrase, found in sorted(vocab.place_phrases.items(), key=lambda kv: -len(kv[0])):
-            if len(phrase) > 1 and (_contains(tokens, phrase) or sorted(phrase) == sorted(key)):
+        for phrase, found in vocab.long_place_phrases:
+            if _contains(tokens, phrase) or sorted(phrase) == sorted(key):
                 slugs = found
                 break
     if not slugs:

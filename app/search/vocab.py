@@ -98,6 +98,8 @@ class Vocab:
     condition_suggestions: list[tuple[str, str, str]] = field(default_factory=list)
     # stem -> specialty slugs whose names or synonyms contain it (single health words)
     word_specialties: dict[str, list[str]] = field(default_factory=dict)
+    # the multi-word place phrases, longest first (sorted once, read on every place search)
+    long_place_phrases: list[tuple[tuple[str, ...], list[str]]] = field(default_factory=list)
     # folded words of every place (clinic names, cities, neighborhoods), for typo fixes
     place_words: set[str] = field(default_factory=set)
     max_phrase: int = 1
@@ -188,6 +190,9 @@ def _load(conn) -> Vocab:
                 v.place_phrases.setdefault(key, []).append(place.slug)
         for text in (place.city, place.neighborhood, place.name):
             v.place_words.update(words(text))
+    v.long_place_phrases = sorted(
+        ((k, s) for k, s in v.place_phrases.items() if len(k) > 1), key=lambda kv: -len(kv[0])
+    )
     _load_conditions(v, conn)
     v.suggestions.sort(key=lambda s: (not s[3], s[2] is not None, s[0]))
     v.languages = dict(conn.execute(select(Language.code, Language.name)).all())
