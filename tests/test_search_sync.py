@@ -53,6 +53,34 @@ def test_rollback_never_reaches_the_index(seeded_app):
         assert search.verify() == []
 
 
+def test_index_check_failing_after_commit_never_fails_the_save(seeded_app, monkeypatch):
+    """The commit is done: an indexing fault afterwards is retried, never raised."""
+    seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
+
+    def vanished() -> bool:
+        raise FileNotFoundError("segment merged away by another process")
+
+    monkeypatch.setattr(sync, "_index_healthy", vanished)
+    with seeded_app.app_context():
+        with unit_of_work():
+            pid = _edit("rebecca-smith-md", last_name="Resilient").id
+        sync.wait_for_background()
+        assert pid in names("resilient")
+        assert search.verify() == []
+
+
+def test_integrity_check_tolerates_a_generation_removed_under_it(seeded_app):
+    """Another process swapping generations must not make a reader's check crash."""
+    with seeded_app.app_context():
+        store = search.store()
+        gen = store.current_generation()
+        doomed = store.gen_path(gen).parent / "gen-00000000000000-gone"
+        assert store.file_manifest(doomed.name) == {}
+        live = store.file_manifest(gen)
+        assert live and all(size >= 0 for size, _ in live.values())
+        assert store.integrity_problem() is None
+
+
 def test_crash_between_commit_and_index_is_applied_when_a_worker_starts(seeded_app):
     seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = False  # the "crash": nothing applied
     with seeded_app.app_context():

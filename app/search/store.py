@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import shutil
+import stat
 import threading
 import time
 import uuid
@@ -124,9 +125,18 @@ class Store:
     def file_manifest(self, gen: str) -> dict[str, list[int]]:
         """Size and mtime of each index file of a generation (not state or lock files)."""
         files = {}
-        for f in self.gen_path(gen).iterdir():
-            if f.is_file() and f.name != STATE and not _ignored(f.name):
+        try:
+            children = list(self.gen_path(gen).iterdir())
+        except FileNotFoundError:
+            return files  # another process swapped generations and removed this one
+        for f in children:
+            if f.name == STATE or _ignored(f.name):
+                continue
+            try:
                 st = f.stat()
+            except FileNotFoundError:
+                continue  # a concurrent writer merged it away; judged under the lock
+            if stat.S_ISREG(st.st_mode):
                 files[f.name] = [st.st_size, st.st_mtime_ns]
         return files
 
@@ -255,7 +265,7 @@ class Store:
         gen = self.current_generation()
         if gen is None:
             return 0
-        return sum(f.stat().st_size for f in self.gen_path(gen).iterdir() if f.is_file())
+        return sum(size for size, _ in self.file_manifest(gen).values())
 
 
 _stores: dict[str, Store] = {}

@@ -55,10 +55,17 @@ def _after_commit(session: Session) -> None:
             return
         if not app.config.get("SEARCH_SYNC_ON_COMMIT"):
             return
-        if outbox > int(app.config.get("SEARCH_SYNC_MAX_ROWS", 200)) or not _index_healthy():
+        try:
+            if outbox > int(app.config.get("SEARCH_SYNC_MAX_ROWS", 200)) or not _index_healthy():
+                hand_off(app)
+            else:
+                apply_quietly(app, build_missing=False)
+        except Exception:
+            # The transaction is already committed: an indexing hiccup must never look
+            # like a failed save. The outbox row stays, and the background applier (or
+            # the poller, or the next commit) picks it up.
+            log.exception("search: indexing after commit failed; handing off to retry")
             hand_off(app)
-        else:
-            apply_quietly(app, build_missing=False)
 
 
 def _index_healthy() -> bool:
