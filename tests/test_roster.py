@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db as _db
 from app.models import AuditEvent, Location, Provider, SearchOutbox
 from app.services.roster import export_roster, import_roster
+from app.services.roster_rows import DETAIL_COLUMNS
 from app.services.validation import normalize_phone, npi_problem, sensible_case
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import apply_roster
@@ -62,7 +63,9 @@ def test_validation_helpers():
 def test_export_then_import_is_all_unchanged(seeded):
     data = _export()
     rows = list(csv.DictReader(io.StringIO(data.decode())))
-    assert rows and set(rows[0]) == set(HEADER.split(","))
+    header = data.decode().splitlines()[0].split(",")
+    assert header == HEADER.split(",") + list(DETAIL_COLUMNS)  # new columns come last
+    assert rows and set(rows[0]) == set(header)
     audit_before = _count(AuditEvent)
     report = apply_roster(data, dry_run=False)
     assert report.ok and report.applied

@@ -15,7 +15,13 @@ from app.models import Finding, Location, Provider, Specialty, User, now_utc
 from app.services import audit
 from app.services.locations import LocationInput, create_location
 from app.services.normalize import clinic_name, street_key
-from app.services.providers import SCALAR_FIELDS, ProviderInput, set_active, update_provider
+from app.services.providers import (
+    DETAIL_FIELDS,
+    SCALAR_FIELDS,
+    ProviderInput,
+    set_active,
+    update_provider,
+)
 from app.services.write import InvalidInput
 
 NOT_OPEN = "This finding was already handled; reload the queue."
@@ -24,6 +30,7 @@ NOT_OPEN = "This finding was already handled; reload the queue."
 def current_input(p: Provider, **changes: Any) -> ProviderInput:
     """The listing as the edit form would submit it unchanged, with ``changes`` applied."""
     data: dict[str, Any] = {name: getattr(p, name) for name in SCALAR_FIELDS}
+    data.update({name: list(getattr(p, name) or []) for name in DETAIL_FIELDS})
     data["specialty_ids"] = [link.specialty_id for link in p.specialty_links]
     data["clinics"] = [(link.location_id, link.phone) for link in p.location_links]
     data["language_ids"] = [x.id for x in p.languages]

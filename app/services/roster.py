@@ -16,7 +16,7 @@ from app.models import (
     Provider,
     User,
 )
-from app.services import audit
+from app.services import audit, provider_details
 from app.services.directory import provider_load_options
 from app.services.findings import current_input
 from app.services.locations import LocationInput, create_location
@@ -24,7 +24,7 @@ from app.services.providers import ProviderInput, create_provider, update_provid
 from app.services.roster_change import Plan, ProviderChange
 from app.services.roster_plan import build_plan
 from app.services.roster_rows import (
-    COLUMNS,
+    EXPORT_COLUMNS,
     RosterFileError,
     Row,
     RowError,
@@ -246,7 +246,12 @@ def export_rows() -> list[dict[str, str]]:
             "telehealth": _yes_no(p.telehealth),
             "insurance": ";".join(sorted(plan.slug for plan in p.insurance_plans)),
             "bio": p.bio,
+            "sees_children": _yes_no(p.sees_children),
+            "sees_adults": _yes_no(p.sees_adults),
+            "sees_older_adults": _yes_no(p.sees_older_adults),
         }
+        for name, (_, write) in provider_details.CELLS.items():
+            base[name] = write(getattr(p, name) or [])
         links = p.location_links or [None]
         for link in links:
             row = dict(base)
@@ -267,9 +272,9 @@ def export_rows() -> list[dict[str, str]]:
 def export_roster(stream: IO[str]) -> int:
     """Write the roster CSV (formula cells neutralized); return the number of rows."""
     writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(EXPORT_COLUMNS)
     count = 0
     for row in export_rows():
-        writer.writerow([neutralize(str(row.get(c, ""))) for c in COLUMNS])
+        writer.writerow([neutralize(str(row.get(c, ""))) for c in EXPORT_COLUMNS])
         count += 1
     return count

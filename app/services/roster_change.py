@@ -18,7 +18,15 @@ SCALARS = (
     "gender",
     "bio",
 )
-FLAGS = ("accepting_new_patients", "telehealth")
+FLAGS = (
+    "accepting_new_patients",
+    "telehealth",
+    "sees_children",
+    "sees_adults",
+    "sees_older_adults",
+)
+# ``;``-separated detail cells, parsed into the lists the listing stores.
+DETAILS = ("board_certifications", "education", "hospital_affiliations")
 
 
 @dataclass

@@ -12,7 +12,8 @@ from app.extensions import db
 from app.models import (
     Provider,
 )
-from app.services.roster_change import FLAGS, SCALARS, ClinicRef, Plan, ProviderChange
+from app.services.provider_details import CELLS
+from app.services.roster_change import DETAILS, FLAGS, SCALARS, ClinicRef, Plan, ProviderChange
 from app.services.roster_lookups import Lookups
 from app.services.roster_rows import (
     PROVIDER_COLUMNS,
@@ -228,6 +229,9 @@ def _fields(merged: dict[str, str], existing: bool) -> dict[str, Any]:
         value = parse_bool(merged.get(name, ""))
         if value is not None:
             out[name] = value
+    for name in DETAILS:
+        if name in merged:  # an empty cell clears the list, like an empty bio
+            out[name] = CELLS[name][0](merged[name])[0]
     return out
 
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from app.services import provider_details
 from app.services.languages import UnknownLanguage, resolve_language, split_languages
 from app.services.normalize import (
     address_case,
@@ -42,8 +43,14 @@ COLUMNS = (
     "insurance",
     "bio",
 )
-# Accepted on import, never written by export (so the export contract stays as it was).
-OPTIONAL_COLUMNS = ("middle_name", "suffix")
+# Ages seen (yes/no) and the provider's details (``;``-separated entries): optional on
+# import, written by export after the original columns, so older readers keep working.
+AGE_COLUMNS = ("sees_children", "sees_adults", "sees_older_adults")
+DETAIL_COLUMNS = (*AGE_COLUMNS, *provider_details.CELLS)
+EXPORT_COLUMNS = (*COLUMNS, *DETAIL_COLUMNS)
+# Accepted on import but never required. ``middle_name`` and ``suffix`` are never exported.
+OPTIONAL_COLUMNS = ("middle_name", "suffix", *DETAIL_COLUMNS)
+FLAG_COLUMNS = ("accepting_new_patients", "telehealth", *AGE_COLUMNS)
 REQUIRED = ("first_name", "last_name")
 PROVIDER_COLUMNS = (
     "npi",
@@ -59,6 +66,7 @@ PROVIDER_COLUMNS = (
     "telehealth",
     "insurance",
     "bio",
+    *DETAIL_COLUMNS,
 )
 LIMITS = {
     "first_name": 80,
@@ -74,6 +82,9 @@ LIMITS = {
     "languages": 500,
     "insurance": 1000,
     "bio": 4000,
+    "board_certifications": 4000,
+    "education": 4000,
+    "hospital_affiliations": 4000,
 }
 TRUE = frozenset({"yes", "true", "1", "y"})
 FALSE = frozenset({"no", "false", "0", "n"})
@@ -165,7 +176,7 @@ def read_header(header: list[str]) -> list[str]:
     if unknown:
         raise RosterFileError(
             f"Unknown column(s): {', '.join(repr(n) for n in unknown)}. "
-            f"Known columns: {', '.join(COLUMNS)}."
+            f"Known columns: {', '.join(COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}."
         )
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -240,7 +251,7 @@ def check_row(row: Row) -> Row:
         fail("gender", "Use F, M, X or leave it empty.")
     if "gender" in v:
         v["gender"] = gender
-    for name in ("accepting_new_patients", "telehealth"):
+    for name in FLAG_COLUMNS:
         try:
             flag = parse_bool(v.get(name, ""))
         except ValueError as exc:
@@ -248,6 +259,13 @@ def check_row(row: Row) -> Row:
         else:
             if flag is not None:
                 v[name] = "yes" if flag else "no"
+    for name, (parse, write) in provider_details.CELLS.items():
+        if v.get(name) and name not in {e.field for e in row.errors}:
+            items, problems = parse(v[name])
+            if problems:
+                fail(name, " ".join(problems))
+            else:
+                v[name] = write(items)
     if v.get("languages"):
         _check_languages(v, fail)
     if v.get("phone"):
