@@ -55,9 +55,11 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: search, import and page-weight benchmarks; tables on stdout, chart in docs/.
+## bench: search, HTTP, import and page-weight benchmarks; tables on stdout, charts in docs/.
+## Sizes: make bench BENCH_SIZES=1000000 (default 1000,10000,100000; http: 100000).
+## One benchmark: make bench BENCH_ONLY=http. Not part of CI (`make test`).
 bench: install-test
-	$(BIN)/python -m bench
+	$(if $(BENCH_SIZES),BENCH_SIZES=$(BENCH_SIZES)) $(if $(BENCH_ONLY),BENCH_ONLY=$(BENCH_ONLY)) $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) instance artifacts .pytest_cache .ruff_cache

@@ -60,6 +60,8 @@ class Config:
     # Larger change sets (a synonym edit touching thousands of listings) are indexed by the
     # background applier, not inside the request that committed them.
     SEARCH_SYNC_MAX_ROWS = 200
+    # Keep whole results per index version in each worker (off to time the real work).
+    SEARCH_RESULT_CACHE = True
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
@@ -78,6 +80,7 @@ class Config:
         if hosts:
             self.TRUSTED_HOSTS = [h.strip() for h in hosts.split(",") if h.strip()]
         self.TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", "0") or 0)
+        self.SEARCH_RESULT_CACHE = _env("SEARCH_RESULT_CACHE", "1") not in ("0", "false", "no")
 
 
 class DevelopmentConfig(Config):

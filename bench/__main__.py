@@ -11,7 +11,13 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["bench.search", "bench.understanding", "bench.roster", "bench.pages"]
+BENCHMARKS = [
+    "bench.search",
+    "bench.http",
+    "bench.understanding",
+    "bench.roster",
+    "bench.pages",
+]
 
 
 def main(argv: list[str]) -> int:

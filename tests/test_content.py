@@ -257,11 +257,26 @@ def test_news_is_newest_first_marked_demo_and_each_has_a_page(client):
         assert "/news" in item.links()
 
 
-def test_sitemap_lists_public_pages_and_directory(seeded_client):
-    with seeded_client.get("/sitemap.xml") as response:
-        assert response.mimetype == "application/xml"
+def _sitemap_locs(client) -> tuple[list[str], list[str]]:
+    """(files named by the sitemap index, every URL in those files)."""
+    with client.get("/sitemap.xml") as response:
+        assert response.status_code == 200 and response.mimetype == "application/xml"
         xml = response.get_data(as_text=True)
-    locs = re.findall(r"<loc>([^<]+)</loc>", xml)
+    assert "<sitemapindex" in xml
+    files = re.findall(r"<loc>([^<]+)</loc>", xml)
+    locs: list[str] = []
+    for url in files:
+        with client.get(url.removeprefix("http://localhost")) as response:
+            assert response.status_code == 200 and response.mimetype == "application/xml"
+            body = response.get_data(as_text=True)
+        assert "<urlset" in body
+        locs += re.findall(r"<loc>([^<]+)</loc>", body)
+    return files, locs
+
+
+def test_sitemap_lists_public_pages_and_directory(seeded_client):
+    files, locs = _sitemap_locs(seeded_client)
+    assert all(f.startswith("http://localhost/sitemap-") for f in files)
     for path in ("/", "/health", "/find-care", "/news", ARTICLE, "/news/spine-care-team"):
         assert f"http://localhost{path}" in locs
     assert not any("/staff" in loc for loc in locs)
@@ -271,11 +286,9 @@ def test_sitemap_lists_public_pages_and_directory(seeded_client):
 
 
 def test_sitemap_on_an_empty_database(client):
-    with client.get("/sitemap.xml") as response:
-        assert response.status_code == 200
-        assert "<loc>http://localhost/health/exercise-for-the-spine</loc>" in response.get_data(
-            as_text=True
-        )
+    files, locs = _sitemap_locs(client)
+    assert files == ["http://localhost/sitemap-pages.xml"]
+    assert "http://localhost/health/exercise-for-the-spine" in locs
 
 
 def test_robots_txt_disallows_staff_and_names_the_sitemap(client):

@@ -41,3 +41,23 @@ def test_city_centroids_prefer_the_named_state():
     assert portland is not None and portland[1] < -120
     assert city_centroid("Nowhereville", "WA") is None
     assert city_centroid("") is None
+
+
+def test_geo_tables_are_cached_between_processes_and_a_bad_cache_is_ignored(tmp_path, monkeypatch):
+    from app.search import geo
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    geo.tables.cache_clear()
+    try:
+        first = geo.tables()
+        path = geo._cache_path()
+        assert path is not None and path.is_file() and str(path).startswith(str(tmp_path))
+        geo.tables.cache_clear()
+        monkeypatch.setattr(geo, "_tables_from_child", lambda: pytest.fail("cache not used"))
+        again = geo.tables()
+        assert again.zips == first.zips and again.cities == first.cities
+        for junk in ("{not json", '{"zips": []}', "[]"):
+            path.write_text(junk, encoding="utf-8")
+            assert geo._cached_tables() is None
+    finally:
+        geo.tables.cache_clear()

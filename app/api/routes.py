@@ -11,7 +11,7 @@ from app.api import bp
 from app.api.openapi import FLAG_PARAMS, FLAG_VALUES, openapi_document
 from app.extensions import db
 from app.models import Location, Provider, Specialty
-from app.services.directory import load_providers
+from app.services.directory import ProviderCard, cards_for, load_providers
 
 
 @bp.errorhandler(search.ParamError)
@@ -38,7 +38,9 @@ def _location(link, distances: dict[int, float] | None = None) -> dict:
     }
 
 
-def provider_summary(provider: Provider, distances: dict[int, float] | None = None) -> dict:
+def provider_summary(
+    provider: Provider | ProviderCard, distances: dict[int, float] | None = None
+) -> dict:
     """The search-result shape of a provider."""
     return {
         "id": provider.id,
@@ -71,15 +73,12 @@ def providers() -> ResponseReturnValue:
                 raise search.ParamError(name, f"{name} must be 1 or 0 (or left out).")
     params = search.parse_params(request.args, api=True)
     results = search.search(params)
-    by_id = {p.id: p for p in load_providers([h.provider_id for h in results.hits])}
     return jsonify(
         total=results.total,
         page=results.page,
         per_page=results.per_page,
         results=[
-            provider_summary(by_id[h.provider_id], h.location_distances)
-            for h in results.hits
-            if h.provider_id in by_id
+            provider_summary(card, hit.location_distances) for hit, card in cards_for(results.hits)
         ],
         facets={
             key: [

@@ -67,6 +67,13 @@ class Provider(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    # Staff lists and the roster export read providers in name order; at a million rows
+    # this index lets them stream the first page instead of sorting the whole table.
+    __table_args__ = (
+        db.Index("ix_provider_name_order", "last_name", "first_name", "id"),
+        db.Index("ix_provider_active_name", "active", "last_name", "first_name", "id"),
+        db.Index("ix_provider_verified_at", "verified_at"),
+    )
 
     def __repr__(self) -> str:
         return f"<Provider {self.slug}>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
@@ -13,8 +13,8 @@ from app.public import bp
 from app.public import directory_view as view
 from app.public.jsonld import clinic_jsonld, provider_jsonld
 from app.services.directory import (
+    cards_for,
     get_active_provider_by_slug,
-    load_providers,
     provider_load_options,
 )
 
@@ -65,10 +65,9 @@ def _echo(name: str, limit: int = 200) -> str:
     return "".join(ch for ch in value if ch.isprintable())
 
 
-def _providers_for(results) -> list[tuple[object, Provider]]:
-    """Pair each hit with its provider row, loaded in one batch, in rank order."""
-    rows = {p.id: p for p in load_providers([h.provider_id for h in results.hits])}
-    return [(hit, rows[hit.provider_id]) for hit in results.hits if hit.provider_id in rows]
+def _providers_for(results) -> list[tuple[object, object]]:
+    """Pair each hit with its result card, in rank order."""
+    return cards_for(results.hits)
 
 
 @bp.get("/providers/<slug>")
@@ -82,14 +81,54 @@ def provider(slug: str) -> str:
     )
 
 
-def _browse(stmt, limit: int = BROWSE_LIMIT) -> tuple[list[Provider], int]:
+def _page_number() -> int:
+    """The ``page`` argument of a browse page (1 when absent); 404 when it is not a page."""
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= search.MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+def _browse(field: str, slug: str, stmt) -> dict[str, object]:
+    """One page of active providers with ``field`` = ``slug``, by last name, numbered pages.
+
+    The index answers (its cards need no ORM load, and ordering 100,000 rows by name in SQL
+    is slow); SQL joined by ``stmt`` answers when the index cannot be read.
+    """
+    page = _page_number()
+    per_page = int(current_app.config.get("BROWSE_PER_PAGE") or BROWSE_LIMIT)
+    try:
+        results = search.search(
+            search.SearchParams(**{field: (slug,)}, sort="name", page=page, per_page=per_page)
+        )
+    except search.SearchUnavailable:
+        providers, total = _browse_sql(stmt, page, per_page)
+    else:
+        # cards_for also drops a listing deactivated a moment ago, before its outbox applies
+        providers, total = [card for _, card in cards_for(results.hits)], results.total
+    pages = min(search.MAX_PAGE, max(1, -(-total // per_page)))
+    if page > pages:
+        abort(404)
+    return {
+        "providers": providers,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "page_links": view.numbered_pages(
+            page, pages, lambda n: url_for(request.endpoint, slug=slug, page=n if n > 1 else None)
+        ),
+    }
+
+
+def _browse_sql(stmt, page: int, per_page: int) -> tuple[list[Provider], int]:
     """Active providers matching ``stmt``'s joins, by last name, plus the full count."""
     stmt = stmt.where(Provider.active.is_(True))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(
         stmt.options(*provider_load_options())
         .order_by(Provider.last_name, Provider.first_name, Provider.id)
-        .limit(limit)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
     return list(rows), total
 
@@ -102,15 +141,13 @@ def location(slug: str) -> str:
     )
     if clinic is None:
         abort(404)
-    providers, total = _browse(
-        select(Provider).join(ProviderLocation).where(ProviderLocation.location_id == clinic.id)
+    listing = _browse(
+        "clinic",
+        clinic.slug,
+        select(Provider).join(ProviderLocation).where(ProviderLocation.location_id == clinic.id),
     )
     return render_template(
-        "public/directory/location.html",
-        clinic=clinic,
-        providers=providers,
-        total=total,
-        jsonld=clinic_jsonld(clinic),
+        "public/directory/location.html", clinic=clinic, jsonld=clinic_jsonld(clinic), **listing
     )
 
 
@@ -120,15 +157,16 @@ def specialty(slug: str) -> str:
     found = db.session.scalar(select(Specialty).where(Specialty.slug == slug))
     if found is None:
         abort(404)
-    providers, total = _browse(
-        select(Provider).join(ProviderSpecialty).where(ProviderSpecialty.specialty_id == found.id)
+    listing = _browse(
+        "specialty",
+        found.slug,
+        select(Provider).join(ProviderSpecialty).where(ProviderSpecialty.specialty_id == found.id),
     )
     family = search.specialty_family(found.slug)
     return render_template(
         "public/directory/specialty.html",
         specialty=found,
-        providers=providers,
-        total=total,
+        **listing,
         parent=_specialty_named(family.parent),
         subspecialties=_counts(family.children),
     )

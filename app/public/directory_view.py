@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -96,17 +96,24 @@ def chips(params, results) -> list[Chip]:
 
 def pagination(results, params, window: int = 2) -> list[PageLink]:
     """Numbered page links: first, last, and ``window`` pages either side of the current one."""
-    if results.pages <= 1:
-        return []
-    keep = {1, results.pages} | set(
-        range(max(1, results.page - window), min(results.pages, results.page + window) + 1)
+    return numbered_pages(
+        results.page, results.pages, lambda n: search_url(params, page=n), window=window
     )
+
+
+def numbered_pages(
+    page: int, pages: int, url: Callable[[int], str], window: int = 2
+) -> list[PageLink]:
+    """Links to the first, last and ``window`` pages either side of ``page`` (… for gaps)."""
+    if pages <= 1:
+        return []
+    keep = {1, pages} | set(range(max(1, page - window), min(pages, page + window) + 1))
     links: list[PageLink] = []
     previous = 0
     for n in sorted(keep):
         if n - previous > 1:
             links.append(PageLink(None))
-        links.append(PageLink(n, search_url(params, page=n), n == results.page))
+        links.append(PageLink(n, url(n), n == page))
         previous = n
     return links
 

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, render_template, url_for
-from sqlalchemy import select
-from werkzeug.routing import BuildError
+from flask import Response, abort, render_template, url_for
 
 from app import content
-from app.extensions import db
-from app.models import Location, Provider, ProviderSpecialty, Specialty
 from app.public import bp
 from app.public.find_care import care_links, directory_url  # also registers /find-care
 from app.templating import site_url
@@ -77,85 +73,6 @@ def privacy() -> str:
     if notice is None:
         abort(404)
     return render_template("public/privacy.html", notice=notice)
-
-
-def _endpoint_for(rule: str) -> str | None:
-    """The endpoint serving a URL rule such as ``/providers/<slug>``, if one is registered."""
-    for r in current_app.url_map.iter_rules():
-        if r.rule == rule:
-            return r.endpoint
-    return None
-
-
-def _directory_slugs() -> dict[str, list[str]]:
-    """Slugs of active providers, active clinics and specialties someone practises.
-
-    A database fault propagates: the sitemap answers 503 rather than a list with the
-    directory silently missing.
-    """
-    return {
-        "/providers/<slug>": list(
-            db.session.scalars(
-                select(Provider.slug).where(Provider.active.is_(True)).order_by(Provider.slug)
-            )
-        ),
-        "/locations/<slug>": list(
-            db.session.scalars(
-                select(Location.slug).where(Location.active.is_(True)).order_by(Location.slug)
-            )
-        ),
-        "/specialties/<slug>": list(
-            db.session.scalars(
-                select(Specialty.slug)
-                .join(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
-                .join(Provider, Provider.id == ProviderSpecialty.provider_id)
-                .where(Provider.active.is_(True))
-                .distinct()
-                .order_by(Specialty.slug)
-            )
-        ),
-    }
-
-
-def sitemap_entries() -> list[tuple[str, date | None]]:
-    """Absolute URLs of every public page, with a last-modified date where known."""
-    base = site_url()
-    entries: list[tuple[str, date | None]] = []
-
-    def add(endpoint: str | None, lastmod: date | None = None, **values: str) -> None:
-        if endpoint is None:
-            return
-        try:
-            entries.append((base + url_for(endpoint, **values), lastmod))
-        except BuildError:
-            return
-
-    for endpoint in (
-        "public.home",
-        "public.health",
-        "public.find_care",
-        "public.find_a_doctor",
-        "public.news",
-        "public.privacy",
-    ):
-        add(endpoint)
-    lib = content.library()
-    for doc in lib.articles.values():
-        add("public.article", doc.last_reviewed, slug=doc.slug)
-    for doc in lib.news.values():
-        add("public.news_item", doc.published, slug=doc.slug)
-    for rule, slugs in _directory_slugs().items():
-        endpoint = _endpoint_for(rule)
-        for slug in slugs:
-            add(endpoint, slug=slug)
-    return entries
-
-
-@bp.get("/sitemap.xml")
-def sitemap() -> Response:
-    """List public pages for search engines."""
-    xml = render_template("public/sitemap.xml", entries=sitemap_entries())
-    return Response(xml, mimetype="application/xml")
 
 
 @bp.get("/robots.txt")

@@ -7,6 +7,7 @@ Public face (a contract for the pages, the API and staff editing):
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,9 @@ from flask import current_app, has_app_context
 
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
+from app.search.hosts import clone
 from app.search.indexer import (
+    BatchTooLarge,
     apply_changes,
     document_count,
     integrity_problem,
@@ -28,6 +31,7 @@ from app.search.params import (
     FACET_KEYS,
     GENDER_LABELS,
     LIST_FIELDS,
+    MAX_PAGE,
     PAGE_RADII,
     ParamError,
     SearchParams,
@@ -43,7 +47,9 @@ __all__ = [
     "FACET_KEYS",
     "GENDER_LABELS",
     "LIST_FIELDS",
+    "MAX_PAGE",
     "PAGE_RADII",
+    "BatchTooLarge",
     "FacetValue",
     "Hit",
     "Interpretation",
@@ -53,8 +59,10 @@ __all__ = [
     "SearchParams",
     "SearchUnavailable",
     "apply_changes",
+    "clone",
     "close_all",
     "document_count",
+    "index_version",
     "integrity_problem",
     "parse_params",
     "rebuild",
@@ -78,7 +86,7 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
     if st.view is None or st.view.searcher is not searcher:
         if st.codes is None:
             st.codes = Codes()
-        st.view = Snapshot(searcher, st.segment_cache, st.codes)
+        st.view = Snapshot(searcher, st.segment_cache, st.codes, st.live_path())
         lexicon = st.fuzzy
         if lexicon is None:
             lexicon = st.fuzzy = FuzzyLexicon(())
@@ -88,8 +96,15 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
     return st.view, st.fuzzy
 
 
+def index_version() -> tuple[str | None, int]:
+    """(live generation, last outbox seq applied): changes whenever the index does."""
+    st = store()
+    gen = st.current_generation()
+    return gen, int(st.read_state(gen).get("last_seq", 0)) if gen else 0
+
+
 def warm() -> None:
-    """Open the searcher and build its arrays now, so a worker's first search is fast."""
+    """Open the searcher and build its arrays and lexicons now, so a first search is fast."""
     vocab = get_vocab()
     engine.health_lexicon(vocab)
     engine.place_lexicon(vocab)
@@ -97,6 +112,9 @@ def warm() -> None:
     st = store()
     with st.read_mutex:
         _view(st)
+    # The arrays, name lists and vocabulary live as long as the worker: move them out of
+    # the collector's reach, or every full collection walks them (~10 ms at 100k docs).
+    gc.freeze()
 
 
 def search(params: SearchParams) -> Results:
@@ -106,7 +124,7 @@ def search(params: SearchParams) -> Results:
     st = store()
     with st.read_mutex:
         snap, fuzzy = _view(st)
-        if not RESULT_CACHE:
+        if not RESULT_CACHE or not _result_cache_on():
             return engine.run(snap, vocab, fuzzy, params, settings)
         return snap.cached(
             ("results", params, id(vocab), settings),
@@ -132,6 +150,10 @@ def specialty_family(slug: str) -> SpecialtyFamily:
 def red_flag(text: str) -> redflags.Alert | None:
     """The emergency (911) or crisis (988) notice that ``text`` calls for, or None."""
     return redflags.detect(text)
+
+
+def _result_cache_on() -> bool:
+    return not has_app_context() or bool(current_app.config.get("SEARCH_RESULT_CACHE", True))
 
 
 def _settings() -> engine.Settings:

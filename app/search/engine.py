@@ -107,7 +107,7 @@ def _facets(snap, vocab: Vocab, params: SearchParams, base, masks) -> dict[str, 
     }
     for key in FACET_KEYS:
         mask = _and(base, [m for name, m in masks.items() if name != key])
-        counts = snap.counts(key, mask)
+        counts = snap.counts(key, mask, FACET_LIMIT)
         selected = set(params.filters().get(key, ()))
         for value in selected:
             counts.setdefault(value, 0)
@@ -116,7 +116,8 @@ def _facets(snap, vocab: Vocab, params: SearchParams, base, masks) -> dict[str, 
             for value, count in counts.items()
         ]
         values.sort(key=lambda f: (-f.count, f.label.lower()))
-        facets[key] = values
+        # The most common values, plus every selected one (so its chip and box stay).
+        facets[key] = values[:FACET_LIMIT] + [f for f in values[FACET_LIMIT:] if f.selected]
     for key, array, label in (
         ("accepting", snap.acc, "Accepting new patients"),
         ("telehealth", snap.tel, "Offers telehealth"),
@@ -156,6 +157,10 @@ class Settings:
     default_state: str | None = "WA"
     phone: str = ""
 
+
+# Values listed per facet: a national directory has 25,000 clinics, and a page or an API
+# response listing every one of them helps nobody and costs more than the search.
+FACET_LIMIT = 100
 
 PRIMARY_CARE_CODES = ("207Q00000X", "207R00000X", "208D00000X")
 PEDIATRICS_CODES = ("208000000X",)
@@ -363,6 +368,7 @@ def _finish(
                 else None
             ),
             location_distances=snap.doc_locations(int(d), miles),
+            card=snap.card(int(d)),
         )
         for d in ordered[start:]
     ]

@@ -12,6 +12,7 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,56 @@ def tables() -> GeoTables:
     worker keeps only the compact result (about 5 MB). If the child cannot run, the tables
     are built here instead.
     """
+    data = _cached_tables()
+    if data is None:
+        data = _tables_from_child()
+        _store_tables(data)
+    return GeoTables(
+        zips=array("i", data["zips"]),
+        lats=array("d", data["lats"]),
+        lons=array("d", data["lons"]),
+        cities={k: (v[0], v[1]) for k, v in data["cities"].items()},
+    )
+
+
+def _cache_path() -> Path | None:
+    """Where the built tables are kept between processes (per zipcodes release and user)."""
+    try:
+        release = metadata.version("zipcodes")
+    except metadata.PackageNotFoundError:
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "findcare" / f"geo-tables-{release}-v1.json"
+
+
+def _cached_tables() -> dict | None:
+    """The tables a previous process built (a worker restart then takes ~50 ms, not ~1 s)."""
+    path = _cache_path()
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not {"zips", "lats", "lons", "cities"} <= set(data):
+        return None
+    return data
+
+
+def _store_tables(data: dict) -> None:
+    path = _cache_path()
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        return  # a read-only home only costs the next process the child run
+
+
+def _tables_from_child() -> dict:
     root = Path(__file__).resolve().parents[2]
     code = (
         "import json, sys\n"
@@ -101,15 +152,9 @@ def tables() -> GeoTables:
             check=True,
             timeout=120,
         ).stdout
-        data = json.loads(out)
+        return json.loads(out)
     except (OSError, subprocess.SubprocessError, ValueError):
-        data = build_tables()
-    return GeoTables(
-        zips=array("i", data["zips"]),
-        lats=array("d", data["lats"]),
-        lons=array("d", data["lons"]),
-        cities={k: (v[0], v[1]) for k, v in data["cities"].items()},
-    )
+        return build_tables()
 
 
 @lru_cache(maxsize=4096)

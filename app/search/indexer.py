@@ -8,6 +8,7 @@ of order).  Gaps are re-checked on every apply until they show up or expire.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
@@ -18,7 +19,8 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
-from app.search.schema import load_documents, spec_names, whoosh_fields
+from app.search.schema import load_documents, make_schema, spec_names, whoosh_fields
+from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, Store, get_store
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,10 @@ GAP_TTL = 15 * 60  # seconds a missing seq may still commit
 MAX_GAPS = 500
 REBUILD_CHUNK = 5000
 BIG_BATCH = 20000  # above this many changed providers, a rebuild is faster
+
+
+class BatchTooLarge(SearchUnavailable):
+    """The pending work is too large for a web request; a background thread should do it."""
 
 
 def store() -> Store:
@@ -86,6 +92,10 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
             ix.storage.close()
             shutil.rmtree(st.gen_path(gen), ignore_errors=True)
             raise
+        # Save the per-segment arrays now, so no worker builds them on its first search.
+        with ix.searcher() as searcher:
+            Snapshot(searcher, {}, Codes(), st.gen_path(gen))
+        ix.storage.close()
     gaps = _missing_ranges(present, max(0, max_seq - 5000), max_seq, time.time())
     st.write_state(gen, {"last_seq": max_seq, "gaps": gaps})
     st.swap(gen)
@@ -98,13 +108,15 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
     }
 
 
-def apply_changes(*, build_missing: bool = True) -> int:
+def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -> int:
     """Apply pending outbox rows to this host's index; 0 if another writer is busy.
 
     A missing or damaged index (files changed behind the writer's back) is rebuilt from
     the database into a fresh generation, which includes every edit made meanwhile. With
     ``build_missing`` false that is left for the poller or the CLI, so no web request
-    ever waits for a full rebuild.
+    ever waits for a full rebuild. With ``max_batch``, more than that many providers to
+    re-index (or a rebuild of more than that many) raises BatchTooLarge before any work,
+    so a web request can hand the job to a background thread instead of waiting for it.
     """
     st = store()
     total = 0
@@ -120,12 +132,23 @@ def apply_changes(*, build_missing: bool = True) -> int:
             if not st.exists() or damaged:
                 if not build_missing:
                     return total
+                _check_batch(_active_count(), max_batch)
                 total += _rebuild_locked(st)["documents"]
             else:
-                total += _apply_locked(st)
+                total += apply_locked(st, max_batch)
         if not st.pending:
             break
     return total
+
+
+def _check_batch(size: int, max_batch: int | None) -> None:
+    if max_batch is not None and size > max_batch:
+        raise BatchTooLarge(f"{size} providers to index is more than {max_batch}")
+
+
+def _active_count() -> int:
+    with db.engine.connect() as conn:
+        return conn.scalar(select(func.count()).where(Provider.__table__.c.active.is_(True))) or 0
 
 
 def _provider_ids(conn, rows) -> set[int]:
@@ -152,7 +175,8 @@ def _provider_ids(conn, rows) -> set[int]:
     return ids
 
 
-def _apply_locked(st: Store) -> int:
+def apply_locked(st: Store, max_batch: int | None = None) -> int:
+    """Apply pending outbox rows (the caller holds the writer lock)."""
     gen = st.current_generation()
     state = st.read_state(gen)
     last = int(state.get("last_seq", 0))
@@ -169,12 +193,19 @@ def _apply_locked(st: Store) -> int:
                 st.write_state(gen, {"last_seq": last, "gaps": gaps})
             return 0
         ids = _provider_ids(conn, rows)
+        _check_batch(len(ids), max_batch)
         if len(ids) > BIG_BATCH:
             _rebuild_locked(st)
             return len(rows)
         docs = load_documents(conn, ids)
         names = spec_names(conn) if docs else {}
     ix = st.open_index(gen)
+    if set(ix.schema.names()) != set(make_schema().names()):
+        # An index written by an older release (e.g. before result cards): rebuild it once.
+        ix.storage.close()
+        _check_batch(_active_count(), max_batch)
+        _rebuild_locked(st)
+        return len(rows)
     writer = ix.writer(compound=False)
     try:
         for pid in sorted(ids):
@@ -267,10 +298,10 @@ def verify() -> list[str]:
             s.slug: s.display_name
             for s in conn.execute(select(Specialty.slug, Specialty.display_name))
         }
-        expected = {
-            pid: _comparable(whoosh_fields(doc, names)["data"])
-            for pid, doc in load_documents(conn).items()
-        }
+        expected = {}
+        for pid, doc in load_documents(conn).items():
+            fields = whoosh_fields(doc, names)
+            expected[pid] = _comparable(fields["data"]) | {"card": json.loads(fields["card"])}
     indexed: dict[int, dict] = {}
     drift: list[str] = []
     with st.read_mutex:
@@ -280,7 +311,8 @@ def verify() -> list[str]:
             pid = data.get("pid")
             if pid in indexed:
                 drift.append(f"provider {pid}: indexed more than once")
-            indexed[pid] = _comparable(data)
+            card = fields.get("card")
+            indexed[pid] = _comparable(data) | {"card": json.loads(card) if card else None}
     for pid in sorted(set(expected) - set(indexed)):
         drift.append(f"provider {pid} ({expected[pid]['slug']}): missing from the index")
     for pid in sorted(set(indexed) - set(expected)):

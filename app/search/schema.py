@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from app.models import (
     Location,
     Provider,
     ProviderLocation,
+    ProviderPhoto,
     ProviderSpecialty,
     Specialty,
     provider_insurance,
@@ -47,6 +49,7 @@ def make_schema() -> Schema:
         lat=NUMERIC(float, shift_step=0),
         lon=NUMERIC(float, shift_step=0),
         data=STORED,
+        card=STORED,
     )
     # Whoosh 2.7 stats the disk once per posting of any field without a length column while
     # writing a segment (half a million stat calls per 10k documents); giving every indexed
@@ -81,19 +84,28 @@ def load_documents(
     id_list = id_range if id_range else None if ids is None else sorted(set(ids))
     p = Provider.__table__.c
     docs: dict[int, dict] = {}
-    stmt = select(
-        p.id,
-        p.slug,
-        p.first_name,
-        p.middle_name,
-        p.last_name,
-        p.suffix,
-        p.credentials,
-        p.gender,
-        p.accepting_new_patients,
-        p.telehealth,
-        p.sees_children,
-    ).where(p.active.is_(True))
+    stmt = (
+        select(
+            p.id,
+            p.slug,
+            p.first_name,
+            p.middle_name,
+            p.last_name,
+            p.suffix,
+            p.credentials,
+            p.gender,
+            p.accepting_new_patients,
+            p.telehealth,
+            p.sees_children,
+            ProviderPhoto.__table__.c.digest.label("photo"),
+        )
+        .select_from(
+            Provider.__table__.outerjoin(
+                ProviderPhoto.__table__, ProviderPhoto.__table__.c.provider_id == p.id
+            )
+        )
+        .where(p.active.is_(True))
+    )
     for r in _rows(conn, stmt, p.id, id_list):
         full = " ".join(x for x in (r.first_name, r.middle_name, r.last_name) if x)
         full = f"{full} {r.suffix}".strip() if r.suffix else full
@@ -113,12 +125,25 @@ def load_documents(
             "locs": [],
             "lang": [],
             "ins": [],
+            "card": {
+                "id": r.id,
+                "slug": r.slug,
+                "full": full,
+                "cred": r.credentials or "",
+                "photo": r.photo or "",
+                "ini": "".join(x[0] for x in (r.first_name, r.last_name) if x).upper(),
+                "acc": bool(r.accepting_new_patients),
+                "tel": bool(r.telehealth),
+                "spec": [],
+                "locs": [],
+                "lang": [],
+            },
         }
     if not docs:
         return docs
     ps, s = ProviderSpecialty.__table__.c, Specialty.__table__.c
     stmt = (
-        select(ps.provider_id, s.slug, s.display_name)
+        select(ps.provider_id, ps.is_primary, s.code, s.slug, s.display_name)
         .join(Specialty.__table__, s.id == ps.specialty_id)
         .order_by(ps.provider_id, ps.is_primary.desc(), ps.position)
     )
@@ -126,10 +151,21 @@ def load_documents(
         if doc := docs.get(r.provider_id):
             doc["spec"].append(r.slug)
             doc["spec_text"].append(r.display_name)
+            doc["card"]["spec"].append([r.code, r.display_name, r.slug, bool(r.is_primary)])
     pl, loc = ProviderLocation.__table__.c, Location.__table__.c
     stmt = (
         select(
-            pl.provider_id, loc.id, loc.slug, loc.latitude, loc.longitude, loc.wheelchair_entrance
+            pl.provider_id,
+            pl.phone.label("own_phone"),
+            loc.id,
+            loc.slug,
+            loc.name,
+            loc.city,
+            loc.state,
+            loc.zip,
+            loc.phone,
+            loc.latitude,
+            loc.longitude,
         )
         .join(Location.__table__, loc.id == pl.location_id)
         .where(loc.active.is_(True))
@@ -139,19 +175,25 @@ def load_documents(
         if doc := docs.get(r.provider_id):
             doc["locs"].append((r.id, r.slug, r.latitude, r.longitude))
             doc["wc"] = doc["wc"] or bool(r.wheelchair_entrance)
+            phone = r.own_phone or r.phone or ""
+            doc["card"]["locs"].append([r.id, r.slug, r.name, r.city, r.state, r.zip, phone])
     for table, ref, col, key in (
         (provider_language, Language.__table__, "language_id", "lang"),
         (provider_insurance, InsurancePlan.__table__, "insurance_plan_id", "ins"),
     ):
         value = ref.c.code if key == "lang" else ref.c.slug
         stmt = (
-            select(table.c.provider_id, value)
+            select(table.c.provider_id, value, ref.c.name)
             .join(ref, ref.c.id == table.c[col])
             .order_by(table.c.provider_id, value)
         )
-        for pid, v in _rows(conn, stmt, table.c.provider_id, id_list):
+        for pid, v, label in _rows(conn, stmt, table.c.provider_id, id_list):
             if doc := docs.get(pid):
                 doc[key].append(v)
+                if key == "lang":
+                    doc["card"]["lang"].append([v, label])
+    for doc in docs.values():
+        doc["card"]["lang"].sort(key=lambda pair: pair[1])  # as Provider.languages orders
     return docs
 
 
@@ -198,6 +240,8 @@ def whoosh_fields(doc: dict, names: dict[str, str]) -> dict:
             "wc": doc["wc"],
             "kid": doc["kid"],
         },
+        # What a result card and the API summary show, so a page of results needs no SQL.
+        "card": json.dumps(doc["card"], separators=(",", ":")),
     }
     coords = [(lat, lon) for _, _, lat, lon in located if lat is not None and lon is not None]
     if coords:

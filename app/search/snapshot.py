@@ -1,28 +1,38 @@
 """Per-searcher arrays for fast filtering, facet counts, distance and name order.
 
 Whoosh finds text matches; everything else (filters, disjunctive facet counts, distances,
-sorting) runs on numpy arrays built once per index segment from stored fields and cached
-for as long as the segment lives, so a small change only costs reading the new segment.
+sorting) runs on numpy arrays built once per index segment (app.search.segments) and
+cached for as long as the segment lives, so a small change only costs the new segment.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import math
-from array import array
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from app.search.geo import haversine_radians
+from app.search.segments import (
+    FACETS,
+    GENDER_CODES,
+    Codes,
+    SegmentArrays,
+    forget_stale_arrays,
+    segment_arrays,
+)
 
-FACETS = ("specialty", "clinic", "language", "insurance")
-GENDER_CODES = {"": 0, "F": 1, "M": 2, "X": 3}
+__all__ = ["FACETS", "Codes", "SegmentArrays", "Snapshot"]
+
 GENDER_VALUES = ("", "F", "M", "X")
 CACHE_BYTES = 16 * 2**20  # per-process budget for cached masks, distances and results
 CACHE_ENTRIES = 2048
+SPARSE_RATIO = 16  # fewer matches than 1 in 16 docs: count facets from the matches' own values
 
 
 def _nbytes(value) -> int:
@@ -33,121 +43,19 @@ def _nbytes(value) -> int:
     return 4096
 
 
-class Codes:
-    """Interned facet values: value <-> small integer, per index directory."""
-
-    def __init__(self) -> None:
-        self.index: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-        self.values: dict[str, list[str]] = {f: [] for f in FACETS}
-
-    def code(self, facet: str, value: str) -> int:
-        table = self.index[facet]
-        found = table.get(value)
-        if found is None:
-            found = table[value] = len(self.values[facet])
-            self.values[facet].append(value)
-        return found
-
-    def lookup(self, facet: str, values) -> list[int]:
-        table = self.index[facet]
-        return [table[v] for v in values if v in table]
-
-
-def _pack(key: str) -> tuple[int, int]:
-    raw = key.encode("ascii", "ignore")[:16].ljust(16, b"\0")
-    return int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big")
-
-
-class SegmentArrays:
-    """Arrays for one Whoosh segment, indexed by the segment's local doc numbers."""
-
-    def __init__(self, reader, codes: Codes) -> None:
-        n = reader.doc_count_all()
-        self.n = n
-        self.pid = np.zeros(n, np.int64)
-        self.acc = np.zeros(n, bool)
-        self.tel = np.zeros(n, bool)
-        self.wc = np.zeros(n, bool)  # at a wheelchair-accessible clinic
-        self.kid = np.zeros(n, bool)  # sees children
-        self.gender = np.zeros(n, np.int8)
-        self.primary = np.full(n, -1, np.int32)
-        self.name_hi = np.zeros(n, np.uint64)
-        self.name_lo = np.zeros(n, np.uint64)
-        self.names: list[str] = [""] * n
-        self.slugs: list[str] = [""] * n
-        self.keys: list[str] = [""] * n
-        self.firsts: list[str] = [""] * n
-        self.lasts: list[str] = [""] * n
-        # Compact typed arrays while reading: Python int lists would cost ~60 MB at 100k.
-        pairs = {f: (array("i"), array("i")) for f in FACETS}
-        loc_doc, loc_id = array("i"), array("i")
-        loc_lat, loc_lon = array("d"), array("d")
-        for i in range(n):
-            d = reader.stored_fields(i).get("data")
-            if not d:
-                continue
-            self.pid[i] = d["pid"]
-            self.acc[i] = d["acc"]
-            self.tel[i] = d["tel"]
-            self.wc[i] = d.get("wc", False)
-            self.kid[i] = d.get("kid", False)
-            self.gender[i] = GENDER_CODES.get(d["g"], 0)
-            self.names[i], self.slugs[i], self.keys[i] = d["name"], d["slug"], d["sk"]
-            self.firsts[i], self.lasts[i] = d["first"], d["last"]
-            self.name_hi[i], self.name_lo[i] = _pack(d["sk"])
-            if d["spec"]:
-                self.primary[i] = codes.code("specialty", d["spec"][0])
-            for facet, values in (
-                ("specialty", d["spec"]),
-                ("clinic", [slug for _, slug, _, _ in d["locs"]]),
-                ("language", d["lang"]),
-                ("insurance", d["ins"]),
-            ):
-                docs, vals = pairs[facet]
-                for v in values:
-                    docs.append(i)
-                    vals.append(codes.code(facet, v))
-            for lid, _, lat, lon in d["locs"]:
-                loc_doc.append(i)
-                loc_id.append(lid)
-                loc_lat.append(math.nan if lat is None else lat)
-                loc_lon.append(math.nan if lon is None else lon)
-        self.pairs = {
-            f: (
-                np.frombuffer(docs, np.int32).astype(np.int64),
-                np.frombuffer(vals, np.int32).copy(),
-            )
-            for f, (docs, vals) in pairs.items()
-        }
-        self.loc_doc = np.frombuffer(loc_doc, np.int32).astype(np.int64)
-        self.loc_id = np.frombuffer(loc_id, np.int32).astype(np.int64)
-        self.loc_lat = np.radians(np.frombuffer(loc_lat, float))
-        self.loc_lon = np.radians(np.frombuffer(loc_lon, float))
-        self._suggest: tuple[list[str], list[int]] | None = None
-
-    def suggest_keys(self) -> tuple[list[str], list[int]]:
-        """Sorted name keys for typeahead ("last first", "first last", later name parts)."""
-        if self._suggest is None:
-            from app.search.text import words
-
-            entries = set()
-            for i, key in enumerate(self.keys):
-                if not key:
-                    continue
-                first, last = words(self.firsts[i]), words(self.lasts[i])
-                entries.add((key, i))
-                entries.add((" ".join(first + last), i))
-                for j in range(1, len(last)):
-                    entries.add((" ".join(last[j:] + first), i))
-            ordered = sorted(entries)
-            self._suggest = ([k for k, _ in ordered], [i for _, i in ordered])
-        return self._suggest
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    """Concatenate segment arrays; one segment (after a rebuild) is shared, not copied."""
+    if not parts:
+        return np.zeros(0)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 class Snapshot:
     """The whole index as arrays, for one open searcher."""
 
-    def __init__(self, searcher: Searcher, segment_cache: dict, codes: Codes) -> None:
+    def __init__(
+        self, searcher: Searcher, segment_cache: dict, codes: Codes, folder: Path | None = None
+    ) -> None:
         self.searcher = searcher
         self.codes = codes
         leaves = searcher.reader().leaf_readers()
@@ -158,7 +66,7 @@ class Snapshot:
             key = segment.segment_id() if segment is not None else f"anon{base}"
             arrays = segment_cache.get(key)
             if arrays is None:
-                arrays = segment_cache[key] = SegmentArrays(reader, codes)
+                arrays = segment_cache[key] = segment_arrays(reader, codes, folder, key)
             live = np.ones(arrays.n, bool)
             if reader.has_deletions() and segment is not None:
                 dead = np.fromiter(segment.deleted_docs(), np.int64)
@@ -166,37 +74,45 @@ class Snapshot:
             live &= arrays.pid > 0
             segs.append((arrays, base))
             live_parts.append(live)
-        for stale in set(segment_cache) - {
+        live_keys = {
             (r.segment().segment_id() if r.segment() is not None else f"anon{b}") for r, b in leaves
-        }:
+        }
+        for stale in set(segment_cache) - live_keys:
             del segment_cache[stale]
+        if folder is not None:
+            forget_stale_arrays(folder, live_keys)
         self.segments = segs
-        cat = np.concatenate if segs else (lambda parts: np.zeros(0))
+        cat = _join
         self.n = sum(a.n for a, _ in segs)
         self.live = np.concatenate(live_parts) if segs else np.zeros(0, bool)
-        self.pid = cat([a.pid for a, _ in segs]).astype(np.int64)
-        self.acc = cat([a.acc for a, _ in segs]).astype(bool)
-        self.tel = cat([a.tel for a, _ in segs]).astype(bool)
-        self.wc = cat([a.wc for a, _ in segs]).astype(bool)
-        self.kid = cat([a.kid for a, _ in segs]).astype(bool)
-        self.gender = cat([a.gender for a, _ in segs]).astype(np.int8)
-        self.primary = cat([a.primary for a, _ in segs]).astype(np.int32)
-        self.name_hi = cat([a.name_hi for a, _ in segs]).astype(np.uint64)
-        self.name_lo = cat([a.name_lo for a, _ in segs]).astype(np.uint64)
+        self.pid = cat([a.pid for a, _ in segs]).astype(np.int64, copy=False)
+        self.acc = cat([a.acc for a, _ in segs]).astype(bool, copy=False)
+        self.tel = cat([a.tel for a, _ in segs]).astype(bool, copy=False)
+        self.wc = cat([a.wc for a, _ in segs]).astype(bool, copy=False)
+        self.kid = cat([a.kid for a, _ in segs]).astype(bool, copy=False)
+        self.gender = cat([a.gender for a, _ in segs]).astype(np.int8, copy=False)
+        self.primary = cat([a.primary for a, _ in segs]).astype(np.int32, copy=False)
+        self.name_hi = cat([a.name_hi for a, _ in segs]).astype(np.uint64, copy=False)
+        self.name_lo = cat([a.name_lo for a, _ in segs]).astype(np.uint64, copy=False)
         self.pairs = {
             f: (
-                cat([a.pairs[f][0] + base for a, base in segs]).astype(np.int64),
-                cat([a.pairs[f][1] for a, _ in segs]).astype(np.int32),
+                cat([a.pairs[f][0] + base if base else a.pairs[f][0] for a, base in segs]).astype(
+                    np.int64, copy=False
+                ),
+                cat([a.pairs[f][1] for a, _ in segs]).astype(np.int32, copy=False),
             )
             for f in FACETS
         }
-        self.loc_doc = cat([a.loc_doc + base for a, base in segs]).astype(np.int64)
-        self.loc_id = cat([a.loc_id for a, _ in segs]).astype(np.int64)
-        self.loc_lat = cat([a.loc_lat for a, _ in segs]).astype(float)
-        self.loc_lon = cat([a.loc_lon for a, _ in segs]).astype(float)
+        self.loc_doc = cat([a.loc_doc + base if base else a.loc_doc for a, base in segs]).astype(
+            np.int64, copy=False
+        )
+        self.loc_id = cat([a.loc_id for a, _ in segs]).astype(np.int64, copy=False)
+        self.loc_lat = cat([a.loc_lat for a, _ in segs]).astype(float, copy=False)
+        self.loc_lon = cat([a.loc_lon for a, _ in segs]).astype(float, copy=False)
         self.loc_first = np.searchsorted(self.loc_doc, np.arange(self.n + 1))
         self.doc_count = int(np.count_nonzero(self.live))
         self._pid_index: dict[int, int] | None = None
+        self._first: dict[str, np.ndarray] = {}
         self._cache: OrderedDict = OrderedDict()
         self._cache_bytes = 0
 
@@ -226,6 +142,11 @@ class Snapshot:
             live = np.flatnonzero(self.live)
             self._pid_index = dict(zip(self.pid[live].tolist(), live.tolist(), strict=True))
         return self._pid_index.get(pid)
+
+    def card(self, doc: int) -> dict | None:
+        """The stored result card of one doc (read from disk, never kept in RAM)."""
+        raw = self.searcher.stored_fields(doc).get("card")
+        return json.loads(raw) if raw else None
 
     # -- building blocks for search ----------------------------------------------------
     def term_docs(self, field: str, text: str) -> np.ndarray:
@@ -258,15 +179,46 @@ class Snapshot:
         codes = self.codes.lookup("specialty", slugs)
         return self.cached(("primary", slugs), lambda: np.isin(self.primary, codes))
 
-    def counts(self, facet: str, mask: np.ndarray) -> dict[str, int]:
-        """Value -> number of docs in ``mask`` having it."""
+    def counts(self, facet: str, mask: np.ndarray, limit: int | None = None) -> dict[str, int]:
+        """Value -> number of docs in ``mask`` having it.
+
+        With ``limit``, only values whose count reaches the ``limit``-th largest are kept
+        (ties included), so 25,000 clinics never become 25,000 Python objects per search.
+        """
         if facet == "gender":
             found = np.bincount(self.gender[mask], minlength=4)
             return {GENDER_VALUES[i]: int(c) for i, c in enumerate(found) if i and c}
-        docs, vals = self.pairs[facet]
-        found = np.bincount(vals[mask[docs]], minlength=len(self.codes.values[facet]))
+        found = np.bincount(self._values_of(facet, mask), minlength=len(self.codes.values[facet]))
         names = self.codes.values[facet]
-        return {names[i]: int(c) for i in np.flatnonzero(found) for c in (found[i],)}
+        present = np.flatnonzero(found)
+        if limit is not None and len(present) > limit:
+            counted = found[present]
+            kth = np.partition(counted, len(counted) - limit)[len(counted) - limit]
+            present = present[counted >= kth]
+        return {names[i]: int(c) for i in present for c in (found[i],)}
+
+    def _values_of(self, facet: str, mask: np.ndarray) -> np.ndarray:
+        """The facet value codes of every doc in ``mask`` (with repeats).
+
+        A narrow search (a full name) gathers just its docs' values through per-doc
+        offsets, so its cost follows the matches rather than the directory's size.
+        """
+        docs, vals = self.pairs[facet]
+        hits = np.flatnonzero(mask)
+        if len(hits) * SPARSE_RATIO >= self.n:
+            return vals[mask[docs]]
+        first = self._first.get(facet)
+        if first is None:
+            first = self._first[facet] = np.searchsorted(docs, np.arange(self.n + 1)).astype(
+                np.int32
+            )
+        starts = first[hits].astype(np.int64)
+        lens = first[hits + 1] - starts
+        total = int(lens.sum())
+        if not total:
+            return vals[:0]
+        before = np.cumsum(lens) - lens
+        return vals[np.repeat(starts - before, lens) + np.arange(total)]
 
     def distances(self, lat: float, lon: float) -> tuple[np.ndarray, np.ndarray]:
         """(per-location miles, per-doc nearest miles; inf without a located clinic)."""

@@ -66,7 +66,13 @@ def _stat_sig(path: Path) -> tuple[int, int] | None:
 
 
 def _ignored(name: str) -> bool:
-    return name.startswith(".") or name.endswith(("LOCK", ".lock"))
+    """Files outside the integrity manifest: locks, temporaries and the per-segment arrays
+    (a cache any reader may write or prune; a damaged one is rebuilt, never trusted)."""
+    return (
+        name.startswith(".")
+        or name.endswith(("LOCK", ".lock"))
+        or (name.startswith("arrays-") and name.endswith(".pkl"))
+    )
 
 
 class Store:
@@ -248,6 +254,10 @@ class Store:
                 self.segment_cache.clear()
             self._searcher, self._gen, self._sig = searcher, gen, sig
         return self._searcher
+
+    def live_path(self) -> Path | None:
+        """The folder of the generation the open searcher reads (None before one is open)."""
+        return self.gen_path(self._gen) if self._gen else None
 
     def _close_searcher(self) -> None:
         if self._searcher is not None:

@@ -5,8 +5,9 @@
   ``SEARCH_SYNC_ON_COMMIT`` is set.  A rolled-back transaction never reaches the index,
   because only committed outbox rows are ever read.
   Only a small change set is applied inline: more than ``SEARCH_SYNC_MAX_ROWS`` outbox
-  rows (a synonym edit touching thousands of listings), a missing or a damaged index is
-  handed to the background applier, so no request waits for a rebuild.
+  rows, rows fanning out to more than ``SEARCH_REQUEST_BATCH`` providers (a synonym edit
+  touching thousands of listings), a missing or a damaged index is handed to the
+  background applier, so no request waits for a rebuild.
 * Each gunicorn worker starts, from ``post_worker_init`` (never from a request), a
   catch-up (a crash between commit and indexing, or a change committed by another host)
   and a light poller thread when ``SEARCH_POLL_SECONDS`` > 0; ``flask search watch`` runs
@@ -29,6 +30,7 @@ from app.models import CarePath, Location, SearchOutbox, Specialty
 log = logging.getLogger(__name__)
 _OUTBOX = "search_outbox_pending"
 _VOCAB = "search_vocab_changed"
+REQUEST_BATCH = 2000  # providers a request may re-index itself (a few hundred ms at most)
 _listening = False
 _listen_lock = threading.Lock()
 
@@ -55,17 +57,38 @@ def _after_commit(session: Session) -> None:
             return
         if not app.config.get("SEARCH_SYNC_ON_COMMIT"):
             return
-        try:
-            if outbox > int(app.config.get("SEARCH_SYNC_MAX_ROWS", 200)) or not _index_healthy():
-                hand_off(app)
-            else:
-                apply_quietly(app, build_missing=False)
-        except Exception:
-            # The transaction is already committed: an indexing hiccup must never look
-            # like a failed save. The outbox row stays, and the background applier (or
-            # the poller, or the next commit) picks it up.
-            log.exception("search: indexing after commit failed; handing off to retry")
+        apply_after_commit(app, outbox)
+
+
+def apply_after_commit(app: Flask, outbox_rows: int) -> None:
+    """Apply a small change now; hand a large one (or a rebuild) to a background thread.
+
+    A staff edit sees its change at once, while a synonym edit touching 100,000 providers
+    returns immediately and the index catches up within seconds. Two limits: more than
+    ``SEARCH_SYNC_MAX_ROWS`` outbox rows is handed off without looking further, and a few
+    rows that fan out to more than ``SEARCH_REQUEST_BATCH`` providers (one specialty row
+    re-indexes everyone practising it) are handed off before any work starts.
+    """
+    from app import search
+
+    limit = int(app.config.get("SEARCH_REQUEST_BATCH") or REQUEST_BATCH)
+    try:
+        if outbox_rows > int(app.config.get("SEARCH_SYNC_MAX_ROWS", 200)) or not _index_healthy():
             hand_off(app)
+        else:
+            search.apply_changes(build_missing=False, max_batch=limit)
+    except search.BatchTooLarge as exc:
+        log.info("search: %s; applying in the background", exc)
+        hand_off(app)
+    except (search.SearchUnavailable, SQLAlchemyError, OSError):
+        log.exception("search: applying outbox changes failed; will retry")
+        hand_off(app)
+    except Exception:
+        # The transaction is already committed: an indexing hiccup must never look like a
+        # failed save. The outbox row stays, and the background applier (or the poller,
+        # or the next commit) picks it up.
+        log.exception("search: indexing after commit failed; handing off to retry")
+        hand_off(app)
 
 
 def _index_healthy() -> bool:
@@ -79,12 +102,16 @@ _background: list[threading.Thread] = []
 _background_lock = threading.Lock()
 
 
-def hand_off(app: Flask) -> None:
-    """Apply the outbox (or rebuild a missing or damaged index) off the request thread."""
+def hand_off(app: Flask) -> threading.Thread | None:
+    """Apply the outbox (or rebuild a missing or damaged index) off the request thread.
+
+    With a poller running in this process, it is woken (None is returned); otherwise a
+    daemon thread does the work and is returned.
+    """
     poller = app.extensions.get("search_poller")
     if poller is not None and poller.thread.is_alive():
         poller.wake.set()
-        return
+        return None
 
     def run() -> None:
         with app.app_context():
@@ -97,6 +124,7 @@ def hand_off(app: Flask) -> None:
     with _background_lock:
         _background[:] = [t for t in _background if t.is_alive()] + [thread]
     thread.start()
+    return thread
 
 
 def wait_for_background(timeout: float = 60.0) -> None:

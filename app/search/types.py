@@ -24,6 +24,9 @@ class Hit:
     score: float
     distance_miles: float | None = None
     location_distances: dict[int, float] = field(default_factory=dict)
+    # The provider's result card as indexed (see schema.whoosh_fields), or None when the
+    # index predates cards; pages and the API render from it without loading ORM rows.
+    card: dict[str, Any] | None = None
 
 
 @dataclass

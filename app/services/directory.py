@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -46,3 +47,152 @@ def get_active_provider_by_slug(slug: str) -> Provider | None:
         .options(*provider_load_options())
     )
     return db.session.scalar(stmt)
+
+
+# -- result cards: what a search result shows, read from the index instead of the ORM --------
+
+
+@dataclass(frozen=True)
+class CardSpecialty:
+    """A specialty as a result card shows it."""
+
+    code: str
+    display_name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class CardSpecialtyLink:
+    """A provider's specialty and whether it is the primary one."""
+
+    specialty: CardSpecialty
+    is_primary: bool
+
+
+@dataclass(frozen=True)
+class CardLocation:
+    """A clinic as a result card shows it."""
+
+    id: int
+    slug: str
+    name: str
+    city: str
+    state: str
+    zip: str
+
+
+@dataclass(frozen=True)
+class CardLocationLink:
+    """A provider at an open clinic, with the phone to call there."""
+
+    location: CardLocation
+    effective_phone: str
+
+
+@dataclass(frozen=True)
+class CardPhoto:
+    """A provider's photo as a card links it: the content digest in its URL."""
+
+    digest: str
+
+
+@dataclass(frozen=True)
+class CardLanguage:
+    """A language a provider speaks."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProviderCard:
+    """A provider's result card: the attributes of ``Provider`` that cards and summaries use."""
+
+    id: int
+    slug: str
+    full_name: str
+    credentials: str
+    photo: CardPhoto | None
+    initials: str
+    accepting_new_patients: bool
+    telehealth: bool
+    specialty_links: tuple[CardSpecialtyLink, ...]
+    active_location_links: tuple[CardLocationLink, ...]
+    languages: tuple[CardLanguage, ...]
+
+    @classmethod
+    def from_index(cls, card: dict, open_clinics: set[int] | None = None) -> ProviderCard:
+        """Build a card from the compact dict the search index stores.
+
+        With ``open_clinics``, clinics not in it are left out (closed since indexing).
+        """
+        return cls(
+            id=card["id"],
+            slug=card["slug"],
+            full_name=card["full"],
+            credentials=card["cred"],
+            photo=CardPhoto(card["photo"]) if card.get("photo") else None,
+            initials=card.get("ini", ""),
+            accepting_new_patients=card["acc"],
+            telehealth=card["tel"],
+            specialty_links=tuple(
+                CardSpecialtyLink(CardSpecialty(code, name, slug), primary)
+                for code, name, slug, primary in card["spec"]
+            ),
+            active_location_links=tuple(
+                CardLocationLink(CardLocation(lid, slug, name, city, state, zip_), phone)
+                for lid, slug, name, city, state, zip_, phone in card["locs"]
+                if open_clinics is None or lid in open_clinics
+            ),
+            languages=tuple(CardLanguage(code, name) for code, name in card["lang"]),
+        )
+
+    @property
+    def display_name(self) -> str:
+        """The full name followed by credentials."""
+        return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
+
+    @property
+    def specialties(self) -> list[CardSpecialty]:
+        """Specialties with the primary one first."""
+        return [link.specialty for link in self.specialty_links]
+
+    @property
+    def primary_specialty(self) -> CardSpecialty | None:
+        """The primary specialty, if any."""
+        for link in self.specialty_links:
+            if link.is_primary:
+                return link.specialty
+        return self.specialty_links[0].specialty if self.specialty_links else None
+
+
+def cards_for(hits: Sequence) -> list[tuple[object, ProviderCard | Provider]]:
+    """Pair each search hit with its card, in rank order.
+
+    Cards come from the index; a hit without one (an index built before cards) falls back
+    to one batched ORM load, so a page never mixes in a missing provider.
+    """
+    missing = [h.provider_id for h in hits if not h.card]
+    rows = {p.id: p for p in load_providers(missing)} if missing else {}
+    carded = [h for h in hits if h.card]
+    # Two small indexed reads keep a listing or clinic closed a moment ago (or closed by a
+    # write that skipped the outbox) off the page until the index catches up.
+    listed = _active_ids(Provider, [h.provider_id for h in carded])
+    open_clinics = _active_ids(Location, [loc[0] for h in carded for loc in h.card["locs"]])
+    out: list[tuple[object, ProviderCard | Provider]] = []
+    for hit in hits:
+        if hit.card and hit.provider_id in listed:
+            out.append((hit, ProviderCard.from_index(hit.card, open_clinics)))
+        elif hit.provider_id in rows:
+            out.append((hit, rows[hit.provider_id]))
+    return out
+
+
+def _active_ids(model, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(model.id).where(model.id.in_(sorted(set(ids))), model.active.is_(True))
+        )
+    )

@@ -118,17 +118,8 @@ def set_photo(provider: Provider, photo: ProcessedPhoto, actor: User | None) -> 
     row = provider.photo
     row.digest, row.small, row.large = photo.digest, photo.images[160], photo.images[480]
     row.uploaded_at = now_utc()
-    provider.updated_at = now_utc()
-    db.session.flush()
-    audit.record(
-        "photo",
-        "provider",
-        provider.id,
-        actor=actor,
-        before={"photo": before},
-        after={"photo": photo.digest},
-        summary=f"{'Replaced' if before else 'Added'} the photo of {provider.full_name}",
-    )
+    verb = "Replaced" if before else "Added"
+    _changed(provider, before, photo.digest, f"{verb} the photo of {provider.full_name}", actor)
 
 
 def remove_photo(provider: Provider, actor: User | None) -> bool:
@@ -137,6 +128,14 @@ def remove_photo(provider: Provider, actor: User | None) -> bool:
         return False
     before = provider.photo.digest
     provider.photo = None
+    _changed(provider, before, None, f"Removed the photo of {provider.full_name}", actor)
+    return True
+
+
+def _changed(
+    provider: Provider, before: str | None, after: str | None, summary: str, actor: User | None
+) -> None:
+    """Audit a photo change and queue the listing for search (result cards show the photo)."""
     provider.updated_at = now_utc()
     db.session.flush()
     audit.record(
@@ -145,10 +144,10 @@ def remove_photo(provider: Provider, actor: User | None) -> bool:
         provider.id,
         actor=actor,
         before={"photo": before},
-        after={"photo": None},
-        summary=f"Removed the photo of {provider.full_name}",
+        after={"photo": after},
+        summary=summary,
     )
-    return True
+    audit.enqueue("provider", [provider.id])
 
 
 def photo_bytes(provider_id: int, digest: str, size: int) -> bytes | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -218,8 +219,8 @@ def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def export_rows() -> list[dict[str, str]]:
-    """Every active listing as contract rows: one per provider per clinic."""
+def export_rows() -> Iterator[dict[str, str]]:
+    """Every active listing as contract rows: one per provider per clinic, read in batches."""
     stmt = (
         select(Provider)
         .where(Provider.active.is_(True))
@@ -232,7 +233,6 @@ def export_rows() -> list[dict[str, str]]:
         .order_by(Provider.last_name, Provider.first_name, Provider.id)
         .execution_options(yield_per=1000)
     )
-    out = []
     for p in db.session.scalars(stmt):
         base: dict[str, Any] = {
             "npi": p.npi or "",
@@ -265,16 +265,35 @@ def export_rows() -> list[dict[str, str]]:
                     zip=loc.zip,
                     phone=link.effective_phone,
                 )
-            out.append(row)
-    return out
+            yield row
+
+
+def _csv_chunks(rows_per_chunk: int) -> Iterator[tuple[str, int]]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    rows = 0
+    for row in export_rows():
+        writer.writerow([neutralize(str(row.get(c, ""))) for c in EXPORT_COLUMNS])
+        rows += 1
+        if rows == rows_per_chunk:
+            yield buffer.getvalue(), rows
+            buffer.seek(0)
+            buffer.truncate()
+            rows = 0
+    yield buffer.getvalue(), rows
+
+
+def export_chunks(rows_per_chunk: int = 500) -> Iterator[str]:
+    """The roster CSV as text chunks (formula cells neutralized), for streaming downloads."""
+    for text, _ in _csv_chunks(rows_per_chunk):
+        yield text
 
 
 def export_roster(stream: IO[str]) -> int:
     """Write the roster CSV (formula cells neutralized); return the number of rows."""
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
     count = 0
-    for row in export_rows():
-        writer.writerow([neutralize(str(row.get(c, ""))) for c in EXPORT_COLUMNS])
-        count += 1
+    for text, rows in _csv_chunks(500):
+        stream.write(text)
+        count += rows
     return count

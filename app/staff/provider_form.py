@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
 from app.extensions import db
@@ -14,10 +14,51 @@ from app.services.providers import SCALAR_FIELDS, ProviderInput
 from app.services.validation import normalize_phone
 from app.staff.forms import ProviderForm
 
+CLINIC_MATCHES = 10
 
-def set_choices(form: ProviderForm) -> list[Location]:
-    """Fill the clinic, language and plan choices; return the clinics in order."""
-    clinics = list(db.session.scalars(select(Location).order_by(Location.name)))
+
+def find_clinics(text: str, limit: int = CLINIC_MATCHES) -> list[Location]:
+    """Clinics whose name, city or ZIP starts with ``text`` (or whose name contains it)."""
+    text = " ".join(text.split())[:100]
+    if len(text) < 2:
+        return []
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    starts, inside = f"{escaped}%", f"%{escaped}%"
+    name_starts = Location.name.ilike(starts, escape="\\")
+    stmt = (
+        select(Location)
+        .where(
+            or_(
+                name_starts,
+                Location.city.ilike(starts, escape="\\"),
+                Location.zip.like(starts, escape="\\"),
+                Location.name.ilike(inside, escape="\\"),
+            )
+        )
+        .order_by(name_starts.desc(), Location.name, Location.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _posted_clinic_ids() -> list[int]:
+    return [int(v) for v in request.form.getlist("clinics") if v.isascii() and v.isdigit()][:200]
+
+
+def set_choices(
+    form: ProviderForm, provider: Provider | None = None, matches: list[Location] = ()
+) -> list[Location]:
+    """Fill the clinic, language and plan choices; return the clinics the form shows.
+
+    A national directory has 25,000 clinics: the form lists only the provider's clinics,
+    the ones ticked in the submitted form, and those found by the clinic search box.
+    """
+    ids = set(_posted_clinic_ids())
+    if provider is not None:
+        ids |= {link.location_id for link in provider.location_links}
+    chosen = list(db.session.scalars(select(Location).where(Location.id.in_(ids)))) if ids else []
+    chosen.sort(key=lambda c: (c.name, c.id))
+    clinics = chosen + [m for m in matches if m.id not in ids]
     form.clinics.choices = [SelectChoice(c.id, c.name) for c in clinics]
     form.languages.choices = [
         SelectChoice(x.id, x.name)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
@@ -17,6 +17,7 @@ from app.staff.args import int_arg, page_arg
 from app.staff.forms import ActionForm, ProviderForm
 from app.staff.provider_form import (
     fill_from,
+    find_clinics,
     parse_version,
     set_choices,
     submitted_phones,
@@ -27,41 +28,93 @@ from app.staff.routes import safe_next
 from app.transaction import perform, unit_of_work
 
 PER_PAGE = 25
+COUNT_CAP = 10_000
 
 
 def _flag(name: str) -> bool | None:
     return {"yes": True, "no": False}.get(request.args.get(name, ""))
 
 
+def _clinic_filter() -> tuple[Location | None, str, list[Location]]:
+    """The clinic to filter by: ``clinic`` (an id), or the one ``clinic_q`` names.
+
+    Returns (clinic, the text typed, other clinics matching it when it named several).
+    """
+    text = request.args.get("clinic_q", "").strip()[:100]
+    chosen = int_arg("clinic")
+    if chosen:
+        return db.session.get(Location, chosen), text, []
+    if not text:
+        return None, "", []
+    found = find_clinics(text)
+    exact = [c for c in found if c.name.lower() == text.lower()]
+    if len(found) == 1 or len(exact) == 1:
+        return (exact or found)[0], text, []
+    return None, text, found
+
+
 @bp.get("/providers")
 def provider_list() -> str:
     """List listings with text search, filters and pagination."""
     q = request.args.get("q", "").strip()[:100]
+    clinic, clinic_text, clinic_matches = _clinic_filter()
     filters = {
-        "location_id": int_arg("clinic"),
+        # a clinic name that matched none or several clinics lists nothing until one is picked
+        "location_id": clinic.id if clinic else (-1 if clinic_text else None),
         "specialty_id": int_arg("specialty"),
         "active": _flag("active"),
         "accepting": _flag("accepting"),
     }
     stmt = service.provider_query(q, **filters)
-    page = db.paginate(stmt, page=page_arg(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(stmt, page=page_arg(), per_page=PER_PAGE, error_out=False, count=False)
+    # Counting a million matches costs more than the page: count up to COUNT_CAP and say "+".
+    cap = int(current_app.config.get("STAFF_COUNT_CAP") or COUNT_CAP)
+    counted = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).limit(cap + 1).subquery())
+    )
+    page.total = min(counted or 0, cap)
     used_specialties = db.session.scalars(
         select(Specialty)
-        .where(Specialty.id.in_(select(service.ProviderSpecialty.specialty_id)))
+        .where(exists().where(service.ProviderSpecialty.specialty_id == Specialty.id))
         .order_by(Specialty.display_name)
     ).all()
     return render_template(
         "staff/providers/list.html",
         page=page,
+        capped=(counted or 0) > cap,
         q=q,
         args=request.args,
-        clinics=db.session.scalars(select(Location).order_by(Location.name)).all(),
+        clinic=clinic,
+        clinic_text=clinic_text,
+        clinic_matches=clinic_matches,
         specialties=used_specialties,
         action_form=ActionForm(),
     )
 
 
-def _render_form(form, provider, clinics, phones, extra_errors=(), conflict=None, status=200):
+def _clinic_search() -> tuple[str | None, list[Location]]:
+    """The clinic search box's text when its button was pressed (else None), and matches.
+
+    "Find clinic" is the form's first submit button, so Enter in any field presses it: with
+    the search box empty that is taken as the save it was meant to be.
+    """
+    text = request.form.get("clinic_search", "").strip()[:100]
+    if "find_clinic" not in request.form or not text:
+        return None, []
+    return text, find_clinics(text)
+
+
+def _render_form(
+    form,
+    provider,
+    clinics,
+    phones,
+    extra_errors=(),
+    conflict=None,
+    status=200,
+    searched: str | None = None,
+    matches: tuple = (),
+):
     datalist = db.session.execute(
         select(Specialty.display_name).order_by(Specialty.display_name)
     ).scalars()
@@ -78,6 +131,8 @@ def _render_form(form, provider, clinics, phones, extra_errors=(), conflict=None
             specialty_names=list(dict.fromkeys(datalist)),
             language_names=picker_names(),
             action_form=ActionForm(),
+            searched=searched,
+            match_ids={m.id for m in matches},
         ),
         status,
     )
@@ -87,11 +142,14 @@ def _render_form(form, provider, clinics, phones, extra_errors=(), conflict=None
 def provider_new() -> ResponseReturnValue:
     """Create a listing, with an optional headshot."""
     form = ProviderForm()
-    clinics = set_choices(form)
+    searched, matches = _clinic_search()
+    clinics = set_choices(form, None, matches)
     if request.method == "GET":
         form.active.data = form.accepting_new_patients.data = True
         return _render_form(form, None, clinics, {})
     phones = submitted_phones(clinics)
+    if searched is not None:  # "Find clinic" pressed: show the matches, save nothing
+        return _render_form(form, None, clinics, phones, searched=searched, matches=matches)
     if form.validate():
         data, errors = to_input(form, phones)
         upload, photo_errors = read_upload(form)
@@ -126,10 +184,13 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
     """Edit a listing; a save against an old version answers 409 and keeps the input."""
     p = db.get_or_404(Provider, provider_id)
     form = ProviderForm()
-    clinics = set_choices(form)
+    searched, matches = _clinic_search()
+    clinics = set_choices(form, p, matches)
     if request.method == "GET":
         return _render_form(form, p, clinics, fill_from(form, p))
     phones = submitted_phones(clinics)
+    if searched is not None:  # "Find clinic" pressed: show the matches, save nothing
+        return _render_form(form, p, clinics, phones, searched=searched, matches=matches)
     version = parse_version(form.version.data)
     if version is None:
         abort(400, "The form is missing its version number. Reload the page and try again.")

@@ -1,0 +1,185 @@
+"""The sitemap: an index of files of at most 50,000 URLs each, planned once per index version.
+
+``/sitemap.xml`` is a sitemap index naming one file for the site's own pages and as many
+files per directory section (clinics, specialties, providers) as its size needs.  Each
+section file is a keyset range over slugs, so a file costs one indexed query however large
+the directory is; the ranges are planned once per search index version (generation and
+last applied outbox sequence) and re-planned when that changes or after ``PLAN_TTL``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, render_template, url_for
+from markupsafe import escape
+from sqlalchemy import Select, select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.routing import BuildError
+
+from app import content, search
+from app.extensions import db
+from app.models import Location, Provider, ProviderSpecialty, Specialty
+from app.public import bp
+from app.templating import site_url
+
+URLS_PER_FILE = 50_000  # the sitemap protocol's limit
+PLAN_TTL = 600.0  # seconds; a backstop for changes that write no outbox row
+RETRY_AFTER = "60"
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The sitemap files: per section, the first slug of each file."""
+
+    key: tuple
+    made: float
+    starts: dict[str, list[str]]
+
+
+def _sections() -> dict[str, tuple[str, Select]]:
+    """Section name -> (endpoint taking ``slug``, query of its slugs)."""
+    practised = (
+        select(Specialty.slug)
+        .join(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
+        .join(Provider, Provider.id == ProviderSpecialty.provider_id)
+        .where(Provider.active.is_(True))
+        .distinct()
+    )
+    return {
+        "clinics": (
+            "public.location",
+            select(Location.slug).where(Location.active.is_(True)),
+        ),
+        "specialties": ("public.specialty", practised),
+        "providers": (
+            "public.provider",
+            select(Provider.slug).where(Provider.active.is_(True)),
+        ),
+    }
+
+
+def _per_file() -> int:
+    return int(current_app.config.get("SITEMAP_URLS_PER_FILE") or URLS_PER_FILE)
+
+
+def _index_key() -> tuple:
+    try:
+        return search.index_version()
+    except search.SearchUnavailable:
+        return (None, 0)
+
+
+def _plan() -> Plan:
+    """The current plan, re-made when the index version changed or it is old."""
+    key = (_index_key(), _per_file())
+    cached: Plan | None = current_app.extensions.get("sitemap_plan")
+    if cached and cached.key == key and time.monotonic() - cached.made < PLAN_TTL:
+        return cached
+    with _lock:
+        per_file = _per_file()
+        starts: dict[str, list[str]] = {}
+        for name, (_, stmt) in _sections().items():
+            sub = stmt.subquery()
+            rows = db.session.execute(
+                select(sub.c.slug).order_by(sub.c.slug).execution_options(yield_per=10_000)
+            ).scalars()
+            starts[name] = [slug for i, slug in enumerate(rows) if i % per_file == 0]
+        plan = Plan(key, time.monotonic(), starts)
+        current_app.extensions["sitemap_plan"] = plan
+        return plan
+
+
+def _unavailable() -> Response:
+    current_app.logger.warning("sitemap: directory could not be read", exc_info=True)
+    db.session.rollback()
+    response = Response("The sitemap is temporarily unavailable.\n", 503, mimetype="text/plain")
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def _xml(template: str, **context) -> Response:
+    response = Response(render_template(template, **context), mimetype="application/xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """The sitemap index: the site's pages, then each directory section in files."""
+    try:
+        plan = _plan()
+    except SQLAlchemyError:
+        return _unavailable()
+    base = site_url()
+    files = [base + url_for("public.sitemap_pages")]
+    for name, starts in plan.starts.items():
+        files += [
+            base + url_for("public.sitemap_section", section=name, number=n)
+            for n in range(1, len(starts) + 1)
+        ]
+    return _xml("public/sitemap_index.xml", files=files)
+
+
+def page_entries() -> list[tuple[str, date | None]]:
+    """Absolute URLs of the site's own pages, with a last-modified date where known."""
+    base = site_url()
+    entries: list[tuple[str, date | None]] = []
+
+    def add(endpoint: str, lastmod: date | None = None, **values: str) -> None:
+        try:
+            entries.append((base + url_for(endpoint, **values), lastmod))
+        except BuildError:
+            return
+
+    for endpoint in (
+        "public.home",
+        "public.health",
+        "public.find_care",
+        "public.find_a_doctor",
+        "public.news",
+        "public.privacy",
+    ):
+        add(endpoint)
+    lib = content.library()
+    for doc in lib.articles.values():
+        add("public.article", doc.last_reviewed, slug=doc.slug)
+    for doc in lib.news.values():
+        add("public.news_item", doc.published, slug=doc.slug)
+    return entries
+
+
+@bp.get("/sitemap-pages.xml")
+def sitemap_pages() -> Response:
+    """The home, health, find-care and news pages, articles and news items."""
+    return _xml("public/sitemap.xml", entries=page_entries())
+
+
+@bp.get("/sitemap-<section>-<int:number>.xml")
+def sitemap_section(section: str, number: int) -> Response:
+    """One file of a directory section: up to 50,000 profile URLs in slug order."""
+    sections = _sections()
+    if section not in sections:
+        abort(404)
+    endpoint, stmt = sections[section]
+    try:
+        starts = _plan().starts[section]
+        if not 1 <= number <= len(starts):
+            abort(404)
+        sub = stmt.subquery()
+        query = select(sub.c.slug).where(sub.c.slug >= starts[number - 1])
+        if number < len(starts):
+            query = query.where(sub.c.slug < starts[number])
+        slugs = db.session.scalars(query.order_by(sub.c.slug).limit(_per_file())).all()
+    except SQLAlchemyError:
+        return _unavailable()
+    # One url_for for the whole file: building 50,000 URLs one by one costs a second.
+    marker = "__slug__"
+    head, _, tail = (site_url() + url_for(endpoint, slug=marker)).partition(marker)
+    entries = [(escape(head + quote(slug, safe="") + tail), None) for slug in slugs]
+    return _xml("public/sitemap.xml", entries=entries)

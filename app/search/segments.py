@@ -1,0 +1,237 @@
+"""Per-segment arrays: built from a Whoosh segment's stored fields, saved beside it.
+
+A segment never changes once written, so its arrays are built once (by the rebuild, or by
+the first process that reads a new segment) and saved in the generation folder; other
+processes load them instead of reading every stored document.  Facet values are saved as
+text and re-coded on load, because each process interns its own codes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import threading
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+FACETS = ("specialty", "clinic", "language", "insurance")
+GENDER_CODES = {"": 0, "F": 1, "M": 2, "X": 3}
+
+
+class Codes:
+    """Interned facet values: value <-> small integer, per index directory."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        self.values: dict[str, list[str]] = {f: [] for f in FACETS}
+
+    def code(self, facet: str, value: str) -> int:
+        table = self.index[facet]
+        found = table.get(value)
+        if found is None:
+            found = table[value] = len(self.values[facet])
+            self.values[facet].append(value)
+        return found
+
+    def lookup(self, facet: str, values) -> list[int]:
+        table = self.index[facet]
+        return [table[v] for v in values if v in table]
+
+
+def _pack(key: str) -> tuple[int, int]:
+    raw = key.encode("ascii", "ignore")[:16].ljust(16, b"\0")
+    return int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big")
+
+
+class SegmentArrays:
+    """Arrays for one Whoosh segment, indexed by the segment's local doc numbers."""
+
+    def __init__(self, reader, codes: Codes) -> None:
+        n = reader.doc_count_all()
+        self.n = n
+        self.pid = np.zeros(n, np.int64)
+        self.acc = np.zeros(n, bool)
+        self.tel = np.zeros(n, bool)
+        self.wc = np.zeros(n, bool)  # at a wheelchair-accessible clinic
+        self.kid = np.zeros(n, bool)  # sees children
+        self.gender = np.zeros(n, np.int8)
+        self.primary = np.full(n, -1, np.int32)
+        self.name_hi = np.zeros(n, np.uint64)
+        self.name_lo = np.zeros(n, np.uint64)
+        self.names: list[str] = [""] * n
+        self.slugs: list[str] = [""] * n
+        self.keys: list[str] = [""] * n
+        self.firsts: list[str] = [""] * n
+        self.lasts: list[str] = [""] * n
+        # Compact typed arrays while reading: Python int lists would cost ~60 MB at 100k.
+        pairs = {f: (array("i"), array("i")) for f in FACETS}
+        loc_doc, loc_id = array("i"), array("i")
+        loc_lat, loc_lon = array("d"), array("d")
+        for i in range(n):
+            d = reader.stored_fields(i).get("data")
+            if not d:
+                continue
+            self.pid[i] = d["pid"]
+            self.acc[i] = d["acc"]
+            self.tel[i] = d["tel"]
+            self.wc[i] = d.get("wc", False)
+            self.kid[i] = d.get("kid", False)
+            self.gender[i] = GENDER_CODES.get(d["g"], 0)
+            self.names[i], self.slugs[i], self.keys[i] = d["name"], d["slug"], d["sk"]
+            self.firsts[i], self.lasts[i] = d["first"], d["last"]
+            self.name_hi[i], self.name_lo[i] = _pack(d["sk"])
+            if d["spec"]:
+                self.primary[i] = codes.code("specialty", d["spec"][0])
+            for facet, values in (
+                ("specialty", d["spec"]),
+                ("clinic", [slug for _, slug, _, _ in d["locs"]]),
+                ("language", d["lang"]),
+                ("insurance", d["ins"]),
+            ):
+                docs, vals = pairs[facet]
+                for v in values:
+                    docs.append(i)
+                    vals.append(codes.code(facet, v))
+            for lid, _, lat, lon in d["locs"]:
+                loc_doc.append(i)
+                loc_id.append(lid)
+                loc_lat.append(math.nan if lat is None else lat)
+                loc_lon.append(math.nan if lon is None else lon)
+        self.pairs = {
+            f: (
+                np.frombuffer(docs, np.int32).astype(np.int64),
+                np.frombuffer(vals, np.int32).copy(),
+            )
+            for f, (docs, vals) in pairs.items()
+        }
+        self.loc_doc = np.frombuffer(loc_doc, np.int32).astype(np.int64)
+        self.loc_id = np.frombuffer(loc_id, np.int32).astype(np.int64)
+        self.loc_lat = np.radians(np.frombuffer(loc_lat, float))
+        self.loc_lon = np.radians(np.frombuffer(loc_lon, float))
+        self._suggest: tuple[list[str], list[int]] | None = None
+
+    def suggest_keys(self) -> tuple[list[str], list[int]]:
+        """Sorted name keys for typeahead ("last first", "first last", later name parts)."""
+        if self._suggest is None:
+            from app.search.text import words
+
+            entries = set()
+            for i, key in enumerate(self.keys):
+                if not key:
+                    continue
+                first, last = words(self.firsts[i]), words(self.lasts[i])
+                entries.add((key, i))
+                entries.add((" ".join(first + last), i))
+                for j in range(1, len(last)):
+                    entries.add((" ".join(last[j:] + first), i))
+            ordered = sorted(entries)
+            self._suggest = ([k for k, _ in ordered], [i for _, i in ordered])
+        return self._suggest
+
+
+ARRAYS_FORMAT = 2  # 2: wheelchair and sees-children flags
+_ARRAY_FIELDS = (
+    "pid",
+    "acc",
+    "tel",
+    "wc",
+    "kid",
+    "gender",
+    "name_hi",
+    "name_lo",
+    "loc_doc",
+    "loc_id",
+)
+_LIST_FIELDS = ("names", "slugs")  # sort keys and name parts live on in the suggest keys
+_BUILD_ONLY = ("keys", "firsts", "lasts")
+
+
+def _arrays_path(folder: Path, key: str) -> Path:
+    return folder / f"arrays-{ARRAYS_FORMAT}-{key}.pkl"
+
+
+def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
+    """Write a segment's arrays next to it, with facet codes as values (codes are per process)."""
+    data: dict = {f: getattr(arrays, f) for f in (*_ARRAY_FIELDS, *_LIST_FIELDS)}
+    data["n"], data["format"] = arrays.n, ARRAYS_FORMAT
+    data["loc_lat"], data["loc_lon"] = arrays.loc_lat, arrays.loc_lon
+    for facet in FACETS:
+        docs, vals = arrays.pairs[facet]
+        used, local = np.unique(vals, return_inverse=True)
+        data[f"pairs-{facet}"] = (
+            docs.astype(np.int32),
+            local.astype(np.int32),
+            [codes.values[facet][c] for c in used.tolist()],
+        )
+    primary_used = sorted({int(c) for c in np.unique(arrays.primary) if c >= 0})
+    data["primary"] = (
+        np.searchsorted(np.array(primary_used, np.int32), arrays.primary).astype(np.int32),
+        arrays.primary >= 0,
+        [codes.values["specialty"][c] for c in primary_used],
+    )
+    data["suggest"] = arrays.suggest_keys()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only index only costs the next process a rebuild
+
+
+def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
+    """A segment's saved arrays, re-coded for this process; None when absent or unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            data = pickle.load(fh)  # noqa: S301 - written by this app into its own index folder
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != ARRAYS_FORMAT:
+        return None
+    arrays = SegmentArrays.__new__(SegmentArrays)
+    arrays.n = data["n"]
+    for f in (*_ARRAY_FIELDS, *_LIST_FIELDS):
+        setattr(arrays, f, data[f])
+    arrays.loc_lat, arrays.loc_lon = data["loc_lat"], data["loc_lon"]
+    arrays.pairs = {}
+    for facet in FACETS:
+        docs, local, values = data[f"pairs-{facet}"]
+        mapping = np.array([codes.code(facet, v) for v in values] or [0], np.int32)
+        arrays.pairs[facet] = (docs.astype(np.int64), mapping[local] if len(local) else local)
+    local, has, values = data["primary"]
+    mapping = np.array([codes.code("specialty", v) for v in values] or [0], np.int32)
+    arrays.primary = np.where(has, mapping[np.minimum(local, len(mapping) - 1)], -1).astype(
+        np.int32
+    )
+    arrays._suggest = data["suggest"]
+    for f in _BUILD_ONLY:
+        setattr(arrays, f, [])
+    return arrays
+
+
+def segment_arrays(reader, codes: Codes, folder: Path | None, key: str) -> SegmentArrays:
+    """A segment's arrays: from the file saved beside the index, else built and saved."""
+    path = _arrays_path(folder, key) if folder is not None else None
+    if path is not None:
+        found = load_arrays(path, codes)
+        if found is not None and found.n == reader.doc_count_all():
+            return found
+    arrays = SegmentArrays(reader, codes)
+    if path is not None:
+        save_arrays(arrays, codes, path)
+    arrays.suggest_keys()
+    for f in _BUILD_ONLY:  # only needed to build the suggest keys: ~10 MB per 100k docs
+        setattr(arrays, f, [])
+    return arrays
+
+
+def forget_stale_arrays(folder: Path, live_keys: set[str]) -> None:
+    """Remove saved arrays of segments merged away (best effort)."""
+    prefix = f"arrays-{ARRAYS_FORMAT}-"
+    for path in folder.glob("arrays-*.pkl"):
+        key = path.name[len(prefix) : -len(".pkl")] if path.name.startswith(prefix) else None
+        if key not in live_keys:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,101 @@
+"""Per-segment arrays are saved beside the index, so a restarted worker does not rebuild them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from app import search
+from app.extensions import db
+from app.models import Provider
+from app.search import snapshot
+from app.services import audit
+
+QUERIES = [
+    {"q": "smith"},
+    {"q": "physical therapist", "location": "98104", "radius": "25", "sort": "distance"},
+    {"q": "pediatrics", "language": "es"},
+    {"clinic": "first-hill", "sort": "name"},
+    {"q": "kids doctor", "accepting": "1", "gender": "F"},
+]
+
+
+def _answers() -> list:
+    out = []
+    for params in QUERIES:
+        r = search.search(search.parse_params(MultiDict(params), api=True))
+        out.append(
+            (
+                r.total,
+                [(h.provider_id, h.distance_miles, h.location_distances) for h in r.hits],
+                {k: [(f.value, f.count) for f in v] for k, v in r.facets.items()},
+            )
+        )
+    out.append(search.suggest("smi"))
+    return out
+
+
+def _folder() -> Path:
+    st = search.store()
+    return st.gen_path(st.current_generation())
+
+
+def test_a_fresh_process_answers_the_same_from_saved_arrays(seeded_app, monkeypatch):
+    with seeded_app.app_context():
+        search.RESULT_CACHE = False
+        try:
+            search.rebuild()
+            saved = sorted(_folder().glob("arrays-*.pkl"))
+            assert saved, "rebuild should save the arrays"
+            before = _answers()
+            search.close_all()  # what a restarted worker sees
+
+            def built(*args, **kwargs):
+                raise AssertionError("arrays were rebuilt instead of loaded")
+
+            monkeypatch.setattr(snapshot.SegmentArrays, "__init__", built)
+            # Another process interns facet values in another order: codes must not leak.
+            codes = snapshot.Codes()
+            for facet in snapshot.FACETS:
+                codes.code(facet, "zz-unrelated-value")
+            search.store().codes = codes
+            assert _answers() == before
+        finally:
+            search.RESULT_CACHE = True
+
+
+@pytest.mark.parametrize("junk", [b"", b"not a pickle", b"\x80\x05N."])
+def test_a_damaged_arrays_file_is_rebuilt(seeded_app, junk: bytes):
+    with seeded_app.app_context():
+        search.rebuild()
+        before = _answers()
+        for path in _folder().glob("arrays-*.pkl"):
+            path.write_bytes(junk)
+        search.close_all()
+        assert _answers() == before
+        assert all(p.stat().st_size > 100 for p in _folder().glob("arrays-*.pkl"))
+
+
+def test_edits_add_segment_arrays_and_merges_drop_stale_ones(seeded_app):
+    seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
+    with seeded_app.app_context():
+        search.rebuild()
+        first = {p.name for p in _folder().glob("arrays-*.pkl")}
+        search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
+        for slug in ("rebecca-smith-md", "maria-nunez-dpt"):
+            provider = db.session.scalar(db.select(Provider).filter_by(slug=slug))
+            provider.accepting_new_patients = not provider.accepting_new_patients
+            audit.enqueue("provider", [provider.id])
+            db.session.commit()
+            search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
+        names = {p.name for p in _folder().glob("arrays-*.pkl")}
+        assert names > first or names != first
+        ix = search.store().open_index()
+        ix.optimize()  # merge every segment into one
+        ix.storage.close()
+        search.store().write_state(search.store().current_generation(), search.store().read_state())
+        search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
+        assert len(list(_folder().glob("arrays-*.pkl"))) == 1
+        assert search.verify() == []

@@ -1,0 +1,137 @@
+"""Result cards served from the index: identical to the ORM, and kept current by the outbox."""
+
+from __future__ import annotations
+
+import json
+
+from flask import render_template_string
+from werkzeug.datastructures import MultiDict
+
+from app import search
+from app.api.routes import provider_summary
+from app.extensions import db
+from app.models import Location, Provider, ProviderLocation
+from app.search.types import Hit
+from app.services import audit
+from app.services.directory import ProviderCard, cards_for, load_providers
+
+CARD_MACRO = (
+    "{% import 'macros/directory.html' as d %}{{ d.provider_card(provider, hit=hit, terms=terms) }}"
+)
+
+
+def _indexed_cards() -> dict[int, ProviderCard]:
+    st = search.store()
+    with st.read_mutex:
+        stored = list(st.searcher().reader().all_stored_fields())
+    return {
+        f["data"]["pid"]: ProviderCard.from_index(json.loads(f["card"]))
+        for f in stored
+        if f.get("card")
+    }
+
+
+def _api(client, **params) -> dict:
+    with client.get("/api/v1/providers", query_string=params) as response:
+        assert response.status_code == 200
+        return response.get_json()
+
+
+def test_every_card_matches_the_database(seeded_app):
+    """The summary and the rendered card are the same from the index as from the ORM."""
+    with seeded_app.test_request_context():
+        cards = _indexed_cards()
+        providers = load_providers(sorted(cards))
+        assert len(providers) == len(cards) == search.document_count() > 50
+        for orm in providers:
+            card = cards[orm.id]
+            assert provider_summary(card) == provider_summary(orm)
+            hit = Hit(orm.id, 1.0, location_distances={})
+            for terms in ([], ["smith", "physical"]):
+                args = {"hit": hit, "terms": terms}
+                assert render_template_string(
+                    CARD_MACRO, provider=card, **args
+                ) == render_template_string(CARD_MACRO, provider=orm, **args)
+
+
+def test_clinic_edit_reaches_cards_through_the_outbox(seeded_app):
+    seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
+    client = seeded_app.test_client()
+    with seeded_app.app_context():
+        link = db.session.scalar(
+            db.select(ProviderLocation)
+            .join(Provider)
+            .where(Provider.active.is_(True), ProviderLocation.phone == "")
+            .limit(1)
+        )
+        slug, location_id = link.provider.slug, link.location_id
+        clinic = db.session.get(Location, location_id)
+        clinic.name = "Ünïcode Harbor Clinic <b>"
+        clinic.phone = "(425) 555-0199"
+        ids = db.session.scalars(
+            db.select(ProviderLocation.provider_id).where(
+                ProviderLocation.location_id == location_id
+            )
+        ).all()
+        clinic_slug = clinic.slug
+        audit.enqueue("provider", ids)
+        db.session.commit()
+        assert search.verify() == []
+    body = _api(client, clinic=clinic_slug, per_page=100)
+    mine = next(r for r in body["results"] if r["slug"] == slug)
+    loc = next(x for x in mine["locations"] if x["slug"] == clinic_slug)
+    assert loc["name"] == "Ünïcode Harbor Clinic <b>" and loc["phone"] == "(425) 555-0199"
+    with client.get("/find-a-doctor", query_string={"clinic": clinic_slug}) as page:
+        html = page.get_data(as_text=True)
+    assert "Ünïcode Harbor Clinic &lt;b&gt;" in html and "<b>" not in html.split("<main")[1]
+
+    with seeded_app.app_context():
+        clinic = db.session.get(Location, location_id)
+        clinic.active = False
+        audit.enqueue("provider", ids)
+        db.session.commit()
+        assert search.verify() == []
+    body = _api(client, q=slug.replace("-", " ").rsplit(" ", 1)[0], per_page=100)
+    mine = next(r for r in body["results"] if r["slug"] == slug)
+    assert clinic_slug not in [x["slug"] for x in mine["locations"]]
+
+
+def test_drift_in_a_card_is_reported_by_verify(seeded_app):
+    """A change that skipped the outbox shows up in verify, then heals on rebuild."""
+    seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
+    with seeded_app.app_context():
+        provider = db.session.scalar(db.select(Provider).where(Provider.active.is_(True)))
+        provider.credentials = "PhD"  # no outbox row: the index cannot know
+        db.session.commit()
+        drift = search.verify()
+        assert any(f"provider {provider.id}" in d and "card" in d for d in drift)
+        search.rebuild()
+        assert search.verify() == []
+
+
+def test_hits_without_cards_fall_back_to_one_orm_load(seeded_app):
+    """An index written before cards still renders: missing cards load from SQL."""
+    with seeded_app.test_request_context():
+        results = search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
+        assert results.hits and all(h.card for h in results.hits)
+        bare = [Hit(h.provider_id, h.score, h.distance_miles) for h in results.hits]
+        bare.append(Hit(10**9, 0.0))  # gone since it was indexed: skipped
+        mixed = [results.hits[0], *bare[1:]]
+        paired = cards_for(mixed)
+        assert [h.provider_id for h, _ in paired] == [h.provider_id for h in results.hits]
+        assert isinstance(paired[0][1], ProviderCard)
+        assert all(isinstance(p, Provider) for _, p in paired[1:])
+        assert [provider_summary(p) for _, p in paired] == [
+            provider_summary(p) for _, p in cards_for(results.hits)
+        ]
+
+
+def test_repeated_typeahead_answers_the_same(seeded_client):
+    """The suggest cache is never changed by the API (a repeat used to be a 500)."""
+    bodies = []
+    for _ in range(3):
+        with seeded_client.get("/api/v1/suggest", query_string={"q": "pedi"}) as response:
+            assert response.status_code == 200
+            bodies.append(response.get_json())
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert bodies[0]["specialties"] and all("url" in s for s in bodies[0]["specialties"])
