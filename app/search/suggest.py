@@ -31,24 +31,11 @@ def _same(text: str) -> str:
     return text.replace(" ", "").replace("disk", "disc")
 
 
-def _match_rank(folded: str, text: str) -> float | None:
-    """0 for an exact match, 1 for a prefix, 2 for a later word's prefix, else None."""
-    if folded == text:
-        return 0.0
-    if folded.startswith(text):
-        return 1.0
-    if f" {text}" in f" {folded}":
-        return 2.0
-    return None
-
-
 def _path_terms(vocab: Vocab, text: str) -> list[tuple[float, str, dict]]:
     """Care-path lay terms ("sciatica", "neck pain") matching ``text``, ranked."""
     out: list[tuple[float, str, dict]] = []
-    for folded, slug, term, pos in vocab.path_suggestions:
-        rank = _match_rank(folded, text)
-        if rank is None:
-            continue
+    for n, rank in vocab.path_index.ranks(text).items():
+        _, slug, term, pos = vocab.path_suggestions[n]
         name = _label(term)
         entry = {
             "name": name,
@@ -76,10 +63,8 @@ def _provider(snap: Snapshot, vocab: Vocab, doc: int) -> dict:
 def _conditions(vocab: Vocab, text: str, limit: int) -> list[dict]:
     """Conditions whose words start like ``text``, each with the care it leads to."""
     best: dict[str, tuple[float, str]] = {}
-    for folded, slug, term in vocab.condition_suggestions:
-        rank = _match_rank(folded, text)
-        if rank is None:
-            continue
+    for n, rank in vocab.condition_index.ranks(text).items():
+        _, slug, term = vocab.condition_suggestions[n]
         info = vocab.conditions[slug]
         rank += 0 if term.lower() == info.name.lower() else 0.5
         if slug not in best or rank < best[slug][0]:
@@ -128,10 +113,8 @@ def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limi
     out["providers"] = [_provider(snap, vocab, d) for d in docs[:limit]]
 
     best: dict[str, tuple[float, str | None]] = {}
-    for folded, slug, synonym, featured, pos in vocab.suggestions:
-        level = _match_rank(folded, text)
-        if level is None:
-            continue
+    for n, level in vocab.suggestion_index.ranks(text).items():
+        _, slug, synonym, featured, pos = vocab.suggestions[n]
         rank = level + (0.0 if synonym is None else 0.5 + pos / 100)
         rank += 0 if featured else 4
         if slug not in best or rank < best[slug][0]:
@@ -162,15 +145,7 @@ def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limi
     ranked.sort(key=lambda r: (r[0], r[1]))
     out["specialties"] = [entry for _, _, entry in ranked[:limit]]
 
-    clinics = []
-    for place in vocab.places.values():
-        if not place.active:
-            continue
-        haystack = " " + " ".join(
-            words(f"{place.name} {place.neighborhood} {place.city} {place.zip}")
-        )
-        if f" {text}" in haystack:
-            clinics.append(place)
-    clinics.sort(key=lambda p: p.name)
+    found = sorted(vocab.clinic_index.ranks(text))  # the list is in name order
+    clinics = [vocab.clinic_list[n] for n in found[:limit]]
     out["clinics"] = [{"name": p.name, "slug": p.slug, "city": p.city} for p in clinics[:limit]]
     return out

@@ -22,6 +22,7 @@ from app.models import (
     Location,
     Specialty,
 )
+from app.search.prefix import WordPrefixIndex
 from app.search.text import fold, stems, words
 
 CHECK_SECONDS = 2.0
@@ -103,6 +104,13 @@ class Vocab:
     # folded words of every place (clinic names, cities, neighborhoods), for typo fixes
     place_words: set[str] = field(default_factory=set)
     max_phrase: int = 1
+    # Typeahead lookups over the lists above (built once per load; see app/search/prefix.py)
+    suggestion_index: WordPrefixIndex = field(default_factory=lambda: WordPrefixIndex(()))
+    path_index: WordPrefixIndex = field(default_factory=lambda: WordPrefixIndex(()))
+    condition_index: WordPrefixIndex = field(default_factory=lambda: WordPrefixIndex(()))
+    # active clinics, by name, and their folded name, neighborhood, city and ZIP
+    clinic_list: list[PlaceInfo] = field(default_factory=list)
+    clinic_index: WordPrefixIndex = field(default_factory=lambda: WordPrefixIndex(()))
 
 
 def _version_key(conn) -> tuple:
@@ -204,7 +212,19 @@ def _load(conn) -> Vocab:
         for stem_ in set(key):
             bucket = v.word_specialties.setdefault(stem_, [])
             bucket.extend(slug for slug, _ in entries if slug not in bucket)
+    _index_suggestions(v)
     return v
+
+
+def _index_suggestions(v: Vocab) -> None:
+    """Build the typeahead's prefix indexes over the suggestion lists and active clinics."""
+    v.suggestion_index = WordPrefixIndex([entry[0] for entry in v.suggestions])
+    v.path_index = WordPrefixIndex([entry[0] for entry in v.path_suggestions])
+    v.condition_index = WordPrefixIndex([entry[0] for entry in v.condition_suggestions])
+    v.clinic_list = sorted((p for p in v.places.values() if p.active), key=lambda p: p.name)
+    v.clinic_index = WordPrefixIndex(
+        [" ".join(words(f"{p.name} {p.neighborhood} {p.city} {p.zip}")) for p in v.clinic_list]
+    )
 
 
 def _load_hierarchy(v: Vocab, conn) -> None:
