@@ -44,13 +44,13 @@ def test_city_centroids_prefer_the_named_state():
 
 
 def test_geo_tables_are_cached_between_processes_and_a_bad_cache_is_ignored(tmp_path, monkeypatch):
-    from app.search import geo
+    from app.search import geo, geo_build
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     geo.tables.cache_clear()
     try:
         first = geo.tables()
-        path = geo._cache_path()
+        path = geo_build.cache_path()
         assert path is not None and path.is_file() and str(path).startswith(str(tmp_path))
         geo.tables.cache_clear()
         monkeypatch.setattr(geo, "_tables_from_child", lambda: pytest.fail("cache not used"))
@@ -58,6 +58,33 @@ def test_geo_tables_are_cached_between_processes_and_a_bad_cache_is_ignored(tmp_
         assert again.zips == first.zips and again.cities == first.cities
         for junk in ("{not json", '{"zips": []}', "[]"):
             path.write_text(junk, encoding="utf-8")
-            assert geo._cached_tables() is None
+            assert geo_build.read_cache() is None
     finally:
         geo.tables.cache_clear()
+
+
+def test_the_table_script_runs_alone_and_fills_the_cache(tmp_path):
+    """What gunicorn's master runs before forking: no app import, only the cache."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from app.search import geo_build
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    script = geo_build.__file__
+    quiet = subprocess.run(
+        [sys.executable, "-I", script, "--quiet"], env=env, capture_output=True, check=True
+    )
+    assert quiet.stdout == b""
+    cached = list(tmp_path.glob("findcare/geo-tables-*.json"))
+    assert len(cached) == 1
+    printed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-I", script], env=env, capture_output=True, check=True
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in printed.stderr.decode().splitlines()}
+    assert "zipcodes" in imported and not {"flask", "sqlalchemy", "app"} & imported
+    data = json.loads(printed.stdout)
+    assert data == json.loads(cached[0].read_text(encoding="utf-8"))
+    assert 98104 in data["zips"] and "Seattle|WA" in data["cities"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import subprocess
 import sys
@@ -12,11 +11,10 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
-from pathlib import Path
 
 import numpy as np
-import zipcodes
+
+from app.search import geo_build
 
 EARTH_RADIUS_MILES = 3958.8
 # ASCII digits only: the zipcodes extension (Rust) panics on other Unicode digits.
@@ -52,33 +50,6 @@ class GeoTables:
     cities: dict[str, tuple[float, float]]  # "City|ST" and "City" (most-ZIPs state) keys
 
 
-def build_tables() -> dict:
-    """Read every ZIP from the zipcodes package into plain, JSON-ready tables."""
-    rows = sorted(zipcodes.list_all(), key=lambda r: r["zip_code"])
-    zips, lats, lons = [], [], []
-    points: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for row in rows:
-        try:
-            lat, lon = float(row["lat"]), float(row["long"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if not zips or zips[-1] != int(row["zip_code"]):
-            zips.append(int(row["zip_code"]))
-            lats.append(lat)
-            lons.append(lon)
-        if row.get("zip_code_type") == "STANDARD":
-            points.setdefault((row["city"], row["state"]), []).append((lat, lon))
-    cities: dict[str, tuple[float, float]] = {}
-    best: dict[str, int] = {}
-    for (city, state), pts in points.items():
-        mean = (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
-        cities[f"{city}|{state}"] = mean
-        if len(pts) > best.get(city, 0):
-            best[city] = len(pts)
-            cities[city] = mean
-    return {"zips": zips, "lats": lats, "lons": lons, "cities": cities}
-
-
 @lru_cache(maxsize=1)
 def tables() -> GeoTables:
     """The tables, built in a short-lived child process.
@@ -87,10 +58,9 @@ def tables() -> GeoTables:
     worker keeps only the compact result (about 5 MB). If the child cannot run, the tables
     are built here instead.
     """
-    data = _cached_tables()
+    data = geo_build.read_cache()
     if data is None:
         data = _tables_from_child()
-        _store_tables(data)
     return GeoTables(
         zips=array("i", data["zips"]),
         lats=array("d", data["lats"]),
@@ -99,62 +69,21 @@ def tables() -> GeoTables:
     )
 
 
-def _cache_path() -> Path | None:
-    """Where the built tables are kept between processes (per zipcodes release and user)."""
-    try:
-        release = metadata.version("zipcodes")
-    except metadata.PackageNotFoundError:
-        return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "findcare" / f"geo-tables-{release}-v1.json"
-
-
-def _cached_tables() -> dict | None:
-    """The tables a previous process built (a worker restart then takes ~50 ms, not ~1 s)."""
-    path = _cache_path()
-    if path is None:
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or not {"zips", "lats", "lons", "cities"} <= set(data):
-        return None
-    return data
-
-
-def _store_tables(data: dict) -> None:
-    path = _cache_path()
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        return  # a read-only home only costs the next process the child run
-
-
 def _tables_from_child() -> dict:
-    root = Path(__file__).resolve().parents[2]
-    code = (
-        "import json, sys\n"
-        "from app.search.geo import build_tables\n"
-        "json.dump(build_tables(), sys.stdout)"
-    )
+    # The script imports nothing of the app (only zipcodes), so the child starts in ~50 ms
+    # instead of the ~2 s that importing Flask, SQLAlchemy and the models would cost.
     try:
-        out = subprocess.run(  # noqa: S603 - our own interpreter running a fixed snippet
-            [sys.executable, "-c", code],
-            cwd=root,
-            env={**os.environ, "PYTHONPATH": str(root)},
+        out = subprocess.run(  # noqa: S603 - our own interpreter running our own file
+            [sys.executable, "-I", geo_build.__file__],
             capture_output=True,
             check=True,
             timeout=120,
         ).stdout
         return json.loads(out)
     except (OSError, subprocess.SubprocessError, ValueError):
-        return build_tables()
+        data = geo_build.build_tables()
+        geo_build.write_cache(data)
+        return data
 
 
 @lru_cache(maxsize=4096)

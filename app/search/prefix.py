@@ -54,4 +54,3 @@ class WordPrefixIndex:
                 out[n] = rank
             i += 1
         return out
-
