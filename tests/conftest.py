@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -297,3 +299,37 @@ class AuthActions:
 def auth(client: FlaskClient) -> AuthActions:
     """Login helper bound to ``client``."""
     return AuthActions(client)
+
+
+@pytest.fixture
+def demo_app(make_app, seeded_template: Path, tmp_path: Path):
+    """The seeded demo directory on SQLite: these walks only read, so one database will do."""
+    target = tmp_path / "demo"
+    target.mkdir()
+    shutil.copy(seeded_template / "seeded.db", target / "seeded.db")
+    shutil.copytree(seeded_template / "index", target / "index")
+    app = make_app(
+        f"sqlite:///{target / 'seeded.db'}",
+        create_schema=False,
+        SEARCH_INDEX_DIR=str(target / "index"),
+    )
+    with app.app_context():
+        search.warm()  # as a gunicorn worker does before its first request
+    gc.collect()
+    return app
+
+
+def cpu_timed(fn: Callable, *args, **kwargs) -> tuple[object, float]:
+    """Call ``fn`` and return (result, CPU seconds), with the garbage collector paused.
+
+    CPU time, so a busy machine does not fail a test; the collector is paused because a
+    full pass over the garbage of the hundreds of apps a test process builds is the
+    harness's cost, not the code's under test.
+    """
+    gc.disable()
+    try:
+        started = time.process_time()
+        result = fn(*args, **kwargs)
+        return result, time.process_time() - started
+    finally:
+        gc.enable()

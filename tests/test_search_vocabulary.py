@@ -7,11 +7,6 @@ take a second, and a Hypothesis property mixes them with typos, punctuation and 
 
 from __future__ import annotations
 
-import gc
-import shutil
-import time
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,26 +15,9 @@ from werkzeug.datastructures import MultiDict
 from app import search
 from app.extensions import db as _db
 from app.search.vocab import every_phrase, get_vocab
+from tests.conftest import cpu_timed
 
 LIMIT_SECONDS = 1.0
-
-
-@pytest.fixture
-def demo_app(make_app, seeded_template: Path, tmp_path: Path):
-    """The seeded demo directory on SQLite: these walks only read, so one database will do."""
-    target = tmp_path / "demo"
-    target.mkdir()
-    shutil.copy(seeded_template / "seeded.db", target / "seeded.db")
-    shutil.copytree(seeded_template / "index", target / "index")
-    app = make_app(
-        f"sqlite:///{target / 'seeded.db'}",
-        create_schema=False,
-        SEARCH_INDEX_DIR=str(target / "index"),
-    )
-    with app.app_context():
-        search.warm()  # as a gunicorn worker does before its first request
-    gc.collect()
-    return app
 
 
 def vocabulary(app) -> list[str]:
@@ -49,16 +27,9 @@ def vocabulary(app) -> list[str]:
 
 
 def run(q: str, **extra: str):
-    # CPU time, so a busy machine does not fail the test; the work itself must stay small.
-    # The collector is paused while timing: a full pass over the garbage of the hundreds of
-    # apps this test process has built is the harness's cost, not the query's.
-    gc.disable()
-    try:
-        started = time.process_time()
-        results = search.search(search.parse_params(MultiDict({"q": q, **extra}), api=True))
-        elapsed = time.process_time() - started
-    finally:
-        gc.enable()
+    results, elapsed = cpu_timed(
+        search.search, search.parse_params(MultiDict({"q": q, **extra}), api=True)
+    )
     assert elapsed < LIMIT_SECONDS, f"{q!r} took {elapsed:.2f}s"
     return results
 
@@ -172,13 +143,7 @@ def test_property_messy_combinations_never_fail(demo_app):
         with seeded_app.app_context():
             results = run(q)
             assert results.total >= 0
-        gc.disable()  # as in run(): time the request, not a pass over the harness's garbage
-        try:
-            started = time.process_time()
-            response = client.get("/api/v1/providers", query_string={"q": q})
-            elapsed = time.process_time() - started
-        finally:
-            gc.enable()
+        response, elapsed = cpu_timed(client.get, "/api/v1/providers", query_string={"q": q})
         assert response.status_code == 200, (q, response.get_data(as_text=True)[:300])
         assert elapsed < LIMIT_SECONDS
 

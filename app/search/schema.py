@@ -166,6 +166,7 @@ def load_documents(
             loc.phone,
             loc.latitude,
             loc.longitude,
+            loc.wheelchair_entrance,
         )
         .join(Location.__table__, loc.id == pl.location_id)
         .where(loc.active.is_(True))

@@ -32,8 +32,9 @@ def test_there_are_enough_realistic_queries():
     }
 
 
-def test_quality_floor(seeded_app):
-    with seeded_app.app_context():
+def test_quality_floor(demo_app):
+    """Read-only over the index, so the SQLite copy of the demo directory is enough."""
+    with demo_app.app_context():
         outcomes = evaluate(run_case)
     misses = [(o.case.params, o.top[:3]) for o in outcomes if not o.hit]
     rate = 1 - len(misses) / len(outcomes)
