@@ -24,7 +24,9 @@ def _get(client, url: str, **headers) -> tuple[int, str, dict]:
 
 @pytest.fixture
 def small_files(seeded_app):
-    seeded_app.config.update(SITEMAP_URLS_PER_FILE=37, SITE_URL="https://care.example.org")
+    seeded_app.config.update(
+        SITEMAP_URLS_PER_FILE=37, SITE_URL="https://care.example.org", TRUSTED_HOSTS=None
+    )
     return seeded_app
 
 

@@ -113,6 +113,9 @@ def _xml(template: str, **context) -> Response:
 def sitemap() -> Response:
     """The sitemap index: the site's pages, then each directory section in files."""
     try:
+        # The plan may be cached, but with the database away every file it names would
+        # answer 503: say so here too, so a crawler retries the whole sitemap later.
+        db.session.execute(select(1))
         plan = _plan()
     except SQLAlchemyError:
         return _unavailable()
