@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.search.text import FuzzyLexicon, clean, damerau, fold, max_edits, name_terms, words
 
@@ -78,3 +80,26 @@ def test_understand_splits_specialty_place_and_name(seeded_app):
         assert origin is None and "ZIP" in message
         origin, message = resolve_place("Atlantis Undersea", vocab)
         assert origin is None and "Atlantis" in message
+
+
+def _osa_reference(a: str, b: str, cap: int) -> int:
+    """The textbook optimal-string-alignment programme, capped: the oracle for ``damerau``."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return min(prev[-1], cap + 1)
+
+
+@given(
+    a=st.text(alphabet="abcdé", max_size=10),
+    b=st.text(alphabet="abcdé", max_size=10),
+    cap=st.integers(0, 3),
+)
+def test_damerau_matches_the_textbook_programme(a, b, cap):
+    assert damerau(a, b, cap) == _osa_reference(a, b, cap)
