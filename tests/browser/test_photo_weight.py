@@ -58,6 +58,7 @@ def photo_server(tmp_path_factory: pytest.TempPathFactory):
         for provider in db.session.scalars(select(Provider)):
             photos.set_photo(provider, photo, None)
         db.session.commit()
+        search.apply_changes()  # result cards carry the photo: index the change
         db.session.remove()
     with serve_on_loopback(app) as url:
         yield url
