@@ -69,10 +69,15 @@ def _get(url: str, timeout: float = 60.0) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _first_answer(url: str) -> float:
-    """Seconds from now until ``url`` first answers 200 (bounded by START_TIMEOUT)."""
+def _first_answer(url: str, process: subprocess.Popen | None = None) -> float:
+    """Seconds from now until ``url`` first answers 200 (bounded by START_TIMEOUT).
+
+    Gives up at once when the server ``process`` has exited (its log says why).
+    """
     started = time.monotonic()
     while time.monotonic() - started < START_TIMEOUT:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited; see {OUT}/gunicorn-*.log")
         try:
             _get(url, timeout=START_TIMEOUT)
             return time.monotonic() - started
@@ -205,12 +210,13 @@ def measure(size: int) -> dict:
         "DATABASE_URL": f"sqlite:///{db_path}",
         "SEARCH_INDEX_DIR": str(OUT / f"index-{name}"),
         "SEARCH_RESULT_CACHE": "0",  # time the real work, not a cache hit
+        "TRUSTED_HOSTS": "127.0.0.1",  # production refuses to start without it or SITE_URL
     }
     probe = "/api/v1/providers?q=smith"
     ours = Server("wsgi:app", env, config="gunicorn.conf.py")
-    info["ours_first_search_s"] = _first_answer(ours.base + probe)
+    info["ours_first_search_s"] = _first_answer(ours.base + probe, ours.process)
     ref = Server("bench.reference_app:app", {"REFERENCE_DB": str(db_path)})
-    info["ref_first_search_s"] = _first_answer(ref.base + "/search?text=smith")
+    info["ref_first_search_s"] = _first_answer(ref.base + "/search?text=smith", ref.process)
     try:
         for items in load.values():  # warm both: every worker, every code path
             for mine, theirs in items[-4:]:
