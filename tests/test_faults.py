@@ -162,7 +162,7 @@ def test_postgres_going_away_gives_503_and_the_site_recovers_by_itself(seeded_ap
     try:
         for path in OUTAGE_PAGES:
             _assert_unavailable(client, path)
-        for path in ("/staff/", "/staff/providers?q=tran"):
+        for path in ("/staff/", "/staff/providers?q=tran", "/staff/roster/export.csv"):
             _assert_unavailable(signed_in, path)
         token = csrf_token(client, "/staff/login")
         response = client.post(
