@@ -114,11 +114,14 @@ def test_every_page_links_the_notice_from_its_footer(seeded_app: Flask):
     assert "/privacy" in parser.footer_links
 
 
-def test_public_pages_set_no_cookies(seeded_app: Flask):
-    """Claim: no cookies for visitors (pages, search, API, FHIR, errors, assets)."""
-    client = seeded_app.test_client()
+def test_public_pages_set_no_cookies(demo_app: Flask):
+    """Claim: no cookies for visitors (pages, search, API, FHIR, errors, assets).
+
+    Read-only, so the SQLite demo copy is enough; the writing claims run on both databases.
+    """
+    client = demo_app.test_client()
     assets: set[str] = set()
-    for path in public_paths(seeded_app):
+    for path in public_paths(demo_app):
         resp = client.get(path)
         assert "Set-Cookie" not in resp.headers, path
         parser = Resources()
@@ -142,10 +145,10 @@ def test_browser_storage_is_only_the_focus_note(seeded_client: FlaskClient):
             assert keys <= {"setItem", "getItem", "removeItem"} and "removeItem" in keys, name
 
 
-def test_no_third_parties(seeded_app: Flask):
+def test_no_third_parties(demo_app: Flask):
     """Claim: every file a page loads comes from this site; the CSP allows nothing else."""
-    client = seeded_app.test_client()
-    for path in public_paths(seeded_app):
+    client = demo_app.test_client()
+    for path in public_paths(demo_app):
         resp = client.get(path)
         csp = resp.headers["Content-Security-Policy"]
         assert "http" not in csp and "*" not in csp, csp
