@@ -70,3 +70,56 @@ def test_clone_refuses_nonsense(seeded_app, make_app, tmp_path: Path):
         args=["search", "clone", seeded_app.config["SEARCH_INDEX_DIR"]]
     )
     assert own.exit_code == 1 and "own index" in own.output
+
+
+def _tar_like_copy(peer_dir: str, target: Path) -> Path:
+    """What `tar` without sub-second times leaves: the same files, mtimes cut to seconds."""
+    import shutil
+
+    shutil.copytree(peer_dir, target, ignore=shutil.ignore_patterns("*.lock", "write.lock"))
+    for path in target.rglob("*"):
+        if path.is_file():
+            whole = int(path.stat().st_mtime)
+            os.utime(path, (whole, whole))
+    return target
+
+
+def test_a_copy_that_lost_exact_times_is_not_mistaken_for_damage(
+    seeded_app, make_app, tmp_path: Path
+):
+    with seeded_app.app_context():
+        search.close_all()
+    copy = _tar_like_copy(seeded_app.config["SEARCH_INDEX_DIR"], tmp_path / "tarred")
+    newcomer = make_app(
+        seeded_app.config["SQLALCHEMY_DATABASE_URI"],
+        create_schema=False,
+        SEARCH_INDEX_DIR=str(tmp_path / "new-host"),
+    )
+    result = newcomer.test_cli_runner().invoke(args=["search", "clone", str(copy)])
+    assert result.exit_code == 0, result.output
+    with newcomer.app_context():
+        assert search.integrity_problem() is None
+        gen = search.store().current_generation()
+        assert search.apply_changes() == 0 and search.store().current_generation() == gen
+        assert search.verify() == []
+
+
+def test_a_truncated_copy_is_refused(seeded_app, make_app, tmp_path: Path):
+    with seeded_app.app_context():
+        search.close_all()
+    copy = _tar_like_copy(seeded_app.config["SEARCH_INDEX_DIR"], tmp_path / "cut")
+    gen = (copy / "CURRENT").read_text().strip()
+    index_files = [
+        p for p in (copy / gen).iterdir() if p.name != "state.json" and p.suffix != ".pkl"
+    ]
+    biggest = max(index_files, key=lambda p: p.stat().st_size)
+    biggest.write_bytes(biggest.read_bytes()[:-10])
+    newcomer = make_app(
+        seeded_app.config["SQLALCHEMY_DATABASE_URI"],
+        create_schema=False,
+        SEARCH_INDEX_DIR=str(tmp_path / "new-host"),
+    )
+    result = newcomer.test_cli_runner().invoke(args=["search", "clone", str(copy)])
+    assert result.exit_code == 1 and "incomplete" in result.output
+    with newcomer.app_context():
+        assert search.store().current_generation() is None

@@ -44,6 +44,7 @@ def clone(source: str | Path) -> dict:
     with st.writer_lock(blocking=True) as ok:
         if not ok:
             raise SearchUnavailable("the index is locked by another writer")
+        _restamp(st, target.name, state)
         st.swap(target.name)
         applied = apply_locked(st)
     return {
@@ -53,3 +54,19 @@ def clone(source: str | Path) -> dict:
         "seconds": round(time.monotonic() - started, 2),
         "size_bytes": st.size_bytes(),
     }
+
+
+def _restamp(st: Store, gen: str, state: dict) -> None:
+    """Check the copy against the peer's manifest, then record it as this host's own.
+
+    A copy made with tar or scp keeps the files but not always their exact modification
+    times, which the integrity check compares; sizes must match, then the manifest is
+    rewritten from the copy (this host's writer lock is held).
+    """
+    expected = state.get("files") or {}
+    actual = st.file_manifest(gen)
+    for name, (size, _) in sorted(expected.items()):
+        if name not in actual or actual[name][0] != size:
+            shutil.rmtree(st.gen_path(gen), ignore_errors=True)
+            raise SearchUnavailable(f"the copied index is incomplete ({name}); copy it again")
+    st.write_state(gen, {k: v for k, v in state.items() if k != "files"})
