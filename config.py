@@ -60,6 +60,8 @@ class Config:
     # Larger change sets (a synonym edit touching thousands of listings) are indexed by the
     # background applier, not inside the request that committed them.
     SEARCH_SYNC_MAX_ROWS = 200
+    # ... and so are a few rows that fan out to more providers than this (one specialty).
+    SEARCH_REQUEST_BATCH = 2000
     # Keep whole results per index version in each worker (off to time the real work).
     SEARCH_RESULT_CACHE = True
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
