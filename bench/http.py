@@ -28,10 +28,10 @@ from pathlib import Path
 
 from app import search
 from app.extensions import db
-from app.models import Location, Provider, Specialty
+from app.models import Location, Specialty
 from app.search.geo import city_centroid, zip_centroid
 from bench import baselines
-from bench.search import OUT, build, make_app, percentiles
+from bench.search import OUT, build, make_app, percentiles, sample_people
 from bench.synth import SPECIALTY_WEIGHTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,12 +138,7 @@ class Server:
 def workload(size: int) -> dict[str, list[tuple[str, str]]]:
     """(our path, reference path) pairs per class, drawn from the data."""
     rng = random.Random(size)
-    people = db.session.execute(
-        db.select(Provider.first_name, Provider.last_name)
-        .where(Provider.active.is_(True))
-        .order_by(Provider.id)
-        .limit(5000)
-    ).all()
+    people = sample_people()
     places = db.session.execute(db.select(Location.city, Location.state, Location.zip)).all()
     names = dict(db.session.execute(db.select(Specialty.slug, Specialty.display_name)).all())
     specs = list(SPECIALTY_WEIGHTS)

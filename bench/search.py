@@ -121,15 +121,20 @@ def typo(word: str) -> str:
     return w[:i] + w[i + 1] + w[i] + w[i + 2 :] if len(w) >= 5 and w[i] != w[i + 1] else w + "e"
 
 
-def workload(size: int) -> dict[str, list[tuple[dict, dict]]]:
-    """(engine params, baseline query) pairs per class, drawn from the data."""
-    rng = random.Random(size)
-    people = db.session.execute(
+def sample_people(limit: int = 5000) -> list:
+    """(first, last) names of the first ``limit`` active providers: the workloads' people."""
+    return db.session.execute(
         db.select(Provider.first_name, Provider.last_name)
         .where(Provider.active.is_(True))
         .order_by(Provider.id)
-        .limit(5000)
+        .limit(limit)
     ).all()
+
+
+def workload(size: int) -> dict[str, list[tuple[dict, dict]]]:
+    """(engine params, baseline query) pairs per class, drawn from the data."""
+    rng = random.Random(size)
+    people = sample_people()
     places = db.session.execute(db.select(Location.city, Location.zip)).all()
     names = dict(db.session.execute(db.select(Specialty.slug, Specialty.display_name)).all())
     specs = list(SPECIALTY_WEIGHTS)

@@ -24,6 +24,7 @@ from app.services.roster import export_roster
 from app.services.roster_rows import DETAIL_COLUMNS
 from app.transaction import unit_of_work
 from tests.factories import apply_roster
+from tests.test_provider_details import PART
 
 CLINIC = "1021 Madison St Ste 400,Seattle,WA,98104"  # the seeded First Hill clinic
 BASE = "npi,first_name,last_name,specialties,address,city,state,zip"
@@ -233,37 +234,22 @@ def test_staff_form_refuses_a_semicolon_the_roster_could_not_carry():
     ]
 
 
-_part = (
-    st.text(
-        alphabet=st.characters(
-            blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters=";|\n\r\x85"
-        ),
-        min_size=1,
-        max_size=40,
-    )
-    .map(str.strip)
-    .filter(bool)
-)
-
-
 @given(
     certs=st.lists(
-        st.fixed_dictionaries(
-            {"board": _part, "specialty": _part, "year": st.integers(1940, 2026)}
-        ),
+        st.fixed_dictionaries({"board": PART, "specialty": PART, "year": st.integers(1940, 2026)}),
         max_size=12,
     ),
     education=st.lists(
         st.fixed_dictionaries(
             {
-                "degree": _part,
-                "institution": _part,
+                "degree": PART,
+                "institution": PART,
                 "year": st.none() | st.integers(1940, 2026),
             }
         ),
         max_size=12,
     ),
-    hospitals=st.lists(_part, max_size=12, unique=True),
+    hospitals=st.lists(PART, max_size=12, unique=True),
 )
 def test_any_details_staff_can_type_survive_a_cell_round_trip(certs, education, hospitals):
     for name, value in (
