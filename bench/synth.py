@@ -95,23 +95,31 @@ LANG_WEIGHTS = {
 }
 
 
-def wa_zips(rng: random.Random, n: int) -> list[dict]:
-    rows = [z for z in zipcodes.filter_by(state="WA") if z.get("zip_code_type") == "STANDARD"]
+# Up to a state's size the directory is one state's (Washington, the demo's home); above it,
+# the nation's: clinics on real ZIP codes of every state, 25,000 of them at 1,000,000.
+NATIONAL_FROM = 100_001
+
+
+def clinic_zips(rng: random.Random, n: int, national: bool) -> list[dict]:
+    """``n`` real ZIP codes (with repeats) for clinics: Washington's, or every state's."""
+    found = zipcodes.list_all() if national else zipcodes.filter_by(state="WA")
+    rows = [z for z in found if z.get("zip_code_type") == "STANDARD" and z.get("lat")]
     rows.sort(key=lambda z: z["zip_code"])
     return [rng.choice(rows) for _ in range(n)]
 
 
 def generate(size: int, seed: int = 42) -> dict:
-    """Insert ``size`` providers (and size/50 clinics) into the current app's empty schema."""
+    """Insert ``size`` providers (and size/50 clinics, size/40 nationally) into an empty schema."""
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(tzinfo=None)
     conn = db.session.connection()
     spec_ids = dict(conn.execute(select(Specialty.slug, Specialty.id)).all())
     lang_ids = dict(conn.execute(select(Language.code, Language.id)).all())
     plan_ids = list(conn.execute(select(InsurancePlan.id)).scalars())
-    n_clinics = max(8, size // 50)
+    national = size >= NATIONAL_FROM
+    n_clinics = max(8, size // 40 if national else size // 50)
     clinics = []
-    for i, z in enumerate(wa_zips(rng, n_clinics), 1):
+    for i, z in enumerate(clinic_zips(rng, n_clinics, national), 1):
         clinics.append(
             {
                 "id": i,
@@ -121,7 +129,7 @@ def generate(size: int, seed: int = 42) -> dict:
                 "address_line1": f"{100 + i} Main St",
                 "address_line2": "",
                 "city": z["city"].title(),
-                "state": "WA",
+                "state": z["state"],
                 "zip": z["zip_code"],
                 "phone": f"(206) 555-{i % 10000:04d}",
                 "latitude": float(z["lat"]) + rng.uniform(-0.01, 0.01),

@@ -10,7 +10,7 @@ import numpy as np
 from app.search import redflags
 from app.search import understand as understand_mod
 from app.search.params import FACET_KEYS, GENDER_LABELS, LIST_FIELDS, SearchParams
-from app.search.snapshot import Snapshot
+from app.search.snapshot import SPARSE_RATIO, Snapshot
 from app.search.text import CREDENTIALS, FILLER, STOPWORDS, FuzzyLexicon, words
 from app.search.types import FacetValue, Hit, Interpretation, Origin, Results
 from app.search.understand import CHILD_WORDS, Parsed, resolve_place, understand
@@ -20,49 +20,86 @@ NAME_WEIGHT, SPEC_WEIGHT, NEAR_WEIGHT = 10.0, 3.0, 2.0
 CHILD_BOOST = 2.5
 
 
+def _term_scores(
+    snap: Snapshot, term: str, fuzzy: FuzzyLexicon, no_fuzzy
+) -> tuple[np.ndarray, np.ndarray, list[str], str]:
+    """Docs matching one name word (sorted) and their scores: exact 3 > prefix 2 > typo
+    1 (less per extra edit), plus 0.5 for a last name."""
+    prefix = snap.term_docs("name_prefix", term)
+    exact = snap.term_docs("name", term)
+    last = snap.term_docs("last", term)
+    ids = [prefix, exact, last]
+    values = [np.full(len(prefix), 2.0), np.full(len(exact), 3.0), np.zeros(len(last))]
+    tried: list[str] = []
+    best = term
+    if len(exact) == 0 and len(prefix) == 0 and term not in no_fuzzy:
+        candidates = fuzzy.lookup(term)
+        for cand, dist in candidates[:8]:
+            docs = snap.term_docs("name", cand)
+            ids.append(docs)
+            values.append(np.full(len(docs), 1.0 - 0.2 * (dist - 1)))
+            tried.append(cand)
+        if candidates:
+            best = candidates[0][0]
+    docs, score = _max_per_doc(np.concatenate(ids[:3]), np.concatenate(values[:3]))
+    if len(last):
+        score = score + 0.5 * np.isin(docs, last, assume_unique=True)
+    if len(ids) > 3:  # typo matches, only tried when no word matched exactly or as a prefix
+        docs, score = _max_per_doc(
+            np.concatenate([docs, *ids[3:]]), np.concatenate([score, *values[3:]])
+        )
+    keep = score > 0
+    return docs[keep], score[keep].astype(np.float32), tried, best
+
+
+def _max_per_doc(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique ``ids`` with the largest of their ``values``."""
+    if not len(ids):
+        return ids.astype(np.int64), values.astype(np.float32)
+    order = np.lexsort((values, ids))
+    ids, values = ids[order], values[order]
+    last = np.append(ids[1:] != ids[:-1], True)
+    return ids[last].astype(np.int64), values[last]
+
+
 def name_scores(
     snap: Snapshot,
     terms: list[str],
     fuzzy: FuzzyLexicon,
     no_fuzzy: set[str] | frozenset = frozenset(),
-) -> tuple[np.ndarray, list[str], list[str]]:
-    """Per-doc name score (exact 3 > prefix 2 > typo 1 per word), ANDed over the words.
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Docs whose names match every word (sorted doc numbers) and their summed scores.
 
-    Returns the scores (0 = no match), the words actually matched (for highlighting) and
-    typo corrections used (for "Did you mean").
+    Works on the words' postings only, so a full name costs what it matches, not the size
+    of the directory.  When nobody matches every word, those matching the most words are
+    kept.  Also returns the words actually matched (for highlighting) and the typo
+    corrections used (for "Did you mean").
     """
-    total = np.zeros(snap.n, np.float32)
-    every = np.ones(snap.n, bool)
-    matched_each: list[np.ndarray] = []
     highlights: list[str] = []
     corrections: list[str] = []
+    per_term: list[tuple[np.ndarray, np.ndarray]] = []
     for term in terms:
-        score = np.zeros(snap.n, np.float32)
-        prefix = snap.term_docs("name_prefix", term)
-        score[prefix] = 2.0
-        exact = snap.term_docs("name", term)
-        score[exact] = 3.0
-        score[snap.term_docs("last", term)] += 0.5
-        best = term
-        if len(exact) == 0 and len(prefix) == 0 and term not in no_fuzzy:
-            candidates = fuzzy.lookup(term)
-            for cand, dist in candidates[:8]:
-                docs = snap.term_docs("name", cand)
-                score[docs] = np.maximum(score[docs], 1.0 - 0.2 * (dist - 1))
-                highlights.append(cand)
-            if candidates:
-                best = candidates[0][0]
-        highlights.append(term)
+        docs, score, tried, best = _term_scores(snap, term, fuzzy, no_fuzzy)
+        highlights += [*tried, term]
         corrections.append(best)
-        total += score
-        matched_each.append(score > 0)
-        every &= matched_each[-1]
-    if terms and not every.any():
-        # No provider matches every word: keep those matching the most words.
-        hits = np.sum(matched_each, axis=0) if matched_each else np.zeros(snap.n, np.int16)
-        best = hits.max() if len(hits) else 0
-        return np.where((hits == best) & (best > 0), total, 0), highlights, corrections
-    return np.where(every, total, 0), highlights, corrections
+        per_term.append((docs, score))
+    if not per_term:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32), highlights, corrections
+    docs, total = per_term[0]
+    for more, score in per_term[1:]:
+        docs, left, right = np.intersect1d(docs, more, assume_unique=True, return_indices=True)
+        total = total[left] + score[right]
+    if len(docs) or len(per_term) == 1:
+        return docs, total, highlights, corrections
+    # No provider matches every word: keep those matching the most words.
+    every = np.concatenate([d for d, _ in per_term])
+    weights = np.concatenate([s for _, s in per_term]).astype(np.float64)
+    docs, inverse, hits = np.unique(every, return_inverse=True, return_counts=True)
+    if not len(docs):
+        return docs, np.zeros(0, np.float32), highlights, corrections
+    sums = np.bincount(inverse, weights=weights, minlength=len(docs))
+    keep = hits == hits.max()
+    return docs[keep], sums[keep].astype(np.float32), highlights, corrections
 
 
 def _spec_scores(snap: Snapshot, parsed: Parsed) -> np.ndarray:
@@ -96,7 +133,9 @@ def _and(base: np.ndarray, masks) -> np.ndarray:
     return out
 
 
-def _facets(snap, vocab: Vocab, params: SearchParams, base, masks) -> dict[str, list[FacetValue]]:
+def _facets(
+    space: _Space, vocab: Vocab, params: SearchParams, base, masks
+) -> dict[str, list[FacetValue]]:
     facets: dict[str, list[FacetValue]] = {}
     labels = {
         "specialty": lambda v: vocab.specialties[v].name if v in vocab.specialties else v,
@@ -107,7 +146,7 @@ def _facets(snap, vocab: Vocab, params: SearchParams, base, masks) -> dict[str, 
     }
     for key in FACET_KEYS:
         mask = _and(base, [m for name, m in masks.items() if name != key])
-        counts = snap.counts(key, mask, FACET_LIMIT)
+        counts = space.counts(key, mask, FACET_LIMIT)
         selected = set(params.filters().get(key, ()))
         for value in selected:
             counts.setdefault(value, 0)
@@ -118,6 +157,7 @@ def _facets(snap, vocab: Vocab, params: SearchParams, base, masks) -> dict[str, 
         values.sort(key=lambda f: (-f.count, f.label.lower()))
         # The most common values, plus every selected one (so its chip and box stay).
         facets[key] = values[:FACET_LIMIT] + [f for f in values[FACET_LIMIT:] if f.selected]
+    snap = space.snap
     for key, array, label in (
         ("accepting", snap.acc, "Accepting new patients"),
         ("telehealth", snap.tel, "Offers telehealth"),
@@ -125,7 +165,7 @@ def _facets(snap, vocab: Vocab, params: SearchParams, base, masks) -> dict[str, 
         ("children", snap.kid, "Sees children"),
     ):
         mask = _and(base, [m for name, m in masks.items() if name != key])
-        count = int(np.count_nonzero(mask & array))
+        count = int(np.count_nonzero(mask & space.of(array)))
         facets[key] = [FacetValue("1", label, count, bool(getattr(params, key)))]
     return facets
 
@@ -187,11 +227,7 @@ def run(
     )
     match = _text_match(snap, vocab, fuzzy, parsed)
     fallback = None
-    if (
-        params.q
-        and not (match.candidates & snap.live).any()
-        and not _plainly_name(params.q, parsed)
-    ):
+    if params.q and not match.any_live(snap) and not _plainly_name(params.q, parsed):
         fallback = "primary-care"
         match = _primary_care(snap, vocab, parsed)
     results = _finish(snap, vocab, params, parsed, match, origin, place_text, message)
@@ -215,13 +251,65 @@ def run(
 
 @dataclass
 class _Match:
-    """Which documents the text matched and how well."""
+    """Which documents the text matched and how well.
+
+    ``candidates`` is a bool per doc (a broad match) or the sorted doc numbers of a narrow
+    one (a name); ``score`` is per doc either way, and is the match's own to change.
+    """
 
     candidates: np.ndarray
     score: np.ndarray
     highlights: list[str]
     did_you_mean: str | None = None
     ignored: str | None = None
+
+    def any_live(self, snap: Snapshot) -> bool:
+        """Does the text match any listing still in the directory?"""
+        if self.candidates.dtype == bool:
+            return bool((self.candidates & snap.live).any())
+        return bool(snap.live[self.candidates].any())
+
+
+class _Space:
+    """Where filter and facet arithmetic runs: over every doc with dense masks (a broad
+    match), or over just the matched docs (a name matching a few hundred of a million), so
+    a narrow search costs what it matches rather than the size of the directory."""
+
+    def __init__(self, snap: Snapshot, docs: np.ndarray | None) -> None:
+        self.snap, self.docs = snap, docs
+
+    def of(self, per_doc: np.ndarray) -> np.ndarray:
+        """A per-doc array restricted to this space."""
+        return per_doc if self.docs is None else per_doc[self.docs]
+
+    def add(self, score: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        """``score`` plus ``extra`` (given in this space) for the docs of this space."""
+        if self.docs is None:
+            return score + extra
+        score[self.docs] += extra
+        return score
+
+    def doc_ids(self, selected: np.ndarray) -> np.ndarray:
+        """Doc numbers of the selected entries, ascending."""
+        return np.flatnonzero(selected) if self.docs is None else self.docs[selected]
+
+    def counts(self, facet: str, selected: np.ndarray, limit: int) -> dict[str, int]:
+        """Facet value counts over the selected entries."""
+        if self.docs is None:
+            return self.snap.counts(facet, selected, limit)
+        return self.snap.counts(facet, self.docs[selected], limit)
+
+
+def _space(snap: Snapshot, match: _Match) -> tuple[_Space, np.ndarray]:
+    """The space a match is worked in, and its live candidates there."""
+    if match.candidates.dtype == bool:
+        return _Space(snap, None), match.candidates & snap.live
+    docs = match.candidates[snap.live[match.candidates]]
+    if len(docs) * SPARSE_RATIO >= snap.n:  # a broad name ("lee"): dense masks are cheaper
+        dense = np.zeros(snap.n, bool)
+        dense[docs] = True
+        return _Space(snap, None), dense
+    return _Space(snap, docs), np.ones(len(docs), bool)
 
 
 def _name_test(snap: Snapshot):
@@ -239,12 +327,12 @@ def _text_match(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, parsed: Parse
     spec = _spec_scores(snap, parsed) if parsed.specialties else None
     ignored = None
     if parsed.name_terms:
-        names, matched, corrected = name_scores(
+        docs, names, matched, corrected = name_scores(
             snap, parsed.name_terms, fuzzy, no_fuzzy=vocab.plain_words
         )
         if parsed.health_words and not partial_ok(snap, parsed):
-            names = np.zeros(snap.n, np.float32)
-        if spec is not None and not names.any():
+            docs, names = docs[:0], names[:0]
+        if spec is not None and not len(docs):
             # "lower back", "sciatica relief": words naming nobody don't empty a lay search.
             ignored = (
                 f"No provider's name matches “{' '.join(parsed.name_terms)}”, "
@@ -254,15 +342,17 @@ def _text_match(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, parsed: Parse
         else:
             highlights += matched
             did_you_mean = None
-            if corrected != parsed.name_terms and names.any():
+            if corrected != parsed.name_terms and len(docs):
                 did_you_mean = " ".join(
                     dict(zip(parsed.name_terms, corrected, strict=True)).get(w, w)
                     for w in parsed.name_terms
                 )
-            score = names * NAME_WEIGHT
+            # Only the matched docs' scores are ever read; zeros() costs no pages elsewhere.
+            score = np.zeros(snap.n, np.float32)
+            score[docs] = names * NAME_WEIGHT
             if spec is not None:
-                score = score + spec * SPEC_WEIGHT
-            return _Match(names > 0, score, highlights, did_you_mean)
+                score[docs] += spec[docs] * SPEC_WEIGHT
+            return _Match(docs, score, highlights, did_you_mean)
     if spec is not None:
         return _Match(spec > 0, spec * SPEC_WEIGHT, highlights, ignored=ignored)
     if parsed.health_words:
@@ -337,21 +427,22 @@ def _finish(
     message: str | None,
 ) -> Results:
     """Apply place, filters and facets to a text match, and build one page of results."""
-    base = match.candidates & snap.live
+    space, base = _space(snap, match)
     score = match.score
     if parsed.children:
         # "kids", "child", "pediatric": providers who see children come first (not a filter).
-        score = score + CHILD_BOOST * snap.kid
+        score = space.add(score, CHILD_BOOST * space.of(snap.kid))
     nearest = miles = None
     if origin is not None:
         miles, nearest = snap.distances(origin.lat, origin.lon)
-        score = score + NEAR_WEIGHT / (1.0 + np.minimum(nearest, 1e6) / 5.0)
+        near = space.of(nearest)
+        score = space.add(score, NEAR_WEIGHT / (1.0 + np.minimum(near, 1e6) / 5.0))
         if params.radius:
-            base = base & (nearest <= params.radius)
-    masks = _filter_masks(snap, params)
+            base = base & (near <= params.radius)
+    masks = {name: space.of(mask) for name, mask in _filter_masks(snap, params).items()}
     matched = _and(base, masks.values())
-    facets = _facets(snap, vocab, params, base, masks)
-    docs = np.flatnonzero(matched)
+    facets = _facets(space, vocab, params, base, masks)
+    docs = space.doc_ids(matched)
     total = len(docs)
     pages = max(1, math.ceil(total / params.per_page))
     start = (params.page - 1) * params.per_page

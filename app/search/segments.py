@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.search.strtable import StringTable
+
 FACETS = ("specialty", "clinic", "language", "insurance")
 GENDER_CODES = {"": 0, "F": 1, "M": 2, "X": 3}
 
@@ -61,8 +63,8 @@ class SegmentArrays:
         self.primary = np.full(n, -1, np.int32)
         self.name_hi = np.zeros(n, np.uint64)
         self.name_lo = np.zeros(n, np.uint64)
-        self.names: list[str] = [""] * n
-        self.slugs: list[str] = [""] * n
+        self.names: StringTable | list[str] = [""] * n
+        self.slugs: StringTable | list[str] = [""] * n
         self.keys: list[str] = [""] * n
         self.firsts: list[str] = [""] * n
         self.lasts: list[str] = [""] * n
@@ -111,10 +113,14 @@ class SegmentArrays:
         self.loc_id = np.frombuffer(loc_id, np.int32).astype(np.int64)
         self.loc_lat = np.radians(np.frombuffer(loc_lat, float))
         self.loc_lon = np.radians(np.frombuffer(loc_lon, float))
-        self._suggest: tuple[list[str], list[int]] | None = None
+        # Packed: a million Python strings would cost ~60 MB per list.
+        self.names = StringTable.of(self.names)
+        self.slugs = StringTable.of(self.slugs)
+        self._suggest: tuple[StringTable, np.ndarray] | None = None
 
-    def suggest_keys(self) -> tuple[list[str], list[int]]:
-        """Sorted name keys for typeahead ("last first", "first last", later name parts)."""
+    def suggest_keys(self) -> tuple[StringTable, np.ndarray]:
+        """Sorted name keys for typeahead ("last first", "first last", later name parts),
+        and the local doc number of each."""
         if self._suggest is None:
             from app.search.text import words
 
@@ -128,11 +134,14 @@ class SegmentArrays:
                 for j in range(1, len(last)):
                     entries.add((" ".join(last[j:] + first), i))
             ordered = sorted(entries)
-            self._suggest = ([k for k, _ in ordered], [i for _, i in ordered])
+            self._suggest = (
+                StringTable.of(k for k, _ in ordered),
+                np.fromiter((i for _, i in ordered), np.int32, count=len(ordered)),
+            )
         return self._suggest
 
 
-ARRAYS_FORMAT = 2  # 2: wheelchair and sees-children flags
+ARRAYS_FORMAT = 3  # 2: wheelchair and sees-children flags; 3: packed names and typeahead keys
 _ARRAY_FIELDS = (
     "pid",
     "acc",
@@ -155,7 +164,10 @@ def _arrays_path(folder: Path, key: str) -> Path:
 
 def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
     """Write a segment's arrays next to it, with facet codes as values (codes are per process)."""
-    data: dict = {f: getattr(arrays, f) for f in (*_ARRAY_FIELDS, *_LIST_FIELDS)}
+    data: dict = {f: getattr(arrays, f) for f in _ARRAY_FIELDS}
+    for f in _LIST_FIELDS:
+        table = getattr(arrays, f)
+        data[f] = (table.blob, table.offsets)
     data["n"], data["format"] = arrays.n, ARRAYS_FORMAT
     data["loc_lat"], data["loc_lon"] = arrays.loc_lat, arrays.loc_lon
     for facet in FACETS:
@@ -172,7 +184,8 @@ def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
         arrays.primary >= 0,
         [codes.values["specialty"][c] for c in primary_used],
     )
-    data["suggest"] = arrays.suggest_keys()
+    keys, docs = arrays.suggest_keys()
+    data["suggest"] = (keys.blob, keys.offsets, docs)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as fh:
@@ -193,8 +206,10 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
         return None
     arrays = SegmentArrays.__new__(SegmentArrays)
     arrays.n = data["n"]
-    for f in (*_ARRAY_FIELDS, *_LIST_FIELDS):
+    for f in _ARRAY_FIELDS:
         setattr(arrays, f, data[f])
+    for f in _LIST_FIELDS:
+        setattr(arrays, f, StringTable(*data[f]))
     arrays.loc_lat, arrays.loc_lon = data["loc_lat"], data["loc_lon"]
     arrays.pairs = {}
     for facet in FACETS:
@@ -206,7 +221,8 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
     arrays.primary = np.where(has, mapping[np.minimum(local, len(mapping) - 1)], -1).astype(
         np.int32
     )
-    arrays._suggest = data["suggest"]
+    blob, offsets, docs = data["suggest"]
+    arrays._suggest = (StringTable(blob, offsets), docs)
     for f in _BUILD_ONLY:
         setattr(arrays, f, [])
     return arrays

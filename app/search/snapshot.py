@@ -7,7 +7,6 @@ cached for as long as the segment lives, so a small change only costs the new se
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 from collections import OrderedDict
@@ -180,7 +179,7 @@ class Snapshot:
         return self.cached(("primary", slugs), lambda: np.isin(self.primary, codes))
 
     def counts(self, facet: str, mask: np.ndarray, limit: int | None = None) -> dict[str, int]:
-        """Value -> number of docs in ``mask`` having it.
+        """Value -> number of docs in ``mask`` having it (a bool per doc, or doc numbers).
 
         With ``limit``, only values whose count reaches the ``limit``-th largest are kept
         (ties included), so 25,000 clinics never become 25,000 Python objects per search.
@@ -198,15 +197,19 @@ class Snapshot:
         return {names[i]: int(c) for i in present for c in (found[i],)}
 
     def _values_of(self, facet: str, mask: np.ndarray) -> np.ndarray:
-        """The facet value codes of every doc in ``mask`` (with repeats).
+        """The facet value codes of every doc in ``mask`` (a bool per doc or doc numbers),
+        with repeats.
 
         A narrow search (a full name) gathers just its docs' values through per-doc
         offsets, so its cost follows the matches rather than the directory's size.
         """
         docs, vals = self.pairs[facet]
-        hits = np.flatnonzero(mask)
-        if len(hits) * SPARSE_RATIO >= self.n:
-            return vals[mask[docs]]
+        if mask.dtype == bool:
+            hits = np.flatnonzero(mask)
+            if len(hits) * SPARSE_RATIO >= self.n:
+                return vals[mask[docs]]
+        else:
+            hits = mask
         first = self._first.get(facet)
         if first is None:
             first = self._first[facet] = np.searchsorted(docs, np.arange(self.n + 1)).astype(
@@ -253,10 +256,15 @@ class Snapshot:
         found: list[tuple[str, int]] = []
         for arrays, base in self.segments:
             keys, docs = arrays.suggest_keys()
-            i = bisect.bisect_left(keys, prefix)
-            while i < len(keys) and keys[i].startswith(prefix) and len(found) < limit * 20:
-                if self.live[docs[i] + base]:
-                    found.append((keys[i], docs[i] + base))
+            i = keys.bisect_left(prefix)
+            start = prefix.encode("utf-8")
+            while i < len(keys) and len(found) < limit * 20:
+                key = keys.raw(i)
+                if not key.startswith(start):
+                    break
+                doc = int(docs[i]) + base
+                if self.live[doc]:
+                    found.append((key, doc))
                 i += 1
         found.sort()
         seen: list[int] = []

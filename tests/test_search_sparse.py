@@ -1,0 +1,122 @@
+"""A narrow search (a name) works on its matches only; its answers equal the dense path's.
+
+The dense oracle below is the engine's earlier whole-directory name scoring, kept here so
+every name, typo and partial name of the demo directory is checked against it; then whole
+searches run once in the sparse space and once with dense masks must give equal results.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from app import search
+from app.extensions import db
+from app.models import Provider
+from app.search import engine
+from app.search.text import words
+
+
+def _dense_name_scores(snap, terms, fuzzy, no_fuzzy):
+    """The earlier implementation: one float per doc, 0 = no match."""
+    total = np.zeros(snap.n, np.float32)
+    every = np.ones(snap.n, bool)
+    matched_each = []
+    for term in terms:
+        score = np.zeros(snap.n, np.float32)
+        prefix = snap.term_docs("name_prefix", term)
+        score[prefix] = 2.0
+        exact = snap.term_docs("name", term)
+        score[exact] = 3.0
+        score[snap.term_docs("last", term)] += 0.5
+        if len(exact) == 0 and len(prefix) == 0 and term not in no_fuzzy:
+            for cand, dist in fuzzy.lookup(term)[:8]:
+                docs = snap.term_docs("name", cand)
+                score[docs] = np.maximum(score[docs], 1.0 - 0.2 * (dist - 1))
+        total += score
+        matched_each.append(score > 0)
+        every &= matched_each[-1]
+    if terms and not every.any():
+        hits = np.sum(matched_each, axis=0)
+        best = hits.max() if len(hits) else 0
+        return np.where((hits == best) & (best > 0), total, 0)
+    return np.where(every, total, 0)
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    return rng.choice([word[:i] + word[i + 1 :], word[:i] + word[i + 1] + word[i] + word[i + 2 :]])
+
+
+def _name_queries(app) -> list[list[str]]:
+    """Every demo provider's name, in both orders, as prefixes, with typos, and mixes."""
+    rng = random.Random(7)
+    with app.app_context():
+        people = db.session.execute(db.select(Provider.first_name, Provider.last_name)).all()
+    queries: list[list[str]] = []
+    for first, last in people:
+        f, la = words(first), words(last)
+        queries += [f + la, la + f, la, f, [la[-1][:3]], [_typo(w, rng) for w in f + la]]
+    queries += [["zz"], ["smith", "nobodyhere"], ["a"], ["dr"], ["mar", "lee", "tran"]]
+    return [q for q in queries if q]
+
+
+@pytest.fixture
+def view(demo_app):
+    with demo_app.app_context():
+        st = search.store()
+        with st.read_mutex:
+            snap, fuzzy = search._view(st)
+        yield demo_app, snap, fuzzy, search.get_vocab()
+
+
+def test_sparse_name_scores_equal_the_dense_oracle(view):
+    app, snap, fuzzy, vocab = view
+    for terms in _name_queries(app):
+        docs, scores, _, _ = engine.name_scores(snap, terms, fuzzy, vocab.plain_words)
+        dense = _dense_name_scores(snap, terms, fuzzy, vocab.plain_words)
+        assert list(docs) == list(np.flatnonzero(dense)), terms
+        assert np.allclose(scores, dense[docs], atol=1e-5), terms
+        assert list(docs) == sorted(set(docs.tolist())), terms
+
+
+def _everything(results) -> tuple:
+    facets = {k: [(f.value, f.count, f.selected) for f in v] for k, v in results.facets.items()}
+    hits = [(h.provider_id, h.score, h.distance_miles, h.location_distances) for h in results.hits]
+    return (results.total, results.pages, hits, facets, results.did_you_mean, results.message)
+
+
+def test_whole_searches_agree_in_the_sparse_and_dense_spaces(view, monkeypatch):
+    app, _, _, _ = view
+    monkeypatch.setattr(search, "RESULT_CACHE", False)
+    rng = random.Random(11)
+    extras = [
+        {},
+        {"location": "98104"},
+        {"location": "98104", "radius": "10", "sort": "distance"},
+        {"accepting": "1"},
+        {"telehealth": "1", "gender": "F"},
+        {"language": "es"},
+        {"sort": "name"},
+        {"children": "1", "wheelchair": "1"},
+        {"page": "2", "per_page": "1"},
+    ]
+    compared = nonempty = 0
+    with app.app_context():
+        for terms in _name_queries(app)[::3]:
+            for extra in rng.sample(extras, 3):
+                args = MultiDict({"q": " ".join(terms), **extra})
+                params = search.parse_params(args, api=True)
+                monkeypatch.setattr(engine, "SPARSE_RATIO", 0)  # always the sparse space
+                sparse = search.search(params)
+                monkeypatch.setattr(engine, "SPARSE_RATIO", 10**9)  # always dense masks
+                dense = search.search(params)
+                assert _everything(sparse) == _everything(dense), args
+                compared += 1
+                nonempty += bool(dense.total)
+    assert compared > 100 and nonempty > compared // 2
