@@ -99,3 +99,47 @@ def test_edits_add_segment_arrays_and_merges_drop_stale_ones(seeded_app):
         search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
         assert len(list(_folder().glob("arrays-*.pkl"))) == 1
         assert search.verify() == []
+
+
+def _snapshot():
+    st = search.store()
+    with st.read_mutex:
+        return search._view(st)[0]
+
+
+def test_many_segments_answer_as_one_and_hold_their_arrays_once(seeded_app):
+    """Edits add segments (and deletions); searches over them equal a fresh rebuild's, and
+    each cached segment's arrays are views of the snapshot's, not a second copy."""
+    seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
+    with seeded_app.app_context():
+        search.RESULT_CACHE = False
+        try:
+            search.rebuild()
+            _answers()
+            people = db.session.scalars(db.select(Provider).order_by(Provider.id)).all()
+            for n, provider in enumerate(people[:12]):
+                if n % 4 == 3:
+                    provider.active = False  # a deletion in an earlier segment
+                else:
+                    provider.accepting_new_patients = not provider.accepting_new_patients
+                    provider.telehealth = not provider.telehealth
+                audit.enqueue("provider", [provider.id])
+                db.session.commit()
+                _answers()  # each edit's snapshot is built from the previous one's cache
+            snap = _snapshot()
+            assert len(snap.segments) > 1, "the edits should have added segments"
+            for arrays, base in snap.segments:
+                assert arrays.doc_base == base
+                for name, _ in snapshot.PER_DOC:
+                    assert getattr(arrays, name).base is not None, name  # a view
+                    assert snapshot.np.shares_memory(getattr(arrays, name), getattr(snap, name))
+                for facet in snapshot.FACETS:
+                    assert snapshot.np.shares_memory(arrays.pairs[facet][0], snap.pairs[facet][0])
+            incremental = _answers()
+            search.close_all()  # a new process: the same segments, arrays loaded from disk
+            assert _answers() == incremental
+            search.rebuild()  # one segment again
+            assert _answers() == incremental
+            assert search.verify() == []
+        finally:
+            search.RESULT_CACHE = True

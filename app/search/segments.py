@@ -103,14 +103,12 @@ class SegmentArrays:
                 loc_lat.append(math.nan if lat is None else lat)
                 loc_lon.append(math.nan if lon is None else lon)
         self.pairs = {
-            f: (
-                np.frombuffer(docs, np.int32).astype(np.int64),
-                np.frombuffer(vals, np.int32).copy(),
-            )
+            f: (np.frombuffer(docs, np.int32).copy(), np.frombuffer(vals, np.int32).copy())
             for f, (docs, vals) in pairs.items()
         }
-        self.loc_doc = np.frombuffer(loc_doc, np.int32).astype(np.int64)
-        self.loc_id = np.frombuffer(loc_id, np.int32).astype(np.int64)
+        self.loc_doc = np.frombuffer(loc_doc, np.int32).copy()
+        self.loc_id = np.frombuffer(loc_id, np.int32).copy()
+        self.doc_base = 0  # what the doc numbers in pairs and loc_doc start from
         self.loc_lat = np.radians(np.frombuffer(loc_lat, float))
         self.loc_lon = np.radians(np.frombuffer(loc_lon, float))
         # Packed: a million Python strings would cost ~60 MB per list.
@@ -206,6 +204,7 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
         return None
     arrays = SegmentArrays.__new__(SegmentArrays)
     arrays.n = data["n"]
+    arrays.doc_base = 0
     for f in _ARRAY_FIELDS:
         setattr(arrays, f, data[f])
     for f in _LIST_FIELDS:
@@ -215,7 +214,10 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
     for facet in FACETS:
         docs, local, values = data[f"pairs-{facet}"]
         mapping = np.array([codes.code(facet, v) for v in values] or [0], np.int32)
-        arrays.pairs[facet] = (docs.astype(np.int64), mapping[local] if len(local) else local)
+        arrays.pairs[facet] = (
+            docs.astype(np.int32, copy=False),
+            mapping[local] if len(local) else local.astype(np.int32),
+        )
     local, has, values = data["primary"]
     mapping = np.array([codes.code("specialty", v) for v in values] or [0], np.int32)
     arrays.primary = np.where(has, mapping[np.minimum(local, len(mapping) - 1)], -1).astype(

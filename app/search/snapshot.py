@@ -42,11 +42,34 @@ def _nbytes(value) -> int:
     return 4096
 
 
-def _join(parts: list[np.ndarray]) -> np.ndarray:
-    """Concatenate segment arrays; one segment (after a rebuild) is shared, not copied."""
+# Per-doc and per-clinic-site arrays, and the types a snapshot keeps them in.
+PER_DOC = (
+    ("pid", np.int64),
+    ("acc", bool),
+    ("tel", bool),
+    ("wc", bool),
+    ("kid", bool),
+    ("gender", np.int8),
+    ("primary", np.int32),
+    ("name_hi", np.uint64),
+    ("name_lo", np.uint64),
+)
+PER_LOC = (("loc_id", np.int32), ("loc_lat", float), ("loc_lon", float))
+
+
+def _gather(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """Segments' arrays end to end; one segment (after a rebuild) is shared, not copied."""
     if not parts:
-        return np.zeros(0)
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return np.zeros(0, dtype)
+    if len(parts) == 1:
+        return parts[0].astype(dtype, copy=False)
+    return np.concatenate(parts, dtype=dtype)
+
+
+def _rebased(arrays: SegmentArrays, docs: np.ndarray, base: int) -> np.ndarray:
+    """A segment's doc numbers shifted to start at ``base`` (they start at doc_base)."""
+    delta = base - arrays.doc_base
+    return docs + delta if delta else docs
 
 
 class Snapshot:
@@ -81,39 +104,53 @@ class Snapshot:
         if folder is not None:
             forget_stale_arrays(folder, live_keys)
         self.segments = segs
-        cat = _join
         self.n = sum(a.n for a, _ in segs)
         self.live = np.concatenate(live_parts) if segs else np.zeros(0, bool)
-        self.pid = cat([a.pid for a, _ in segs]).astype(np.int64, copy=False)
-        self.acc = cat([a.acc for a, _ in segs]).astype(bool, copy=False)
-        self.tel = cat([a.tel for a, _ in segs]).astype(bool, copy=False)
-        self.wc = cat([a.wc for a, _ in segs]).astype(bool, copy=False)
-        self.kid = cat([a.kid for a, _ in segs]).astype(bool, copy=False)
-        self.gender = cat([a.gender for a, _ in segs]).astype(np.int8, copy=False)
-        self.primary = cat([a.primary for a, _ in segs]).astype(np.int32, copy=False)
-        self.name_hi = cat([a.name_hi for a, _ in segs]).astype(np.uint64, copy=False)
-        self.name_lo = cat([a.name_lo for a, _ in segs]).astype(np.uint64, copy=False)
+        for name, dtype in PER_DOC:
+            setattr(self, name, _gather([getattr(a, name) for a, _ in segs], dtype))
         self.pairs = {
             f: (
-                cat([a.pairs[f][0] + base if base else a.pairs[f][0] for a, base in segs]).astype(
-                    np.int64, copy=False
-                ),
-                cat([a.pairs[f][1] for a, _ in segs]).astype(np.int32, copy=False),
+                _gather([_rebased(a, a.pairs[f][0], base) for a, base in segs], np.int32),
+                _gather([a.pairs[f][1] for a, _ in segs], np.int32),
             )
             for f in FACETS
         }
-        self.loc_doc = cat([a.loc_doc + base if base else a.loc_doc for a, base in segs]).astype(
-            np.int64, copy=False
-        )
-        self.loc_id = cat([a.loc_id for a, _ in segs]).astype(np.int64, copy=False)
-        self.loc_lat = cat([a.loc_lat for a, _ in segs]).astype(float, copy=False)
-        self.loc_lon = cat([a.loc_lon for a, _ in segs]).astype(float, copy=False)
-        self.loc_first = np.searchsorted(self.loc_doc, np.arange(self.n + 1))
+        self.loc_doc = _gather([_rebased(a, a.loc_doc, base) for a, base in segs], np.int32)
+        for name, dtype in PER_LOC:
+            setattr(self, name, _gather([getattr(a, name) for a, _ in segs], dtype))
+        self._share_with_segments()
+        self.loc_first = np.searchsorted(self.loc_doc, np.arange(self.n + 1)).astype(np.int32)
         self.doc_count = int(np.count_nonzero(self.live))
         self._pid_index: dict[int, int] | None = None
         self._first: dict[str, np.ndarray] = {}
         self._cache: OrderedDict = OrderedDict()
         self._cache_bytes = 0
+
+    def _share_with_segments(self) -> None:
+        """Point each cached segment's arrays at its slice of this snapshot's.
+
+        Otherwise every segment's arrays would be held twice, once in the segment cache and
+        once joined here; the next snapshot copies from these views, and this one's arrays
+        are freed with it.
+        """
+        starts = {f: 0 for f in FACETS}
+        loc_start = 0
+        for arrays, base in self.segments:
+            for name, _ in PER_DOC:
+                setattr(arrays, name, getattr(self, name)[base : base + arrays.n])
+            pairs = {}
+            for f in FACETS:
+                size = len(arrays.pairs[f][0])
+                docs, vals = self.pairs[f]
+                pairs[f] = (docs[starts[f] : starts[f] + size], vals[starts[f] : starts[f] + size])
+                starts[f] += size
+            arrays.pairs = pairs
+            size = len(arrays.loc_doc)
+            arrays.loc_doc = self.loc_doc[loc_start : loc_start + size]
+            for name, _ in PER_LOC:
+                setattr(arrays, name, getattr(self, name)[loc_start : loc_start + size])
+            loc_start += size
+            arrays.doc_base = base
 
     # -- small helpers -----------------------------------------------------------------
     def cached(self, key, build):
