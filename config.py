@@ -64,6 +64,10 @@ class Config:
     SEARCH_REQUEST_BATCH = 2000
     # Keep whole results per index version in each worker (off to time the real work).
     SEARCH_RESULT_CACHE = True
+    # `flask search rebuild` of at least SEARCH_PARALLEL_FROM providers writes the index in
+    # this many processes (0: one per core, at most 4), one segment each.
+    SEARCH_REBUILD_PROCS = 0
+    SEARCH_PARALLEL_FROM = 20000
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
@@ -83,6 +87,8 @@ class Config:
             self.TRUSTED_HOSTS = [h.strip() for h in hosts.split(",") if h.strip()]
         self.TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", "0") or 0)
         self.SEARCH_RESULT_CACHE = _env("SEARCH_RESULT_CACHE", "1") not in ("0", "false", "no")
+        procs = _env("SEARCH_REBUILD_PROCS", str(self.SEARCH_REBUILD_PROCS)) or "0"
+        self.SEARCH_REBUILD_PROCS = int(procs) if procs.isdigit() else 0
 
 
 class DevelopmentConfig(Config):

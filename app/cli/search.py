@@ -45,6 +45,9 @@ class _Progress:
             self.last_line = time.monotonic()
             eta = (total - done) / max(self._per_second(done), 1e-9)
             click.echo(f"indexed {done}/{total} providers ({self._rate(done)}, ETA {eta:.0f}s)")
+        if done >= total > self.done:
+            self.close()
+            click.echo("Writing the index segments and search arrays (about a third more)...")
         self.done = done
 
     def _per_second(self, done: int | None = None) -> float:
@@ -57,6 +60,7 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @click.group("search")
@@ -75,7 +79,7 @@ def rebuild_command(if_missing: bool) -> None:
         return
     progress = _Progress()
     try:
-        report = search.rebuild(progress=progress)
+        report = search.rebuild(progress=progress, procs=search.rebuild_procs())
     finally:
         progress.close()
     click.echo(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
+from app.search.parallel import WatchedMpWriter
 from app.search.schema import load_documents, make_schema, spec_names, whoosh_fields
 from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, Store, get_store
@@ -51,16 +53,35 @@ def _missing_ranges(present: list[int], lo: int, hi: int, now: float) -> list[li
     return gaps
 
 
-def rebuild(progress: Callable[[int, int], None] | None = None) -> dict:
-    """Rebuild the whole index into a new generation and swap it in atomically."""
+def rebuild(progress: Callable[[int, int], None] | None = None, procs: int = 1) -> dict:
+    """Rebuild the whole index into a new generation and swap it in atomically.
+
+    With ``procs`` above 1, a directory of at least SEARCH_PARALLEL_FROM providers is
+    written by that many processes (one segment each) while this one reads the database.
+    """
     st = store()
     with st.writer_lock(blocking=True) as ok:
         if not ok:
             raise SearchUnavailable("the index is locked by another writer")
-        return _rebuild_locked(st, progress)
+        return _rebuild_locked(st, progress, procs)
 
 
-def _rebuild_locked(st: Store, progress=None) -> dict:
+def rebuild_procs() -> int:
+    """Processes `flask search rebuild` writes with (SEARCH_REBUILD_PROCS; 0 = per core)."""
+    configured = int(current_app.config.get("SEARCH_REBUILD_PROCS", 0) or 0)
+    return configured if configured > 0 else max(1, min(4, os.cpu_count() or 1))
+
+
+def _writer(ix, procs: int, total: int):
+    if procs > 1 and total >= current_app.config.get("SEARCH_PARALLEL_FROM", 20000):
+        # Sub-processes index batches of documents into their own segments (no final
+        # merge, which would be single-threaded again); the searcher joins the segments.
+        batch = max(1, min(500, total // (4 * procs)))  # enough batches for every process
+        return WatchedMpWriter(ix, procs=procs, multisegment=True, batchsize=batch, limitmb=128)
+    return ix.writer(limitmb=256, compound=False)
+
+
+def _rebuild_locked(st: Store, progress=None, procs: int = 1) -> dict:
     started = time.monotonic()
     p = Provider.__table__.c
     with db.engine.connect() as conn:
@@ -76,7 +97,7 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
         total = conn.scalar(select(func.count()).where(p.active.is_(True))) or 0
         top = conn.scalar(select(func.max(p.id))) or 0
         gen, ix = st.new_generation()
-        writer = ix.writer(limitmb=256, compound=False)
+        writer = _writer(ix, procs, total)
         done = 0
         try:
             for lo in range(0, top + 1, REBUILD_CHUNK):
@@ -89,12 +110,20 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
             writer.commit()
         except BaseException:
             writer.cancel()
-            ix.storage.close()
-            shutil.rmtree(st.gen_path(gen), ignore_errors=True)
+            _discard(st, ix, gen)
             raise
-        # Save the per-segment arrays now, so no worker builds them on its first search.
-        with ix.searcher() as searcher:
-            Snapshot(searcher, {}, Codes(), st.gen_path(gen))
+        try:
+            with ix.searcher() as searcher:
+                # A writer process that died would leave its documents out without a word.
+                if searcher.doc_count_all() != done:
+                    raise SearchUnavailable(
+                        f"the rebuild wrote {searcher.doc_count_all()} of {done} documents"
+                    )
+                # Save the per-segment arrays now, so no worker builds them on first search.
+                Snapshot(searcher, {}, Codes(), st.gen_path(gen))
+        except BaseException:
+            _discard(st, ix, gen)
+            raise
         ix.storage.close()
     gaps = _missing_ranges(present, max(0, max_seq - 5000), max_seq, time.time())
     st.write_state(gen, {"last_seq": max_seq, "gaps": gaps})
@@ -106,6 +135,12 @@ def _rebuild_locked(st: Store, progress=None) -> dict:
         "generation": gen,
         "size_bytes": st.size_bytes(),
     }
+
+
+def _discard(st: Store, ix, gen: str) -> None:
+    """Throw away a generation that was never swapped in."""
+    ix.storage.close()
+    shutil.rmtree(st.gen_path(gen), ignore_errors=True)
 
 
 def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -> int:

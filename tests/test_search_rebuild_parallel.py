@@ -1,0 +1,72 @@
+"""`flask search rebuild` writes a large directory in several processes: same answers,
+and a writer process that dies fails the rebuild instead of losing listings quietly."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+from whoosh import multiproc
+
+from app import search
+from tests.test_search_arrays import _answers
+
+
+def _parallel(app, procs: int = 2) -> None:
+    app.config.update(SEARCH_PARALLEL_FROM=1, SEARCH_REBUILD_PROCS=procs)
+
+
+def test_a_parallel_rebuild_answers_as_a_serial_one(seeded_app):
+    with seeded_app.app_context():
+        search.RESULT_CACHE = False
+        try:
+            search.rebuild()
+            serial = _answers()
+            _parallel(seeded_app)
+            report = search.rebuild(procs=search.rebuild_procs())
+            assert report["documents"] == 134
+            ix = search.store().open_index()
+            try:
+                assert len(ix._segments()) == 2  # one per writer process, no final merge
+            finally:
+                ix.storage.close()
+            assert _answers() == serial
+            assert search.verify() == []
+        finally:
+            search.RESULT_CACHE = True
+
+
+def test_the_cli_rebuild_uses_the_configured_processes(seeded_app):
+    _parallel(seeded_app, procs=3)
+    result = seeded_app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 134 providers" in result.output
+    assert "Writing the index segments" in result.output
+    with seeded_app.app_context():
+        ix = search.store().open_index()
+        try:
+            assert len(ix._segments()) == 3
+        finally:
+            ix.storage.close()
+        assert search.verify() == []
+
+
+def test_a_writer_process_that_dies_fails_the_rebuild_and_keeps_the_old_index(
+    seeded_app, monkeypatch
+):
+    with seeded_app.app_context():
+        before = search.status()["generation"]
+        answers = _answers()
+
+        def die(self, filename, doc_count):
+            os._exit(1)  # what the kernel's OOM killer does to a writer process
+
+        monkeypatch.setattr(multiproc.SubWriterTask, "_process_file", die)
+        _parallel(seeded_app)
+        with pytest.raises(search.SearchUnavailable, match=r"process died|wrote 0 of 134"):
+            search.rebuild(procs=2)
+        assert search.status()["generation"] == before
+        assert multiprocessing.active_children() == []  # no writer process left behind
+        assert sorted(p.name for p in search.store().root.glob("gen-*")) == [before]
+        assert _answers() == answers
