@@ -143,3 +143,35 @@ def test_many_segments_answer_as_one_and_hold_their_arrays_once(seeded_app):
             assert search.verify() == []
         finally:
             search.RESULT_CACHE = True
+
+
+def test_a_moved_clinic_measures_from_where_it_is_now(seeded_app):
+    """Distances are worked out once per clinic; a clinic that moved must not be measured
+    from its old spot, which lingers in the deleted docs of older segments."""
+    from app.models import Location
+
+    seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
+    params = {"q": "physical therapist", "location": "98104", "sort": "distance"}
+    with seeded_app.app_context():
+        search.RESULT_CACHE = False
+        try:
+            search.rebuild()
+            first = search.search(search.parse_params(MultiDict(params), api=True)).hits[0]
+            clinic = db.session.get(Location, next(iter(first.location_distances)))
+            clinic.latitude, clinic.longitude = 47.6588, -117.4260  # Spokane, ~230 miles east
+            audit.enqueue("location", [clinic.id])
+            db.session.commit()
+            snap = _snapshot()
+            assert len(snap.segments) > 1 and snap._sites() is None  # old spot still in a segment
+            moved = search.search(search.parse_params(MultiDict(params), api=True))
+            far = [h for h in moved.hits if clinic.id in h.location_distances]
+            assert all(h.location_distances[clinic.id] > 200 for h in far)
+            assert far or moved.hits[0].provider_id != first.provider_id
+            search.rebuild()  # one segment: one spot per clinic again
+            assert _snapshot()._sites() is not None
+            again = search.search(search.parse_params(MultiDict(params), api=True))
+            assert [(h.provider_id, h.location_distances) for h in again.hits] == [
+                (h.provider_id, h.location_distances) for h in moved.hits
+            ]
+        finally:
+            search.RESULT_CACHE = True

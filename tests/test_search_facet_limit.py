@@ -73,3 +73,5 @@ def test_sparse_and_dense_facet_counting_agree(seeded_app):
                     names = snap.codes.values[facet]
                     expected = {names[i]: int(direct[i]) for i in np.flatnonzero(direct)}
                     assert snap.counts(facet, mask) == expected, (facet, density)
+                    assert snap.counts(facet, np.flatnonzero(mask)) == expected, (facet, density)
+            assert snap._bits["language"] is not None  # the bitset path was taken

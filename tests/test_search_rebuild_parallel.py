@@ -31,6 +31,9 @@ def test_a_parallel_rebuild_answers_as_a_serial_one(seeded_app):
                 assert len(ix._segments()) == 2  # one per writer process, no final merge
             finally:
                 ix.storage.close()
+            # Plain files, not compound ones: Whoosh reads a compound file's parts into RAM.
+            folder = search.store().gen_path(search.store().current_generation())
+            assert not list(folder.glob("*.seg"))
             assert _answers() == serial
             assert search.verify() == []
         finally:

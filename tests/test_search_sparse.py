@@ -11,6 +11,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from app import search
@@ -120,3 +122,49 @@ def test_whole_searches_agree_in_the_sparse_and_dense_spaces(view, monkeypatch):
                 compared += 1
                 nonempty += bool(dense.total)
     assert compared > 100 and nonempty > compared // 2
+
+
+class _Arrays:
+    def __init__(self, acc, hi, lo):
+        self.acc, self.name_hi, self.name_lo = acc, hi, lo
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(
+    st.integers(1, 400),
+    st.integers(1, 60),
+    st.sampled_from(["relevance", "name", "distance"]),
+    st.integers(0, 2**32 - 1),
+)
+def test_ordering_keeps_exactly_the_first_k_of_a_full_sort(n, k, sort, seed):
+    """Cutting ties by name before sorting gives the same first k as sorting everything."""
+    rng = np.random.default_rng(seed)
+    snap = _Arrays(
+        rng.random(n) < 0.6,
+        rng.integers(0, 5, n).astype(np.uint64),  # few distinct names: many ties
+        rng.integers(0, 3, n).astype(np.uint64),
+    )
+    score = rng.integers(0, 3, n).astype(np.float32)  # few distinct scores
+    nearest = rng.integers(0, 4, n).astype(float)
+    docs = np.sort(rng.choice(n, size=rng.integers(1, n + 1), replace=False))
+    acc, hi, lo = snap.acc[docs], snap.name_hi[docs], snap.name_lo[docs]
+    if sort == "name":
+        keys = (lo, hi)
+    elif sort == "distance":
+        keys = (lo, hi, ~acc, -score[docs], nearest[docs])
+    else:
+        keys = (lo, hi, ~acc, -score[docs])
+    full = docs[np.lexsort(keys)][:k]
+    got = engine._order(snap, docs, score, nearest, sort, k)
+
+    # Docs equal in every key may come in either order; their keys must match position by position.
+    def key_rows(found):
+        return [
+            tuple(
+                int(x) if x.dtype != bool else bool(x)
+                for x in (snap.name_hi[d], snap.name_lo[d], snap.acc[d], score[d], nearest[d])
+            )
+            for d in found
+        ]
+
+    assert key_rows(got) == key_rows(full)

@@ -103,13 +103,20 @@ def name_scores(
 
 
 def _spec_scores(snap: Snapshot, parsed: Parsed) -> np.ndarray:
-    score = np.zeros(snap.n, np.float32)
-    for slug in reversed(parsed.specialties):
+    """Per-doc specialty score: the best of its specialties' weights, one more when the
+    specialty is the provider's primary one.
+
+    Written by assignment in rising order (the last, highest value wins, which is the
+    maximum), so the cost follows the specialties' providers, not the directory's size.
+    """
+    steps: list[tuple[float, np.ndarray]] = []
+    for slug in parsed.specialties:
         weight = parsed.primary_weight.get(slug, 1.0)
-        any_mask = snap.facet_mask("specialty", (slug,))
-        score[any_mask] = np.maximum(score[any_mask], weight)
-        primary = snap.primary_mask((slug,))
-        score[primary] = np.maximum(score[primary], 1.0 + weight)
+        steps.append((weight, snap.facet_docs("specialty", (slug,))))
+        steps.append((1.0 + weight, snap.primary_docs((slug,))))
+    score = np.zeros(snap.n, np.float32)
+    for value, docs in sorted(steps, key=lambda step: step[0]):
+        score[docs] = value
     return score
 
 
@@ -171,22 +178,37 @@ def _facets(
 
 
 def _order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) -> np.ndarray:
-    """The first ``k`` of ``docs`` in the requested order (partitioning before sorting)."""
-    acc = snap.acc[docs]
-    hi, lo = snap.name_hi[docs], snap.name_lo[docs]
+    """The first ``k`` of ``docs`` in the requested order (partitioning before sorting).
+
+    Only the candidates that can make the first ``k`` are sorted in full. A broad search
+    ranks most docs equal ("physical therapist" without a place), so among those tied at
+    the cut only the first names are kept, since names break the tie.
+    """
     if sort == "name":
-        primary = hi.astype(np.float64)
-        keys = (lo, hi)
+        primary = snap.name_hi[docs].astype(np.float64)
     elif sort == "distance" and nearest is not None:
         primary = nearest[docs]
-        keys = (lo, hi, ~acc, -score[docs], nearest[docs])
     else:
-        primary = -(score[docs] + 1e-4 * acc)
-        keys = (lo, hi, ~acc, -score[docs])
+        sort = "relevance"
+        primary = -(score[docs] + 1e-4 * snap.acc[docs])
     if len(docs) > 4 * k:
         cut = np.partition(primary, k - 1)[k - 1]
-        keep = primary <= cut
-        docs, keys = docs[keep], tuple(key[keep] for key in keys)
+        keep = primary < cut
+        tied = np.flatnonzero(primary == cut)
+        need = k - int(np.count_nonzero(keep))
+        if sort == "relevance" and len(tied) > 4 * need:
+            # Equal score and acceptance: the name decides, so keep the first names only.
+            first = snap.name_hi[docs[tied]]
+            tied = tied[first <= np.partition(first, need - 1)[need - 1]]
+        keep[tied] = True
+        docs = docs[keep]
+    acc, hi, lo = snap.acc[docs], snap.name_hi[docs], snap.name_lo[docs]
+    if sort == "name":
+        keys = (lo, hi)
+    elif sort == "distance":
+        keys = (lo, hi, ~acc, -score[docs], nearest[docs])
+    else:
+        keys = (lo, hi, ~acc, -score[docs])
     return docs[np.lexsort(keys)][:k]
 
 

@@ -77,7 +77,9 @@ def _writer(ix, procs: int, total: int):
         # Sub-processes index batches of documents into their own segments (no final
         # merge, which would be single-threaded again); the searcher joins the segments.
         batch = max(1, min(500, total // (4 * procs)))  # enough batches for every process
-        return WatchedMpWriter(ix, procs=procs, multisegment=True, batchsize=batch, limitmb=128)
+        return WatchedMpWriter(
+            ix, procs=procs, multisegment=True, batchsize=batch, limitmb=128, compound=False
+        )
     return ix.writer(limitmb=256, compound=False)
 
 

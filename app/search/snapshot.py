@@ -13,7 +13,8 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from whoosh.query import Term
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
 from app.search.geo import haversine_radians
@@ -31,6 +32,8 @@ __all__ = ["FACETS", "Codes", "SegmentArrays", "Snapshot"]
 GENDER_VALUES = ("", "F", "M", "X")
 CACHE_BYTES = 16 * 2**20  # per-process budget for cached masks, distances and results
 CACHE_ENTRIES = 2048
+BITSET_MAX_VALUES = 64  # facets with at most this many values count broad matches by bitset
+CACHE_BYTES_PER_DOC = 48  # ... or this much per doc in a large index (48 MB at 1M)
 SPARSE_RATIO = 16  # fewer matches than 1 in 16 docs: count facets from the matches' own values
 
 
@@ -70,6 +73,28 @@ def _rebased(arrays: SegmentArrays, docs: np.ndarray, base: int) -> np.ndarray:
     """A segment's doc numbers shifted to start at ``base`` (they start at doc_base)."""
     delta = base - arrays.doc_base
     return docs + delta if delta else docs
+
+
+def postings(leaf, field: str, text: str) -> np.ndarray:
+    """Doc numbers (in the leaf, ascending, deleted ones included) having ``text`` in ``field``.
+
+    Whoosh's matchers hand out one posting per Python call: 180,000 of them cost 250 ms at
+    a million providers.  Its on-disk blocks hold up to 128 delta-coded ids, so reading
+    whole blocks into numpy costs a fraction of that.  Terms stored inline (one posting)
+    and any other matcher go through the public API.
+    """
+    matcher = leaf.postings(field, text)
+    if isinstance(matcher, FilterMatcher):  # the deletions filter: the caller masks them
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher) or matcher._byteids:
+        return np.fromiter(matcher.all_ids(), np.int64)
+    blocks = []
+    while not matcher._atend:
+        if matcher._data is None:
+            matcher._read_data()
+        blocks.append(np.cumsum(np.asarray(matcher._data[0], np.int64)))
+        matcher._next_block()
+    return np.concatenate(blocks) if blocks else np.zeros(0, np.int64)
 
 
 class Snapshot:
@@ -123,8 +148,13 @@ class Snapshot:
         self.doc_count = int(np.count_nonzero(self.live))
         self._pid_index: dict[int, int] | None = None
         self._first: dict[str, np.ndarray] = {}
+        self._site_cache: tuple | None = None
+        self._bits: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         self._cache: OrderedDict = OrderedDict()
         self._cache_bytes = 0
+        # A broad search at a million docs caches a few MB of masks and doc lists per
+        # specialty; a fixed 16 MB would evict "physical therapist"'s own masks mid-search.
+        self._cache_budget = max(CACHE_BYTES, self.n * CACHE_BYTES_PER_DOC)
 
     def _share_with_segments(self) -> None:
         """Point each cached segment's arrays at its slice of this snapshot's.
@@ -162,7 +192,7 @@ class Snapshot:
         size = _nbytes(value)
         self._cache[key] = (value, size)
         self._cache_bytes += size
-        while self._cache_bytes > CACHE_BYTES or len(self._cache) > CACHE_ENTRIES:
+        while self._cache_bytes > self._cache_budget or len(self._cache) > CACHE_ENTRIES:
             _, (_, dropped) = self._cache.popitem(last=False)
             self._cache_bytes -= dropped
         return value
@@ -189,11 +219,14 @@ class Snapshot:
         """Doc numbers whose ``field`` contains ``text`` (live or not)."""
 
         def build() -> np.ndarray:
-            reader = self.searcher.reader()
-            if (field, text) not in reader:
+            parts = [
+                postings(leaf, field, text) + base
+                for leaf, base in self.searcher.reader().leaf_readers()
+                if (field, text) in leaf
+            ]
+            if not parts:
                 return np.zeros(0, np.int64)
-            ids = self.searcher.docs_for_query(Term(field, text))
-            return np.fromiter(ids, np.int64)
+            return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
         return self.cached(("term", field, text), build)
 
@@ -211,6 +244,23 @@ class Snapshot:
 
         return self.cached(("facet", facet, values), build)
 
+    def facet_docs(self, facet: str, values: tuple[str, ...]) -> np.ndarray:
+        """Doc numbers having any of ``values`` for a facet (ascending, with repeats)."""
+
+        def build() -> np.ndarray:
+            docs, vals = self.pairs[facet]
+            return docs[np.isin(vals, self.codes.lookup(facet, values))]
+
+        return self.cached(("facet-docs", facet, values), build)
+
+    def primary_docs(self, slugs: tuple[str, ...]) -> np.ndarray:
+        """Doc numbers whose primary specialty is one of ``slugs``."""
+        codes = self.codes.lookup("specialty", slugs)
+        return self.cached(
+            ("primary-docs", slugs),
+            lambda: np.flatnonzero(np.isin(self.primary, codes)).astype(np.int32),
+        )
+
     def primary_mask(self, slugs: tuple[str, ...]) -> np.ndarray:
         codes = self.codes.lookup("specialty", slugs)
         return self.cached(("primary", slugs), lambda: np.isin(self.primary, codes))
@@ -224,7 +274,11 @@ class Snapshot:
         if facet == "gender":
             found = np.bincount(self.gender[mask], minlength=4)
             return {GENDER_VALUES[i]: int(c) for i, c in enumerate(found) if i and c}
-        found = np.bincount(self._values_of(facet, mask), minlength=len(self.codes.values[facet]))
+        found = self._bitset_counts(facet, mask)
+        if found is None:
+            found = np.bincount(
+                self._values_of(facet, mask), minlength=len(self.codes.values[facet])
+            )
         names = self.codes.values[facet]
         present = np.flatnonzero(found)
         if limit is not None and len(present) > limit:
@@ -232,6 +286,38 @@ class Snapshot:
             kth = np.partition(counted, len(counted) - limit)[len(counted) - limit]
             present = present[counted >= kth]
         return {names[i]: int(c) for i in present for c in (found[i],)}
+
+    def _bitset_counts(self, facet: str, mask: np.ndarray) -> np.ndarray | None:
+        """Counts for a broad match of a facet with few values (languages, plans), from
+        one packed bitset per value: a million docs are 125 KB to AND and count, where
+        gathering five million (doc, plan) pairs costs tens of milliseconds."""
+        if mask.dtype != bool or np.count_nonzero(mask) * SPARSE_RATIO < self.n:
+            return None
+        if facet not in self._bits:
+            self._bits[facet] = self._build_bitsets(facet)
+        built = self._bits[facet]
+        if built is None:
+            return None
+        present, bits = built
+        found = np.zeros(len(self.codes.values[facet]), np.int64)
+        found[present] = np.bitwise_count(bits & np.packbits(mask)).sum(axis=1, dtype=np.int64)
+        return found
+
+    def _build_bitsets(self, facet: str) -> tuple[np.ndarray, np.ndarray] | None:
+        docs, vals = self.pairs[facet]
+        present = np.unique(vals)
+        if len(present) > BITSET_MAX_VALUES:
+            return None
+        bits = np.zeros((len(present), (self.n + 7) // 8), np.uint8)
+        order = np.argsort(vals, kind="stable")
+        bounds = np.searchsorted(vals[order], present, side="right")
+        start = 0
+        for row, end in enumerate(bounds):
+            member = np.zeros(self.n, bool)
+            member[docs[order[start:end]]] = True
+            bits[row] = np.packbits(member)
+            start = end
+        return present, bits
 
     def _values_of(self, facet: str, mask: np.ndarray) -> np.ndarray:
         """The facet value codes of every doc in ``mask`` (a bool per doc or doc numbers),
@@ -265,8 +351,12 @@ class Snapshot:
 
         def build():
             p1, l1 = math.radians(lat), math.radians(lon)
+            sites = self._sites()
             with np.errstate(invalid="ignore"):
-                miles = haversine_radians(p1, l1, self.loc_lat, self.loc_lon)
+                if sites is not None:  # 25,000 clinics, not 1.3M provider-clinic pairs
+                    miles = haversine_radians(p1, l1, *sites)[self.loc_id]
+                else:
+                    miles = haversine_radians(p1, l1, self.loc_lat, self.loc_lon)
             miles = np.where(np.isnan(miles), np.inf, miles)
             nearest = np.full(self.n, np.inf)
             if len(miles):
@@ -277,6 +367,19 @@ class Snapshot:
             return miles, nearest
 
         return self.cached(("dist", round(lat, 5), round(lon, 5)), build)
+
+    def _sites(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each clinic's coordinates, indexed by clinic id; None when a clinic's entries
+        disagree (a moved clinic whose old entries linger in deleted docs)."""
+        if self._site_cache is None:
+            size = int(self.loc_id.max()) + 1 if len(self.loc_id) else 0
+            lat, lon = np.full(size, np.nan), np.full(size, np.nan)
+            lat[self.loc_id], lon[self.loc_id] = self.loc_lat, self.loc_lon
+            same = np.array_equal(lat[self.loc_id], self.loc_lat, equal_nan=True) and (
+                np.array_equal(lon[self.loc_id], self.loc_lon, equal_nan=True)
+            )
+            self._site_cache = (lat, lon) if same else ()
+        return self._site_cache or None
 
     def doc_locations(self, doc: int, miles: np.ndarray | None) -> dict[int, float]:
         lo, hi = int(self.loc_first[doc]), int(self.loc_first[doc + 1])

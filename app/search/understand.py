@@ -125,9 +125,21 @@ def _in_phrase(tokens: list[str], i: int, vocab: Vocab) -> bool:
     return False
 
 
-def split_place(tokens: list[str], vocab: Vocab) -> tuple[list[str], str | None]:
-    """Remove a ZIP, "in/near <place>" or a known place name from the tokens."""
-    if tokens and all(t in vocab.place_words and stem(t) not in vocab.words for t in tokens):
+def split_place(
+    tokens: list[str], vocab: Vocab, is_name: Callable[[str], bool] | None = None
+) -> tuple[list[str], str | None]:
+    """Remove a ZIP, "in/near <place>" or a known place name from the tokens.
+
+    Words that are all providers' names ("mary smith", "jackson") are a person, not a
+    place, unless a ZIP, "in"/"near" or a state says otherwise: a national directory has
+    a town for almost every surname.
+    """
+    person = bool(tokens) and is_name is not None and all(is_name(t) for t in tokens)
+    if (
+        tokens
+        and not person
+        and all(t in vocab.place_words and stem(t) not in vocab.words for t in tokens)
+    ):
         # Only place words, in any order ("downtown bellevue", "city columbia").
         return [], " ".join(tokens)
     for i, tok in enumerate(tokens):
@@ -139,7 +151,7 @@ def split_place(tokens: list[str], vocab: Vocab) -> tuple[list[str], str | None]
             head = tokens[:i]
             if tokens[i] == "near" or _is_place(tail, vocab) or _all_health(head, vocab):
                 return head, " ".join(tail)
-    for n in (4, 3, 2, 1):
+    for n in (4, 3, 2, 1) if not person else ():
         if len(tokens) >= n and tuple(tokens[-n:]) in vocab.place_phrases:
             return tokens[:-n], " ".join(tokens[-n:])
         if len(tokens) > n and tuple(tokens[:n]) in vocab.place_phrases:
@@ -305,7 +317,7 @@ def understand(
     parsed.injury = any(_contains(tokens, term) for term in vocab.injury_terms)
     parsed.named_person = names_person(tokens, vocab)
     parsed.children = any(t in CHILD_WORDS for t in tokens)
-    tokens, parsed.location_text = split_place(tokens, vocab)
+    tokens, parsed.location_text = split_place(tokens, vocab, is_name)
     rest: list[str] = []
     i = 0
     while i < len(tokens):
