@@ -7,7 +7,6 @@ Public face (a contract for the pages, the API and staff editing):
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import threading
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from app.search.indexer import (
     store,
     verify,
 )
+from app.search.memory import release_free_memory
 from app.search.params import (
     FACET_KEYS,
     GENDER_LABELS,
@@ -118,17 +118,7 @@ def warm() -> None:
     # The arrays, name lists and vocabulary live as long as the worker: move them out of
     # the collector's reach, or every full collection walks them (~10 ms at 100k docs).
     gc.freeze()
-    _release_free_memory()
-
-
-def _release_free_memory() -> None:
-    """Hand the heap's free pages back to the system after the warm-up's temporaries
-    (about 100 MB at a million providers); glibc only, a no-op elsewhere."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        return
+    release_free_memory()
 
 
 def search(params: SearchParams) -> Results:

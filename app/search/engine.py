@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -512,12 +513,18 @@ def _finish(
 _lexicons: dict[tuple[int, str], tuple[Vocab, FuzzyLexicon]] = {}
 
 
+_lexicon_lock = threading.Lock()  # built once: a first request waits for the warm-up's
+
+
 def _lexicon(vocab: Vocab, kind: str, source) -> FuzzyLexicon:
     entry = _lexicons.get((id(vocab), kind))
     if entry is None or entry[0] is not vocab:
-        if len(_lexicons) > 8:
-            _lexicons.clear()
-        entry = _lexicons[(id(vocab), kind)] = (vocab, FuzzyLexicon(source(vocab)))
+        with _lexicon_lock:
+            entry = _lexicons.get((id(vocab), kind))
+            if entry is None or entry[0] is not vocab:
+                if len(_lexicons) > 8:
+                    _lexicons.clear()
+                entry = _lexicons[(id(vocab), kind)] = (vocab, FuzzyLexicon(source(vocab)))
     return entry[1]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask, current_app
 from sqlalchemy import event
@@ -26,10 +27,12 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import CarePath, Location, SearchOutbox, Specialty
+from app.search.memory import release_free_memory
 
 log = logging.getLogger(__name__)
 _OUTBOX = "search_outbox_pending"
 _VOCAB = "search_vocab_changed"
+TRIM_SECONDS = 60.0  # how often the poller hands freed memory back to the system
 REQUEST_BATCH = 2000  # providers a request may re-index itself (a few hundred ms at most)
 _listening = False
 _listen_lock = threading.Lock()
@@ -165,11 +168,15 @@ class Poller:
         self.thread.start()
 
     def _run(self) -> None:
+        trimmed = time.monotonic()
         while not self.stop.is_set():
             self.wake.wait(self.interval)
             self.wake.clear()
             if self.stop.is_set():
                 break
+            if time.monotonic() - trimmed >= TRIM_SECONDS:
+                release_free_memory()  # searches' freed temporaries back to the system
+                trimmed = time.monotonic()
             with self.app.app_context():
                 try:
                     apply_quietly(self.app)

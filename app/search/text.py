@@ -45,7 +45,7 @@ FILLER = wordset(
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Lower-case and strip accents: "Núñez" -> "nunez"."""
     if text.isascii():
@@ -72,7 +72,7 @@ def words(text: str) -> list[str]:
     return list(_words(text))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _words(text: str) -> tuple[str, ...]:
     folded = fold(text)
     if "." in folded:

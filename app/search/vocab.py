@@ -281,6 +281,9 @@ def _load_conditions(v: Vocab, conn) -> None:
 class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        # One load at a time: a first request arriving during the worker's warm-up waits
+        # for that load (a second or two at 25,000 clinics) instead of repeating it.
+        self.loading = threading.Lock()
         self.entries: dict[str, tuple[float, tuple, Vocab]] = {}
 
 
@@ -294,19 +297,24 @@ def get_vocab() -> Vocab:
     entry = _cache.entries.get(url)
     if entry and now - entry[0] < CHECK_SECONDS:
         return entry[2]
-    with db.engine.connect() as conn:
+    with _cache.loading, db.engine.connect() as conn:
         key = _version_key(conn)
+        entry = _cache.entries.get(url)  # another thread may have loaded it meanwhile
         if entry and entry[1] == key:
             _cache.entries[url] = (now, key, entry[2])
             return entry[2]
         vocab = _load(conn)
+        _store(url, now, key, vocab)
+    return vocab
+
+
+def _store(url: str, now: float, key: tuple, vocab: Vocab) -> None:
     with _cache.lock:
         _cache.entries.pop(url, None)
         _cache.entries[url] = (now, key, vocab)
         while len(_cache.entries) > MAX_DATABASES:
             # A process serving many databases (the test suite) keeps only the newest few.
             _cache.entries.pop(next(iter(_cache.entries)))
-    return vocab
 
 
 def invalidate() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -188,11 +188,22 @@ def cards_for(hits: Sequence) -> list[tuple[object, ProviderCard | Provider]]:
     return out
 
 
+def _still_active(table):
+    return select(table.c.id).where(
+        table.c.id.in_(bindparam("ids", expanding=True)), table.c.active.is_(True)
+    )
+
+
+# Built once: a Core statement with an expanding parameter skips the ORM's per-call
+# statement building, about half of what these two reads cost a page of results.
+_STILL_ACTIVE = {
+    Provider: _still_active(Provider.__table__),
+    Location: _still_active(Location.__table__),
+}
+
+
 def _active_ids(model, ids: list[int]) -> set[int]:
     if not ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(model.id).where(model.id.in_(sorted(set(ids))), model.active.is_(True))
-        )
-    )
+    found = db.session.connection().execute(_STILL_ACTIVE[model], {"ids": sorted(set(ids))})
+    return set(found.scalars())
