@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.understanding",
     "bench.roster",
     "bench.pages",
+    "bench.staff",
 ]
 
 
