@@ -114,7 +114,8 @@ def warm() -> None:
     geo.tables()
     st = store()
     with st.read_mutex:
-        _view(st)
+        snap, _ = _view(st)
+    snap.prepare()
     # The arrays, name lists and vocabulary live as long as the worker: move them out of
     # the collector's reach, or every full collection walks them (~10 ms at 100k docs).
     gc.freeze()

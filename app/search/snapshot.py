@@ -182,6 +182,16 @@ class Snapshot:
             loc_start += size
             arrays.doc_base = base
 
+    def prepare(self) -> None:
+        """Build now what the first searches would otherwise build as they need it: the
+        clinic coordinate table, facet bitsets and per-doc facet offsets (a few hundred ms
+        at a million docs, paid by the warm-up instead of a visitor)."""
+        self._sites()
+        for facet in FACETS:
+            if facet not in self._bits:
+                self._bits[facet] = self._build_bitsets(facet)
+            self._offsets(facet)
+
     # -- small helpers -----------------------------------------------------------------
     def cached(self, key, build):
         """Memoise per snapshot within a memory budget (the cache dies with the searcher)."""
@@ -333,11 +343,7 @@ class Snapshot:
                 return vals[mask[docs]]
         else:
             hits = mask
-        first = self._first.get(facet)
-        if first is None:
-            first = self._first[facet] = np.searchsorted(docs, np.arange(self.n + 1)).astype(
-                np.int32
-            )
+        first = self._offsets(facet)
         starts = first[hits].astype(np.int64)
         lens = first[hits + 1] - starts
         total = int(lens.sum())
@@ -345,6 +351,16 @@ class Snapshot:
             return vals[:0]
         before = np.cumsum(lens) - lens
         return vals[np.repeat(starts - before, lens) + np.arange(total)]
+
+    def _offsets(self, facet: str) -> np.ndarray:
+        """Where each doc's values start in the facet's (doc, value) pairs."""
+        first = self._first.get(facet)
+        if first is None:
+            docs = self.pairs[facet][0]
+            first = self._first[facet] = np.searchsorted(docs, np.arange(self.n + 1)).astype(
+                np.int32
+            )
+        return first
 
     def distances(self, lat: float, lon: float) -> tuple[np.ndarray, np.ndarray]:
         """(per-location miles, per-doc nearest miles; inf without a located clinic)."""
