@@ -1,4 +1,5 @@
-"""Postings read a block at a time give exactly Whoosh's own answer, deletions aside."""
+"""Postings read a block at a time give exactly Whoosh's own answer; the engine sees live
+docs only."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_every_term_reads_the_same_as_whoosh(app):
         assert len(smith) == 466  # four blocks of up to 128
 
 
-def test_deleted_docs_come_back_for_the_caller_to_mask(app):
+def test_postings_keep_deleted_docs_and_term_docs_drops_them(app):
     with app.app_context():
         _people()
         search.rebuild()
@@ -81,5 +82,29 @@ def test_deleted_docs_come_back_for_the_caller_to_mask(app):
         st = search.store()
         with st.read_mutex:
             snap = search._view(st)[0]
-            live = snap.term_docs("last", "smith")
-            assert int(np.count_nonzero(snap.live[live])) == 466 - 40
+            live = snap.term_docs("last", "smith")  # what the engine uses: live docs only
+            assert len(live) == 466 - 40 and snap.live[live].all()
+
+
+def test_a_deleted_provider_never_wins_a_name_search(app):
+    """Mary Smith leaves; "mary smith" then shows those matching most words, not nobody."""
+    from werkzeug.datastructures import MultiDict
+
+    with app.app_context():
+        for n in range(300):  # enough documents that Whoosh keeps the deletion unmerged
+            factories.provider(first_name="Filler", last_name=f"Person{n}", slug=f"f-{n}")
+        people = {
+            name: factories.provider(first_name=name.split()[0], last_name=name.split()[1])
+            for name in ("Mary Smith", "Mary Jones", "Anne Smith")
+        }
+        db.session.flush()
+        audit.enqueue("provider", [p.id for p in db.session.scalars(db.select(Provider))])
+        db.session.commit()
+        search.rebuild()
+        people["Mary Smith"].active = False
+        audit.enqueue("provider", [people["Mary Smith"].id])
+        db.session.commit()
+        search.apply_changes()
+        found = search.search(search.parse_params(MultiDict({"q": "mary smith"}), api=True))
+        ids = {hit.provider_id for hit in found.hits}
+        assert ids == {people["Mary Jones"].id, people["Anne Smith"].id}

@@ -73,3 +73,25 @@ def test_a_writer_process_that_dies_fails_the_rebuild_and_keeps_the_old_index(
         assert multiprocessing.active_children() == []  # no writer process left behind
         assert sorted(p.name for p in search.store().root.glob("gen-*")) == [before]
         assert _answers() == answers
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_the_parallel_rebuild_works_when_processes_are_not_forked(seeded_app, method):
+    """Python 3.14 starts processes with forkserver on Linux, and macOS spawns: what a writer
+    process is given must pickle, so the parent-side queue watcher stays behind."""
+    before = multiprocessing.get_start_method()
+    multiprocessing.set_start_method(method, force=True)
+    try:
+        with seeded_app.app_context():
+            search.RESULT_CACHE = False
+            try:
+                search.rebuild()
+                serial = _answers()
+                _parallel(seeded_app)
+                assert search.rebuild(procs=2)["documents"] == 134
+                assert _answers() == serial
+            finally:
+                search.RESULT_CACHE = True
+    finally:
+        multiprocessing.set_start_method(before, force=True)
+    assert multiprocessing.active_children() == []

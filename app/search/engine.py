@@ -243,7 +243,7 @@ def run(
     fixed = understand_mod.correct(
         tokens, vocab, health_lexicon(vocab), place_lexicon(vocab), _name_test(snap), fuzzy
     )
-    parsed = understand(fixed.tokens, vocab, _name_test(snap))
+    parsed = understand(fixed.tokens, vocab, _name_test(snap), _person_test(snap))
     place_text = params.location or parsed.location_text or ""
     origin, message = (
         resolve_place(place_text, vocab, settings.default_state) if place_text else (None, None)
@@ -342,6 +342,20 @@ def _name_test(snap: Snapshot):
         return bool(len(snap.term_docs("name", term)) or len(snap.term_docs("name_prefix", term)))
 
     return is_name
+
+
+def _person_test(snap: Snapshot):
+    """Does some listed provider's name hold every one of these words exactly?"""
+
+    def is_person(tokens: list[str]) -> bool:
+        docs = snap.term_docs("name", tokens[0]) if tokens else np.zeros(0, np.int64)
+        for token in tokens[1:]:
+            if not len(docs):
+                break
+            docs = np.intersect1d(docs, snap.term_docs("name", token), assume_unique=True)
+        return bool(len(docs))
+
+    return is_person
 
 
 def _text_match(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, parsed: Parsed) -> _Match:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 from app.search.store import SearchUnavailable
 
@@ -47,6 +47,21 @@ class WatchedMpWriter(MpWriter):
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self.jobqueue = _WatchedQueue(self.jobqueue, self.tasks)
+
+    def _new_task(self):
+        """Start a writer process with the plain queue: only this process watches it (the
+        watcher holds Process objects, which cannot be sent to a spawned child)."""
+        task = SubWriterTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue.inner,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
 
     def cancel(self) -> None:
         """Stop the writer processes too (a cancelled rebuild leaves none behind)."""

@@ -226,7 +226,7 @@ class Snapshot:
 
     # -- building blocks for search ----------------------------------------------------
     def term_docs(self, field: str, text: str) -> np.ndarray:
-        """Doc numbers whose ``field`` contains ``text`` (live or not)."""
+        """Live doc numbers whose ``field`` contains ``text`` (ascending)."""
 
         def build() -> np.ndarray:
             parts = [
@@ -236,7 +236,8 @@ class Snapshot:
             ]
             if not parts:
                 return np.zeros(0, np.int64)
-            return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            return ids[self.live[ids]]  # a deleted doc must never win a name match
 
         return self.cached(("term", field, text), build)
 

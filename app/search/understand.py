@@ -126,15 +126,17 @@ def _in_phrase(tokens: list[str], i: int, vocab: Vocab) -> bool:
 
 
 def split_place(
-    tokens: list[str], vocab: Vocab, is_name: Callable[[str], bool] | None = None
+    tokens: list[str], vocab: Vocab, is_person: Callable[[list[str]], bool] | None = None
 ) -> tuple[list[str], str | None]:
     """Remove a ZIP, "in/near <place>" or a known place name from the tokens.
 
-    Words that are all providers' names ("mary smith", "jackson") are a person, not a
-    place, unless a ZIP, "in"/"near" or a state says otherwise: a national directory has
-    a town for almost every surname.
+    Words that together name a listed provider exactly ("mary smith") are that person, not
+    a place, unless a ZIP, "in"/"near" or a state says otherwise: a national directory has a
+    town for almost every surname ("Mary Esther", "Fort Smith"). A lone word that is both a
+    person and a place ("jackson") stays a place, as does any phrase naming nobody
+    ("san diego", though someone is called Diego Sanchez).
     """
-    person = bool(tokens) and is_name is not None and all(is_name(t) for t in tokens)
+    person = bool(tokens) and is_person is not None and is_person(tokens)
     if (
         tokens
         and not person
@@ -151,7 +153,7 @@ def split_place(
             head = tokens[:i]
             if tokens[i] == "near" or _is_place(tail, vocab) or _all_health(head, vocab):
                 return head, " ".join(tail)
-    for n in (4, 3, 2, 1) if not person else ():
+    for n in (4, 3, 2, 1) if not (person and len(tokens) > 1) else ():
         if len(tokens) >= n and tuple(tokens[-n:]) in vocab.place_phrases:
             return tokens[:-n], " ".join(tokens[-n:])
         if len(tokens) > n and tuple(tokens[:n]) in vocab.place_phrases:
@@ -309,15 +311,22 @@ def _nobody(_: str) -> bool:
 
 
 def understand(
-    q: str | list[str], vocab: Vocab, is_name: Callable[[str], bool] = _nobody
+    q: str | list[str],
+    vocab: Vocab,
+    is_name: Callable[[str], bool] = _nobody,
+    is_person: Callable[[list[str]], bool] | None = None,
 ) -> Parsed:
-    """Interpret ``q``: specialty phrases, care-path terms, conditions, a place, name words."""
+    """Interpret ``q``: specialty phrases, care-path terms, conditions, a place, name words.
+
+    ``is_name`` says whether a word is (the start of) a provider's name; ``is_person``
+    whether some listed provider's name holds every one of the words exactly.
+    """
     parsed = Parsed()
     tokens = (words(q) if isinstance(q, str) else list(q))[: MAX_TOKENS * 2]
     parsed.injury = any(_contains(tokens, term) for term in vocab.injury_terms)
     parsed.named_person = names_person(tokens, vocab)
     parsed.children = any(t in CHILD_WORDS for t in tokens)
-    tokens, parsed.location_text = split_place(tokens, vocab, is_name)
+    tokens, parsed.location_text = split_place(tokens, vocab, is_person)
     rest: list[str] = []
     i = 0
     while i < len(tokens):
