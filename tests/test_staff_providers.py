@@ -372,3 +372,18 @@ def test_history_and_dashboard(app, desk, world):
     assert section.index("Never Verified") < section.index("Old Check")
     assert "Fresh Check" not in section and "Gone Away" not in section
     assert "Maria Nunez" in dash[dash.index("Recent changes") :]
+
+
+def test_list_finds_a_whole_npi_and_still_finds_part_of_one(app, desk, world):
+    """A pasted NPI is looked up by its index; a partial number still matches anywhere."""
+    with app.app_context():
+        factories.provider(first_name="Ngozi", last_name="Okafor", npi="1234567893")
+        factories.provider(first_name="Anh", last_name="Tran", npi="1987654326")
+        _db.session.commit()
+    whole = desk.get("/staff/providers?q=1234567893").get_data(as_text=True)
+    assert "Ngozi Okafor" in whole and "Anh Tran" not in whole and "1 listing." in whole
+    assert "0 listings" in desk.get("/staff/providers?q=1234567890").get_data(as_text=True)
+    part = desk.get("/staff/providers?q=765432").get_data(as_text=True)
+    assert "Anh Tran" in part and "Ngozi Okafor" not in part
+    both = desk.get("/staff/providers?q=okafor+1234567893").get_data(as_text=True)
+    assert "Ngozi Okafor" in both and "1 listing." in both

@@ -256,6 +256,11 @@ def provider_query(
     """A select of providers matching the staff list's search and filters, by name."""
     stmt = select(Provider)
     for word in q.split()[:6]:
+        if len(word) == 10 and word.isascii() and word.isdigit():
+            # A whole NPI (always 10 digits): the unique index answers at once, where the
+            # substring match below reads every row (2.8 s at a million listings).
+            stmt = stmt.where(Provider.npi == word)
+            continue
         pattern = f"%{word.lower()}%"
         stmt = stmt.where(
             or_(
