@@ -17,27 +17,33 @@ def _parallel(app, procs: int = 2) -> None:
     app.config.update(SEARCH_PARALLEL_FROM=1, SEARCH_REBUILD_PROCS=procs)
 
 
+def _serial_then_parallel(app) -> tuple[list, list, dict]:
+    """Answers after a one-process rebuild, after a parallel one, and the latter's report."""
+    search.RESULT_CACHE = False
+    try:
+        search.rebuild()
+        serial = _answers()
+        _parallel(app)
+        report = search.rebuild(procs=search.rebuild_procs())
+        return serial, _answers(), report
+    finally:
+        search.RESULT_CACHE = True
+
+
 def test_a_parallel_rebuild_answers_as_a_serial_one(seeded_app):
     with seeded_app.app_context():
-        search.RESULT_CACHE = False
+        serial, parallel, report = _serial_then_parallel(seeded_app)
+        assert report["documents"] == 134
+        ix = search.store().open_index()
         try:
-            search.rebuild()
-            serial = _answers()
-            _parallel(seeded_app)
-            report = search.rebuild(procs=search.rebuild_procs())
-            assert report["documents"] == 134
-            ix = search.store().open_index()
-            try:
-                assert len(ix._segments()) == 2  # one per writer process, no final merge
-            finally:
-                ix.storage.close()
-            # Plain files, not compound ones: Whoosh reads a compound file's parts into RAM.
-            folder = search.store().gen_path(search.store().current_generation())
-            assert not list(folder.glob("*.seg"))
-            assert _answers() == serial
-            assert search.verify() == []
+            assert len(ix._segments()) == 2  # one per writer process, no final merge
         finally:
-            search.RESULT_CACHE = True
+            ix.storage.close()
+        # Plain files, not compound ones: Whoosh reads a compound file's parts into RAM.
+        folder = search.store().gen_path(search.store().current_generation())
+        assert not list(folder.glob("*.seg"))
+        assert parallel == serial
+        assert search.verify() == []
 
 
 def test_the_cli_rebuild_uses_the_configured_processes(seeded_app):
@@ -83,15 +89,9 @@ def test_the_parallel_rebuild_works_when_processes_are_not_forked(seeded_app, me
     multiprocessing.set_start_method(method, force=True)
     try:
         with seeded_app.app_context():
-            search.RESULT_CACHE = False
-            try:
-                search.rebuild()
-                serial = _answers()
-                _parallel(seeded_app)
-                assert search.rebuild(procs=2)["documents"] == 134
-                assert _answers() == serial
-            finally:
-                search.RESULT_CACHE = True
+            serial, parallel, report = _serial_then_parallel(seeded_app)
+            assert report["documents"] == 134
+            assert parallel == serial
     finally:
         multiprocessing.set_start_method(before, force=True)
     assert multiprocessing.active_children() == []

@@ -136,11 +136,14 @@ def split_place(
     person and a place ("jackson") stays a place, as does any phrase naming nobody
     ("san diego", though someone is called Diego Sanchez).
     """
-    person = bool(tokens) and is_person is not None and is_person(tokens)
+
+    def person() -> bool:  # asked only when a place would otherwise be taken
+        return is_person is not None and is_person(tokens)
+
     if (
         tokens
-        and not person
         and all(t in vocab.place_words and stem(t) not in vocab.words for t in tokens)
+        and not person()
     ):
         # Only place words, in any order ("downtown bellevue", "city columbia").
         return [], " ".join(tokens)
@@ -153,10 +156,14 @@ def split_place(
             head = tokens[:i]
             if tokens[i] == "near" or _is_place(tail, vocab) or _all_health(head, vocab):
                 return head, " ".join(tail)
-    for n in (4, 3, 2, 1) if not (person and len(tokens) > 1) else ():
+    for n in (4, 3, 2, 1):
         if len(tokens) >= n and tuple(tokens[-n:]) in vocab.place_phrases:
+            if len(tokens) > 1 and person():
+                break
             return tokens[:-n], " ".join(tokens[-n:])
         if len(tokens) > n and tuple(tokens[:n]) in vocab.place_phrases:
+            if person():
+                break
             return tokens[n:], " ".join(tokens[:n])
     if len(tokens) > 1:
         state, n = state_code(tokens)
