@@ -96,6 +96,7 @@ def make_app(name: str):
 def build(size: int) -> tuple[object, dict]:
     """Generate the directory and build the index, timing the rebuild."""
     name = f"synthetic-{size}"
+    OUT.mkdir(parents=True, exist_ok=True)
     for path in (OUT / f"{name}.db", OUT / f"index-{name}"):
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     app = make_app(name)

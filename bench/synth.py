@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import zipcodes
 from sqlalchemy import insert, select
@@ -21,6 +21,8 @@ from app.models import (
     provider_insurance,
     provider_language,
 )
+from app.models.provider import name_key
+from app.services.validation import npi_problem
 
 
 def _names(text: str) -> list[str]:
@@ -108,6 +110,22 @@ def clinic_zips(rng: random.Random, n: int, national: bool) -> list[dict]:
     return [rng.choice(rows) for _ in range(n)]
 
 
+def synthetic_npi(pid: int) -> str:
+    """A distinct NPI that passes the check digit, derived from the provider id."""
+    base = f"{100_000_000 + pid * 7 % 900_000_000:09d}"
+    return next(base + d for d in "0123456789" if npi_problem(base + d) is None)
+
+
+def verified(pid: int, now: datetime) -> datetime | None:
+    """A spread of verification dates: a tenth never verified, a tenth over a year ago, the
+    rest within the last six months, so the verification queue and its counts have work."""
+    if pid % 10 == 0:
+        return None
+    if pid % 10 == 1:
+        return now - timedelta(days=400 + pid % 300)
+    return now - timedelta(days=pid % 170)
+
+
 def generate(size: int, seed: int = 42) -> dict:
     """Insert ``size`` providers (and size/50 clinics, size/40 nationally) into an empty schema."""
     rng = random.Random(seed)
@@ -164,6 +182,8 @@ def generate(size: int, seed: int = 42) -> dict:
 
     for pid in range(1, size + 1):
         first, last = rng.choices(FIRST, first_w)[0], rng.choices(LAST, last_w)[0]
+        credentials = rng.choice(["MD", "DO", "DPT", "PT", "ARNP", "PA-C", "DC"])
+        npi = synthetic_npi(pid)
         batch["p"].append(
             {
                 "id": pid,
@@ -172,8 +192,9 @@ def generate(size: int, seed: int = 42) -> dict:
                 "middle_name": "",
                 "last_name": last,
                 "suffix": "",
-                "credentials": rng.choice(["MD", "DO", "DPT", "PT", "ARNP", "PA-C", "DC"]),
-                "npi": None,
+                "credentials": credentials,
+                "npi": npi,
+                "name_key": name_key(first, last, "", "", credentials, npi),
                 "gender": rng.choice("FFMMX" if pid % 50 == 0 else "FM"),
                 "pronouns": "",
                 "bio": f"{first} {last} sees patients of all ages and explains options clearly.",
@@ -181,7 +202,7 @@ def generate(size: int, seed: int = 42) -> dict:
                 "accepting_new_patients": rng.random() < 0.7,
                 "telehealth": rng.random() < 0.4,
                 "active": rng.random() > 0.02,
-                "verified_at": now,
+                "verified_at": verified(pid, now),
                 "created_at": now,
                 "updated_at": now,
                 "version": 1,
