@@ -54,7 +54,7 @@ class SegmentArrays:
     def __init__(self, reader, codes: Codes) -> None:
         n = reader.doc_count_all()
         self.n = n
-        self.pid = np.zeros(n, np.int64)
+        self.pid = np.zeros(n, np.int32)
         self.acc = np.zeros(n, bool)
         self.tel = np.zeros(n, bool)
         self.wc = np.zeros(n, bool)  # at a wheelchair-accessible clinic
@@ -63,8 +63,6 @@ class SegmentArrays:
         self.primary = np.full(n, -1, np.int32)
         self.name_hi = np.zeros(n, np.uint64)
         self.name_lo = np.zeros(n, np.uint64)
-        self.names: StringTable | list[str] = [""] * n
-        self.slugs: StringTable | list[str] = [""] * n
         self.keys: list[str] = [""] * n
         self.firsts: list[str] = [""] * n
         self.lasts: list[str] = [""] * n
@@ -82,7 +80,7 @@ class SegmentArrays:
             self.wc[i] = d.get("wc", False)
             self.kid[i] = d.get("kid", False)
             self.gender[i] = GENDER_CODES.get(d["g"], 0)
-            self.names[i], self.slugs[i], self.keys[i] = d["name"], d["slug"], d["sk"]
+            self.keys[i] = d["sk"]
             self.firsts[i], self.lasts[i] = d["first"], d["last"]
             self.name_hi[i], self.name_lo[i] = _pack(d["sk"])
             if d["spec"]:
@@ -109,11 +107,9 @@ class SegmentArrays:
         self.loc_doc = np.frombuffer(loc_doc, np.int32).copy()
         self.loc_id = np.frombuffer(loc_id, np.int32).copy()
         self.doc_base = 0  # what the doc numbers in pairs and loc_doc start from
-        self.loc_lat = np.radians(np.frombuffer(loc_lat, float))
-        self.loc_lon = np.radians(np.frombuffer(loc_lon, float))
-        # Packed: a million Python strings would cost ~60 MB per list.
-        self.names = StringTable.of(self.names)
-        self.slugs = StringTable.of(self.slugs)
+        # Radians as float32 (about 0.5 m): distance math widens them to float64 first.
+        self.loc_lat = np.radians(np.frombuffer(loc_lat, float)).astype(np.float32)
+        self.loc_lon = np.radians(np.frombuffer(loc_lon, float)).astype(np.float32)
         self._suggest: tuple[StringTable, np.ndarray] | None = None
 
     def suggest_keys(self) -> tuple[StringTable, np.ndarray]:
@@ -139,7 +135,9 @@ class SegmentArrays:
         return self._suggest
 
 
-ARRAYS_FORMAT = 3  # 2: wheelchair and sees-children flags; 3: packed names and typeahead keys
+# 2: wheelchair and sees-children flags; 3: packed names and typeahead keys; 4: no names or
+# slugs (typeahead reads its few from the stored cards), int32 ids, float32 coordinates
+ARRAYS_FORMAT = 4
 _ARRAY_FIELDS = (
     "pid",
     "acc",
@@ -152,7 +150,6 @@ _ARRAY_FIELDS = (
     "loc_doc",
     "loc_id",
 )
-_LIST_FIELDS = ("names", "slugs")  # sort keys and name parts live on in the suggest keys
 _BUILD_ONLY = ("keys", "firsts", "lasts")
 
 
@@ -163,9 +160,6 @@ def _arrays_path(folder: Path, key: str) -> Path:
 def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
     """Write a segment's arrays next to it, with facet codes as values (codes are per process)."""
     data: dict = {f: getattr(arrays, f) for f in _ARRAY_FIELDS}
-    for f in _LIST_FIELDS:
-        table = getattr(arrays, f)
-        data[f] = (table.blob, table.offsets)
     data["n"], data["format"] = arrays.n, ARRAYS_FORMAT
     data["loc_lat"], data["loc_lon"] = arrays.loc_lat, arrays.loc_lon
     for facet in FACETS:
@@ -207,8 +201,6 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
     arrays.doc_base = 0
     for f in _ARRAY_FIELDS:
         setattr(arrays, f, data[f])
-    for f in _LIST_FIELDS:
-        setattr(arrays, f, StringTable(*data[f]))
     arrays.loc_lat, arrays.loc_lon = data["loc_lat"], data["loc_lon"]
     arrays.pairs = {}
     for facet in FACETS:

@@ -47,7 +47,7 @@ def _nbytes(value) -> int:
 
 # Per-doc and per-clinic-site arrays, and the types a snapshot keeps them in.
 PER_DOC = (
-    ("pid", np.int64),
+    ("pid", np.int32),
     ("acc", bool),
     ("tel", bool),
     ("wc", bool),
@@ -57,7 +57,7 @@ PER_DOC = (
     ("name_hi", np.uint64),
     ("name_lo", np.uint64),
 )
-PER_LOC = (("loc_id", np.int32), ("loc_lat", float), ("loc_lon", float))
+PER_LOC = (("loc_id", np.int32), ("loc_lat", np.float32), ("loc_lon", np.float32))
 
 
 def _gather(parts: list[np.ndarray], dtype) -> np.ndarray:
@@ -373,7 +373,8 @@ class Snapshot:
                 if sites is not None:  # 25,000 clinics, not 1.3M provider-clinic pairs
                     miles = haversine_radians(p1, l1, *sites)[self.loc_id]
                 else:
-                    miles = haversine_radians(p1, l1, self.loc_lat, self.loc_lon)
+                    lat64, lon64 = self.loc_lat.astype(float), self.loc_lon.astype(float)
+                    miles = haversine_radians(p1, l1, lat64, lon64)
             miles = np.where(np.isnan(miles), np.inf, miles)
             nearest = np.full(self.n, np.inf)
             if len(miles):

@@ -48,14 +48,18 @@ def _path_terms(vocab: Vocab, text: str) -> list[tuple[float, str, dict]]:
     return out
 
 
-def _provider(snap: Snapshot, vocab: Vocab, doc: int) -> dict:
-    arrays, local = snap.locate(doc)
+def _provider(snap: Snapshot, vocab: Vocab, doc: int) -> dict | None:
+    """A provider suggestion, its name and slug read from the doc's stored card (a few per
+    keystroke, so no worker keeps a million names in memory for them)."""
+    card = snap.card(doc)
+    if card is None:
+        return None
     code = int(snap.primary[doc])
     slug = snap.codes.values["specialty"][code] if code >= 0 else None
     info = vocab.specialties.get(slug) if slug else None
     return {
-        "name": arrays.names[local],
-        "slug": arrays.slugs[local],
+        "name": f"{card['full']}, {card['cred']}" if card["cred"] else card["full"],
+        "slug": card["slug"],
         "specialty": info.name if info else None,
     }
 
@@ -110,7 +114,8 @@ def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limi
             docs += [
                 d for d in snap.prefix_docs(" ".join([*tokens[:-1], cand]), limit) if d not in docs
             ]
-    out["providers"] = [_provider(snap, vocab, d) for d in docs[:limit]]
+    found = (_provider(snap, vocab, d) for d in docs[:limit])
+    out["providers"] = [p for p in found if p is not None]
 
     best: dict[str, tuple[float, str | None]] = {}
     for n, level in vocab.suggestion_index.ranks(text).items():
