@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,43 @@ def test_a_damaged_arrays_file_is_rebuilt(seeded_app, junk: bytes):
         assert all(p.stat().st_size > 100 for p in _folder().glob("arrays-*.pkl"))
 
 
+def _typeahead() -> list:
+    return [
+        search.suggest(prefix)["providers"] for prefix in ("sm", "rebecca s", "nu", "maria", "zz")
+    ]
+
+
+@pytest.mark.parametrize("damage", ["junk", "empty", "missing", "another process's"])
+def test_a_damaged_typeahead_keys_file_is_rebuilt(seeded_app, damage: str):
+    """The keys file is mapped, not trusted: a bad one rebuilds the arrays and typeahead
+    answers the same."""
+    with seeded_app.app_context():
+        search.rebuild()
+        before = (_answers(), _typeahead())
+        assert any(p["name"] for p in before[1][0]), "typeahead should find a Smith"
+        keys = sorted(_folder().glob("arrays-*.keys"))
+        assert keys, "rebuild should save the typeahead keys beside the arrays"
+        for path in keys:
+            if damage == "junk":
+                path.write_bytes(b"\x00" * 64 + path.read_bytes()[64:])
+            elif damage == "empty":
+                path.write_bytes(b"")
+            elif damage == "missing":
+                path.unlink()
+            else:  # same layout, another token: a racing writer replaced it
+                raw = bytearray(path.read_bytes())
+                raw[:16] = bytes(16)
+                path.write_bytes(bytes(raw))
+        search.close_all()
+        assert (_answers(), _typeahead()) == before
+        assert all(p.stat().st_size > 16 for p in _folder().glob("arrays-*.keys"))
+        search.close_all()  # and the rewritten file now loads, mapped rather than read
+        assert (_answers(), _typeahead()) == before
+        for arrays, _ in _snapshot().segments:
+            blob = arrays.suggest_keys()[0].blob
+            assert isinstance(blob.base.obj, mmap.mmap) and not blob.flags.writeable
+
+
 def test_edits_add_segment_arrays_and_merges_drop_stale_ones(seeded_app):
     seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
     with seeded_app.app_context():
@@ -98,6 +136,7 @@ def test_edits_add_segment_arrays_and_merges_drop_stale_ones(seeded_app):
         search.store().write_state(search.store().current_generation(), search.store().read_state())
         search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
         assert len(list(_folder().glob("arrays-*.pkl"))) == 1
+        assert len(list(_folder().glob("arrays-*.keys"))) == 1  # its typeahead keys too
         assert search.verify() == []
 
 

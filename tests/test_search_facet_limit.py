@@ -75,3 +75,5 @@ def test_sparse_and_dense_facet_counting_agree(seeded_app):
                     assert snap.counts(facet, mask) == expected, (facet, density)
                     assert snap.counts(facet, np.flatnonzero(mask)) == expected, (facet, density)
             assert snap._bits["language"] is not None  # the bitset path was taken
+            # ... for narrow matches too: facets with bitsets keep no per-doc offsets
+            assert "language" not in snap._first and "insurance" not in snap._first

@@ -188,9 +188,8 @@ class Snapshot:
         at a million docs, paid by the warm-up instead of a visitor)."""
         self._sites()
         for facet in FACETS:
-            if facet not in self._bits:
-                self._bits[facet] = self._build_bitsets(facet)
-            self._offsets(facet)
+            if self._bitsets(facet) is None:
+                self._offsets(facet)
 
     # -- small helpers -----------------------------------------------------------------
     def cached(self, key, build):
@@ -298,20 +297,33 @@ class Snapshot:
             present = present[counted >= kth]
         return {names[i]: int(c) for i in present for c in (found[i],)}
 
-    def _bitset_counts(self, facet: str, mask: np.ndarray) -> np.ndarray | None:
-        """Counts for a broad match of a facet with few values (languages, plans), from
-        one packed bitset per value: a million docs are 125 KB to AND and count, where
-        gathering five million (doc, plan) pairs costs tens of milliseconds."""
-        if mask.dtype != bool or np.count_nonzero(mask) * SPARSE_RATIO < self.n:
-            return None
+    def _bitsets(self, facet: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(value codes, one packed bit row per value) for a facet with few values."""
         if facet not in self._bits:
             self._bits[facet] = self._build_bitsets(facet)
-        built = self._bits[facet]
+        return self._bits[facet]
+
+    def _bitset_counts(self, facet: str, mask: np.ndarray) -> np.ndarray | None:
+        """Counts for a facet with few values (languages, plans, most specialty sets), from
+        one packed bitset per value.
+
+        A broad match ANDs its own packed mask with each row: a million docs are 125 KB
+        per value, where gathering five million (doc, plan) pairs costs tens of
+        milliseconds. A narrow one reads each match's bit in every row, so these facets
+        need no per-doc offsets (15 MB at a million docs).
+        """
+        built = self._bitsets(facet)
         if built is None:
             return None
         present, bits = built
         found = np.zeros(len(self.codes.values[facet]), np.int64)
-        found[present] = np.bitwise_count(bits & np.packbits(mask)).sum(axis=1, dtype=np.int64)
+        if mask.dtype == bool and np.count_nonzero(mask) * SPARSE_RATIO >= self.n:
+            found[present] = np.bitwise_count(bits & np.packbits(mask)).sum(axis=1, dtype=np.int64)
+            return found
+        hits = np.flatnonzero(mask) if mask.dtype == bool else np.asarray(mask, np.int64)
+        if len(hits):
+            shift = (7 - (hits & 7)).astype(np.uint8)
+            found[present] = ((bits[:, hits >> 3] >> shift) & 1).sum(axis=1, dtype=np.int64)
         return found
 
     def _build_bitsets(self, facet: str) -> tuple[np.ndarray, np.ndarray] | None:

@@ -71,7 +71,7 @@ def _ignored(name: str) -> bool:
     return (
         name.startswith(".")
         or name.endswith(("LOCK", ".lock"))
-        or (name.startswith("arrays-") and name.endswith(".pkl"))
+        or (name.startswith("arrays-") and name.endswith((".pkl", ".keys")))
     )
 
 
