@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -524,32 +523,14 @@ def _finish(
     )
 
 
-_lexicons: dict[tuple[int, str], tuple[Vocab, FuzzyLexicon]] = {}
-
-
-_lexicon_lock = threading.Lock()  # built once: a first request waits for the warm-up's
-
-
-def _lexicon(vocab: Vocab, kind: str, source) -> FuzzyLexicon:
-    entry = _lexicons.get((id(vocab), kind))
-    if entry is None or entry[0] is not vocab:
-        with _lexicon_lock:
-            entry = _lexicons.get((id(vocab), kind))
-            if entry is None or entry[0] is not vocab:
-                if len(_lexicons) > 8:
-                    _lexicons.clear()
-                entry = _lexicons[(id(vocab), kind)] = (vocab, FuzzyLexicon(source(vocab)))
-    return entry[1]
-
-
 def health_lexicon(vocab: Vocab) -> FuzzyLexicon:
     """Typo lookup over every health word: specialties, synonyms, care paths, conditions."""
-    return _lexicon(vocab, "health", lambda v: v.plain_words)
+    return vocab.lexicon("health")
 
 
 def place_lexicon(vocab: Vocab) -> FuzzyLexicon:
     """Typo lookup over the words of known places: clinic names, cities, neighborhoods."""
-    return _lexicon(vocab, "place", lambda v: v.place_words)
+    return vocab.lexicon("place")
 
 
 def _distance_note(params: SearchParams) -> str | None:

@@ -23,7 +23,6 @@ def wordset(text: str) -> frozenset[str]:
 
 
 _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_APOS_RE = re.compile(r"'")
 # Dotted abbreviations ("M.D.", "Ph.D.", "P.T.") read as one word, so "M.D." finds "MD".
 _DOTTED_RE = re.compile(r"(?<![^\W_])(?:[^\W\d_]{1,2}\.){2,}(?![^\W_])")
 
@@ -77,7 +76,10 @@ def _words(text: str) -> tuple[str, ...]:
     folded = fold(text)
     if "." in folded:
         folded = _DOTTED_RE.sub(lambda m: m.group(0).replace(".", ""), folded)
-    return tuple(_APOS_RE.sub("", w) for w in _WORD_RE.findall(folded))
+    found = _WORD_RE.findall(folded)
+    if "'" in folded:
+        return tuple(w.replace("'", "") for w in found)
+    return tuple(found)
 
 
 @lru_cache(maxsize=8192)

@@ -1,0 +1,118 @@
+"""The vocabulary saved beside the index: a restarted worker loads it instead of rebuilding.
+
+What an operator meets: a worker restarts after an admin renamed a clinic, two workers
+start at once, the file is damaged or from another release, the folder is read-only.
+Each time the vocabulary a search uses must be the database's current one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models import Location
+from app.search import vocab as vocab_module
+from app.search.vocab import get_vocab, invalidate
+
+
+def _saved(app) -> list[Path]:
+    return sorted(Path(app.config["SEARCH_INDEX_DIR"]).glob("vocab-*.pkl"))
+
+
+def _no_building(monkeypatch) -> None:
+    def refuse(conn):
+        raise AssertionError("the vocabulary was rebuilt instead of loaded")
+
+    monkeypatch.setattr(vocab_module, "_load", refuse)
+
+
+def _shape(v) -> tuple:
+    return (
+        sorted(v.places),
+        sorted(v.specialties),
+        len(v.place_phrases),
+        sorted(v.lexicon("place").words)[:50],
+        v.lexicon("health").lookup("cardiolgy")[:3],
+    )
+
+
+def test_a_restarted_worker_loads_the_saved_vocabulary(seeded_app, monkeypatch):
+    with seeded_app.app_context():
+        invalidate()
+        built = get_vocab()
+        assert len(_saved(seeded_app)) == 1
+        assert set(built.lexicons) == {"health", "place"}, "saved with its typo lookups"
+        expected = _shape(built)
+        invalidate()  # what a new process sees
+        _no_building(monkeypatch)
+        loaded = get_vocab()
+        assert loaded is not built and _shape(loaded) == expected
+
+
+def test_an_edited_clinic_is_never_answered_from_an_old_file(seeded_app):
+    with seeded_app.app_context():
+        invalidate()
+        get_vocab()
+        old = _saved(seeded_app)
+        clinic = db.session.scalars(db.select(Location).order_by(Location.id)).first()
+        clinic.name = "Quillayute Harbor Clinic"
+        db.session.commit()
+        invalidate()
+        fresh = get_vocab()
+        assert ("quillayute",) in fresh.place_phrases or any(
+            "quillayute" in key for key in fresh.place_phrases
+        )
+        now = _saved(seeded_app)
+        assert len(now) == 1 and now != old, "the older version's file is dropped"
+        invalidate()
+        assert "quillayute" in get_vocab().lexicon("place").words
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05N.", b"\x80\x05K\x07."])
+def test_a_damaged_file_is_rebuilt(seeded_app, damage: bytes):
+    with seeded_app.app_context():
+        invalidate()
+        expected = _shape(get_vocab())
+        for path in _saved(seeded_app):
+            path.write_bytes(damage)
+        invalidate()
+        assert _shape(get_vocab()) == expected
+        assert all(p.stat().st_size > 1000 for p in _saved(seeded_app)), "and saved again"
+
+
+def test_a_file_from_other_code_is_not_used(seeded_app, monkeypatch):
+    with seeded_app.app_context():
+        invalidate()
+        get_vocab()
+        before = _saved(seeded_app)
+        vocab_module._code_digest.cache_clear()
+        monkeypatch.setattr(vocab_module, "_code_digest", lambda: "another-release")
+        invalidate()
+        get_vocab()
+        assert _saved(seeded_app) != before
+
+
+def test_a_failed_save_still_answers_and_leaves_no_temporary(seeded_app, monkeypatch):
+    """A full disk or read-only folder: the save fails, the search does not."""
+    with seeded_app.app_context():
+        for path in _saved(seeded_app):
+            path.unlink()
+
+        def full_disk(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(vocab_module.os, "replace", full_disk)
+        invalidate()
+        assert get_vocab().places
+        folder = Path(seeded_app.config["SEARCH_INDEX_DIR"])
+        assert _saved(seeded_app) == [] and not list(folder.glob(".vocab-*"))
+
+
+def test_without_an_index_folder_nothing_is_saved(seeded_app, tmp_path):
+    seeded_app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "not-made-yet")
+    with seeded_app.app_context():
+        invalidate()
+        assert get_vocab().places
+        assert not (tmp_path / "not-made-yet").exists()
