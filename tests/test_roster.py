@@ -325,3 +325,67 @@ def test_update_with_empty_specialties_and_no_clinic_keeps_them(seeded):
     assert p.credentials == "Changed"
     assert [link.specialty_id for link in p.specialty_links] == specialties
     assert [link.location_id for link in p.location_links] == clinics
+
+
+def _finds(app, q: str) -> list[str]:
+    from werkzeug.datastructures import MultiDict
+
+    from app import search
+
+    results = search.search(search.parse_params(MultiDict({"q": q}), api=True))
+    return [hit.card["full"] for hit in results.hits if hit.card]
+
+
+def test_cli_import_is_searchable_when_the_command_returns(seeded, tmp_path):
+    """A small import is applied as changes before the command ends, not left to a thread
+    that dies with the process."""
+    from app import search
+
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    generation = search.status()["generation"]
+    result = seeded.test_cli_runner().invoke(args=["roster", "import", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 2 change(s)" in result.output and "Imported and indexed" in result.output
+    status = search.status()
+    assert status["pending"] == 0 and status["generation"] == generation
+    assert "Mary McDonald" in _finds(seeded, "mary mcdonald")
+    assert "Sean O'Brien" in _finds(seeded, "sean o'brien")
+
+
+def test_cli_first_import_builds_the_index_in_one_go(app, tmp_path):
+    """The first roster of a new directory (or any import changing at least a quarter of
+    it): one full rebuild with progress, swapped in whole, instead of change by change."""
+    from app import search
+    from app.services.seed import load_reference_data
+
+    with app.app_context():
+        load_reference_data()
+        _db.session.commit()
+        assert search.status()["generation"] is None
+        good = tmp_path / "good.csv"
+        good.write_text(GOOD, encoding="utf-8")
+        result = app.test_cli_runner().invoke(args=["roster", "import", str(good)])
+        assert result.exit_code == 0, result.output
+        assert "Rebuilding the search index for 2 listings" in result.output
+        assert "Indexed 2 providers" in result.output
+        status = search.status()
+        assert status["generation"] and status["pending"] == 0
+        assert status["documents"] == status["active_providers"] == 2
+        assert "Mary McDonald" in _finds(app, "mary mcdonald")
+        assert search.verify() == []
+
+
+def test_cli_dry_run_and_rejected_imports_index_nothing(seeded, tmp_path):
+    from app import search
+
+    before = search.status()
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    result = seeded.test_cli_runner().invoke(args=["roster", "import", str(good), "--dry-run"])
+    assert result.exit_code == 0 and "ndexed" not in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "\n1234567890,Ann,Lee,MD,,,,,,,,,,,,,\n", encoding="utf-8")
+    result = seeded.test_cli_runner().invoke(args=["roster", "import", str(bad)])
+    assert result.exit_code != 0 and "ndexed" not in result.output
+    assert search.status() == before

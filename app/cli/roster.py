@@ -7,8 +7,11 @@ import time
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
+from app import search
+from app.cli.search import IndexProgress, human_size
 from app.services.nppes import NppesFileError, open_text, read_npi_list
 from app.services.roster import RosterReport, export_roster, import_roster
 from app.services.roster_nppes import import_nppes
@@ -88,6 +91,9 @@ def import_command(path: Path, dry_run: bool, file_format: str, npi_list: Path |
     started = time.monotonic()
     if npi_list and file_format != "nppes":
         raise click.UsageError("--npi-list only applies to --format nppes.")
+    # This command indexes the import itself, below, with progress, before it returns: a
+    # background thread started by the commit would die with the process.
+    current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
     with unit_of_work():
         if file_format == "nppes":
             report = _import_nppes(path, dry_run, npi_list, progress)
@@ -103,6 +109,36 @@ def import_command(path: Path, dry_run: bool, file_format: str, npi_list: Path |
         sys.exit(1)
     if not dry_run:
         click.echo(f"Imported in {time.monotonic() - started:.1f} s.")
+        _index_import()
+        click.echo(f"Imported and indexed in {time.monotonic() - started:.1f} s.")
+
+
+def _index_import() -> None:
+    """Make the import searchable before the command ends.
+
+    A large import (at least SEARCH_PARALLEL_FROM changed listings, or a quarter of the
+    directory) is indexed by a full parallel rebuild, which at a million listings takes
+    minutes where applying a million changes one by one would take far longer; a small
+    one is applied as changes. Either way the index is swapped in whole.
+    """
+    info = search.status()
+    pending, active = info["pending"], info["active_providers"]
+    large = pending >= max(int(current_app.config.get("SEARCH_PARALLEL_FROM", 20000)), active // 4)
+    if info["generation"] and not large:
+        started = time.monotonic()
+        applied = search.apply_changes()
+        click.echo(f"Indexed {applied} change(s) in {time.monotonic() - started:.1f} s.")
+        return
+    click.echo(f"Rebuilding the search index for {active:,} listings ({pending:,} changes)...")
+    progress = IndexProgress()
+    try:
+        report = search.rebuild(progress=progress, procs=search.rebuild_procs())
+    finally:
+        progress.close()
+    click.echo(
+        f"Indexed {report['documents']:,} providers in {report['seconds']}s "
+        f"({human_size(report['size_bytes'])})."
+    )
 
 
 def _import_nppes(path: Path, dry_run: bool, npi_list: Path | None, progress) -> RosterReport:

@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from app import search
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
+    """A byte count as people read it: "812.4 MB"."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -19,7 +20,7 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-class _Progress:
+class IndexProgress:
     """A click progress bar on a terminal, plain progress lines otherwise."""
 
     def __init__(self) -> None:
@@ -77,14 +78,14 @@ def rebuild_command(if_missing: bool) -> None:
         applied = search.apply_changes()
         click.echo(f"Search index present; applied {applied} pending change(s).")
         return
-    progress = _Progress()
+    progress = IndexProgress()
     try:
         report = search.rebuild(progress=progress, procs=search.rebuild_procs())
     finally:
         progress.close()
     click.echo(
         f"Indexed {report['documents']} providers in {report['seconds']}s "
-        f"({_size(report['size_bytes'])}, last change {report['last_seq']})."
+        f"({human_size(report['size_bytes'])}, last change {report['last_seq']})."
     )
 
 
@@ -101,7 +102,7 @@ def clone_command(source: str) -> None:
     except search.SearchUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"Copied {report['generation']} ({_size(report['size_bytes'])}, up to change "
+        f"Copied {report['generation']} ({human_size(report['size_bytes'])}, up to change "
         f"{report['copied_seq']}), then applied {report['applied']} newer change(s) in "
         f"{report['seconds']}s."
     )
@@ -134,7 +135,7 @@ def status_command() -> None:
     click.echo(f"Active providers:  {info['active_providers']}")
     click.echo(f"Last change seq:   {info['last_seq']}")
     click.echo(f"Pending changes:   {info['pending']}")
-    click.echo(f"Size on disk:      {_size(info['size_bytes'])}")
+    click.echo(f"Size on disk:      {human_size(info['size_bytes'])}")
 
 
 @search_group.command("watch")
