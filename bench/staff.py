@@ -74,7 +74,8 @@ def _pages(app) -> dict[str, str]:
     with app.app_context():
         clinic = db.session.scalar(db.select(Location).order_by(Location.id.desc()).limit(1))
         spec = db.session.scalar(db.select(Specialty).filter_by(slug="family-medicine"))
-        pid = db.session.scalar(db.select(Provider.id).order_by(Provider.id.desc()).limit(1))
+        last = db.session.scalar(db.select(Provider).order_by(Provider.id.desc()).limit(1))
+        pid, first_name, last_name = last.id, last.first_name, last.last_name
     word = clinic.name.split()[0]
     return {
         "dashboard": "/staff/",
@@ -83,7 +84,9 @@ def _pages(app) -> dict[str, str]:
         "filter: clinic": f"/staff/providers?clinic={clinic.id}",
         "filter: specialty": f"/staff/providers?specialty={spec.id}",
         "filter: accepting, active": "/staff/providers?accepting=1&active=1",
-        "text: a surname": "/staff/providers?q=okafor",
+        "text: a surname many share": f"/staff/providers?q={last_name.lower()}",
+        "text: first and last name": f"/staff/providers?q={first_name}+{last_name}",
+        "text: a surname nobody has": "/staff/providers?q=okafor",
         "text: part of an NPI": "/staff/providers?q=1234567",
         "text: a whole NPI": "/staff/providers?q=1234567893",
         "provider form": f"/staff/providers/{pid}/edit",
