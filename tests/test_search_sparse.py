@@ -11,7 +11,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
@@ -168,3 +168,54 @@ def test_ordering_keeps_exactly_the_first_k_of_a_full_sort(n, k, sort, seed):
         ]
 
     assert key_rows(got) == key_rows(full)
+
+
+def _nearest_oracle(snap, lat: float, lon: float) -> np.ndarray:
+    """Each doc's nearest clinic by brute force over every provider-clinic entry (float64)."""
+    import math
+
+    from app.search.geo import haversine_radians
+
+    p1, l1 = math.radians(lat), math.radians(lon)
+    out = np.full(snap.n, np.inf)
+    for doc in range(snap.n):
+        for j in range(int(snap.loc_first[doc]), int(snap.loc_first[doc + 1])):
+            la, lo = float(snap.loc_lat[j]), float(snap.loc_lon[j])
+            if not (math.isnan(la) or math.isnan(lo)):
+                out[doc] = min(out[doc], float(haversine_radians(p1, l1, la, lo)))
+    return out
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(lat=st.floats(18, 65), lon=st.floats(-160, -65))
+def test_nearest_clinic_per_doc_equals_brute_force(demo_app, lat, lon):
+    """Per-clinic miles gathered per doc (first clinic, then the docs at several clinics
+    reduced) equal the brute force, and so does the per-entry fallback used when a
+    clinic's entries disagree. (The app only reads, so one serves every example.)"""
+    with demo_app.app_context():
+        st = search.store()
+        with st.read_mutex:
+            snap, _ = search._view(st)
+        oracle = _nearest_oracle(snap, lat, lon)
+        several = np.flatnonzero(np.diff(snap.loc_first) > 1)
+        assert len(several), "the demo directory has providers at several clinics"
+        miles, nearest = snap.distances(lat, lon)
+        assert miles.per_clinic and nearest.dtype == np.float32
+        np.testing.assert_allclose(nearest, oracle, rtol=1e-5)
+        for doc in several[:20]:
+            shown = snap.doc_locations(int(doc), miles)
+            assert min(shown.values()) == round(float(oracle[doc]), 1)
+        saved = snap._site_cache
+        snap._site_cache = ()  # as if a moved clinic's old entries lingered
+        snap._cache.clear()
+        snap._cache_bytes = 0
+        try:
+            fallback_miles, fallback = snap.distances(lat, lon)
+            assert not fallback_miles.per_clinic
+            np.testing.assert_allclose(fallback, oracle, rtol=1e-5)
+        finally:
+            snap._site_cache = saved
+            snap._cache.clear()
+            snap._cache_bytes = 0

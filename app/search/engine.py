@@ -485,20 +485,20 @@ def _finish(
     sort = params.sort if (params.sort != "distance" or origin is not None) else "relevance"
     note = _distance_note(params) if origin is None and not place_text else None
     ordered = _order(snap, docs, score, nearest, sort, start + params.per_page) if total else docs
-    hits = [
-        Hit(
-            provider_id=int(snap.pid[d]),
-            score=round(float(score[d]), 4),
-            distance_miles=(
-                round(float(nearest[d]), 1)
-                if nearest is not None and np.isfinite(nearest[d])
-                else None
-            ),
-            location_distances=snap.doc_locations(int(d), miles),
-            card=snap.card(int(d)),
+    hits = []
+    for d in ordered[start:]:
+        # Shown distances come from the float64 miles per clinic (the nearest array, used
+        # for filtering and order, is float32).
+        located = snap.doc_locations(int(d), miles)
+        hits.append(
+            Hit(
+                provider_id=int(snap.pid[d]),
+                score=round(float(score[d]), 4),
+                distance_miles=min(located.values()) if located else None,
+                location_distances=located,
+                card=snap.card(int(d)),
+            )
         )
-        for d in ordered[start:]
-    ]
     if not total and message is None:
         message = _empty_message(params, origin, vocab)
     message = " ".join(m for m in (match.ignored, note, message) if m) or None
