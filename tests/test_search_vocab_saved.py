@@ -28,6 +28,11 @@ def _no_building(monkeypatch) -> None:
     monkeypatch.setattr(vocab_module, "_load", refuse)
 
 
+def _restart() -> None:
+    """What a new process sees: no vocabulary in memory (the saved files stay)."""
+    vocab_module._cache.entries.clear()
+
+
 def _shape(v) -> tuple:
     return (
         sorted(v.places),
@@ -45,7 +50,7 @@ def test_a_restarted_worker_loads_the_saved_vocabulary(seeded_app, monkeypatch):
         assert len(_saved(seeded_app)) == 1
         assert set(built.lexicons) == {"health", "place"}, "saved with its typo lookups"
         expected = _shape(built)
-        invalidate()  # what a new process sees
+        _restart()
         _no_building(monkeypatch)
         loaded = get_vocab()
         assert loaded is not built and _shape(loaded) == expected
@@ -66,7 +71,7 @@ def test_an_edited_clinic_is_never_answered_from_an_old_file(seeded_app):
         )
         now = _saved(seeded_app)
         assert len(now) == 1 and now != old, "the older version's file is dropped"
-        invalidate()
+        _restart()
         assert "quillayute" in get_vocab().lexicon("place").words
 
 
@@ -77,7 +82,7 @@ def test_a_damaged_file_is_rebuilt(seeded_app, damage: bytes):
         expected = _shape(get_vocab())
         for path in _saved(seeded_app):
             path.write_bytes(damage)
-        invalidate()
+        _restart()
         assert _shape(get_vocab()) == expected
         assert all(p.stat().st_size > 1000 for p in _saved(seeded_app)), "and saved again"
 
@@ -89,7 +94,7 @@ def test_a_file_from_other_code_is_not_used(seeded_app, monkeypatch):
         before = _saved(seeded_app)
         vocab_module._code_digest.cache_clear()
         monkeypatch.setattr(vocab_module, "_code_digest", lambda: "another-release")
-        invalidate()
+        _restart()
         get_vocab()
         assert _saved(seeded_app) != before
 
@@ -116,3 +121,20 @@ def test_without_an_index_folder_nothing_is_saved(seeded_app, tmp_path):
         invalidate()
         assert get_vocab().places
         assert not (tmp_path / "not-made-yet").exists()
+
+
+def test_a_care_path_term_added_is_seen_at_once_and_after_a_restart(seeded_app):
+    """Care paths carry no version column: their terms are hashed into the key, and the
+    committing process also drops its saved files."""
+    from app.models import CarePath
+
+    with seeded_app.app_context():
+        invalidate()
+        get_vocab()
+        path = db.session.scalars(db.select(CarePath).order_by(CarePath.id)).first()
+        path.terms = [*path.terms, "wobbly kneecap"]
+        db.session.commit()  # invalidates this process's vocabulary
+        assert any("wobbl" in " ".join(k) for k in get_vocab().path_phrases)
+        _restart()  # another worker, restarted: it never saw the commit
+        assert any("wobbl" in " ".join(k) for k in get_vocab().path_phrases)
+        assert len(_saved(seeded_app)) == 1

@@ -167,3 +167,26 @@ def test_unhandled_write_conflicts_become_409_and_422_pages(any_app):
     invalid = client.get("/_test/invalid")
     assert invalid.status_code == 422 and b"already has this NPI" in invalid.data
     assert client.get("/_test/slug").status_code == 409
+
+
+def test_unique_slug_with_hundreds_of_namesakes_and_gaps(any_app):
+    """What a national import does: hundreds of Ana Smiths, some slugs taken out of order by
+    other writers, a new session that has forgotten its counters."""
+    with any_app.app_context():
+        factories.location(slug="harbor-clinic-70")  # taken before the run, past the first probe
+        db.session.flush()
+        handed = []
+        for _ in range(150):
+            slug = unique_slug(Location, "Harbor Clinic")
+            factories.location(slug=slug)
+            db.session.flush()
+            handed.append(slug)
+        assert len(set(handed)) == 150 and "harbor-clinic-70" not in handed
+        assert handed[:3] == ["harbor-clinic", "harbor-clinic-2", "harbor-clinic-3"]
+        factories.location(slug="harbor-clinic-152")  # another writer, ahead of our counter
+        db.session.flush()
+        assert unique_slug(Location, "Harbor Clinic") == "harbor-clinic-153"
+        db.session.commit()
+        db.session.remove()  # a new session: counters forgotten, the database still knows
+        assert unique_slug(Location, "Harbor Clinic") == "harbor-clinic-153"  # never used
+        assert unique_slug(Location, "Harbor Clinic-2") == "harbor-clinic-2-2"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import logging
 import os
 import pickle
 import threading
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -40,6 +41,7 @@ from app.search.text import FuzzyLexicon, fold, stems, words
 CHECK_SECONDS = 2.0
 MAX_DATABASES = 4
 _lexicon_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,21 +142,45 @@ class Vocab:
 
 
 def _version_key(conn) -> tuple:
+    """A cheap fingerprint of everything the vocabulary is built from.
+
+    Counts, version sums and highest ids catch edits, additions and a removal paired with
+    an addition; care paths (a few dozen rows without a version column) and their
+    specialty links are hashed whole, so a new care-path term changes the key too.
+    """
     row = conn.execute(
         select(
             select(func.count()).select_from(Specialty).scalar_subquery(),
             select(func.coalesce(func.sum(Specialty.version), 0)).scalar_subquery(),
-            select(func.count()).select_from(CarePath).scalar_subquery(),
-            select(func.count()).select_from(CarePathSpecialty).scalar_subquery(),
+            select(func.coalesce(func.max(Specialty.id), 0)).scalar_subquery(),
             select(func.coalesce(func.sum(Location.version), 0)).scalar_subquery(),
             select(func.count()).select_from(Location).scalar_subquery(),
+            select(func.coalesce(func.max(Location.id), 0)).scalar_subquery(),
             select(func.count()).select_from(Language).scalar_subquery(),
+            select(func.coalesce(func.max(Language.id), 0)).scalar_subquery(),
             select(func.count()).select_from(InsurancePlan).scalar_subquery(),
+            select(func.coalesce(func.max(InsurancePlan.id), 0)).scalar_subquery(),
             select(func.count()).select_from(HealthCondition).scalar_subquery(),
             select(func.coalesce(func.sum(HealthCondition.version), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(HealthCondition.id), 0)).scalar_subquery(),
         )
     ).one()
-    return tuple(row)
+    paths = hashlib.sha256()
+    for item in conn.execute(
+        select(CarePath.id, CarePath.slug, CarePath.terms, CarePath.injury_terms).order_by(
+            CarePath.id
+        )
+    ):
+        paths.update(repr(tuple(item)).encode())
+    for item in conn.execute(
+        select(
+            CarePathSpecialty.care_path_id,
+            CarePathSpecialty.specialty_id,
+            CarePathSpecialty.position,
+        ).order_by(CarePathSpecialty.care_path_id, CarePathSpecialty.specialty_id)
+    ):
+        paths.update(repr(tuple(item)).encode())
+    return (*tuple(row), paths.hexdigest()[:16])
 
 
 def _load(conn) -> Vocab:
@@ -352,21 +378,24 @@ def get_vocab() -> Vocab:
 
 
 @cache
-def _code_digest() -> str:
-    """Changes whenever the code that shapes a Vocab does, so an old file is never used."""
+def _code_digest() -> str | None:
+    """Changes whenever the code that shapes a Vocab does, so an old file is never used
+    (None, and no saved files, when the sources are not there to read)."""
     h = hashlib.sha256()
-    for module in ("vocab.py", "prefix.py", "text.py"):
-        h.update((Path(__file__).parent / module).read_bytes())
+    try:
+        for module in ("vocab.py", "prefix.py", "text.py"):
+            h.update((Path(__file__).parent / module).read_bytes())
+    except OSError:
+        return None
     return h.hexdigest()[:16]
 
 
 def _saved_path(url: str, key: tuple) -> Path | None:
     folder = current_app.config.get("SEARCH_INDEX_DIR")
-    if not folder:
+    if not folder or _code_digest() is None:
         return None
-    where = hashlib.sha256(url.encode()).hexdigest()[:12]
     what = hashlib.sha256(repr((key, _code_digest())).encode()).hexdigest()[:16]
-    return Path(folder) / f"vocab-{where}-{what}.pkl"
+    return Path(folder) / f"vocab-{_database_tag(url)}-{what}.pkl"
 
 
 def _read_saved(url: str, key: tuple) -> Vocab | None:
@@ -379,7 +408,10 @@ def _read_saved(url: str, key: tuple) -> Vocab | None:
     try:
         with open(path, "rb") as fh:
             found = pickle.load(fh)  # noqa: S301 - written by this app beside its own index
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+    except FileNotFoundError:
+        return None
+    except Exception:  # a damaged cache file is rebuilt, whatever it holds
+        log.warning("search: unreadable saved vocabulary %s; rebuilding it", path.name)
         return None
     finally:
         if enabled:
@@ -401,11 +433,22 @@ def _save(url: str, key: tuple, vocab: Vocab) -> None:
     except OSError:
         tmp.unlink(missing_ok=True)
         return
-    prefix = path.name[: path.name.rindex("-") + 1]
-    for old in path.parent.glob(f"{prefix}*.pkl"):
+    for old in _saved_files(url):
         if old != path:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+def _saved_files(url: str) -> list[Path]:
+    """Every vocabulary saved for this database, whatever its version."""
+    folder = current_app.config.get("SEARCH_INDEX_DIR")
+    if not folder or not Path(folder).is_dir():
+        return []
+    return list(Path(folder).glob(f"vocab-{_database_tag(url)}-*.pkl"))
+
+
+def _database_tag(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:12]
 
 
 def _store(url: str, now: float, key: tuple, vocab: Vocab) -> None:
@@ -418,9 +461,14 @@ def _store(url: str, now: float, key: tuple, vocab: Vocab) -> None:
 
 
 def invalidate() -> None:
-    """Forget cached vocabularies (after an admin edit in this process)."""
+    """Forget cached vocabularies (after an admin edit in this process), and this
+    database's saved ones: the edit may be one the version key cannot see."""
     with _cache.lock:
         _cache.entries.clear()
+    if has_app_context():
+        for old in _saved_files(str(db.engine.url)):
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 def folded_place(text: str) -> str:

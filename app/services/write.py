@@ -113,20 +113,39 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "item"
 
 
+SLUG_PROBE = 64  # candidates checked per query
+
+
 def unique_slug(model: Any, base: str, taken: set[str] | None = None) -> str:
     """A slug for ``model`` not yet used in the database (nor in ``taken``, which grows).
 
-    ``slugify`` leaves only ``[a-z0-9-]``, so the LIKE prefix needs no escaping.
+    Candidates (``base``, ``base-2``, ``base-3``, ...) are checked 64 at a time by equality
+    on the slug's unique index, which works under any collation. The session remembers
+    where each base got to, so a million-row import with hundreds of Ana Smiths costs one
+    query per listing instead of reading every namesake each time.
     """
     base = slugify(base)
-    existing = set(db.session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
-    existing |= taken or set()
-    slug, n = base, 2
-    while slug in existing:
-        slug, n = f"{base}-{n}", n + 1
-    if taken is not None:
-        taken.add(slug)
-    return slug
+    taken = taken if taken is not None else set()
+    counters = db.session.info.setdefault("unique_slug_next", {})
+    key = (model.__tablename__, base)
+    n = counters.get(key, 1)
+    while True:
+        numbers = range(n, n + SLUG_PROBE)
+        block = [base if i == 1 else f"{base}-{i}" for i in numbers]
+        used = set(db.session.scalars(select(model.slug).where(model.slug.in_(block))))
+        free = next(
+            (
+                (i, c)
+                for i, c in zip(numbers, block, strict=True)
+                if c not in used and c not in taken
+            ),
+            None,
+        )
+        if free is not None:
+            counters[key] = free[0] + 1
+            taken.add(free[1])
+            return free[1]
+        n += SLUG_PROBE
 
 
 def replace_links(
