@@ -389,3 +389,23 @@ def test_cli_dry_run_and_rejected_imports_index_nothing(seeded, tmp_path):
     result = seeded.test_cli_runner().invoke(args=["roster", "import", str(bad)])
     assert result.exit_code != 0 and "ndexed" not in result.output
     assert search.status() == before
+
+
+def test_cli_import_while_another_process_holds_the_index(seeded, tmp_path):
+    """The writer is busy (a web worker applying, a rebuild): the import still lands, the
+    command says the index will catch up, and exits 0 with the changes left queued."""
+    from app import search
+
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    sync_before = seeded.config.get("SEARCH_SYNC_ON_COMMIT")
+    with search.store().writer_lock() as held:
+        assert held
+        result = seeded.test_cli_runner().invoke(args=["roster", "import", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output and "busy in another process" in result.output
+    assert "Imported and indexed" not in result.output
+    assert search.status()["pending"] >= 2
+    assert seeded.config.get("SEARCH_SYNC_ON_COMMIT") == sync_before  # restored
+    search.apply_changes()  # what the workers' next pass does
+    assert "Mary McDonald" in _finds(seeded, "mary mcdonald")

@@ -93,14 +93,18 @@ def import_command(path: Path, dry_run: bool, file_format: str, npi_list: Path |
         raise click.UsageError("--npi-list only applies to --format nppes.")
     # This command indexes the import itself, below, with progress, before it returns: a
     # background thread started by the commit would die with the process.
+    sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT")
     current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
-    with unit_of_work():
-        if file_format == "nppes":
-            report = _import_nppes(path, dry_run, npi_list, progress)
-        else:
-            report = import_roster(
-                path.read_bytes(), dry_run=dry_run, progress=progress, filename=path.name
-            )
+    try:
+        with unit_of_work():
+            if file_format == "nppes":
+                report = _import_nppes(path, dry_run, npi_list, progress)
+            else:
+                report = import_roster(
+                    path.read_bytes(), dry_run=dry_run, progress=progress, filename=path.name
+                )
+    finally:
+        current_app.config["SEARCH_SYNC_ON_COMMIT"] = sync_on_commit
     progress.done()
     _print_report(report)
     if not report.ok:
@@ -109,17 +113,29 @@ def import_command(path: Path, dry_run: bool, file_format: str, npi_list: Path |
         sys.exit(1)
     if not dry_run:
         click.echo(f"Imported in {time.monotonic() - started:.1f} s.")
-        _index_import()
-        click.echo(f"Imported and indexed in {time.monotonic() - started:.1f} s.")
+        try:
+            indexed = _index_import()
+        except search.SearchUnavailable as exc:
+            # The import is committed; its outbox rows wait for the next apply.
+            click.echo(
+                f"Imported, but not indexed yet: {exc}. The search workers apply the changes "
+                "when they can; `flask search rebuild` does it now.",
+                err=True,
+            )
+            return
+        if indexed:
+            click.echo(f"Imported and indexed in {time.monotonic() - started:.1f} s.")
 
 
-def _index_import() -> None:
-    """Make the import searchable before the command ends.
+def _index_import() -> bool:
+    """Make the import searchable before the command ends; False when another process
+    holds the index's writer (its next pass applies the import instead).
 
-    A large import (at least SEARCH_PARALLEL_FROM changed listings, or a quarter of the
-    directory) is indexed by a full parallel rebuild, which at a million listings takes
-    minutes where applying a million changes one by one would take far longer; a small
-    one is applied as changes. Either way the index is swapped in whole.
+    An import that changes at least a quarter of the directory, and at least
+    SEARCH_PARALLEL_FROM listings, or one into a directory without an index, is indexed
+    by a full parallel rebuild: at a million listings that takes minutes, where applying
+    a million changes one by one would take far longer. A smaller one is applied as
+    changes (a 200,000-listing refresh of a million-listing directory among them).
     """
     info = search.status()
     pending, active = info["pending"], info["active_providers"]
@@ -127,8 +143,16 @@ def _index_import() -> None:
     if info["generation"] and not large:
         started = time.monotonic()
         applied = search.apply_changes()
+        left = search.status()["pending"]
+        if left:
+            click.echo(
+                f"The search index is busy in another process; it will apply the remaining "
+                f"{left:,} change(s) itself (or run `flask search rebuild`).",
+                err=True,
+            )
+            return False
         click.echo(f"Indexed {applied} change(s) in {time.monotonic() - started:.1f} s.")
-        return
+        return True
     click.echo(f"Rebuilding the search index for {active:,} listings ({pending:,} changes)...")
     progress = IndexProgress()
     try:
@@ -139,6 +163,7 @@ def _index_import() -> None:
         f"Indexed {report['documents']:,} providers in {report['seconds']}s "
         f"({human_size(report['size_bytes'])})."
     )
+    return True
 
 
 def _import_nppes(path: Path, dry_run: bool, npi_list: Path | None, progress) -> RosterReport:
