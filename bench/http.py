@@ -190,7 +190,7 @@ def measure(size: int) -> dict:
         if size < 1_000_000:  # at 1M the build's own rebuild is the measure (15 min each)
             with app.app_context():
                 started = time.monotonic()
-                search.rebuild()
+                search.rebuild(procs=search.rebuild_procs())
                 info["rebuild_again_s"] = time.monotonic() - started
     with app.app_context():
         load = workload(size)
