@@ -65,6 +65,7 @@ class SegmentArrays:
         self.name_hi = np.zeros(n, np.uint64)
         self.name_lo = np.zeros(n, np.uint64)
         self.keys: list[str] = [""] * n
+        self.labels: StringTable | list[str] = [""] * n  # "Name, Cred\tslug" per doc
         self.firsts: list[str] = [""] * n
         self.lasts: list[str] = [""] * n
         # Compact typed arrays while reading: Python int lists would cost ~60 MB at 100k.
@@ -82,6 +83,7 @@ class SegmentArrays:
             self.kid[i] = d.get("kid", False)
             self.gender[i] = GENDER_CODES.get(d["g"], 0)
             self.keys[i] = d["sk"]
+            self.labels[i] = f"{d['name']}\t{d['slug']}"
             self.firsts[i], self.lasts[i] = d["first"], d["last"]
             self.name_hi[i], self.name_lo[i] = _pack(d["sk"])
             if d["spec"]:
@@ -112,6 +114,14 @@ class SegmentArrays:
         self.loc_lat = np.radians(np.frombuffer(loc_lat, float)).astype(np.float32)
         self.loc_lon = np.radians(np.frombuffer(loc_lon, float)).astype(np.float32)
         self._suggest: tuple[StringTable, np.ndarray] | None = None
+        # Typeahead shows a provider's name and slug; packed, and mapped from the keys file
+        # once saved, so a worker holds only the pages of the names it has shown.
+        self.labels = StringTable.of(self.labels)
+
+    def label(self, local: int) -> tuple[str, str]:
+        """(display name, slug) of one doc."""
+        name, _, slug = self.labels[local].rpartition("\t")
+        return name, slug
 
     def suggest_keys(self) -> tuple[StringTable, np.ndarray]:
         """Sorted name keys for typeahead ("last first", "first last", later name parts),
@@ -138,8 +148,8 @@ class SegmentArrays:
 
 # 2: wheelchair and sees-children flags; 3: packed names and typeahead keys; 4: no names or
 # slugs (typeahead reads its few from the stored cards), int32 ids, float32 coordinates
-# 5: typeahead keys in a memory-mapped file beside the arrays
-ARRAYS_FORMAT = 5
+# 5: typeahead keys in a memory-mapped file beside the arrays; 6: and the names it shows
+ARRAYS_FORMAT = 6
 _ARRAY_FIELDS = (
     "pid",
     "acc",
@@ -236,7 +246,8 @@ def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
     keys, docs = arrays.suggest_keys()
     tmp = _tmp(path)
     try:
-        data["suggest"] = _save_keys(_keys_path(path), (keys.blob, keys.offsets, docs))
+        parts = (keys.blob, keys.offsets, docs, arrays.labels.blob, arrays.labels.offsets)
+        data["suggest"] = _save_keys(_keys_path(path), parts)
         with open(tmp, "wb") as fh:
             pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
@@ -273,10 +284,11 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
         np.int32
     )
     parts = _load_keys(_keys_path(path), data.get("suggest") or {})
-    if parts is None:
+    if parts is None or len(parts) != 5:
         return None
-    blob, offsets, docs = parts
+    blob, offsets, docs, label_blob, label_offsets = parts
     arrays._suggest = (StringTable(blob, offsets), docs)
+    arrays.labels = StringTable(label_blob, label_offsets)
     for f in _BUILD_ONLY:
         setattr(arrays, f, [])
     return arrays

@@ -48,20 +48,14 @@ def _path_terms(vocab: Vocab, text: str) -> list[tuple[float, str, dict]]:
     return out
 
 
-def _provider(snap: Snapshot, vocab: Vocab, doc: int) -> dict | None:
-    """A provider suggestion, its name and slug read from the doc's stored card (a few per
-    keystroke, so no worker keeps a million names in memory for them)."""
-    card = snap.card(doc)
-    if card is None:
-        return None
+def _provider(snap: Snapshot, vocab: Vocab, doc: int) -> dict:
+    """A provider suggestion: name and slug from the segment's mapped labels."""
+    arrays, local = snap.locate(doc)
+    name, slug = arrays.label(local)
     code = int(snap.primary[doc])
-    slug = snap.codes.values["specialty"][code] if code >= 0 else None
-    info = vocab.specialties.get(slug) if slug else None
-    return {
-        "name": f"{card['full']}, {card['cred']}" if card["cred"] else card["full"],
-        "slug": card["slug"],
-        "specialty": info.name if info else None,
-    }
+    specialty = snap.codes.values["specialty"][code] if code >= 0 else None
+    info = vocab.specialties.get(specialty) if specialty else None
+    return {"name": name, "slug": slug, "specialty": info.name if info else None}
 
 
 def _conditions(vocab: Vocab, text: str, limit: int) -> list[dict]:
@@ -114,8 +108,7 @@ def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limi
             docs += [
                 d for d in snap.prefix_docs(" ".join([*tokens[:-1], cand]), limit) if d not in docs
             ]
-    found = (_provider(snap, vocab, d) for d in docs[:limit])
-    out["providers"] = [p for p in found if p is not None]
+    out["providers"] = [_provider(snap, vocab, d) for d in docs[:limit]]
 
     best: dict[str, tuple[float, str | None]] = {}
     for n, level in vocab.suggestion_index.ranks(text).items():
