@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app import search
-from app.cli.search import IndexProgress, human_size
+from app.cli.search import human_size, rebuild_with_progress
 from app.services.nppes import NppesFileError, open_text, read_npi_list
 from app.services.roster import RosterReport, export_roster, import_roster
 from app.services.roster_nppes import import_nppes
@@ -154,11 +154,7 @@ def _index_import() -> bool:
         click.echo(f"Indexed {applied} change(s) in {time.monotonic() - started:.1f} s.")
         return True
     click.echo(f"Rebuilding the search index for {active:,} listings ({pending:,} changes)...")
-    progress = IndexProgress()
-    try:
-        report = search.rebuild(progress=progress, procs=search.rebuild_procs())
-    finally:
-        progress.close()
+    report = rebuild_with_progress()
     click.echo(
         f"Indexed {report['documents']:,} providers in {report['seconds']}s "
         f"({human_size(report['size_bytes'])})."

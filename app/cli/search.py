@@ -64,6 +64,15 @@ class IndexProgress:
             self.bar = None
 
 
+def rebuild_with_progress() -> dict:
+    """A full rebuild (in parallel for a large directory) with a progress bar or lines."""
+    progress = IndexProgress()
+    try:
+        return search.rebuild(progress=progress, procs=search.rebuild_procs())
+    finally:
+        progress.close()
+
+
 @click.group("search")
 def search_group() -> None:
     """Manage the provider search index."""
@@ -78,11 +87,7 @@ def rebuild_command(if_missing: bool) -> None:
         applied = search.apply_changes()
         click.echo(f"Search index present; applied {applied} pending change(s).")
         return
-    progress = IndexProgress()
-    try:
-        report = search.rebuild(progress=progress, procs=search.rebuild_procs())
-    finally:
-        progress.close()
+    report = rebuild_with_progress()
     click.echo(
         f"Indexed {report['documents']} providers in {report['seconds']}s "
         f"({human_size(report['size_bytes'])}, last change {report['last_seq']})."

@@ -26,29 +26,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import (
-    CarePath,
-    CarePathSpecialty,
-    HealthCondition,
-    InsurancePlan,
-    Language,
-    Location,
-    SearchOutbox,
-    Specialty,
-)
+from app.models import SearchOutbox
 from app.search.memory import release_free_memory
+from app.search.vocab import VOCAB_SOURCES
 
 log = logging.getLogger(__name__)
-# What the query vocabulary is built from: a committed change to any of these reloads it.
-VOCAB_SOURCES = (
-    Specialty,
-    CarePath,
-    CarePathSpecialty,
-    Location,
-    HealthCondition,
-    Language,
-    InsurancePlan,
-)
 _OUTBOX = "search_outbox_pending"
 _VOCAB = "search_vocab_changed"
 TRIM_SECONDS = 60.0  # how often the poller hands freed memory back to the system
@@ -62,7 +44,7 @@ def _after_flush(session: Session, flush_context) -> None:
     rows = sum(1 for obj in session.new if isinstance(obj, SearchOutbox))
     if rows:
         session.info[_OUTBOX] = session.info.get(_OUTBOX, 0) + rows
-    if any(isinstance(obj, VOCAB_SOURCES) for obj in touched):
+    if any(isinstance(obj, VOCAB_SOURCES) for obj in touched):  # reload the vocabulary
         session.info[_VOCAB] = True
 
 

@@ -41,6 +41,16 @@ from app.search.text import FuzzyLexicon, fold, stems, words
 CHECK_SECONDS = 2.0
 MAX_DATABASES = 4
 _lexicon_lock = threading.Lock()
+# What the vocabulary is built from: a committed change to any of these reloads it (sync).
+VOCAB_SOURCES = (
+    Specialty,
+    CarePath,
+    CarePathSpecialty,
+    Location,
+    HealthCondition,
+    Language,
+    InsurancePlan,
+)
 log = logging.getLogger(__name__)
 
 
