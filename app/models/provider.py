@@ -89,9 +89,7 @@ class Provider(db.Model):
     @property
     def full_name(self) -> str:
         """First, middle and last name with suffix, e.g. "María J. Núñez Jr."."""
-        parts = [self.first_name, self.middle_name, self.last_name]
-        name = " ".join(p for p in parts if p)
-        return f"{name} {self.suffix}".strip() if self.suffix else name
+        return full_name(self.first_name, self.middle_name, self.last_name, self.suffix)
 
     @property
     def display_name(self) -> str:
@@ -136,6 +134,12 @@ class Provider(db.Model):
     def locations(self) -> list[Location]:
         """Clinics in the order staff listed them."""
         return [link.location for link in self.location_links]
+
+
+def full_name(first: str, middle: str | None, last: str, suffix: str | None) -> str:
+    """ "María J. Núñez Jr.": the names that are given, then the suffix."""
+    name = " ".join(p for p in (first, middle, last) if p)
+    return f"{name} {suffix}".strip() if suffix else name
 
 
 def name_key(

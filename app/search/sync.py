@@ -48,6 +48,12 @@ def _after_flush(session: Session, flush_context) -> None:
         session.info[_VOCAB] = True
 
 
+def outbox_written(session: Session, rows: int) -> None:
+    """Count outbox rows written with a Core insert (which ``after_flush`` cannot see)."""
+    if rows:
+        session.info[_OUTBOX] = session.info.get(_OUTBOX, 0) + rows
+
+
 def _after_commit(session: Session) -> None:
     outbox = session.info.pop(_OUTBOX, False)
     if session.info.pop(_VOCAB, False):

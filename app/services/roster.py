@@ -21,7 +21,7 @@ from app.services import audit, provider_details
 from app.services.directory import provider_load_options
 from app.services.findings import current_input
 from app.services.locations import LocationInput, create_location
-from app.services.providers import ProviderInput, new_provider, record_created, update_provider
+from app.services.providers import ProviderInput, create_providers, update_provider
 from app.services.roster_change import Plan, ProviderChange
 from app.services.roster_plan import build_plan
 from app.services.roster_rows import (
@@ -33,7 +33,6 @@ from app.services.roster_rows import (
     iter_rows,
     neutralize,
 )
-from app.services.write import flush
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2000
@@ -203,21 +202,15 @@ def _apply(
                 select(Provider).where(Provider.id.in_(ids)).options(*provider_load_options())
             )
         }
-        created = []
+        new = []
         for change in batch:
             existing = loaded.get(change.provider_id) if change.provider_id else None
             data = _input_for(change, existing, loc_id)
             if existing is None:
-                # Staged together and flushed once per batch: the plan already matched
-                # NPIs and clinics, and each slug is unique within the session.
-                with db.session.no_autoflush:
-                    created.append(new_provider(data))
+                new.append(data)
             else:
                 update_provider(existing, data, None, actor)
-        if created:
-            flush(created[0])  # errors translated as for a single save
-            for p in created:
-                record_created(p, actor)
+        create_providers(new, actor)  # the whole batch in one INSERT per table
         done += len(batch)
         if progress:
             progress("write", done, len(work))

@@ -113,39 +113,65 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "item"
 
 
-SLUG_PROBE = 64  # candidates checked per query
+SLUG_PROBE = 64  # candidates checked per query for one base
+SLUG_PARAMS = 500  # candidates per query when a batch checks many bases at once
 
 
 def unique_slug(model: Any, base: str, taken: set[str] | None = None) -> str:
-    """A slug for ``model`` not yet used in the database (nor in ``taken``, which grows).
+    """A slug for ``model`` not yet used in the database (nor in ``taken``, which grows)."""
+    return unique_slugs(model, [base], taken)[0]
 
-    Candidates (``base``, ``base-2``, ``base-3``, ...) are checked 64 at a time by equality
-    on the slug's unique index, which works under any collation. The session remembers
-    where each base got to, so a million-row import with hundreds of Ana Smiths costs one
-    query per listing instead of reading every namesake each time.
+
+def unique_slugs(model: Any, bases: list[str], taken: set[str] | None = None) -> list[str]:
+    """One unused slug per base, in order: ``base``, else ``base-2``, ``base-3``, ...
+
+    Candidates are checked by equality on the slug's unique index (which works under any
+    collation), many bases per query, so a batch of 2,000 new listings costs a few queries.
+    The session remembers where each base got to, so a million-row import with hundreds of
+    Ana Smiths never reads its namesakes again. ``taken`` (slugs staged but not yet
+    written) grows with every slug handed out.
     """
-    base = slugify(base)
     taken = taken if taken is not None else set()
     counters = db.session.info.setdefault("unique_slug_next", {})
-    key = (model.__tablename__, base)
-    n = counters.get(key, 1)
-    while True:
-        numbers = range(n, n + SLUG_PROBE)
-        block = [base if i == 1 else f"{base}-{i}" for i in numbers]
-        used = set(db.session.scalars(select(model.slug).where(model.slug.in_(block))))
-        free = next(
-            (
-                (i, c)
-                for i, c in zip(numbers, block, strict=True)
-                if c not in used and c not in taken
-            ),
-            None,
-        )
-        if free is not None:
-            counters[key] = free[0] + 1
-            taken.add(free[1])
-            return free[1]
-        n += SLUG_PROBE
+    cleaned = [slugify(base) for base in bases]
+    wanted: dict[str, int] = {}
+    for base in cleaned:
+        wanted[base] = wanted.get(base, 0) + 1
+    found: dict[str, list[str]] = {base: [] for base in wanted}
+    width = 1
+    while wanted:
+        # Each base still short of slugs probes its next few numbers; a base that keeps
+        # colliding widens its probe (up to SLUG_PROBE) on the next round.
+        blocks = {}
+        for base, need in wanted.items():
+            n = counters.get((model.__tablename__, base), 1)
+            numbers = range(n, n + min(need + width - 1, max(need, SLUG_PROBE)))
+            blocks[base] = [(i, base if i == 1 else f"{base}-{i}") for i in numbers]
+        candidates = [slug for block in blocks.values() for _, slug in block]
+        used = set()
+        for start in range(0, len(candidates), SLUG_PARAMS):
+            chunk = candidates[start : start + SLUG_PARAMS]
+            used.update(db.session.scalars(select(model.slug).where(model.slug.in_(chunk))))
+        for base, block in blocks.items():
+            for i, slug in block:
+                if wanted.get(base, 0) == 0:
+                    break
+                counters[(model.__tablename__, base)] = i + 1
+                if slug in used or slug in taken:
+                    continue
+                taken.add(slug)
+                found[base].append(slug)
+                wanted[base] -= 1
+            if wanted.get(base) == 0:
+                del wanted[base]
+        width = min(width * 4, SLUG_PROBE)
+    # Hand each base's slugs out in the order the bases came, lowest number first.
+    handed = dict.fromkeys(found, 0)
+    out = []
+    for base in cleaned:
+        out.append(found[base][handed[base]])
+        handed[base] += 1
+    return out
 
 
 def replace_links(
