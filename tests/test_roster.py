@@ -194,6 +194,28 @@ def test_cli_import_export_and_exit_codes(seeded, tmp_path):
     result = runner.invoke(args=["roster", "import", str(good)])
     assert result.exit_code == 0 and "2 created" in result.output
     assert _count(Location, zip="98101") == 1
+    assert "Imported in" in result.output and "writing" in result.output  # stage times
+
+
+def test_progress_on_a_log_writes_whole_lines_and_times_each_stage():
+    """Not on a terminal (a log, systemd), progress comes as a line every 15 s, never a
+    carriage-return bar, and the closing summary says how long each stage took."""
+    import io
+
+    from app.cli.roster import ProgressLine
+
+    stream = io.StringIO()
+    progress = ProgressLine(stream)
+    progress("read", 0, 0)
+    progress("read", 1000, 0)
+    assert stream.getvalue() == ""  # a stage that just began reports nothing yet
+    progress.stages["read"] -= 20  # as if reading began 20 s ago
+    progress.last -= 20
+    progress("read", 50_000, 0)
+    assert stream.getvalue() == "Reading: 50,000  2,500 rows/s\n"
+    progress("write", 0, 10)
+    summary = progress.summary()
+    assert summary.startswith("reading 20 s, writing 0 s"), summary
 
 
 def wait_for_job(client, url: str, seconds: float = 120) -> str:

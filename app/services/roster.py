@@ -185,13 +185,15 @@ def _apply(
     plan: Plan, actor: User | None, progress: Progress | None, filename: str, report: RosterReport
 ) -> None:
     """Write the plan with the staff forms' own operations (they stage; the caller commits)."""
+    work = [c for c in plan.changes if c.provider_id is None or c.changed]
+    if progress:
+        progress("write", 0, len(work))
     _create_languages(plan)
     new_clinic_ids = _create_clinics(plan, actor)
 
     def loc_id(ref: int | tuple[str, str]) -> int:
         return ref if isinstance(ref, int) else new_clinic_ids[ref]
 
-    work = [c for c in plan.changes if c.provider_id is None or c.changed]
     done = 0
     for start in range(0, len(work), BATCH):
         batch = work[start : start + BATCH]

@@ -261,6 +261,8 @@ def _needs_met(
 
 def build_plan(rows: list[Row], progress: Callable[[str, int, int], None] | None = None) -> Plan:
     """Group rows by provider, match listings and clinics, and work out each change."""
+    if progress:
+        progress("check", 0, len(rows))
     plan = Plan()
     look = Lookups()
     valid = []

@@ -197,6 +197,9 @@ def iter_rows(text: str) -> Iterator[tuple[list[str], Row | None, RowError | Non
     except StopIteration:
         raise RosterFileError("The file is empty.") from None
     columns = read_header(header)
+    # A national file repeats most cells (a provider's name and NPI on each of their clinic
+    # rows, cities, codes, yes/no): one copy of each kept string halves the rows' memory.
+    seen: dict[str, str] = {}
     while True:
         start = reader.line_num + 1
         try:
@@ -216,7 +219,10 @@ def iter_rows(text: str) -> Iterator[tuple[list[str], Row | None, RowError | Non
             error = RowError(start, "", f"Expected {len(columns)} cells, found {len(cells)}.")
             yield columns, None, error
             continue
-        values = {c: unneutralize(v.strip()) for c, v in zip(columns, cells, strict=True)}
+        values = {}
+        for c, v in zip(columns, cells, strict=True):
+            v = unneutralize(v.strip())
+            values[c] = seen.setdefault(v, v)
         yield columns, check_row(Row(start, values)), None
 
 

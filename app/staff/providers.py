@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
@@ -15,6 +15,7 @@ from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import int_arg, page_arg
 from app.staff.forms import ActionForm, ProviderForm
+from app.staff.paging import capped_page
 from app.staff.provider_form import (
     fill_from,
     find_clinics,
@@ -66,14 +67,9 @@ def provider_list() -> str:
         "accepting": _flag("accepting"),
     }
     stmt = service.provider_query(q, **filters)
-    page = db.paginate(stmt, page=page_arg(), per_page=PER_PAGE, error_out=False, count=False)
     # Counting a million matches costs more than the page: count up to COUNT_CAP and say "+".
     cap = int(current_app.config.get("STAFF_COUNT_CAP") or COUNT_CAP)
-    # Counting ids alone lets the database answer from an index (the search key's, or the
-    # name order's) instead of reading a million wide rows: 110 ms instead of 270.
-    ids = stmt.with_only_columns(Provider.id).order_by(None).limit(cap + 1)
-    counted = db.session.scalar(select(func.count()).select_from(ids.subquery()))
-    page.total = min(counted or 0, cap)
+    page, capped = capped_page(stmt, Provider, page_arg(), PER_PAGE, cap)
     used_specialties = db.session.scalars(
         select(Specialty)
         .where(exists().where(service.ProviderSpecialty.specialty_id == Specialty.id))
@@ -82,7 +78,7 @@ def provider_list() -> str:
     return render_template(
         "staff/providers/list.html",
         page=page,
-        capped=(counted or 0) > cap,
+        capped=capped,
         q=q,
         args=request.args,
         clinic=clinic,
