@@ -263,6 +263,13 @@ def split_name_cells(first: str, last: str) -> dict[str, str]:
     Returns first_name, last_name, suffix and credentials (the last two may be empty).
     A lone word is never taken for a credential, so a surname like Do stays a surname.
     """
+    # A roster repeats a provider's name on each of their clinic rows, and a national file
+    # has many namesakes: the same cells are split once.
+    return dict(_split_name_cells(first, last))
+
+
+@lru_cache(maxsize=65536)
+def _split_name_cells(first: str, last: str) -> tuple[tuple[str, str], ...]:
     first_words = _nfc(first).replace(",", " , ").split()
     last_words = _nfc(last).replace(",", " , ").split()
     while len(first_words) > 1 and _token(first_words[0]) in CONSTANTS.titles:
@@ -285,9 +292,9 @@ def split_name_cells(first: str, last: str) -> dict[str, str]:
         if suffix_text[:2] in ("JR", "SR")
         else suffix_text
     )
-    return {
-        "first_name": name_case(" ".join(w for w in first_words if w != ",")),
-        "last_name": name_case(" ".join(w for w in last_words if w != ",")),
-        "suffix": suffix_text,
-        "credentials": normalize_credentials(" ".join(credentials)),
-    }
+    return (
+        ("first_name", name_case(" ".join(w for w in first_words if w != ","))),
+        ("last_name", name_case(" ".join(w for w in last_words if w != ","))),
+        ("suffix", suffix_text),
+        ("credentials", normalize_credentials(" ".join(credentials))),
+    )

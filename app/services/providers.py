@@ -280,6 +280,18 @@ def _provider_row(data: ProviderInput, slug: str, now) -> dict[str, Any]:
     return row
 
 
+def _labels(column: Any, ids: list[int]) -> dict[int, str]:
+    """``column`` (a code, name or slug) by id for the distinct ``ids``: two columns read,
+    not whole rows (a national batch names thousands of clinics)."""
+    model = column.class_
+    wanted = list(dict.fromkeys(ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(db.session.execute(select(model.id, column).where(model.id.in_(chunk))).all())
+    return found
+
+
 class _References:
     """The specialties, clinics, languages and plans a batch names, read once.
 
@@ -294,10 +306,10 @@ class _References:
             "language": [i for d in items for i in d.language_ids],
             "plan": [i for d in items for i in d.plan_ids],
         }
-        self.specialties = {k: v.code for k, v in _by_ids(Specialty, ids["specialty"]).items()}
-        self.clinics = {k: v.name for k, v in _by_ids(Location, ids["clinic"]).items()}
-        self.languages = {k: v.code for k, v in _by_ids(Language, ids["language"]).items()}
-        self.plans = {k: v.slug for k, v in _by_ids(InsurancePlan, ids["plan"]).items()}
+        self.specialties = _labels(Specialty.code, ids["specialty"])
+        self.clinics = _labels(Location.name, ids["clinic"])
+        self.languages = _labels(Language.code, ids["language"])
+        self.plans = _labels(InsurancePlan.slug, ids["plan"])
         if any(i not in self.specialties for i in ids["specialty"]):
             raise InvalidInput({"specialty_1": "Choose a specialty from the list."})
         if any(i not in self.clinics for i in ids["clinic"]):

@@ -58,7 +58,8 @@ def _merge(rows: list[Row], errors: list[RowError]) -> tuple[dict[str, str], lis
             value = row.values.get(name)
             if name not in row.values or not value:
                 continue
-            if name in merged and merged[name] and _canon(merged[name]) != _canon(value):
+            seen = merged.get(name)
+            if seen and seen != value and _canon(seen) != _canon(value):
                 conflict = (name, first_line[name])
                 break
         if conflict:
