@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.extensions import csrf, db, login_manager, migrate
+from app.extensions import csrf, db, login_manager
 from config import Config, config_for_env
 
 
@@ -80,7 +80,12 @@ def _dev_secret_key(path: Path) -> str:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    if os.environ.get("FINDCARE_WEB_WORKER") != "1":
+        # `flask db` and the tests use the migrations; a gunicorn worker (gunicorn.conf.py
+        # sets FINDCARE_WEB_WORKER) never does, and skips Alembic's imports at start-up.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"

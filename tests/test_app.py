@@ -70,3 +70,39 @@ def test_html_is_compressed_when_accepted(client):
     response = client.get("/", headers={"Accept-Encoding": "gzip"})
     if len(response.get_data()) >= 500:
         assert response.headers.get("Content-Encoding") == "gzip"
+
+
+def test_a_web_worker_starts_without_the_migration_tooling(tmp_path):
+    """gunicorn.conf.py marks its workers; they skip Alembic's imports (a faster first
+    search after a restart), while the CLI keeps `flask db`."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "SECRET_KEY": "worker-test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+    }
+    probe = "import sys, wsgi; print('alembic' in sys.modules, 'migrate' in wsgi.app.extensions)"
+    worker = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=root,
+        env={**env, "FINDCARE_WEB_WORKER": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert worker.stdout.split() == ["False", "False"], worker.stderr
+    cli = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "current"],
+        cwd=root,
+        env={k: v for k, v in env.items() if k != "FINDCARE_WEB_WORKER"},
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 0, cli.stderr

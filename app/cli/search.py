@@ -20,6 +20,9 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
+LOG_EVERY_SECONDS = 15.0
+
+
 class IndexProgress:
     """A click progress bar on a terminal, plain progress lines otherwise."""
 
@@ -42,7 +45,8 @@ class IndexProgress:
                 )
                 self.bar.__enter__()
             self.bar.update(done - self.done)
-        elif time.monotonic() - self.last_line >= 2 or done >= total:
+        elif time.monotonic() - self.last_line >= LOG_EVERY_SECONDS or done >= total:
+            # A log gets a line every 15 s (as the roster import's), not one per batch.
             self.last_line = time.monotonic()
             eta = (total - done) / max(self._per_second(done), 1e-9)
             click.echo(f"indexed {done}/{total} providers ({self._rate(done)}, ETA {eta:.0f}s)")
