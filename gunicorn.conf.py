@@ -41,7 +41,14 @@ def _geo_tables_cached() -> bool:
         path = module.cache_path()
     except Exception:  # any doubt: let the script decide
         return False
-    return path is not None and path.is_file()
+    # Written whole by an atomic rename; a file cut short (a full disk, a bad copy) no longer
+    # ends the JSON object, and is rebuilt here rather than by every worker at once.
+    try:
+        with path.open("rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) == b"}"
+    except (OSError, AttributeError):
+        return False
 
 
 def on_starting(server):

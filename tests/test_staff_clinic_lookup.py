@@ -140,18 +140,21 @@ def test_a_huge_list_counts_up_to_a_cap(app, desk, world):  # noqa: F811
     assert desk.get("/staff/providers?q=extra1").get_data(as_text=True).count("1 listing.") == 1
 
 
+@pytest.mark.parametrize("cap", [3, 4, 5, 6, 7, 8])
 def test_pages_cut_from_one_scan_match_offset_paging_up_to_and_past_the_cap(
     app,
     desk,  # noqa: F811
     world,  # noqa: F811
     monkeypatch,
+    cap,
 ):
     """Pages inside the cap come from one ordered read of ids; a page past it (typed into
-    the address bar) from an offset query. Either way each listing shows once, in order."""
+    the address bar) from an offset query. Either way each listing shows once, in order,
+    whether or not the cap is a multiple of the page size (3 and 5 split a page)."""
     import app.staff.providers as view
 
     monkeypatch.setattr(view, "PER_PAGE", 2)
-    app.config["STAFF_COUNT_CAP"] = 4
+    app.config["STAFF_COUNT_CAP"] = cap
     with app.app_context():
         for n in (3, 0, 6, 1, 5, 2, 4):
             factories.provider(first_name=f"Extra{n}", last_name="Zed")
@@ -159,8 +162,10 @@ def test_pages_cut_from_one_scan_match_offset_paging_up_to_and_past_the_cap(
     seen = []
     for page in range(1, 6):
         html = desk.get(f"/staff/providers?q=zed&page={page}").get_data(as_text=True)
-        seen += dict.fromkeys(re.findall(r"Extra(\d) Zed", html))
-        assert "More than 4 listings" in html
+        found = dict.fromkeys(re.findall(r"Extra(\d) Zed", html))
+        assert len(found) == [2, 2, 2, 1, 0][page - 1], (page, list(found))  # no short page
+        seen += found
+        assert ("More than" in html) == (cap < 7), html
     assert seen == [str(n) for n in range(7)]
     deactivated = desk.get("/staff/providers?q=zed&active=no").get_data(as_text=True)
     assert "0 listings" in deactivated and "Extra" not in deactivated

@@ -111,11 +111,13 @@ def warm() -> None:
     vocab = get_vocab()
     engine.health_lexicon(vocab)
     engine.place_lexicon(vocab)
-    geo.tables()
     st = store()
     with st.read_mutex:
         snap, _ = _view(st)
     snap.prepare()
+    # Only distance and place searches need the ZIP and city tables: a restarted worker
+    # answers a name search first, then loads them (0.1–0.2 s) before anyone asks.
+    geo.tables()
     # The arrays, name lists and vocabulary live as long as the worker: move them out of
     # the collector's reach, or every full collection walks them (~10 ms at 100k docs).
     gc.freeze()

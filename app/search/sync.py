@@ -195,18 +195,6 @@ class Poller:
                     db.session.remove()
 
 
-_warmed = threading.Event()
-
-
-def _warm_geography() -> None:
-    """Load the offline ZIP table in the background so no search waits ~1 s for it."""
-    if not _warmed.is_set():
-        _warmed.set()
-        from app.search.geo import city_centroid
-
-        threading.Thread(target=city_centroid, args=("Seattle", "WA"), daemon=True).start()
-
-
 def start_warmup(app: Flask) -> threading.Thread:
     """Catch up with the outbox and warm the searcher in the background (worker start)."""
 
@@ -222,7 +210,6 @@ def start_warmup(app: Flask) -> threading.Thread:
             finally:
                 db.session.remove()
 
-    _warm_geography()
     thread = threading.Thread(target=run, name="search-warmup", daemon=True)
     thread.start()
     return thread

@@ -9,6 +9,9 @@ The ``language`` table holds only the languages some listing has ever used. A ro
 the first time a roster or a staff form names a language, keyed by the shortest ISO code
 (two letters where ISO 639-1 has one). So the public filter, which counts languages on
 listings, shows only languages in use, while staff can pick from the whole standard.
+
+Both packages are imported on first use, not with the module: their tables cost a web
+worker 50–100 ms at start-up, and only staff forms and roster imports need them.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import langcodes
-import pycountry
 from sqlalchemy import select
 
 from app.extensions import db
@@ -36,6 +37,8 @@ class UnknownLanguage(ValueError):
 
 
 def _entry(code: str):
+    import pycountry
+
     code = code.lower()
     if len(code) == 2:
         return pycountry.languages.get(alpha_2=code)
@@ -53,6 +56,8 @@ def _short(entry) -> str:
 
 def _candidates(text: str) -> list[str]:
     """Language subtags the text may stand for: as a code first, then as a name."""
+    import langcodes
+
     tags = []
     if CODE_RE.match(text) and text.lower() not in NOT_CODES:
         tags.append(text.replace("_", "-"))
@@ -69,6 +74,8 @@ def resolve_language(text: str) -> tuple[str, str]:
     ("Mandarin" is Chinese, ``zh``), but never into a different individual language
     (CLDR's Tagalog -> Filipino alias is not followed: both are accepted as themselves).
     """
+    import langcodes
+
     cleaned = " ".join(unicodedata.normalize("NFC", text).split())
     if not cleaned:
         raise UnknownLanguage("Empty language name.")
@@ -92,6 +99,8 @@ def resolve_language(text: str) -> tuple[str, str]:
 
 def display_name(code: str) -> str:
     """The usual English name of a language code ("ht" -> "Haitian Creole")."""
+    import langcodes
+
     name = langcodes.Language.get(code, normalize=False).display_name("en")
     if name.startswith("Unknown language"):
         entry = _entry(code)
@@ -130,6 +139,9 @@ def picker_names() -> tuple[str, ...]:
 
     Any other living language is still accepted when typed; this only keeps the list short.
     """
+    import langcodes
+    import pycountry
+
     names = set()
     for entry in pycountry.languages:
         if getattr(entry, "type", "") != "L":

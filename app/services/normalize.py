@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import us
 import usaddress
-from nameparser.config import CONSTANTS
-from scourgify import normalize_address_record
-from scourgify.exceptions import AddressNormalizationError
 
 from app.services.validation import ZIP_RE, sensible_case
 
@@ -115,8 +112,20 @@ def address_case(text: str) -> str:
     return " ".join(_title_word(w) for w in text.split(" "))
 
 
+@cache
+def _name_constants():
+    """nameparser's titles and credentials, imported on first use: with scourgify (below)
+    they cost a web worker about 40 ms at start-up, and only staff writes need them."""
+    from nameparser.config import CONSTANTS
+
+    return CONSTANTS
+
+
 @lru_cache(maxsize=65536)
 def _usps(line1: str, line2: str, zip_code: str) -> tuple[str, str] | None:
+    from scourgify import normalize_address_record
+    from scourgify.exceptions import AddressNormalizationError
+
     try:
         record = normalize_address_record(
             {
@@ -254,7 +263,7 @@ def normalize_suffix(text: str) -> str:
 def is_credential(word: str) -> bool:
     """True for a credential nameparser knows (MD, DO, DPT, PA-C, PhD ...)."""
     token = _token(word)
-    return token in CONSTANTS.suffix_acronyms and token not in GENERATIONAL
+    return token in _name_constants().suffix_acronyms and token not in GENERATIONAL
 
 
 def split_name_cells(first: str, last: str) -> dict[str, str]:
@@ -272,7 +281,8 @@ def split_name_cells(first: str, last: str) -> dict[str, str]:
 def _split_name_cells(first: str, last: str) -> tuple[tuple[str, str], ...]:
     first_words = _nfc(first).replace(",", " , ").split()
     last_words = _nfc(last).replace(",", " , ").split()
-    while len(first_words) > 1 and _token(first_words[0]) in CONSTANTS.titles:
+    titles = _name_constants().titles
+    while len(first_words) > 1 and _token(first_words[0]) in titles:
         first_words.pop(0)
     suffix, credentials = [], []
     for words in (last_words, first_words):

@@ -207,8 +207,9 @@ def create_providers(items: Sequence[ProviderInput], actor: User | None) -> list
 
     Every listing is checked as the form checks it (a specialty and a clinic when active,
     an NPI no other listing has) and gets a unique slug, an audit event holding the whole
-    listing and a search outbox row. The rows go in with one multi-row INSERT per table,
-    so a batch of 2,000 costs a few dozen statements instead of ten per listing.
+    listing and a search outbox row. The rows go in as one batch per table (an
+    ``executemany``; the new ids are read back by their unique slugs), so a batch of 2,000
+    costs a few dozen statements instead of ten per listing.
     """
     if not items:
         return []
@@ -221,16 +222,12 @@ def create_providers(items: Sequence[ProviderInput], actor: User | None) -> list
     rows = [_provider_row(data, slug, now) for data, slug in zip(items, slugs, strict=True)]
     flush()  # anything staged before (a new clinic, a new language) must be there first
     try:
-        ids = list(
-            db.session.scalars(
-                insert(Provider.__table__).returning(
-                    Provider.__table__.c.id, sort_by_parameter_order=True
-                ),
-                rows,
-            )
-        )
+        # Not INSERT ... RETURNING: SQLite gives no order guarantee for a multi-row RETURNING,
+        # so SQLAlchemy would send one statement per row to keep ids in order.
+        db.session.execute(insert(Provider.__table__), rows)
     except IntegrityError as exc:
         raise translate(exc) from None
+    ids = _ids_by_slug(slugs)
     links = refs.link_rows(items, ids)
     for table, link_rows in links.items():
         if link_rows:
@@ -250,6 +247,17 @@ def create_providers(items: Sequence[ProviderInput], actor: User | None) -> list
     )
     audit.enqueue("provider", ids)
     return ids
+
+
+def _ids_by_slug(slugs: list[str]) -> list[int]:
+    """The ids of the listings just inserted, in the order of their (unique) slugs."""
+    found: dict[str, int] = {}
+    slug_col, id_col = Provider.__table__.c.slug, Provider.__table__.c.id
+    for start in range(0, len(slugs), 500):
+        chunk = slugs[start : start + 500]
+        rows = db.session.execute(select(slug_col, id_col).where(slug_col.in_(chunk))).all()
+        found.update((slug, pid) for slug, pid in rows)
+    return [found[slug] for slug in slugs]
 
 
 def _check_new_npis(items: Sequence[ProviderInput]) -> None:

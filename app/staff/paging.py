@@ -42,7 +42,11 @@ def capped_page(
     ids = list(db.session.scalars(stmt.with_only_columns(model.id).limit(cap + 1)))
     capped = len(ids) > cap
     ids = ids[:cap]
-    if (page - 1) * per_page < len(ids) or not ids:
+    # A page is cut from the ids only when it lies wholly among them: with more than ``cap``
+    # matches, a page that straddles the cap (a cap that is not a multiple of the page size)
+    # would otherwise come out short and its last rows would appear on no page.
+    within = page * per_page <= len(ids) if capped else (page - 1) * per_page < len(ids)
+    if within or not ids:
         pagination: Pagination = _IdsPagination(
             page=page, per_page=per_page, error_out=False, count=True, model=model, ids=ids
         )
