@@ -28,28 +28,83 @@ def _term_scores(
     prefix = snap.term_docs("name_prefix", term)
     exact = snap.term_docs("name", term)
     last = snap.term_docs("last", term)
-    ids = [prefix, exact, last]
-    values = [np.full(len(prefix), 2.0), np.full(len(exact), 3.0), np.zeros(len(last))]
+    typo_ids: list[np.ndarray] = []
+    typo_values: list[np.ndarray] = []
     tried: list[str] = []
     best = term
     if len(exact) == 0 and len(prefix) == 0 and term not in no_fuzzy:
         candidates = fuzzy.lookup(term)
         for cand, dist in candidates[:8]:
             docs = snap.term_docs("name", cand)
-            ids.append(docs)
-            values.append(np.full(len(docs), 1.0 - 0.2 * (dist - 1)))
+            typo_ids.append(docs)
+            typo_values.append(np.full(len(docs), 1.0 - 0.2 * (dist - 1)))
             tried.append(cand)
         if candidates:
             best = candidates[0][0]
-    docs, score = _max_per_doc(np.concatenate(ids[:3]), np.concatenate(values[:3]))
-    if len(last):
-        score = score + 0.5 * np.isin(docs, last, assume_unique=True)
-    if len(ids) > 3:  # typo matches, only tried when no word matched exactly or as a prefix
+    docs, score = word_scores(prefix, exact, last)
+    if typo_ids:  # typo matches, only tried when no word matched exactly or as a prefix
         docs, score = _max_per_doc(
-            np.concatenate([docs, *ids[3:]]), np.concatenate([score, *values[3:]])
+            np.concatenate([docs, *typo_ids]), np.concatenate([score, *typo_values])
         )
     keep = score > 0
     return docs[keep], score[keep].astype(np.float32), tried, best
+
+
+def intersect_sorted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values in both ascending arrays of unique doc numbers, with their positions in ``a``
+    and in ``b`` (what ``np.intersect1d(..., assume_unique=True, return_indices=True)``
+    gives). The shorter array is looked up in the longer by binary search, so the cost is
+    the shorter's length times a log, not a sort of both (1.4 ms per full name at 1M)."""
+    swap = len(a) > len(b)
+    small, big = (b, a) if swap else (a, b)
+    if not len(small) or not len(big):
+        none = np.zeros(0, np.int64)
+        return small[:0], none, none
+    pos = np.searchsorted(big, small)
+    np.minimum(pos, len(big) - 1, out=pos)
+    hit = big[pos] == small
+    in_small, in_big = np.flatnonzero(hit), pos[hit]
+    return (small[hit], in_big, in_small) if swap else (small[hit], in_small, in_big)
+
+
+def contains_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each value of ascending ``a``, whether ascending ``b`` holds it (``np.isin``)."""
+    if not len(b):
+        return np.zeros(len(a), bool)
+    pos = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return b[pos] == a
+
+
+def word_scores(
+    prefix: np.ndarray, exact: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Docs matching a word as a prefix (2) or exactly (3), each with its best score plus
+    0.5 when it is the last name, ascending.
+
+    Usually a word is one of its own prefixes and a last name is also a name, so the
+    prefix docs are all the docs and only the exact ones need marking, found by binary
+    search of the few in the many; that skips sorting the three lists together (about
+    0.5 ms per word at 1M). Any other case is merged.
+    """
+    at_exact = np.minimum(np.searchsorted(prefix, exact), max(len(prefix) - 1, 0))
+    if len(prefix):
+        nested = bool((prefix[at_exact] == exact).all()) and contains_sorted(last, exact).all()
+    else:
+        nested = not len(exact) and not len(last)
+    if nested:
+        docs = prefix.astype(np.int64)
+        score = np.full(len(docs), 2.0)
+        score[at_exact] = 3.0
+    else:
+        docs, score = _max_per_doc(
+            np.concatenate([prefix, exact, last]),
+            np.concatenate(
+                [np.full(len(prefix), 2.0), np.full(len(exact), 3.0), np.zeros(len(last))]
+            ),
+        )
+    if len(last):
+        score[np.searchsorted(docs, last)] += 0.5  # every last-name doc is among the docs
+    return docs, score
 
 
 def _max_per_doc(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +142,7 @@ def name_scores(
         return np.zeros(0, np.int64), np.zeros(0, np.float32), highlights, corrections
     docs, total = per_term[0]
     for more, score in per_term[1:]:
-        docs, left, right = np.intersect1d(docs, more, assume_unique=True, return_indices=True)
+        docs, left, right = intersect_sorted(docs, more)
         total = total[left] + score[right]
     if len(docs) or len(per_term) == 1:
         return docs, total, highlights, corrections
@@ -351,7 +406,7 @@ def _person_test(snap: Snapshot):
         for token in tokens[1:]:
             if not len(docs):
                 break
-            docs = np.intersect1d(docs, snap.term_docs("name", token), assume_unique=True)
+            docs = intersect_sorted(docs, snap.term_docs("name", token))[0]
         return bool(len(docs))
 
     return is_person
