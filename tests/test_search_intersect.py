@@ -61,3 +61,18 @@ def test_word_scores_match_the_merge_of_all_three_lists(prefix, exact, last, nes
         want[doc] += 0.5
     assert docs.tolist() == sorted(want)
     assert score.tolist() == [want[d] for d in sorted(want)]
+
+
+def test_word_scores_when_the_lists_coincide():
+    """A surname's prefix, exact and last-name lists are often the very same docs."""
+    from app.search.engine import word_scores
+
+    docs = np.array([2, 5, 9], np.int64)
+    got, score = word_scores(docs, docs.copy(), docs.copy())
+    assert got.tolist() == [2, 5, 9] and score.tolist() == [3.5, 3.5, 3.5]
+    got, score = word_scores(docs, docs.copy(), np.zeros(0, np.int64))
+    assert score.tolist() == [3.0, 3.0, 3.0]
+    got, score = word_scores(docs, np.array([5], np.int64), np.array([5], np.int64))
+    assert score.tolist() == [2.0, 3.5, 2.0]
+    got, score = word_scores(np.zeros(0, np.int64), docs, np.zeros(0, np.int64))
+    assert got.tolist() == [2, 5, 9] and score.tolist() == [3.0, 3.0, 3.0]
