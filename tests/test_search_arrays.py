@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import mmap
 from pathlib import Path
 
@@ -214,3 +215,46 @@ def test_a_moved_clinic_measures_from_where_it_is_now(seeded_app):
             ]
         finally:
             search.RESULT_CACHE = True
+
+
+def _cards_by_pid(snap) -> dict[int, dict]:
+    """Each live doc's card as the snapshot serves it (from the segments' mapped tables)."""
+    return {int(snap.pid[d]): snap.card(int(d)) for d in snapshot.np.flatnonzero(snap.live)}
+
+
+def _stored_cards_by_pid(snap) -> dict[int, dict]:
+    """Each live doc's card as Whoosh stored it (what the mapped tables must repeat)."""
+    out = {}
+    for d in snapshot.np.flatnonzero(snap.live):
+        fields = snap.searcher.stored_fields(int(d))
+        out[fields["data"]["pid"]] = json.loads(fields["card"])
+    return out
+
+
+def test_result_cards_come_from_mapped_tables_and_follow_edits(seeded_app):
+    """A page of results reads its cards from each segment's memory-mapped table: they
+    equal the stored cards after a rebuild, after edits (new segments, built by this
+    process) and in a fresh process, and an edit's new card replaces the old one."""
+    seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
+    with seeded_app.app_context():
+        search.rebuild()
+        snap = _snapshot()
+        assert _cards_by_pid(snap) == _stored_cards_by_pid(snap)
+        provider = db.session.scalar(db.select(Provider).filter_by(slug="rebecca-smith-md"))
+        provider.accepting_new_patients = not provider.accepting_new_patients
+        provider.credentials = "MD, PhD"
+        audit.enqueue("provider", [provider.id])
+        db.session.commit()
+        snap = _snapshot()
+        assert len(snap.segments) > 1, "the edit should have added a segment"
+        cards = _cards_by_pid(snap)
+        assert cards == _stored_cards_by_pid(snap)
+        assert cards[provider.id]["cred"] == "MD, PhD"
+        assert cards[provider.id]["acc"] == provider.accepting_new_patients
+        for arrays, _ in snap.segments:  # the new segment's too: served from its saved file
+            blob = arrays.cards.blob
+            assert isinstance(blob.base.obj, mmap.mmap) and not blob.flags.writeable
+        search.close_all()
+        assert _cards_by_pid(_snapshot()) == cards
+        hits = search.search(search.parse_params(MultiDict({"q": "rebecca smith"}), api=True))
+        assert any(h.card == cards[provider.id] for h in hits.hits)

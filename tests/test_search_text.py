@@ -103,3 +103,18 @@ def _osa_reference(a: str, b: str, cap: int) -> int:
 )
 def test_damerau_matches_the_textbook_programme(a, b, cap):
     assert damerau(a, b, cap) == _osa_reference(a, b, cap)
+
+
+_WORD = st.sampled_from(["back", "broke", "my", "arm", "car", "crash", "fell", "spine", "x"])
+
+
+@given(
+    tokens=st.lists(_WORD, max_size=12),
+    phrases=st.lists(st.lists(_WORD, min_size=1, max_size=4).map(tuple), max_size=8),
+)
+def test_phrase_lookup_by_word_runs_agrees_with_a_scan(tokens, phrases):
+    """The injury check looks phrases up among the query's word runs; it must say what a
+    plain scan of every position says."""
+    from app.search.understand import _contains, _has_any
+
+    assert _has_any(tokens, phrases) == any(_contains(tokens, p) for p in phrases)

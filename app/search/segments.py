@@ -68,14 +68,17 @@ class SegmentArrays:
         self.labels: StringTable | list[str] = [""] * n  # "Name, Cred\tslug" per doc
         self.firsts: list[str] = [""] * n
         self.lasts: list[str] = [""] * n
+        cards: list[str] = [""] * n  # each doc's result card, as the JSON the index stores
         # Compact typed arrays while reading: Python int lists would cost ~60 MB at 100k.
         pairs = {f: (array("i"), array("i")) for f in FACETS}
         loc_doc, loc_id = array("i"), array("i")
         loc_lat, loc_lon = array("d"), array("d")
         for i in range(n):
-            d = reader.stored_fields(i).get("data")
+            fields = reader.stored_fields(i)
+            d = fields.get("data")
             if not d:
                 continue
+            cards[i] = fields.get("card") or ""
             self.pid[i] = d["pid"]
             self.acc[i] = d["acc"]
             self.tel[i] = d["tel"]
@@ -117,6 +120,14 @@ class SegmentArrays:
         # Typeahead shows a provider's name and slug; packed, and mapped from the keys file
         # once saved, so a worker holds only the pages of the names it has shown.
         self.labels = StringTable.of(self.labels)
+        # A page of results reads its cards from here: a slice of a memory-mapped file once
+        # saved, instead of Whoosh's stored fields (a seek, a read, zlib and pickle per card,
+        # about 40 us each, and every other stored field with it).
+        self.cards = StringTable.of(cards)
+
+    def card(self, local: int) -> bytes:
+        """The stored result card (JSON) of one doc; empty when it has none."""
+        return self.cards.raw(local)
 
     def label(self, local: int) -> tuple[str, str]:
         """(display name, slug) of one doc."""
@@ -148,8 +159,9 @@ class SegmentArrays:
 
 # 2: wheelchair and sees-children flags; 3: packed names and typeahead keys; 4: no names or
 # slugs (typeahead reads its few from the stored cards), int32 ids, float32 coordinates
-# 5: typeahead keys in a memory-mapped file beside the arrays; 6: and the names it shows
-ARRAYS_FORMAT = 6
+# 5: typeahead keys in a memory-mapped file beside the arrays; 6: and the names it shows;
+# 7: and the result cards
+ARRAYS_FORMAT = 7
 _ARRAY_FIELDS = (
     "pid",
     "acc",
@@ -202,10 +214,11 @@ def _save_keys(path: Path, parts: tuple[np.ndarray, ...]) -> dict:
 
 
 def _load_keys(path: Path, meta: dict) -> tuple[np.ndarray, ...] | None:
-    """The typeahead keys' arrays, mapped read-only from their file.
+    """The typeahead keys', names' and result cards' arrays, mapped read-only from their file.
 
-    A keystroke touches a few dozen of their pages, so a worker keeps those resident
-    instead of the whole table (39 MB at a million docs), and workers share the pages.
+    A keystroke or a page of results touches a few dozen of their pages, so a worker keeps
+    those resident instead of the whole tables (39 MB of keys and about 400 MB of cards at a
+    million docs), and workers share the pages.
     """
     try:
         with open(path, "rb") as fh:
@@ -246,7 +259,15 @@ def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
     keys, docs = arrays.suggest_keys()
     tmp = _tmp(path)
     try:
-        parts = (keys.blob, keys.offsets, docs, arrays.labels.blob, arrays.labels.offsets)
+        parts = (
+            keys.blob,
+            keys.offsets,
+            docs,
+            arrays.labels.blob,
+            arrays.labels.offsets,
+            arrays.cards.blob,
+            arrays.cards.offsets,
+        )
         data["suggest"] = _save_keys(_keys_path(path), parts)
         with open(tmp, "wb") as fh:
             pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -284,11 +305,12 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
         np.int32
     )
     parts = _load_keys(_keys_path(path), data.get("suggest") or {})
-    if parts is None or len(parts) != 5:
+    if parts is None or len(parts) != 7:
         return None
-    blob, offsets, docs, label_blob, label_offsets = parts
+    blob, offsets, docs, label_blob, label_offsets, card_blob, card_offsets = parts
     arrays._suggest = (StringTable(blob, offsets), docs)
     arrays.labels = StringTable(label_blob, label_offsets)
+    arrays.cards = StringTable(card_blob, card_offsets)
     for f in _BUILD_ONLY:
         setattr(arrays, f, [])
     return arrays
@@ -304,6 +326,11 @@ def segment_arrays(reader, codes: Codes, folder: Path | None, key: str) -> Segme
     arrays = SegmentArrays(reader, codes)
     if path is not None:
         save_arrays(arrays, codes, path)
+        # Serve from the saved file, as every other process will: its cards, names and keys
+        # then stay on disk (and shared) instead of in this process's heap.
+        saved = load_arrays(path, codes)
+        if saved is not None and saved.n == arrays.n:
+            return saved
     arrays.suggest_keys()
     for f in _BUILD_ONLY:  # only needed to build the suggest keys: ~10 MB per 100k docs
         setattr(arrays, f, [])

@@ -235,8 +235,9 @@ class Snapshot:
         return self._pid_index.get(pid)
 
     def card(self, doc: int) -> dict | None:
-        """The stored result card of one doc (read from disk, never kept in RAM)."""
-        raw = self.searcher.stored_fields(doc).get("card")
+        """The stored result card of one doc (from its segment's memory-mapped cards)."""
+        arrays, local = self.locate(doc)
+        raw = arrays.card(local)
         return json.loads(raw) if raw else None
 
     # -- building blocks for search ----------------------------------------------------

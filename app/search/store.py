@@ -86,6 +86,7 @@ class Store:
         self._searcher: Searcher | None = None
         self._gen: str | None = None
         self._sig: tuple | None = None
+        self._pointer: tuple | None = None  # (the pointer file's stat, the generation it named)
         # The Snapshot built for the open searcher, and what it reuses between generations:
         # per-segment arrays, facet value codes and the typo lexicon of provider names.
         self.view: Snapshot | None = None
@@ -230,9 +231,23 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------
     def signature(self) -> tuple:
+        """(live generation, the pointer file's stat, its state file's stat): it changes
+        whenever the index does.
+
+        Asked on every search: the pointer is read again only when its stat changed (it is
+        replaced by a rename, so a new generation is a new inode), which saves an open and
+        a read per request.
+        """
+        pointer = _stat_sig(self.root / POINTER)
+        known = self._pointer
+        if pointer is not None and known is not None and known[0] == pointer:
+            state = _stat_sig(self.gen_path(known[1]) / STATE)
+            if state is not None:
+                return known[1], pointer, state
         gen = self.current_generation()
         state = _stat_sig(self.gen_path(gen) / STATE) if gen else None
-        return gen, _stat_sig(self.root / POINTER), state
+        self._pointer = (pointer, gen) if gen and state is not None else None
+        return gen, pointer, state
 
     def searcher(self) -> Searcher:
         """The process's searcher, re-opened when the index changed (hold read_mutex)."""

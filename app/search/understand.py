@@ -67,6 +67,13 @@ def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
+def _has_any(tokens: list[str], phrases: list[tuple[str, ...]]) -> bool:
+    """Whether any of ``phrases`` occurs in ``tokens`` (word runs, compared whole)."""
+    lengths = {len(p) for p in phrases}
+    runs = {tuple(tokens[i : i + n]) for n in lengths for i in range(len(tokens) - n + 1)}
+    return not runs.isdisjoint(phrases)
+
+
 @lru_cache(maxsize=1)
 def _states() -> dict[str, str]:
     """Folded USPS codes and full names of the 50 states, DC and the territories -> code.
@@ -330,7 +337,7 @@ def understand(
     """
     parsed = Parsed()
     tokens = (words(q) if isinstance(q, str) else list(q))[: MAX_TOKENS * 2]
-    parsed.injury = any(_contains(tokens, term) for term in vocab.injury_terms)
+    parsed.injury = _has_any(tokens, vocab.injury_terms)
     parsed.named_person = names_person(tokens, vocab)
     parsed.children = any(t in CHILD_WORDS for t in tokens)
     tokens, parsed.location_text = split_place(tokens, vocab, is_person)
