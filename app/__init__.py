@@ -12,12 +12,14 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, login_manager
+from app.json_provider import MsgspecJSONProvider
 from config import Config, config_for_env
 
 
 def create_app(config_class: type[Config] | None = None, overrides: dict | None = None) -> Flask:
     """Create and configure the app; it touches no database and builds no index."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = MsgspecJSONProvider(app)
     app.config.from_object((config_class or config_for_env())())
     if overrides:
         app.config.update(overrides)
