@@ -54,3 +54,26 @@ def test_a_million_names_cost_their_bytes_not_python_objects() -> None:
     # 16 bytes of text and 4 of offset each, against ~70 bytes per str in a list.
     assert table.nbytes < 21 * len(names)
     assert table[123_456] == "Provider 0123456"
+
+
+def test_file_strings_read_items_with_pread_and_close_their_file(tmp_path):
+    """The card table reads each item from its file and closes it when dropped, quietly."""
+    import gc
+    import os
+
+    from app.search.strtable import FileStrings
+
+    items = ["", "Ana", "Núñez, MD", '{"id":1}' * 50]
+    packed = StringTable.of(items)
+    path = tmp_path / "cards"
+    path.write_bytes(b"HEADER" + packed.blob.tobytes())
+    fd = os.open(path, os.O_RDONLY)
+    table = FileStrings(fd, len(b"HEADER"), packed.offsets)
+    assert [table.raw(i).decode() for i in range(len(table))] == items
+    assert table.raw(-1) == items[-1].encode()
+    with pytest.raises(IndexError):
+        table.raw(len(items))
+    del table
+    gc.collect()
+    with pytest.raises(OSError):
+        os.fstat(fd)  # closed by the table's finalizer (no ResourceWarning)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.search.strtable import StringTable
+from app.search.strtable import FileStrings, StringTable
 
 FACETS = ("specialty", "clinic", "language", "insurance")
 GENDER_CODES = {"": 0, "F": 1, "M": 2, "X": 3}
@@ -120,10 +120,10 @@ class SegmentArrays:
         # Typeahead shows a provider's name and slug; packed, and mapped from the keys file
         # once saved, so a worker holds only the pages of the names it has shown.
         self.labels = StringTable.of(self.labels)
-        # A page of results reads its cards from here: a slice of a memory-mapped file once
-        # saved, instead of Whoosh's stored fields (a seek, a read, zlib and pickle per card,
-        # about 40 us each, and every other stored field with it).
-        self.cards = StringTable.of(cards)
+        # A page of results reads its cards from here: once saved, one pread from the keys
+        # file per card (strtable.FileStrings), instead of Whoosh's stored fields (a seek, a
+        # read, zlib and pickle per card, about 40 us each, with every other stored field).
+        self.cards: StringTable | FileStrings = StringTable.of(cards)
 
     def card(self, local: int) -> bytes:
         """The stored result card (JSON) of one doc; empty when it has none."""
@@ -213,28 +213,34 @@ def _save_keys(path: Path, parts: tuple[np.ndarray, ...]) -> dict:
     return {"token": token, "layout": layout}
 
 
-def _load_keys(path: Path, meta: dict) -> tuple[np.ndarray, ...] | None:
-    """The typeahead keys', names' and result cards' arrays, mapped read-only from their file.
+def _load_keys(path: Path, meta: dict) -> tuple[tuple[np.ndarray, ...], int] | None:
+    """The typeahead keys', names' and result cards' arrays, mapped read-only from their
+    file, and a descriptor of that file for the card table (the caller owns it).
 
-    A keystroke or a page of results touches a few dozen of their pages, so a worker keeps
-    those resident instead of the whole tables (39 MB of keys and about 400 MB of cards at a
-    million docs), and workers share the pages.
+    A keystroke touches a few dozen pages of the keys and names, so a worker keeps those
+    resident instead of the whole tables (39 MB at a million docs), and workers share the
+    pages. Result cards are read with ``pread`` instead (``strtable.FileStrings``): a page of
+    results touches 20 scattered cards, and mapped they would fill the worker's resident
+    memory with the whole 350 MB table over a few thousand searches.
     """
     try:
-        with open(path, "rb") as fh:
-            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
-        return None
-    token = meta.get("token", b"")
-    if mapped[: len(token)] != token or not token:
-        mapped.close()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
         return None
     try:
-        return tuple(
+        mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        token = meta.get("token", b"")
+        if mapped[: len(token)] != token or not token:
+            mapped.close()
+            os.close(fd)
+            return None
+        parts = tuple(
             np.frombuffer(mapped, np.dtype(kind), count, at) for at, kind, count in meta["layout"]
         )
-    except (TypeError, ValueError):
+    except (OSError, TypeError, ValueError):
+        os.close(fd)
         return None
+    return parts, fd
 
 
 def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
@@ -304,13 +310,18 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
     arrays.primary = np.where(has, mapping[np.minimum(local, len(mapping) - 1)], -1).astype(
         np.int32
     )
-    parts = _load_keys(_keys_path(path), data.get("suggest") or {})
-    if parts is None or len(parts) != 7:
+    meta = data.get("suggest") or {}
+    loaded = _load_keys(_keys_path(path), meta)
+    if loaded is None:
         return None
-    blob, offsets, docs, label_blob, label_offsets, card_blob, card_offsets = parts
+    parts, fd = loaded
+    if len(parts) != 7:
+        os.close(fd)
+        return None
+    blob, offsets, docs, label_blob, label_offsets, _, card_offsets = parts
     arrays._suggest = (StringTable(blob, offsets), docs)
     arrays.labels = StringTable(label_blob, label_offsets)
-    arrays.cards = StringTable(card_blob, card_offsets)
+    arrays.cards = FileStrings(fd, meta["layout"][5][0], card_offsets)
     for f in _BUILD_ONLY:
         setattr(arrays, f, [])
     return arrays
@@ -327,7 +338,7 @@ def segment_arrays(reader, codes: Codes, folder: Path | None, key: str) -> Segme
     if path is not None:
         save_arrays(arrays, codes, path)
         # Serve from the saved file, as every other process will: its cards, names and keys
-        # then stay on disk (and shared) instead of in this process's heap.
+        # then stay in the page cache (shared) instead of in this process's heap.
         saved = load_arrays(path, codes)
         if saved is not None and saved.n == arrays.n:
             return saved

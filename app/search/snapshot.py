@@ -236,7 +236,7 @@ class Snapshot:
         return self._pid_index.get(pid)
 
     def card(self, doc: int) -> dict | None:
-        """The stored result card of one doc (from its segment's memory-mapped cards)."""
+        """The stored result card of one doc (read from its segment's saved card table)."""
         arrays, local = self.locate(doc)
         raw = arrays.card(local)
         return _decode(raw) if raw else None

@@ -11,6 +11,8 @@ order), so ``bisect_left`` can binary-search it for typeahead prefixes.
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -72,3 +74,36 @@ class StringTable:
     def nbytes(self) -> int:
         """Memory held by the table's two arrays."""
         return self.blob.nbytes + self.offsets.nbytes
+
+
+class FileStrings:
+    """Strings stored end to end in an open file, each read on its own with ``pread``.
+
+    For large tables read a few items at a time (a page of result cards): a memory map would
+    count every page it touched, and the kernel maps up to 16 neighbouring pages per touch,
+    in the worker's resident memory — 350 MB after a few thousand searches at a million
+    cards. Read this way they stay in the page cache, shared and reclaimable, at one system
+    call (a few microseconds) per item.
+    """
+
+    __slots__ = ("__weakref__", "at", "fd", "offsets")
+
+    def __init__(self, fd: int, at: int, offsets: np.ndarray) -> None:
+        """Take ownership of ``fd``: it is closed when the table is garbage-collected (never
+        before, so a search still reading an old snapshot never reads a reused descriptor)."""
+        self.fd = fd
+        self.at = at  # where item 0 starts in the file
+        self.offsets = offsets
+        weakref.finalize(self, os.close, fd)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def raw(self, i: int) -> bytes:
+        """The bytes of item ``i``."""
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        return os.pread(self.fd, end - start, self.at + start)
