@@ -5,7 +5,8 @@ A page of API results is about 17 KB of JSON: the standard library's encoder spe
 writes (compact, keys sorted), but for two things the app never hands to ``jsonify``:
 dates become ISO 8601 strings (Flask writes RFC 822 ones) and a NaN becomes ``null``
 (the standard library writes ``NaN``, which is not JSON). Text is written as UTF-8
-rather than ``\\u`` escapes. In debug mode, and for ``dumps`` (the ``tojson`` filter,
+rather than ``\\u`` escapes. A value msgspec refuses (a dict with integer keys) is left
+to Flask's encoder. In debug mode, and for ``dumps`` (the ``tojson`` filter,
 which escapes for HTML), Flask's own encoder is used as before.
 """
 
@@ -32,5 +33,10 @@ class MsgspecJSONProvider(DefaultJSONProvider):
         if (self.compact is None and self._app.debug) or self.compact is False:
             return super().response(*args, **kwargs)  # indented for people reading it
         obj = self._prepare_response_obj(args, kwargs)
-        body = self._encoder.encode(obj) + b"\n"
+        try:
+            body = self._encoder.encode(obj) + b"\n"
+        except TypeError:
+            # What msgspec refuses but Flask writes (a dict with int keys, sorted): Flask's
+            # encoder decides, and raises TypeError itself for what it cannot write either.
+            return super().response(obj)
         return self._app.response_class(body, mimetype=self.mimetype)

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from app import search
 from app.extensions import db
 from app.models import Provider
-from app.search import snapshot
+from app.search import segments, snapshot
 from app.search.strtable import FileStrings
 from app.services import audit
 
@@ -261,3 +261,20 @@ def test_result_cards_come_from_saved_tables_and_follow_edits(seeded_app):
         assert _cards_by_pid(_snapshot()) == cards
         hits = search.search(search.parse_params(MultiDict({"q": "rebecca smith"}), api=True))
         assert any(h.card == cards[provider.id] for h in hits.hits)
+
+
+def test_a_segment_whose_arrays_cannot_be_saved_reads_cards_from_the_index(seeded_app, monkeypatch):
+    """A read-only index folder (or a file another process replaced): the segment's cards
+    are not kept in the worker's heap; Whoosh's stored cards answer, the same."""
+    with seeded_app.app_context():
+        search.rebuild()
+        expected = _stored_cards_by_pid(_snapshot())
+        search.close_all()
+        for path in _folder().glob("arrays-*"):
+            path.unlink()
+        monkeypatch.setattr(segments, "save_arrays", lambda *args, **kwargs: None)
+        snap = _snapshot()
+        assert all(arrays.cards is None for arrays, _ in snap.segments)
+        assert _cards_by_pid(snap) == expected
+        hits = search.search(search.parse_params(MultiDict({"q": "smith"}), api=True)).hits
+        assert hits and all(h.card for h in hits)

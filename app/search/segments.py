@@ -68,7 +68,10 @@ class SegmentArrays:
         self.labels: StringTable | list[str] = [""] * n  # "Name, Cred\tslug" per doc
         self.firsts: list[str] = [""] * n
         self.lasts: list[str] = [""] * n
-        cards: list[str] = [""] * n  # each doc's result card, as the JSON the index stores
+        # Each doc's result card, as the JSON the index stores, packed as it is read (a list
+        # of a million strings and its joined copy would hold the table four times over).
+        card_blob = bytearray()
+        card_ends = array("q")
         # Compact typed arrays while reading: Python int lists would cost ~60 MB at 100k.
         pairs = {f: (array("i"), array("i")) for f in FACETS}
         loc_doc, loc_id = array("i"), array("i")
@@ -76,9 +79,11 @@ class SegmentArrays:
         for i in range(n):
             fields = reader.stored_fields(i)
             d = fields.get("data")
+            if d:
+                card_blob += (fields.get("card") or "").encode("utf-8")
+            card_ends.append(len(card_blob))
             if not d:
                 continue
-            cards[i] = fields.get("card") or ""
             self.pid[i] = d["pid"]
             self.acc[i] = d["acc"]
             self.tel[i] = d["tel"]
@@ -123,11 +128,18 @@ class SegmentArrays:
         # A page of results reads its cards from here: once saved, one pread from the keys
         # file per card (strtable.FileStrings), instead of Whoosh's stored fields (a seek, a
         # read, zlib and pickle per card, about 40 us each, with every other stored field).
-        self.cards: StringTable | FileStrings = StringTable.of(cards)
+        offsets = np.zeros(n + 1, np.int64)
+        offsets[1:] = np.frombuffer(card_ends, np.int64)
+        # None once served without a saved file (see segment_arrays): Whoosh's stored
+        # fields answer then, rather than a table held in this process's heap.
+        self.cards: StringTable | FileStrings | None = StringTable(
+            np.frombuffer(card_blob, np.uint8), offsets
+        )
 
-    def card(self, local: int) -> bytes:
-        """The stored result card (JSON) of one doc; empty when it has none."""
-        return self.cards.raw(local)
+    def card(self, local: int) -> bytes | None:
+        """The stored result card (JSON) of one doc, b"" when it has none, or None when this
+        segment has no saved card table (read the index's stored fields instead)."""
+        return None if self.cards is None else self.cards.raw(local)
 
     def label(self, local: int) -> tuple[str, str]:
         """(display name, slug) of one doc."""
@@ -342,6 +354,9 @@ def segment_arrays(reader, codes: Codes, folder: Path | None, key: str) -> Segme
         saved = load_arrays(path, codes)
         if saved is not None and saved.n == arrays.n:
             return saved
+    # Not saved (a read-only index folder, or another process replaced the file): the cards
+    # are read from Whoosh's stored fields rather than kept here (350 MB at a million docs).
+    arrays.cards = None
     arrays.suggest_keys()
     for f in _BUILD_ONLY:  # only needed to build the suggest keys: ~10 MB per 100k docs
         setattr(arrays, f, [])

@@ -239,6 +239,8 @@ class Snapshot:
         """The stored result card of one doc (read from its segment's saved card table)."""
         arrays, local = self.locate(doc)
         raw = arrays.card(local)
+        if raw is None:  # a segment without a saved card table
+            raw = self.searcher.stored_fields(doc).get("card")
         return _decode(raw) if raw else None
 
     # -- building blocks for search ----------------------------------------------------

@@ -65,6 +65,17 @@ def _stat_sig(path: Path) -> tuple[int, int] | None:
     return st.st_ino, st.st_mtime_ns
 
 
+def _pointer_sig(path: Path) -> tuple[int, int, int, int] | None:
+    """The pointer file's identity: inode, size, mtime and ctime (a rename or a rewrite
+    changes at least one, short of an inode reused within one clock tick with the same
+    size)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
 def _ignored(name: str) -> bool:
     """Files outside the integrity manifest: locks, temporaries and the per-segment arrays
     (a cache any reader may write or prune; a damaged one is rebuilt, never trusted)."""
@@ -238,7 +249,7 @@ class Store:
         replaced by a rename, so a new generation is a new inode), which saves an open and
         a read per request.
         """
-        pointer = _stat_sig(self.root / POINTER)
+        pointer = _pointer_sig(self.root / POINTER)
         known = self._pointer
         if pointer is not None and known is not None and known[0] == pointer:
             state = _stat_sig(self.gen_path(known[1]) / STATE)
