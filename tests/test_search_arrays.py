@@ -278,3 +278,42 @@ def test_a_segment_whose_arrays_cannot_be_saved_reads_cards_from_the_index(seede
         assert _cards_by_pid(snap) == expected
         hits = search.search(search.parse_params(MultiDict({"q": "smith"}), api=True)).hits
         assert hits and all(h.card for h in hits)
+
+
+@pytest.mark.parametrize("damage", ["unreadable", "different"])
+def test_a_damaged_saved_card_is_reported_and_never_breaks_a_search(seeded_app, damage: str):
+    """The card table is a cache beside the index: bytes gone bad in it must not turn a
+    search into an error, and `flask search verify` names the provider."""
+    with seeded_app.app_context():
+        search.rebuild()
+        snap = _snapshot()
+        stored = _stored_cards_by_pid(snap)
+        provider = db.session.scalar(db.select(Provider).filter_by(slug="rebecca-smith-md"))
+        doc = snap.doc_for_pid(provider.id)
+        arrays, local = snap.locate(doc)
+        raw = arrays.card(local)
+        start = arrays.cards.at + int(arrays.cards.offsets[local])
+        path = next(
+            p
+            for p in _folder().glob("arrays-*.keys")
+            if p.stat().st_ino == os.fstat(arrays.cards.fd).st_ino
+        )
+        if damage == "unreadable":
+            bad = b"\xff" * len(raw)
+        else:  # still JSON, but not the card: a name misspelt, same length
+            assert b"Rebecca" in raw
+            bad = raw.replace(b"Rebecca", b"Rebekka", 1)
+        with open(path, "r+b") as fh:
+            fh.seek(start)
+            fh.write(bad)
+        search.close_all()
+        search.RESULT_CACHE = False
+        try:
+            r = search.search(search.parse_params(MultiDict({"q": "rebecca smith"}), api=True))
+        finally:
+            search.RESULT_CACHE = True
+        card = next(h.card for h in r.hits if h.provider_id == provider.id)
+        if damage == "unreadable":
+            assert card == stored[provider.id]  # the index's own copy answered
+        drift = search.verify()
+        assert any(f"provider {provider.id} " in line and damage in line for line in drift)

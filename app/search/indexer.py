@@ -15,6 +15,7 @@ import shutil
 import time
 from collections.abc import Callable
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
@@ -321,6 +322,33 @@ def _comparable(data: dict) -> dict:
     }
 
 
+def _served_card_drift(st, indexed: dict[int, dict]) -> list[str]:
+    """Providers whose result card as searches serve it (from the segments' saved card
+    tables) is not the card the index stores (call with st.read_mutex held)."""
+    from app.search import _view  # the snapshot searches read; imported late (a cycle)
+
+    snap, _ = _view(st)
+    out = []
+    for doc in np.flatnonzero(snap.live).tolist():
+        arrays, local = snap.locate(doc)
+        pid = int(snap.pid[doc])
+        raw = arrays.card(local)
+        if raw is None or pid not in indexed:  # no saved table: the stored card is served
+            continue
+        try:
+            served = json.loads(raw) if raw else None
+        except ValueError:
+            served = "unreadable"
+        if served != indexed[pid]["card"]:
+            drift = "unreadable" if served == "unreadable" else "different"
+            out.append(
+                f"provider {pid} ({indexed[pid]['slug']}): its saved result card is {drift} "
+                "(searches fall back to the stored one only when unreadable; "
+                "`flask search rebuild` writes them again)"
+            )
+    return out
+
+
 def verify() -> list[str]:
     """Compare the database with the index; describe every difference.
 
@@ -350,6 +378,7 @@ def verify() -> list[str]:
                 drift.append(f"provider {pid}: indexed more than once")
             card = fields.get("card")
             indexed[pid] = _comparable(data) | {"card": json.loads(card) if card else None}
+        drift.extend(_served_card_drift(st, indexed))
     for pid in sorted(set(expected) - set(indexed)):
         drift.append(f"provider {pid} ({expected[pid]['slug']}): missing from the index")
     for pid in sorted(set(indexed) - set(expected)):

@@ -239,8 +239,14 @@ class Snapshot:
         """The stored result card of one doc (read from its segment's saved card table)."""
         arrays, local = self.locate(doc)
         raw = arrays.card(local)
-        if raw is None:  # a segment without a saved card table
-            raw = self.searcher.stored_fields(doc).get("card")
+        if raw:
+            try:
+                return _decode(raw)
+            except (ValueError, OSError):  # a damaged table: the index's own copy answers
+                pass
+        elif raw is not None:
+            return None
+        raw = self.searcher.stored_fields(doc).get("card")  # no saved table, or damaged
         return _decode(raw) if raw else None
 
     # -- building blocks for search ----------------------------------------------------
