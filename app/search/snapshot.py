@@ -238,14 +238,12 @@ class Snapshot:
     def card(self, doc: int) -> dict | None:
         """The stored result card of one doc (read from its segment's saved card table)."""
         arrays, local = self.locate(doc)
-        raw = arrays.card(local)
-        if raw:
-            try:
-                return _decode(raw)
-            except (ValueError, OSError):  # a damaged table: the index's own copy answers
-                pass
-        elif raw is not None:
-            return None
+        try:
+            raw = arrays.card(local)
+            if raw is not None:
+                return _decode(raw) if raw else None
+        except (ValueError, OSError):
+            pass  # a damaged or unreadable saved table: the index's own copy answers
         raw = self.searcher.stored_fields(doc).get("card")  # no saved table, or damaged
         return _decode(raw) if raw else None
 

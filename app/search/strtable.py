@@ -18,6 +18,16 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 
+def _span(offsets: np.ndarray, i: int) -> tuple[int, int]:
+    """(start, end) of item ``i`` (negative counts from the end) in a packed table."""
+    count = len(offsets) - 1
+    if i < 0:
+        i += count
+    if not 0 <= i < count:
+        raise IndexError(i)
+    return int(offsets[i]), int(offsets[i + 1])
+
+
 class StringTable:
     """An immutable sequence of strings stored as one byte buffer and an offsets array."""
 
@@ -45,11 +55,8 @@ class StringTable:
 
     def raw(self, i: int) -> bytes:
         """The UTF-8 bytes of item ``i``."""
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self.blob[int(self.offsets[i]) : int(self.offsets[i + 1])].tobytes()
+        start, end = _span(self.offsets, i)
+        return self.blob[start:end].tobytes()
 
     def __getitem__(self, i: int) -> str:
         return self.raw(i).decode("utf-8")
@@ -101,9 +108,5 @@ class FileStrings:
 
     def raw(self, i: int) -> bytes:
         """The bytes of item ``i``."""
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        start, end = _span(self.offsets, i)
         return os.pread(self.fd, end - start, self.at + start)
