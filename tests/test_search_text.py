@@ -47,6 +47,57 @@ def test_fuzzy_lexicon_finds_near_words_only():
     assert lex.lookup("smi") == []  # too short to guess
 
 
+def _reference_lookup(vocabulary: list[str], word: str) -> list[tuple[str, int]]:
+    """The lexicon's contract, by brute force over the same deletion neighbourhoods: a
+    word is a candidate when the two share a deletion key, then the edit distance rules."""
+    from app.search.text import _deletes
+
+    limit = max_edits(word)
+    if not limit:
+        return []
+    mine = _deletes(word, limit)
+    found = {}
+    for cand in set(vocabulary):
+        if len(cand) < 4 or cand == word:
+            continue
+        if not mine & _deletes(cand, 2 if len(cand) >= 8 else 1):
+            continue
+        dist = damerau(word, cand, limit)
+        if dist <= min(limit, max_edits(cand) or 1):
+            found[cand] = dist
+    return sorted(found.items(), key=lambda kv: (kv[1], kv[0]))
+
+
+_letters = st.text(alphabet="abcdeilnorst", min_size=1, max_size=11)
+
+
+@given(st.lists(_letters, max_size=40), st.lists(_letters, min_size=1, max_size=8))
+def test_fuzzy_lexicon_agrees_with_brute_force(vocabulary, queries):
+    lex = FuzzyLexicon(vocabulary)
+    for word in queries + vocabulary[:4]:
+        assert lex.lookup(word) == _reference_lookup(vocabulary, word)
+
+
+@given(st.lists(st.lists(_letters, max_size=6), max_size=14), _letters)
+def test_fuzzy_lexicon_grown_in_many_steps_equals_one_built_at_once(batches, word):
+    grown = FuzzyLexicon()
+    for batch in batches:  # one extend per new index segment; chunks merge past a few
+        grown.extend(batch)
+    assert len(grown._chunks) <= FuzzyLexicon.MAX_CHUNKS
+    everything = [w for batch in batches for w in batch]
+    assert grown.lookup(word) == FuzzyLexicon(everything).lookup(word)
+    assert grown.words == {w for w in everything if len(w) >= 4}
+
+
+def test_fuzzy_lexicon_survives_pickling_and_keeps_no_key_strings():
+    import pickle
+
+    lex = FuzzyLexicon(["kirkland", "redmond", "bellevue", "issaquah"] * 3)
+    again = pickle.loads(pickle.dumps(lex))  # noqa: S301 - our own bytes
+    assert again.lookup("kirkladn") == lex.lookup("kirkladn") == [("kirkland", 1)]
+    assert not any(isinstance(v, dict) for v in vars(again).values())
+
+
 def test_understand_splits_specialty_place_and_name(seeded_app):
     from app.search.understand import resolve_place, understand
     from app.search.vocab import get_vocab

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
+from array import array
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz.distance import OSA
 from whoosh.lang.porter import stem as _porter_stem
 
@@ -137,46 +140,77 @@ def _deletes(word: str, depth: int) -> set[str]:
     return out
 
 
-class FuzzyLexicon:
-    """Symmetric-delete typo lookup over a fixed vocabulary (fast at any size).
+def _key(text: str) -> int:
+    """A deletion key's stable 32-bit hash (the same in every process, so it can be saved)."""
+    return zlib.crc32(text.encode("utf-8"))
 
-    Most deletion keys lead to one word, so a key maps to that word itself and only
-    becomes a list when a second word shares it: at 25,000 clinics the place words' index
-    is then about 10 MB instead of 35.
+
+class FuzzyLexicon:
+    """Symmetric-delete typo lookup over a vocabulary (fast at any size, and compact).
+
+    Every word's deletion keys are kept as sorted 32-bit hashes beside the number of the
+    word they came from, in numpy arrays: at 25,000 clinics the place words' index is then
+    about 2 MB, where a dict of key strings held about 20 MB in every worker, and it loads
+    from the saved vocabulary as two buffers instead of 200,000 strings (0.09 s of a
+    restart). Two keys that share a hash only bring an extra candidate, which the edit
+    distance then rules out.
     """
 
-    def __init__(self, vocabulary) -> None:
-        self._index: dict[str, str | list[str]] = {}
+    MAX_CHUNKS = 8  # words added later (new index segments) are merged past this many
+
+    def __init__(self, vocabulary=()) -> None:
         self.words: set[str] = set()
+        self._by_id: list[str] = []
+        self._chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, word ids)
         self.extend(vocabulary)
 
     def extend(self, vocabulary) -> None:
-        """Add words (words already known are skipped)."""
-        index = self._index
+        """Add words (words already known, and words under four letters, are skipped)."""
+        hashes, ids = array("I"), array("i")
         for word in vocabulary:
             if len(word) < 4 or word in self.words:
                 continue
             self.words.add(word)
+            number = len(self._by_id)
+            self._by_id.append(word)
             for d in _deletes(word, 2 if len(word) >= 8 else 1):
-                found = index.get(d)
-                if found is None:
-                    index[d] = word
-                elif isinstance(found, str):
-                    index[d] = [found, word]
-                else:
-                    found.append(word)
+                hashes.append(_key(d))
+                ids.append(number)
+        if not hashes:
+            return
+        self._chunks.append(
+            _sorted_chunk(np.frombuffer(hashes, np.uint32), np.frombuffer(ids, np.int32))
+        )
+        if len(self._chunks) > self.MAX_CHUNKS:
+            self._chunks = [
+                _sorted_chunk(
+                    np.concatenate([h for h, _ in self._chunks]),
+                    np.concatenate([i for _, i in self._chunks]),
+                )
+            ]
 
     def lookup(self, word: str) -> list[tuple[str, int]]:
         """Words within the allowed edit distance of ``word``, nearest first."""
         limit = max_edits(word)
-        if not limit:
+        if not limit or not self._chunks:
             return []
+        keys = np.fromiter((_key(d) for d in _deletes(word, limit)), np.uint32)
+        numbers: set[int] = set()
+        for hashes, ids in self._chunks:
+            lo = np.searchsorted(hashes, keys, "left")
+            hi = np.searchsorted(hashes, keys, "right")
+            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
+                numbers.update(ids[a:b].tolist())
         found: dict[str, int] = {}
-        for d in _deletes(word, limit):
-            cands = self._index.get(d, ())
-            for cand in (cands,) if isinstance(cands, str) else cands:
-                if cand != word and cand not in found:
-                    dist = damerau(word, cand, limit)
-                    if dist <= min(limit, max_edits(cand) or 1):
-                        found[cand] = dist
+        for number in numbers:
+            cand = self._by_id[number]
+            if cand != word:
+                dist = damerau(word, cand, limit)
+                if dist <= min(limit, max_edits(cand) or 1):
+                    found[cand] = dist
         return sorted(found.items(), key=lambda kv: (kv[1], kv[0]))
+
+
+def _sorted_chunk(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], ids[order]
