@@ -26,8 +26,10 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.test-installed
 
-## setup: apply migrations, load the demo directory if empty, build the index if missing.
+## setup: apply migrations, load the demo directory if empty, build the index if missing,
+## and compile the app's bytecode (every gunicorn worker would otherwise compile it on start).
 setup: install
+	$(BIN)/python -m compileall -q app config.py wsgi.py
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) search rebuild --if-missing

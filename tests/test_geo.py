@@ -56,8 +56,9 @@ def test_geo_tables_are_cached_between_processes_and_a_bad_cache_is_ignored(tmp_
         monkeypatch.setattr(geo, "_tables_from_child", lambda: pytest.fail("cache not used"))
         again = geo.tables()
         assert again.zips == first.zips and again.cities == first.cities
-        for junk in ("{not json", '{"zips": []}', "[]"):
-            path.write_text(junk, encoding="utf-8")
+        whole = path.read_bytes()
+        for junk in (b"{not json", b'{"zips": []}', b"[]", b"\0" * 64, b"\xff\xfe{", whole[:-1]):
+            path.write_bytes(junk)  # damaged, binary junk, not UTF-8, a copy cut short
             assert geo_build.read_cache() is None
     finally:
         geo.tables.cache_clear()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
+from sqlalchemy.orm import configure_mappers
 
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
@@ -118,6 +119,9 @@ def warm() -> None:
     # Only distance and place searches need the ZIP and city tables: a restarted worker
     # answers a name search first, then loads them (0.1–0.2 s) before anyone asks.
     geo.tables()
+    # Nothing above needs the ORM's mappers (a first search does not either), so they are
+    # configured here, after the searcher is ready, not by the first visitor to a profile.
+    configure_mappers()
     # The arrays, name lists and vocabulary live as long as the worker: move them out of
     # the collector's reach, or every full collection walks them (~10 ms at 100k docs).
     gc.freeze()

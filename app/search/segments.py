@@ -39,6 +39,18 @@ class Codes:
             self.values[facet].append(value)
         return found
 
+    def codes(self, facet: str, values: list[str]) -> np.ndarray:
+        """The codes of many values at once (new ones interned), as int32; [0] for none."""
+        table, known = self.index[facet], self.values[facet]
+        out = []
+        for value in values:
+            found = table.get(value)
+            if found is None:
+                found = table[value] = len(known)
+                known.append(value)
+            out.append(found)
+        return np.array(out or [0], np.int32)
+
     def lookup(self, facet: str, values) -> list[int]:
         table = self.index[facet]
         return [table[v] for v in values if v in table]
@@ -312,13 +324,13 @@ def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
     arrays.pairs = {}
     for facet in FACETS:
         docs, local, values = data[f"pairs-{facet}"]
-        mapping = np.array([codes.code(facet, v) for v in values] or [0], np.int32)
+        mapping = codes.codes(facet, values)
         arrays.pairs[facet] = (
             docs.astype(np.int32, copy=False),
             mapping[local] if len(local) else local.astype(np.int32),
         )
     local, has, values = data["primary"]
-    mapping = np.array([codes.code("specialty", v) for v in values] or [0], np.int32)
+    mapping = codes.codes("specialty", values)
     arrays.primary = np.where(has, mapping[np.minimum(local, len(mapping) - 1)], -1).astype(
         np.int32
     )

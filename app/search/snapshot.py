@@ -83,6 +83,18 @@ def _gather(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts, dtype=dtype)
 
 
+def starts(docs: np.ndarray, n: int) -> np.ndarray:
+    """Where each doc's entries start in ``docs`` (ascending doc numbers), for docs 0..n:
+    ``np.searchsorted(docs, np.arange(n + 1))``, counted in one pass instead of a million
+    binary searches (45 ms of a worker's start at a million docs)."""
+    out = np.zeros(n + 1, np.int32)
+    if len(docs) and docs[0] < 0:  # not doc numbers: the general way
+        return np.searchsorted(docs, np.arange(n + 1)).astype(np.int32)
+    if n:
+        np.cumsum(np.bincount(docs, minlength=n)[:n], out=out[1:])
+    return out
+
+
 def _rebased(arrays: SegmentArrays, docs: np.ndarray, base: int) -> np.ndarray:
     """A segment's doc numbers shifted to start at ``base`` (they start at doc_base)."""
     delta = base - arrays.doc_base
@@ -158,7 +170,7 @@ class Snapshot:
         for name, dtype in PER_LOC:
             setattr(self, name, _gather([getattr(a, name) for a, _ in segs], dtype))
         self._share_with_segments()
-        self.loc_first = np.searchsorted(self.loc_doc, np.arange(self.n + 1)).astype(np.int32)
+        self.loc_first = starts(self.loc_doc, self.n)
         self.doc_count = int(np.count_nonzero(self.live))
         self._pid_index: dict[int, int] | None = None
         self._first: dict[str, np.ndarray] = {}
@@ -450,9 +462,7 @@ class Snapshot:
         first = self._first.get(facet)
         if first is None:
             docs = self.pairs[facet][0]
-            first = self._first[facet] = np.searchsorted(docs, np.arange(self.n + 1)).astype(
-                np.int32
-            )
+            first = self._first[facet] = starts(docs, self.n)
         return first
 
     def distances(self, lat: float, lon: float) -> tuple[Miles, np.ndarray]:
