@@ -333,3 +333,47 @@ def test_doc_starts_match_a_binary_search_per_doc(docs, n):
     expected = np.searchsorted(ordered, np.arange(n + 1)).astype(np.int32)
     found = snapshot.starts(ordered, n)
     assert found.dtype == np.int32 and found.tolist() == expected.tolist()
+
+
+def test_a_first_search_and_the_warm_up_build_each_table_once(seeded_app, monkeypatch):
+    """A restarted worker's warm-up and its first search ask for the same bitsets, offsets
+    and clinic tables at once: one thread builds, the other waits and shares them."""
+    import threading
+    import time
+
+    with seeded_app.app_context():
+        snap = _snapshot()
+        snap._bits.clear()
+        snap._first.clear()
+        snap._site_cache = snap._doc_site_cache = None
+        calls: list[str] = []
+        real_bits, real_sites = snap._build_bitsets, snap._sites_built
+
+        def slow_bits(facet):
+            calls.append(facet)
+            time.sleep(0.05)  # long enough for the other thread to arrive
+            return real_bits(facet)
+
+        def slow_sites():
+            if snap._site_cache is None:  # a build, not a thread finding it built
+                calls.append("sites")
+                time.sleep(0.05)
+            return real_sites()
+
+        monkeypatch.setattr(snap, "_build_bitsets", slow_bits)
+        monkeypatch.setattr(snap, "_sites_built", slow_sites)
+        results = []
+
+        def ask():
+            results.append((snap._bitsets("language"), snap._offsets("clinic"), snap._sites()))
+
+        threads = [threading.Thread(target=ask) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert calls.count("language") == 1 and calls.count("sites") == 1
+        assert len(results) == 4
+        first = results[0]
+        for other in results[1:]:
+            assert all(a is b for a, b in zip(first, other, strict=True))

@@ -8,6 +8,7 @@ cached for as long as the segment lives, so a small change only costs the new se
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +179,9 @@ class Snapshot:
         self._doc_site_cache: tuple | None = None
         self._primary_present: set[int] | None = None
         self._bits: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        # One build of each lazy table: a restarted worker's first search would otherwise
+        # build the same bitsets as the warm-up thread, at once, sharing the two cores.
+        self._build_lock = threading.RLock()
         self._cache: OrderedDict = OrderedDict()
         self._cache_bytes = 0
         # A broad search at a million docs caches a few MB of masks and doc lists per
@@ -376,7 +380,9 @@ class Snapshot:
     def _bitsets(self, facet: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(value codes, one packed bit row per value) for a facet with few values."""
         if facet not in self._bits:
-            self._bits[facet] = self._build_bitsets(facet)
+            with self._build_lock:
+                if facet not in self._bits:
+                    self._bits[facet] = self._build_bitsets(facet)
         return self._bits[facet]
 
     def _bitset_counts(self, facet: str, mask: np.ndarray) -> np.ndarray | None:
@@ -461,8 +467,10 @@ class Snapshot:
         """Where each doc's values start in the facet's (doc, value) pairs."""
         first = self._first.get(facet)
         if first is None:
-            docs = self.pairs[facet][0]
-            first = self._first[facet] = starts(docs, self.n)
+            with self._build_lock:
+                first = self._first.get(facet)
+                if first is None:
+                    first = self._first[facet] = starts(self.pairs[facet][0], self.n)
         return first
 
     def distances(self, lat: float, lon: float) -> tuple[Miles, np.ndarray]:
@@ -508,6 +516,12 @@ class Snapshot:
         """Per doc, its first clinic's id (the spare last slot when it has none); and for
         the docs at several clinics: those docs, all their clinic ids, and where each
         doc's run of ids starts."""
+        if self._doc_site_cache is not None:
+            return self._doc_site_cache
+        with self._build_lock:
+            return self._doc_sites_built()
+
+    def _doc_sites_built(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if self._doc_site_cache is None:
             sites = self._sites()
             spare = len(sites[0]) if sites is not None else 0
@@ -528,6 +542,12 @@ class Snapshot:
     def _sites(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Each clinic's coordinates, indexed by clinic id; None when a clinic's entries
         disagree (a moved clinic whose old entries linger in deleted docs)."""
+        if self._site_cache is not None:
+            return self._site_cache or None
+        with self._build_lock:
+            return self._sites_built()
+
+    def _sites_built(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self._site_cache is None:
             size = int(self.loc_id.max()) + 1 if len(self.loc_id) else 0
             lat, lon = np.full(size, np.nan), np.full(size, np.nan)
