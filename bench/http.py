@@ -51,7 +51,7 @@ def per_class(size: int) -> int:
 
 REUSE = os.environ.get("BENCH_REUSE") == "1"
 START_TIMEOUT = 600.0  # seconds a server may take to answer its first search
-RESTARTS = 5  # restarts timed after the run, spawn to first answer
+RESTARTS = 9  # restarts timed after the run, spawn to first answer (the machine is noisy)
 # Every size measured so far, so a run of one size keeps the other's tables in the docs.
 RESULTS = ROOT / "docs" / "http-results.json"
 CLASSES = [
