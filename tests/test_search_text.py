@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.search.text import FuzzyLexicon, clean, damerau, fold, max_edits, name_terms, words
@@ -71,6 +71,7 @@ def _reference_lookup(vocabulary: list[str], word: str) -> list[tuple[str, int]]
 _letters = st.text(alphabet="abcdeilnorst", min_size=1, max_size=11)
 
 
+@settings(deadline=None)
 @given(st.lists(_letters, max_size=40), st.lists(_letters, min_size=1, max_size=8))
 def test_fuzzy_lexicon_agrees_with_brute_force(vocabulary, queries):
     lex = FuzzyLexicon(vocabulary)
@@ -78,15 +79,34 @@ def test_fuzzy_lexicon_agrees_with_brute_force(vocabulary, queries):
         assert lex.lookup(word) == _reference_lookup(vocabulary, word)
 
 
+@settings(deadline=None)
 @given(st.lists(st.lists(_letters, max_size=6), max_size=14), _letters)
+@example([[f"word{c}{d}" for d in "abc"] for c in "abcdefghijkl"], "wordbb")  # merges
 def test_fuzzy_lexicon_grown_in_many_steps_equals_one_built_at_once(batches, word):
     grown = FuzzyLexicon()
+    first = None
     for batch in batches:  # one extend per new index segment; chunks merge past a few
         grown.extend(batch)
+        first = first if first is not None or not grown._chunks else grown._chunks[0]
     assert len(grown._chunks) <= FuzzyLexicon.MAX_CHUNKS
+    assert first is None or grown._chunks[0] is first  # the first chunk is never re-sorted
     everything = [w for batch in batches for w in batch]
     assert grown.lookup(word) == FuzzyLexicon(everything).lookup(word)
     assert grown.words == {w for w in everything if len(w) >= 4}
+
+
+def test_a_words_source_failing_part_way_loses_no_word():
+    def names():
+        yield "kirkland"
+        yield "bellevue"
+        raise OSError("index file went away")
+
+    lex = FuzzyLexicon()
+    with pytest.raises(OSError):
+        lex.extend(names())
+    assert lex.lookup("kirkladn") == [("kirkland", 1)]
+    lex.extend(["kirkland", "bellevue", "redmond"])  # the retry adds only what is new
+    assert lex.lookup("belevue") == [("bellevue", 1)] and lex.lookup("redmnod")
 
 
 def test_fuzzy_lexicon_survives_pickling_and_keeps_no_key_strings():

@@ -64,8 +64,8 @@ def _decode(raw: bytes) -> object:
         return json.loads(raw)
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise ValueError(str(exc)) from exc
+    except msgspec.DecodeError:
+        return json.loads(raw)  # what msgspec refuses and json accepts (NaN); else ValueError
 
 
 def read_cache() -> dict | None:

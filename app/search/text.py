@@ -167,27 +167,39 @@ class FuzzyLexicon:
     def extend(self, vocabulary) -> None:
         """Add words (words already known, and words under four letters, are skipped)."""
         hashes, ids = array("I"), array("i")
-        for word in vocabulary:
-            if len(word) < 4 or word in self.words:
-                continue
-            self.words.add(word)
-            number = len(self._by_id)
-            self._by_id.append(word)
-            for d in _deletes(word, 2 if len(word) >= 8 else 1):
-                hashes.append(_key(d))
-                ids.append(number)
+        try:
+            for word in vocabulary:
+                if len(word) < 4 or word in self.words:
+                    continue
+                keys = [_key(d) for d in _deletes(word, 2 if len(word) >= 8 else 1)]
+                number = len(self._by_id)
+                self._by_id.append(word)
+                self.words.add(word)
+                hashes.extend(keys)
+                ids.extend([number] * len(keys))
+        finally:
+            # Publish what was read even if the words' source failed part-way (a word marked
+            # known without its keys could never be found again).
+            self._add_chunk(hashes, ids)
+
+    def _add_chunk(self, hashes: array, ids: array) -> None:
         if not hashes:
             return
-        self._chunks.append(
-            _sorted_chunk(np.frombuffer(hashes, np.uint32), np.frombuffer(ids, np.int32))
-        )
-        if len(self._chunks) > self.MAX_CHUNKS:
-            self._chunks = [
+        # A word's id is in _by_id before any chunk naming it is published, so a lookup in
+        # another thread never meets an id it cannot resolve.
+        chunk = _sorted_chunk(np.frombuffer(hashes, np.uint32), np.frombuffer(ids, np.int32))
+        chunks = [*self._chunks, chunk]
+        if len(chunks) > self.MAX_CHUNKS:
+            # Merge the later, smaller chunks only: the first (every word known at start)
+            # is not re-sorted while the searches of this worker wait.
+            first, *rest = chunks
+            chunks = [
+                first,
                 _sorted_chunk(
-                    np.concatenate([h for h, _ in self._chunks]),
-                    np.concatenate([i for _, i in self._chunks]),
-                )
+                    np.concatenate([h for h, _ in rest]), np.concatenate([i for _, i in rest])
+                ),
             ]
+        self._chunks = chunks
 
     def lookup(self, word: str) -> list[tuple[str, int]]:
         """Words within the allowed edit distance of ``word``, nearest first."""
