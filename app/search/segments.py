@@ -41,15 +41,7 @@ class Codes:
 
     def codes(self, facet: str, values: list[str]) -> np.ndarray:
         """The codes of many values at once (new ones interned), as int32; [0] for none."""
-        table, known = self.index[facet], self.values[facet]
-        out = []
-        for value in values:
-            found = table.get(value)
-            if found is None:
-                found = table[value] = len(known)
-                known.append(value)
-            out.append(found)
-        return np.array(out or [0], np.int32)
+        return np.array([self.code(facet, v) for v in values] or [0], np.int32)
 
     def lookup(self, facet: str, values) -> list[int]:
         table = self.index[facet]

@@ -88,9 +88,9 @@ def doc_starts(docs: np.ndarray, n: int) -> np.ndarray:
     """Where each doc's entries start in ``docs`` (ascending doc numbers), for docs 0..n:
     ``np.searchsorted(docs, np.arange(n + 1))``, counted in one pass instead of a million
     binary searches (45 ms of a worker's start at a million docs)."""
-    out = np.zeros(n + 1, np.int32)
     if len(docs) and docs[0] < 0:  # not doc numbers: the general way
         return np.searchsorted(docs, np.arange(n + 1)).astype(np.int32)
+    out = np.zeros(n + 1, np.int32)
     if n:
         np.cumsum(np.bincount(docs, minlength=n)[:n], out=out[1:])
     return out
