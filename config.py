@@ -68,6 +68,13 @@ class Config:
     # this many processes (0: one per core, at most 4), one segment each.
     SEARCH_REBUILD_PROCS = 0
     SEARCH_PARALLEL_FROM = 20000
+    # Roster previews wait in the database this long, within these quotas (bytes), all staff
+    # together and each staff user; an applied import can be undone for ROSTER_UNDO_DAYS.
+    ROSTER_PREVIEW_HOURS = 24
+    ROSTER_PREVIEW_QUOTA = 50 * 1024 * 1024
+    ROSTER_PREVIEW_USER_QUOTA = 15 * 1024 * 1024
+    ROSTER_UNDO_DAYS = 30
+    ROSTER_JOB_REFRESH_SECONDS = 2
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 

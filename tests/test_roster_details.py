@@ -137,11 +137,21 @@ def test_registry_and_queue_updates_keep_details(seeded):
     assert p.credentials == "MD" and len(p.board_certifications) == 2 and p.hospital_affiliations
 
 
-def test_empty_list_cell_clears_and_empty_age_cell_keeps(seeded):
+def test_empty_cells_keep_until_told_to_clear(seeded):
     apply_roster(_file(f"{BASE},{DETAILS}", _new()), dry_run=False)
-    cleared = _new(sees_children="", board_certifications="", hospital_affiliations="")
-    report = apply_roster(_file(f"{BASE},{DETAILS}", cleared), dry_run=False)
-    assert report.ok and report.updated == 1, report.errors
+    blank = _file(
+        f"{BASE},{DETAILS}",
+        _new(sees_children="", board_certifications="", hospital_affiliations=""),
+    )
+    report = apply_roster(blank, dry_run=False)  # blank cells leave values by default
+    assert report.ok and report.updated == 0 and report.unchanged == 1, report.errors
+    assert len(_provider().board_certifications) == 2
+    report = apply_roster(blank, dry_run=False, blank="clear")
+    assert report.ok and report.needs_confirmation and not report.applied
+    assert report.cleared == 2  # the yes/no cell is never cleared
+    assert len(_provider().board_certifications) == 2  # nothing applied unconfirmed
+    report = apply_roster(blank, dry_run=False, blank="clear", confirm_clear=True)
+    assert report.ok and report.updated == 1 and report.applied, report.errors
     p = _provider()
     assert p.sees_children is True  # empty yes/no cell: leave as is
     assert p.board_certifications == [] and p.hospital_affiliations == []

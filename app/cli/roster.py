@@ -9,13 +9,17 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from app import search
 from app.cli.search import human_size, rebuild_with_progress
 from app.extensions import db
+from app.models import RosterUpload
 from app.services.nppes import NppesFileError, open_text, read_npi_list
 from app.services.roster import RosterReport, export_roster, import_roster
+from app.services.roster_jobs import cli_job, finish_cli_job
 from app.services.roster_nppes import import_nppes
+from app.services.roster_undo import ChangeLog, undo_import, undo_refusal
 from app.transaction import unit_of_work
 
 STAGES = {"read": "Reading", "check": "Checking", "write": "Writing", "scan": "Scanning"}
@@ -75,6 +79,49 @@ def _print_report(report: RosterReport) -> None:
     click.echo(("Dry run (nothing written): " if report.dry_run else "") + report.summary())
     for error in report.errors:
         click.echo(f"  rejected {error}", err=True)
+    if report.cleared:
+        click.echo(f"Values this file clears ({report.cleared}):")
+        for change, diff in report.cleared_values():
+            old = diff.old if len(diff.old) <= 60 else diff.old[:59] + "…"
+            click.echo(f"  line {change.line}, {change.name}: {diff.column} (now {old!r})")
+        shown = len(report.cleared_values())
+        if shown < report.cleared:
+            click.echo(f"  …and {report.cleared - shown} more.")
+
+
+class _NotApplied(Exception):
+    """Roll the import's transaction (and its job record) back: nothing was applied."""
+
+    def __init__(self, report: RosterReport) -> None:
+        super().__init__("not applied")
+        self.report = report
+
+
+def _import_roster_file(
+    path: Path, dry_run: bool, blank: str, confirm: bool, progress
+) -> tuple[RosterReport, str | None]:
+    """Import a roster file in one transaction; with a job record so it can be undone."""
+    data = path.read_bytes()
+    try:
+        with unit_of_work():
+            _bulk_cache()
+            job = None if dry_run else cli_job(path.name, data, blank, None)
+            report = import_roster(
+                data,
+                dry_run=dry_run,
+                progress=progress,
+                filename=path.name,
+                blank=blank,
+                confirm_clear=confirm,
+                log=ChangeLog(job.id) if job is not None else None,
+            )
+            if job is not None and not report.applied:
+                raise _NotApplied(report)
+            if job is not None:
+                finish_cli_job(job, report)
+    except _NotApplied as stop:
+        return stop.report, None
+    return report, (job.token if job is not None else None)
 
 
 @roster_group.command("import")
@@ -94,11 +141,35 @@ def _print_report(report: RosterReport) -> None:
     help="With --format nppes: import the NPIs in FILE (one per line) instead of the "
     "NPIs already in the directory.",
 )
+@click.option(
+    "--blank",
+    type=click.Choice(["keep", "clear"]),
+    default="keep",
+    show_default=True,
+    help="What a blank cell does to an existing listing: keep its value, or clear it. "
+    "A (clear) cell always clears.",
+)
+@click.option(
+    "--yes",
+    "confirm",
+    is_flag=True,
+    help="Apply a file that clears values without asking (the values are listed first).",
+)
 @with_appcontext
-def import_command(path: Path, dry_run: bool, file_format: str, npi_list: Path | None) -> None:
+def import_command(
+    path: Path,
+    dry_run: bool,
+    file_format: str,
+    npi_list: Path | None,
+    blank: str,
+    confirm: bool,
+) -> None:
     """Import a roster CSV or an NPPES file in one transaction.
 
-    Exits non-zero if any row is rejected; then nothing is imported.
+    A missing column or a blank cell leaves a listing's value as it is (``--blank=clear``
+    makes blank cells clear). A file that clears values is applied only after you confirm
+    (or with ``--yes``). Exits non-zero if any row is rejected; then nothing is imported.
+    An applied roster can be undone with ``flask roster undo TOKEN`` for 30 days.
     """
     progress = ProgressLine()
     started = time.monotonic()
@@ -108,15 +179,27 @@ def import_command(path: Path, dry_run: bool, file_format: str, npi_list: Path |
     # background thread started by the commit would die with the process.
     sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT")
     current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
+    token = None
     try:
-        with unit_of_work():
-            _bulk_cache()
-            if file_format == "nppes":
+        if file_format == "nppes":
+            with unit_of_work():
+                _bulk_cache()
                 report = _import_nppes(path, dry_run, npi_list, progress)
-            else:
-                report = import_roster(
-                    path.read_bytes(), dry_run=dry_run, progress=progress, filename=path.name
-                )
+        else:
+            report, token = _import_roster_file(path, dry_run, blank, confirm, progress)
+            if report.needs_confirmation:
+                progress.done()
+                _print_report(report)
+                if not sys.stdin.isatty() or not click.confirm(
+                    f"Clear these {report.cleared} value(s)?", default=False
+                ):
+                    click.echo(
+                        "Nothing was imported: the file clears values. Check them above, "
+                        "then run again with --yes to apply it.",
+                        err=True,
+                    )
+                    sys.exit(1)
+                report, token = _import_roster_file(path, dry_run, blank, True, progress)
     finally:
         current_app.config["SEARCH_SYNC_ON_COMMIT"] = sync_on_commit
     progress.done()
@@ -127,6 +210,12 @@ def import_command(path: Path, dry_run: bool, file_format: str, npi_list: Path |
         sys.exit(1)
     if not dry_run:
         click.echo(f"Imported in {time.monotonic() - started:.1f} s ({progress.summary()}).")
+        if token:
+            days = current_app.config["ROSTER_UNDO_DAYS"]
+            click.echo(
+                f"To undo this import within {days} days: flask roster undo {token} "
+                f"(or the staff page /staff/roster/jobs/{token})."
+            )
         try:
             indexed = _index_import()
         except search.SearchUnavailable as exc:
@@ -209,6 +298,38 @@ def _import_nppes(path: Path, dry_run: bool, npi_list: Path | None, progress) ->
         f"({progress.scanned / seconds:,.0f} rows/s)."
     )
     return report
+
+
+@roster_group.command("undo")
+@click.argument("token")
+@with_appcontext
+def undo_command(token: str) -> None:
+    """Undo an applied roster import (TOKEN from its job page or the import's output).
+
+    Every value the import changed goes back, unless it was edited since: those are listed
+    and left as they are. Listings the import created are hidden again.
+    """
+    upload = db.session.scalar(select(RosterUpload).where(RosterUpload.token == token))
+    if upload is None:
+        raise click.ClickException("No roster import has that token.")
+    refusal = undo_refusal(upload)
+    if refusal:
+        raise click.ClickException(refusal)
+    sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT")
+    current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
+    try:
+        with unit_of_work():
+            result = undo_import(upload, None)
+    finally:
+        current_app.config["SEARCH_SYNC_ON_COMMIT"] = sync_on_commit
+    click.echo(result.summary() + ".")
+    for c in result.conflicts:
+        what = c.get("problem") or f"set to {c.get('imported')!r}, now {c.get('now')!r}"
+        click.echo(f"  kept {c['name']}: {c['column']} ({what})")
+    try:
+        _index_import()
+    except search.SearchUnavailable as exc:
+        click.echo(f"Undone, but not indexed yet: {exc}.", err=True)
 
 
 @roster_group.command("export")

@@ -13,7 +13,7 @@ from app.models.location import (
 )
 from app.models.provider import Provider, ProviderLocation, ProviderPhoto, ProviderSpecialty
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
-from app.models.roster_job import JOB_STATES, RosterUpload
+from app.models.roster_job import JOB_STATES, RosterChange, RosterUpload
 from app.models.specialty import CarePath, CarePathSpecialty, HealthCondition, Specialty
 from app.models.user import ROLES, LoginAttempt, User
 
@@ -39,6 +39,7 @@ __all__ = [
     "ProviderLocation",
     "ProviderPhoto",
     "ProviderSpecialty",
+    "RosterChange",
     "RosterUpload",
     "SearchOutbox",
     "Specialty",

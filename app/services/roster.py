@@ -22,9 +22,10 @@ from app.services.directory import provider_load_options
 from app.services.findings import current_input
 from app.services.locations import LocationInput, create_location
 from app.services.providers import ProviderInput, create_providers, update_provider
-from app.services.roster_change import Plan, ProviderChange
+from app.services.roster_change import FieldChange, Plan, ProviderChange
 from app.services.roster_plan import build_plan
 from app.services.roster_rows import (
+    BLANK_MODES,
     EXPORT_COLUMNS,
     RosterFileError,
     Row,
@@ -32,10 +33,13 @@ from app.services.roster_rows import (
     decode,
     iter_rows,
     neutralize,
+    sample_rows,
 )
+from app.services.roster_undo import ChangeLog, listing_state
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2000
+SHOWN_CHANGES = 1000  # listings whose changes a report lists one by one (all are counted)
 
 
 @dataclass
@@ -52,6 +56,15 @@ class RosterReport:
     errors: list[RowError] = field(default_factory=list)
     file_error: str | None = None
     applied: bool = False
+    blank: str = "keep"
+    cleared: int = 0  # values the file empties
+    cleared_listings: int = 0
+    changes: list[ProviderChange] = field(default_factory=list)  # the first SHOWN_CHANGES
+    needs_confirmation: bool = False  # it clears values and the caller did not confirm
+
+    def cleared_values(self) -> list[tuple[ProviderChange, FieldChange]]:
+        """The values shown as cleared, listing by listing (from ``changes``)."""
+        return [(c, d) for c in self.changes for d in c.diffs if d.cleared]
 
     @property
     def rejected(self) -> int:
@@ -75,6 +88,8 @@ class RosterReport:
             text += f", {self.new_clinics} new clinics"
         if self.skipped_deactivated:
             text += f", {self.skipped_deactivated} deactivated NPIs skipped"
+        if self.cleared:
+            text += f", {self.cleared} values cleared on {self.cleared_listings} listings"
         return text
 
 
@@ -85,13 +100,23 @@ def import_roster(
     actor: User | None = None,
     progress: Progress | None = None,
     filename: str = "roster.csv",
+    blank: str = "keep",
+    confirm_clear: bool = False,
+    log: ChangeLog | None = None,
 ) -> RosterReport:
     """Validate a roster and, unless it is a dry run or any row is rejected, stage it.
+
+    A column the file lacks, and a blank cell, leave the listing's value as it is; with
+    ``blank="clear"`` a blank cell clears it, and a ``(clear)`` cell always does. A file
+    that clears any value is applied only with ``confirm_clear``. ``log`` keeps what the
+    import changed so it can be undone (see ``roster_undo``).
 
     Nothing is committed here: the caller runs this inside ``unit_of_work()`` so the whole
     file lands in one transaction or not at all.
     """
-    report = RosterReport(dry_run=dry_run)
+    if blank not in BLANK_MODES:
+        raise ValueError(f"blank must be one of {BLANK_MODES}")
+    report = RosterReport(dry_run=dry_run, blank=blank)
     try:
         rows = []
         for _, row, error in iter_rows(decode(data)):
@@ -105,7 +130,15 @@ def import_roster(
         report.file_error = str(exc)
         return report
     return import_rows(
-        rows, report, actor=actor, progress=progress, filename=filename, dry_run=dry_run
+        rows,
+        report,
+        actor=actor,
+        progress=progress,
+        filename=filename,
+        dry_run=dry_run,
+        blank=blank,
+        confirm_clear=confirm_clear,
+        log=log,
     )
 
 
@@ -118,13 +151,17 @@ def import_rows(
     progress: Progress | None = None,
     filename: str = "roster.csv",
     rename: Callable[[str], str] | None = None,
+    blank: str = "keep",
+    confirm_clear: bool = False,
+    log: ChangeLog | None = None,
 ) -> RosterReport:
     """Plan checked rows (from a roster or an NPPES file) and, unless refused, stage them.
 
-    ``rename`` turns roster column names into the file's own in error messages.
+    ``rename`` turns roster column names into the file's own in error messages. The other
+    options are :func:`import_roster`'s.
     """
     report.rows = len(rows) + len([e for e in report.errors if not e.field])
-    plan = build_plan(rows, progress=progress)
+    plan = build_plan(rows, progress=progress, blank=blank)
     if rename:
         for error in plan.errors:
             error.field = rename(error.field)
@@ -133,9 +170,18 @@ def import_rows(
     report.updated = sum(1 for c in plan.changes if c.provider_id is not None and c.changed)
     report.unchanged = sum(1 for c in plan.changes if c.provider_id is not None and not c.changed)
     report.new_clinics = len(plan.new_clinics)
+    changed = [c for c in plan.changes if c.provider_id is not None and c.diffs]
+    report.changes = changed[:SHOWN_CHANGES]
+    for change in changed:
+        cleared = sum(1 for d in change.diffs if d.cleared)
+        report.cleared += cleared
+        report.cleared_listings += 1 if cleared else 0
     if dry_run or not report.ok:
         return report
-    _apply(plan, actor, progress, filename, report)
+    if report.cleared and not confirm_clear:
+        report.needs_confirmation = True
+        return report
+    _apply(plan, actor, progress, filename, report, log)
     report.applied = True
     return report
 
@@ -182,10 +228,15 @@ def _input_for(change: ProviderChange, p: Provider | None, loc_id) -> ProviderIn
 
 
 def _apply(
-    plan: Plan, actor: User | None, progress: Progress | None, filename: str, report: RosterReport
+    plan: Plan,
+    actor: User | None,
+    progress: Progress | None,
+    filename: str,
+    report: RosterReport,
+    log: ChangeLog | None,
 ) -> None:
     """Write the plan with the staff forms' own operations (they stage; the caller commits)."""
-    work = [c for c in plan.changes if c.provider_id is None or c.changed]
+    work = [c for c in plan.changes if c.changed]
     if progress:
         progress("write", 0, len(work))
     _create_languages(plan)
@@ -210,9 +261,16 @@ def _apply(
             data = _input_for(change, existing, loc_id)
             if existing is None:
                 new.append(data)
-            else:
-                update_provider(existing, data, None, actor)
-        create_providers(new, actor)  # the whole batch in one INSERT per table
+                continue
+            keys = list(dict.fromkeys(d.key for d in change.diffs))
+            before = listing_state(existing, keys) if log else {}
+            update_provider(existing, data, None, actor)
+            if log:
+                log.updated(existing.id, before, listing_state(existing, keys))
+        created = create_providers(new, actor)  # the whole batch in one INSERT per table
+        if log:
+            log.created(created)
+            log.flush()
         done += len(batch)
         if progress:
             progress("write", done, len(work))
@@ -301,3 +359,13 @@ def export_roster(stream: IO[str]) -> int:
         stream.write(text)
         count += rows
     return count
+
+
+def sample_csv() -> str:
+    """A small roster in the contract's format (every column) for staff to start from."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in sample_rows():
+        writer.writerow([neutralize(row.get(c, "")) for c in EXPORT_COLUMNS])
+    return buffer.getvalue()

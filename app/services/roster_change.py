@@ -29,6 +29,34 @@ FLAGS = (
 DETAILS = ("board_certifications", "education", "hospital_affiliations")
 
 
+# What each changeable column is called on the listing (``ProviderInput``) when it differs.
+LISTING_KEYS = {
+    "specialties": "specialty_ids",
+    "clinics": "clinics",
+    "languages": "language_ids",
+    "insurance": "plan_ids",
+}
+
+
+@dataclass
+class FieldChange:
+    """One value an import changes on one listing, as staff read it: column, old and new."""
+
+    column: str
+    old: str
+    new: str
+
+    @property
+    def cleared(self) -> bool:
+        """True when the import empties a value that was set."""
+        return bool(self.old) and not self.new
+
+    @property
+    def key(self) -> str:
+        """The listing attribute this column sets (``languages`` -> ``language_ids``)."""
+        return LISTING_KEYS.get(self.column, self.column)
+
+
 @dataclass
 class ProviderChange:
     """The wanted state of one listing; ``None`` collections mean "leave as is"."""
@@ -40,8 +68,14 @@ class ProviderChange:
     clinics: list[tuple[ClinicRef, str]] | None = None
     language_ids: list[int] | None = None
     plan_ids: list[int] | None = None
-    changed: bool = True
     codes: dict[str, list[str]] = field(default_factory=dict)
+    name: str = ""
+    diffs: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True for a new listing, or an existing one whose values the import changes."""
+        return self.provider_id is None or bool(self.diffs)
 
 
 @dataclass

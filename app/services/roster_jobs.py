@@ -23,64 +23,174 @@ import time
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import RosterUpload, User, now_utc
-from app.services.roster import import_roster
+from app.services.roster import RosterReport, import_roster
+from app.services.roster_undo import ChangeLog, undo_days, undo_import, undo_refusal
 from app.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
-DEFAULT_QUOTA = 50 * 1024 * 1024
-DEFAULT_HOURS = 24
 STALE_AFTER = timedelta(minutes=15)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 APPLIABLE = ("previewed", "failed")
+WAITING = ("previewed", "queued", "running", "failed")  # states whose file is kept
 
 
 class QuotaFull(Exception):
-    """Stored previews already use the whole quota; try again when some expire."""
+    """Stored previews already use the whole quota; ``retry_after`` says when one frees it."""
 
-
-def _quota() -> int:
-    return int(current_app.config.get("ROSTER_PREVIEW_QUOTA", DEFAULT_QUOTA))
+    def __init__(self, retry_after: int, mine: bool) -> None:
+        super().__init__("roster preview quota full")
+        self.retry_after = retry_after
+        self.mine = mine  # the user's own quota, not everyone's
 
 
 def purge_expired() -> int:
-    """Delete previews past their expiry that are not being applied; return how many."""
+    """Delete expired previews and jobs that are not running; return how many.
+
+    A preview or failed job goes when its preview expires; an applied (or undone) job's
+    record stays as long as it can be undone, so its page and undo keep working.
+    """
+    now = now_utc()
     result = db.session.execute(
         delete(RosterUpload).where(
-            RosterUpload.expires_at < now_utc(),
-            RosterUpload.status.in_(("previewed", "failed", "done")),
+            or_(
+                and_(RosterUpload.expires_at < now, RosterUpload.status.in_(APPLIABLE)),
+                and_(
+                    RosterUpload.status.in_(("done", "undone")),
+                    RosterUpload.finished_at < now - timedelta(days=undo_days()),
+                ),
+            )
         )
     )
     return result.rowcount or 0
 
 
-def store_preview(data: bytes, filename: str, actor: User | None) -> RosterUpload:
-    """Keep a previewed file for applying later (stages; the caller commits)."""
+def _retry_after(waiting: list[tuple[int, object]], need: int) -> int:
+    """Seconds until enough of ``waiting`` (size, expiry) previews expire to free ``need``."""
+    freed = 0
+    now = now_utc()
+    for size, expires in sorted(waiting, key=lambda item: item[1]):
+        freed += size
+        if freed >= need:
+            return max(1, int((expires - now).total_seconds()) + 1)
+    return max(1, int(current_app.config["ROSTER_PREVIEW_HOURS"]) * 3600)
+
+
+def _check_quota(size: int, actor: User | None) -> None:
+    """Raise QuotaFull when this file would overfill the user's or everyone's quota."""
+    rows = db.session.execute(
+        select(RosterUpload.size, RosterUpload.expires_at, RosterUpload.created_by_id).where(
+            RosterUpload.status.in_(WAITING), RosterUpload.size > 0
+        )
+    ).all()
+    # Only previews and failed jobs expire; a queued or running one frees its space when done.
+    expiring = [(r.size, r.expires_at) for r in rows]
+    total = sum(r.size for r in rows)
+    quota = int(current_app.config["ROSTER_PREVIEW_QUOTA"])
+    if actor is not None:
+        own = [r for r in rows if r.created_by_id == actor.id]
+        own_used = sum(r.size for r in own)
+        user_quota = int(current_app.config["ROSTER_PREVIEW_USER_QUOTA"])
+        if own_used + size > user_quota:
+            need = own_used + size - user_quota
+            raise QuotaFull(_retry_after([(r.size, r.expires_at) for r in own], need), True)
+    if total + size > quota:
+        raise QuotaFull(_retry_after(expiring, total + size - quota), False)
+
+
+def store_preview(
+    data: bytes,
+    filename: str,
+    actor: User | None,
+    *,
+    blank: str = "keep",
+    clears: int = 0,
+) -> RosterUpload:
+    """Keep a previewed file for applying later (stages; the caller commits).
+
+    The same file previewed again by the same user, read the same way, is the same
+    preview (its expiry is renewed), so re-uploading never uses the quota twice.
+    """
     purge_expired()
-    used = db.session.scalar(
-        select(func.coalesce(func.sum(RosterUpload.size), 0)).where(
-            RosterUpload.status.in_(("previewed", "queued", "running", "failed"))
+    digest = hashlib.sha256(data).hexdigest()
+    hours = int(current_app.config["ROSTER_PREVIEW_HOURS"])
+    same = db.session.scalar(
+        select(RosterUpload).where(
+            RosterUpload.digest == digest,
+            RosterUpload.status == "previewed",
+            RosterUpload.blank_mode == blank,
+            RosterUpload.created_by_id == (actor.id if actor is not None else None),
         )
     )
-    if used + len(data) > _quota():
-        raise QuotaFull
-    hours = int(current_app.config.get("ROSTER_PREVIEW_HOURS", DEFAULT_HOURS))
+    if same is not None:
+        same.expires_at = now_utc() + timedelta(hours=hours)
+        same.clears = clears
+        same.filename = (filename or "roster.csv")[:200]
+        db.session.flush()
+        return same
+    _check_quota(len(data), actor)
     upload = RosterUpload(
         token=secrets.token_urlsafe(32),
-        digest=hashlib.sha256(data).hexdigest(),
+        digest=digest,
         filename=(filename or "roster.csv")[:200],
         data=data,
         size=len(data),
         expires_at=now_utc() + timedelta(hours=hours),
         created_by_id=actor.id if actor is not None else None,
+        blank_mode=blank,
+        clears=clears,
     )
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+def discard_preview(upload: RosterUpload) -> bool:
+    """Delete a preview (or a failed job) and its file; False if it is applied or running."""
+    if upload.status not in APPLIABLE:
+        return False
+    db.session.delete(upload)
+    db.session.flush()
+    return True
+
+
+def cli_job(filename: str, data: bytes, blank: str, actor: User | None) -> RosterUpload:
+    """The job record of an import applied from the command line, so it can be undone.
+
+    The file itself is not kept. The caller marks it done in the import's transaction.
+    """
+    now = now_utc()
+    upload = RosterUpload(
+        token=secrets.token_urlsafe(32),
+        digest=hashlib.sha256(data).hexdigest(),
+        filename=(filename or "roster.csv")[:200],
+        data=b"",
+        size=0,
+        expires_at=now,
+        created_by_id=actor.id if actor is not None else None,
+        status="running",
+        started_at=now,
+        worker=worker_id(),
+        blank_mode=blank,
+        source="cli",
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def finish_cli_job(upload: RosterUpload, report: RosterReport) -> None:
+    """Mark a command-line import's job done (in the import's own transaction)."""
+    upload.status = "done"
+    upload.finished_at = upload.heartbeat_at = now_utc()
+    upload.rows_done = upload.rows_total = report.rows
+    upload.stage = "done"
+    upload.clears = report.cleared
+    upload.message = report.summary()[:1000]
 
 
 def find_upload(token: str) -> RosterUpload | None:
@@ -88,7 +198,7 @@ def find_upload(token: str) -> RosterUpload | None:
     upload = db.session.scalar(select(RosterUpload).where(RosterUpload.token == token))
     if upload is None:
         return None
-    if upload.status == "previewed" and upload.expires_at < now_utc():
+    if upload.status in APPLIABLE and upload.expires_at < now_utc():
         return None
     return upload
 
@@ -100,7 +210,11 @@ def claim(upload: RosterUpload) -> bool:
     """
     result = db.session.execute(
         update(RosterUpload)
-        .where(RosterUpload.id == upload.id, RosterUpload.status.in_(APPLIABLE))
+        .where(
+            RosterUpload.id == upload.id,
+            RosterUpload.status.in_(APPLIABLE),
+            RosterUpload.size > 0,  # a failed file that no longer passed was freed
+        )
         .values(status="queued", rows_done=0, stage="", message="", worker=worker_id())
         .execution_options(synchronize_session=False)
     )
@@ -124,7 +238,7 @@ def _pid_alive(pid: int) -> bool:
 
 def is_stale(upload: RosterUpload) -> bool:
     """True when the process applying this job is gone (so its transaction rolled back)."""
-    if upload.status not in ("queued", "running"):
+    if upload.status not in ("queued", "running", "undoing"):
         return False
     host, _, pid = upload.worker.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
@@ -139,6 +253,15 @@ def fail_if_stale(upload: RosterUpload) -> bool:
     """Mark a job whose worker died as failed (nothing was applied); True if it was."""
     if not is_stale(upload):
         return False
+    if upload.status == "undoing":
+        _set(
+            upload.id,
+            status="done",
+            undo_message="The worker undoing this import stopped before it finished, so "
+            "nothing was undone. Undo it again.",
+        )
+        db.session.refresh(upload)
+        return True
     _set(
         upload.id,
         status="failed",
@@ -186,6 +309,7 @@ def run_job(app: Flask, upload_id: int) -> None:
     with app.app_context():
         upload = db.session.get(RosterUpload, upload_id)
         data, filename, actor_id = upload.data, upload.filename, upload.created_by_id
+        blank, confirmed = upload.blank_mode, upload.clears
         actor = db.session.get(User, actor_id) if actor_id else None
         db.session.rollback()  # end the read (nothing was written); the import opens its own
         now = now_utc()
@@ -194,7 +318,14 @@ def run_job(app: Flask, upload_id: int) -> None:
         try:
             with unit_of_work():
                 report = import_roster(
-                    data, dry_run=False, actor=actor, progress=progress, filename=filename
+                    data,
+                    dry_run=False,
+                    actor=actor,
+                    progress=progress,
+                    filename=filename,
+                    blank=blank,
+                    confirm_clear=bool(confirmed),
+                    log=ChangeLog(upload_id),
                 )
         except Exception as exc:  # the job must record why; the transaction rolled back
             log.exception("roster job %s failed", upload_id)
@@ -207,10 +338,15 @@ def run_job(app: Flask, upload_id: int) -> None:
             return
         finally:
             db.session.remove()
-        state = "done" if report.ok else "failed"
-        extra = {"data": b""} if report.ok else {}  # an applied file frees its quota
+        ok = report.ok and report.applied
+        state = "done" if ok else "failed"
+        # An applied file, or one that no longer passes, frees its quota: to apply it again
+        # it must be uploaded (and previewed) again.
+        extra = {"data": b"", "size": 0}
         message = (
             report.summary()
+            if ok
+            else _not_applied(report)
             if report.ok
             else (
                 "Nothing was applied: the file no longer passes its checks ("
@@ -232,11 +368,66 @@ def run_job(app: Flask, upload_id: int) -> None:
         )
 
 
+def _not_applied(report: RosterReport) -> str:
+    return (
+        f"Nothing was applied: the file now clears {report.cleared} value(s), which its "
+        "preview did not show. Upload it again to see and confirm them."
+    )
+
+
 def start_job(upload: RosterUpload) -> threading.Thread:
     """Run the claimed job in a background thread of this process."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     thread = threading.Thread(
         target=run_job, args=(app, upload.id), name=f"roster-job-{upload.id}", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def claim_undo(upload: RosterUpload) -> str | None:
+    """Atomically move an applied job to "undoing"; the reason it can't be, or None."""
+    refusal = undo_refusal(upload)
+    if refusal:
+        return refusal
+    result = db.session.execute(
+        update(RosterUpload)
+        .where(RosterUpload.id == upload.id, RosterUpload.status == "done")
+        .values(status="undoing", worker=worker_id(), heartbeat_at=now_utc())
+        .execution_options(synchronize_session=False)
+    )
+    return None if result.rowcount == 1 else "This import is being undone or was undone."
+
+
+def run_undo(app: Flask, upload_id: int, actor_id: int | None) -> None:
+    """Undo a claimed job in one transaction; on failure it is "done" again. Never raises."""
+    with app.app_context():
+        try:
+            with unit_of_work():
+                upload = db.session.get(RosterUpload, upload_id)
+                actor = db.session.get(User, actor_id) if actor_id else None
+                undo_import(upload, actor)
+        except Exception as exc:  # record why; the transaction rolled back
+            log.exception("roster undo %s failed", upload_id)
+            _set(
+                upload_id,
+                status="done",
+                undo_message=f"The undo stopped and changed nothing: {type(exc).__name__}: {exc}"[
+                    :1000
+                ],
+            )
+        finally:
+            db.session.remove()
+
+
+def start_undo(upload: RosterUpload, actor: User | None) -> threading.Thread:
+    """Run a claimed undo in a background thread of this process."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    thread = threading.Thread(
+        target=run_undo,
+        args=(app, upload.id, actor.id if actor is not None else None),
+        name=f"roster-undo-{upload.id}",
+        daemon=True,
     )
     thread.start()
     return thread

@@ -17,6 +17,7 @@ class Lookups:
     def __init__(self) -> None:
         self.specialty: dict[str, int] = {}
         self.specialty_code: dict[int, str] = {}
+        self.specialty_name: dict[int, str] = {}
         for s in db.session.execute(
             select(
                 Specialty.id,
@@ -29,31 +30,39 @@ class Lookups:
             for name in (s.code, s.display_name, s.nucc_name, s.slug):
                 self.specialty.setdefault(name.lower(), s.id)
             self.specialty_code[s.id] = s.code
+            self.specialty_name[s.id] = s.display_name
         self.language = {}
         self.language_code: dict[int, str] = {}
+        self.language_name: dict[int, str] = {}
         for lang in db.session.execute(select(Language.id, Language.code, Language.name)):
             self.language.setdefault(lang.code.lower(), lang.id)
             self.language.setdefault(lang.name.lower(), lang.id)
             self.language_code[lang.id] = lang.code
+            self.language_name[lang.id] = lang.name
         self.new_language: dict[str, int] = {}  # code -> placeholder id (negative)
         self.plan = {}
         self.plan_slug: dict[int, str] = {}
+        self.plan_name: dict[int, str] = {}
         for plan in db.session.execute(
             select(InsurancePlan.id, InsurancePlan.slug, InsurancePlan.name)
         ):
             self.plan.setdefault(plan.slug.lower(), plan.id)
             self.plan.setdefault(plan.name.lower(), plan.id)
             self.plan_slug[plan.id] = plan.slug
+            self.plan_name[plan.id] = plan.name
         self.clinic: dict[tuple[str, str], tuple[int, str]] = {}
+        self.clinic_name: dict[int, str] = {}
         for loc in db.session.execute(
             select(
                 Location.id,
+                Location.name,
                 Location.address_line1,
                 Location.address_line2,
                 Location.zip,
                 Location.phone,
             )
         ):
+            self.clinic_name[loc.id] = loc.name
             for unit in (loc.address_line2, ""):
                 key = clinic_key(loc.address_line1, loc.zip, unit)
                 self.clinic.setdefault(key, (loc.id, loc.phone))
@@ -83,6 +92,7 @@ class Lookups:
                     known = self.new_language.setdefault(code, -len(self.new_language) - 1)
                     plan.new_languages[code] = name
                     self.language_code[known] = code
+                    self.language_name[known] = name
             ids.append(known)
         return list(dict.fromkeys(ids))
 

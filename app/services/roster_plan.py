@@ -13,15 +13,42 @@ from app.models import (
     Provider,
 )
 from app.services.provider_details import CELLS
-from app.services.roster_change import DETAILS, FLAGS, SCALARS, ClinicRef, Plan, ProviderChange
+from app.services.roster_change import (
+    DETAILS,
+    FLAGS,
+    SCALARS,
+    ClinicRef,
+    FieldChange,
+    Plan,
+    ProviderChange,
+)
 from app.services.roster_lookups import Lookups
 from app.services.roster_rows import (
+    CLEAR_MARKER,
+    CLEARABLE,
     PROVIDER_COLUMNS,
     Row,
     RowError,
     clinic_key,
     parse_bool,
 )
+
+
+def wanted(merged: dict[str, str], name: str, existing: bool, blank: str) -> str | None:
+    """What a file asks of one column: a value, ``""`` to clear it, or None to leave it.
+
+    A column the file does not have leaves the value as it is. So does a blank cell, unless
+    the import was told that blank cells clear values (``blank="clear"``); the cell
+    ``(clear)`` always clears. On a new listing a blank cell is simply empty.
+    """
+    if name not in merged:
+        return None
+    value = merged[name]
+    if value == CLEAR_MARKER:
+        return ""
+    if value or not existing:
+        return value
+    return "" if blank == "clear" and name in CLEARABLE else None
 
 
 def _group(rows: list[Row]) -> list[list[Row]]:
@@ -83,7 +110,12 @@ def _merge(rows: list[Row], errors: list[RowError]) -> tuple[dict[str, str], lis
 
 
 def _resolve_refs(
-    change: ProviderChange, merged: dict[str, str], line: int, look: Lookups, plan: Plan
+    change: ProviderChange,
+    merged: dict[str, str],
+    line: int,
+    look: Lookups,
+    plan: Plan,
+    blank: str,
 ) -> None:
     errors = plan.errors
     refs = (
@@ -112,14 +144,16 @@ def _resolve_refs(
             look.plan_slug,
         ),
     )
+    existing = change.provider_id is not None
     for column, table, what, hint, attr, names in refs:
-        if column not in merged:
+        cell = wanted(merged, column, existing, blank)
+        if cell is None:
             continue
         try:
             if column == "languages":
-                ids = look.resolve_languages(merged[column], plan)
+                ids = look.resolve_languages(cell, plan)
             else:
-                ids = look.resolve(table, merged[column], what, hint)
+                ids = look.resolve(table, cell, what, hint)
         except ValueError as exc:
             errors.append(RowError(line, column, str(exc)))
             continue
@@ -201,38 +235,90 @@ def _match(merged: dict[str, str], line: int, look: Lookups, errors: list[RowErr
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _diff(change: ProviderChange, p: Provider) -> bool:
+def _show(value: Any) -> str:
+    """A stored value as the preview shows it (and as the file would write it)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _names(ids: list[int] | Any, names: dict[int, str]) -> str:
+    return "; ".join(names.get(i, str(i)) for i in ids)
+
+
+def _diff(change: ProviderChange, p: Provider, look: Lookups, plan: Plan) -> list[FieldChange]:
+    """Every value the change would set differently on ``p``, old and new as staff read them."""
+    out: list[FieldChange] = []
     for name, value in change.fields.items():
         current = getattr(p, name)
+        if name in DETAILS:
+            write = CELLS[name][1]
+            if (current or []) != value:
+                out.append(FieldChange(name, write(current or []), write(value)))
+            continue
         if name in ("npi", "gender"):
             current, value = current or "", value or ""
         if current != value:
-            return True
-    if change.specialty_ids is not None and change.specialty_ids != [
-        link.specialty_id for link in p.specialty_links
-    ]:
-        return True
-    if change.clinics is not None and dict(change.clinics) != {
-        link.location_id: link.phone for link in p.location_links
-    }:
-        return True
-    if change.language_ids is not None and set(change.language_ids) != {x.id for x in p.languages}:
-        return True
-    return change.plan_ids is not None and set(change.plan_ids) != {x.id for x in p.insurance_plans}
+            out.append(FieldChange(name, _show(current), _show(value)))
+    if change.specialty_ids is not None:
+        old = [link.specialty_id for link in p.specialty_links]
+        if change.specialty_ids != old:
+            out.append(
+                FieldChange(
+                    "specialties",
+                    _names(old, look.specialty_name),
+                    _names(change.specialty_ids, look.specialty_name),
+                )
+            )
+    if change.clinics is not None:
+        old_clinics = {link.location_id: link.phone for link in p.location_links}
+        if dict(change.clinics) != old_clinics:
+            out.append(
+                FieldChange(
+                    "clinics",
+                    "; ".join(
+                        _clinic_label(ref, phone, look, plan) for ref, phone in old_clinics.items()
+                    ),
+                    "; ".join(
+                        _clinic_label(ref, phone, look, plan) for ref, phone in change.clinics
+                    ),
+                )
+            )
+    for column, ids, now, names in (
+        ("languages", change.language_ids, {x.id for x in p.languages}, look.language_name),
+        ("insurance", change.plan_ids, {x.id for x in p.insurance_plans}, look.plan_name),
+    ):
+        if ids is not None and set(ids) != now:
+            old_text = "; ".join(sorted(names.get(i, str(i)) for i in now))
+            new_text = "; ".join(sorted(names.get(i, str(i)) for i in ids))
+            out.append(FieldChange(column, old_text, new_text))
+    return out
 
 
-def _fields(merged: dict[str, str], existing: bool) -> dict[str, Any]:
+def _clinic_label(ref: ClinicRef, phone: str, look: Lookups, plan: Plan) -> str:
+    if isinstance(ref, int):
+        name = look.clinic_name.get(ref, f"clinic {ref}")
+    else:
+        name = plan.new_clinics[ref]["name"] + " (new)"
+    return name + (f" ({phone})" if phone else "")
+
+
+def _fields(merged: dict[str, str], existing: bool, blank: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in SCALARS:
-        if name in merged and (merged[name] or name not in ("npi",) or not existing):
-            out[name] = merged[name]
-    for name in FLAGS:
-        value = parse_bool(merged.get(name, ""))
-        if value is not None:
+        value = wanted(merged, name, existing, blank)
+        if value is not None and (value or name != "npi" or not existing):
             out[name] = value
+    for name in FLAGS:
+        flag = parse_bool(merged.get(name, ""))
+        if flag is not None:
+            out[name] = flag
     for name in DETAILS:
-        if name in merged:  # an empty cell clears the list, like an empty bio
-            out[name] = CELLS[name][0](merged[name])[0]
+        value = wanted(merged, name, existing, blank)
+        if value is not None:
+            out[name] = CELLS[name][0](value)[0]
     return out
 
 
@@ -260,8 +346,16 @@ def _needs_met(
     return bool(change.specialty_ids and change.clinics)
 
 
-def build_plan(rows: list[Row], progress: Callable[[str, int, int], None] | None = None) -> Plan:
-    """Group rows by provider, match listings and clinics, and work out each change."""
+def build_plan(
+    rows: list[Row],
+    progress: Callable[[str, int, int], None] | None = None,
+    blank: str = "keep",
+) -> Plan:
+    """Group rows by provider, match listings and clinics, and work out each change.
+
+    ``blank`` says what a blank cell means on an existing listing: ``keep`` (the default)
+    leaves the value as it is, ``clear`` empties it (see :func:`wanted`).
+    """
     if progress:
         progress("check", 0, len(rows))
     plan = Plan()
@@ -287,9 +381,10 @@ def build_plan(rows: list[Row], progress: Callable[[str, int, int], None] | None
             continue
         if pid is not None:
             claimed[pid] = line
-        change = ProviderChange(line, pid, _fields(merged, pid is not None))
+        change = ProviderChange(line, pid, _fields(merged, pid is not None, blank))
+        change.name = f"{merged['first_name']} {merged['last_name']}"
         before = len(plan.errors)
-        _resolve_refs(change, merged, line, look, plan)
+        _resolve_refs(change, merged, line, look, plan, blank)
         if len(plan.errors) > before:
             continue
         change.clinics = _clinics(kept, look, plan)
@@ -299,11 +394,11 @@ def build_plan(rows: list[Row], progress: Callable[[str, int, int], None] | None
         pending.append(change)
         if progress and n % 1000 == 0:
             progress("check", n, len(groups))
-    _load_and_compare(pending, plan)
+    _load_and_compare(pending, plan, look)
     return plan
 
 
-def _load_and_compare(pending: list[ProviderChange], plan: Plan) -> None:
+def _load_and_compare(pending: list[ProviderChange], plan: Plan, look: Lookups) -> None:
     existing = [c for c in pending if c.provider_id is not None]
     for start in range(0, len(existing), 1000):
         chunk = existing[start : start + 1000]
@@ -319,5 +414,7 @@ def _load_and_compare(pending: list[ProviderChange], plan: Plan) -> None:
         )
         loaded = {p.id: p for p in db.session.scalars(stmt)}
         for change in chunk:
-            change.changed = _diff(change, loaded[change.provider_id])
+            p = loaded[change.provider_id]
+            change.name = p.full_name
+            change.diffs = _diff(change, p, look, plan)
     plan.changes = pending

@@ -86,6 +86,22 @@ LIMITS = {
     "education": 4000,
     "hospital_affiliations": 4000,
 }
+# A cell holding only this marker (any case) clears the value, whatever the blank-cell
+# choice; a blank cell leaves the value as it is unless the import says blanks clear.
+CLEAR_MARKER = "(clear)"
+# The columns an import may clear: optional text and lists. Names, the NPI, specialties,
+# yes/no flags and clinic cells are never cleared by a file.
+CLEARABLE = (
+    "middle_name",
+    "suffix",
+    "credentials",
+    "gender",
+    "bio",
+    "languages",
+    "insurance",
+    *provider_details.CELLS,
+)
+BLANK_MODES = ("keep", "clear")
 TRUE = frozenset({"yes", "true", "1", "y"})
 FALSE = frozenset({"no", "false", "0", "n"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -118,6 +134,11 @@ class Row:
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")
+
+
+def is_clear_marker(value: str) -> bool:
+    """True for a cell that says "clear this value" (``(clear)``, any case)."""
+    return value.strip().casefold() == CLEAR_MARKER
 
 
 def clinic_key(address: str, zip_code: str, unit: str = "") -> tuple[str, str]:
@@ -238,6 +259,24 @@ def check_row(row: Row) -> Row:
     def fail(name: str, message: str) -> None:
         row.errors.append(RowError(row.line, name, message))
 
+    cleared = [name for name, value in v.items() if is_clear_marker(value)]
+    for name in cleared:
+        del v[name]  # checked apart: the marker is no value of the column's kind
+        if name not in CLEARABLE:
+            fail(
+                name,
+                f"{CLEAR_MARKER} cannot clear this column. Columns that can be cleared: "
+                f"{', '.join(CLEARABLE)}.",
+            )
+    _check_cells(row, fail)
+    for name in cleared:
+        v[name] = CLEAR_MARKER
+    return row
+
+
+def _check_cells(row: Row, fail) -> None:
+    """The checks of :func:`check_row` on the cells that hold values."""
+    v = row.values
     for name, limit in LIMITS.items():
         if len(v.get(name, "")) > limit:
             fail(name, f"Too long: {len(v[name])} characters (at most {limit}).")
@@ -283,7 +322,6 @@ def check_row(row: Row) -> Row:
         _check_clinic(v, fail)
     elif any(v.get(n) for n in ("location_name", "city", "zip", "phone")):
         fail("address", "Give the clinic's street address (or leave all clinic columns empty).")
-    return row
 
 
 def _check_languages(v: dict[str, str], fail) -> None:
@@ -334,3 +372,76 @@ def _check_clinic(v: dict[str, str], fail) -> None:
         v["city"] = address_case(v["city"])
     if not v.get("location_name") and v.get("city"):
         v["location_name"] = clinic_name(v["city"], line1)
+
+
+# The columns as the staff roster page explains them: (column, required, meaning).
+COLUMN_GUIDE = (
+    ("npi", "no", "10-digit NPI. Matches the listing; without it, first and last name do."),
+    ("first_name", "yes", "Given name. Titles and credentials typed here are split out."),
+    ("last_name", "yes", "Family name; a suffix like JR is split out."),
+    ("middle_name", "no", "Optional column."),
+    ("suffix", "no", "Optional column: Jr, Sr, III."),
+    ("credentials", "no", "MD, DO, PT, DPT … shown normalised (M.D. becomes MD)."),
+    ("gender", "no", "F, M or X."),
+    ("specialties", "new listings", "NUCC codes (225100000X) or specialty names, ; between."),
+    ("location_name", "no", "The clinic's name; a new clinic without one is named by street."),
+    ("address", "with a clinic", "Street address and suite: one row per provider per clinic."),
+    ("city", "new clinics", "City."),
+    ("state", "new clinics", "WA or Washington."),
+    ("zip", "with a clinic", "5 digits or ZIP+4."),
+    ("phone", "no", "This provider's phone at this clinic, if not the clinic's own."),
+    ("languages", "no", "Names or ISO codes: Spanish; es; ASL."),
+    ("accepting_new_patients", "no", "yes or no."),
+    ("telehealth", "no", "yes or no."),
+    ("insurance", "no", "Plan names or slugs the directory knows, ; between."),
+    ("bio", "no", "Up to 4,000 characters."),
+    ("sees_children", "no", "yes or no (under 18)."),
+    ("sees_adults", "no", "yes or no."),
+    ("sees_older_adults", "no", "yes or no (65 and over)."),
+    ("board_certifications", "no", "Board | Specialty | Year; entries separated by ;"),
+    ("education", "no", "Degree or program | Institution | Year; entries separated by ;"),
+    ("hospital_affiliations", "no", "Hospital names, ; between."),
+)
+# Two rows of one fictional provider at two clinics (the demo directory's First Hill clinic,
+# and a new one on a real city and ZIP), every column filled in; staff download it as a start.
+SAMPLE_ROWS = (
+    {
+        "npi": "1234567000",
+        "first_name": "Imani",
+        "last_name": "Calloway-Reyes",
+        "credentials": "PT, DPT",
+        "gender": "F",
+        "specialties": "225100000X",
+        "location_name": "First Hill Spine & Wellness Clinic",
+        "address": "1021 Madison St Ste 400",
+        "city": "Seattle",
+        "state": "WA",
+        "zip": "98104",
+        "phone": "",
+        "languages": "en;es",
+        "accepting_new_patients": "yes",
+        "telehealth": "no",
+        "insurance": "medicare;self-pay",
+        "bio": "Imani helps people return to walking, lifting and work after back pain.",
+        "sees_children": "no",
+        "sees_adults": "yes",
+        "sees_older_adults": "yes",
+        "board_certifications": "ABPTS | Orthopaedic Clinical Specialist | 2019",
+        "education": "DPT | University of Washington | 2014",
+        "hospital_affiliations": "",
+    },
+    {
+        "location_name": "Tacoma Stadium District Clinic",
+        "address": "410 Tacoma Ave N",
+        "city": "Tacoma",
+        "state": "WA",
+        "zip": "98403",
+        "phone": "(253) 555-0148",
+    },
+)
+
+
+def sample_rows() -> list[dict[str, str]]:
+    """The sample file's rows: the second repeats the provider's columns at its clinic."""
+    first = SAMPLE_ROWS[0]
+    return [dict(first), {**first, **SAMPLE_ROWS[1]}]

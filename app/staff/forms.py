@@ -301,6 +301,7 @@ class RosterUploadForm(StaffForm):
     """A roster CSV to preview."""
 
     file = FileField("Roster CSV file", [FileRequired("Choose a CSV file.")])
+    blank_clears = BooleanField("Blank cells clear values")
 
 
 class NppesUploadForm(StaffForm):
@@ -314,3 +315,10 @@ class RosterApplyForm(StaffForm):
 
     token = HiddenField(validators=[DataRequired()])
     digest = HiddenField(validators=[DataRequired()])
+    confirm_clear = BooleanField("Yes, clear these values")
+
+
+class RosterJobForm(StaffForm):
+    """Discard a preview or undo an applied import, named by its token."""
+
+    token = HiddenField(validators=[DataRequired()])
