@@ -55,7 +55,7 @@ def _group(rows: list[Row]) -> list[list[Row]]:
     groups: dict[tuple[str, ...], list[Row]] = {}
     npi_by_name: dict[tuple[str, str], set[str]] = {}
     for row in rows:
-        if row.get("npi"):
+        if row.get("npi") and row.get("first_name") and row.get("last_name"):
             name = (row.get("first_name").lower(), row.get("last_name").lower())
             npi_by_name.setdefault(name, set()).add(row.get("npi"))
     for row in rows:
@@ -219,6 +219,16 @@ def _match(merged: dict[str, str], line: int, look: Lookups, errors: list[RowErr
     npi = merged.get("npi")
     if npi and npi in look.by_npi:
         return look.by_npi[npi]
+    if not (merged.get("first_name") and merged.get("last_name")):
+        errors.append(
+            RowError(
+                line,
+                "npi",
+                "No listing has this NPI. To add a new listing, give its first_name and "
+                "last_name too.",
+            )
+        )
+        return False
     name = (merged["first_name"].lower(), merged["last_name"].lower())
     candidates = [pid for pid, their_npi in look.by_name.get(name, []) if not (npi and their_npi)]
     if len(candidates) > 1 and not npi:
@@ -382,7 +392,7 @@ def build_plan(
         if pid is not None:
             claimed[pid] = line
         change = ProviderChange(line, pid, _fields(merged, pid is not None, blank))
-        change.name = f"{merged['first_name']} {merged['last_name']}"
+        change.name = f"{merged.get('first_name', '')} {merged.get('last_name', '')}".strip()
         before = len(plan.errors)
         _resolve_refs(change, merged, line, look, plan, blank)
         if len(plan.errors) > before:

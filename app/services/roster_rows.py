@@ -203,8 +203,10 @@ def read_header(header: list[str]) -> list[str]:
     if dupes:
         raise RosterFileError(f"Column(s) listed twice: {', '.join(dupes)}.")
     missing = [n for n in REQUIRED if n not in names]
-    if missing:
-        raise RosterFileError(f"The header row must include: {', '.join(missing)}.")
+    if missing and "npi" not in names:
+        raise RosterFileError(
+            f"The header row must include npi (to update listings by NPI) or {', '.join(missing)}."
+        )
     return names
 
 
@@ -280,13 +282,19 @@ def _check_cells(row: Row, fail) -> None:
     for name, limit in LIMITS.items():
         if len(v.get(name, "")) > limit:
             fail(name, f"Too long: {len(v[name])} characters (at most {limit}).")
+    named = all(v.get(name) for name in REQUIRED)
     for name in REQUIRED:
         if not v.get(name):
-            fail(name, "Required.")
+            if not v.get("npi"):
+                fail(name, "Required (or give the NPI of a listing the directory has).")
         elif not v[name][0].isalpha():
             fail(name, "A name must start with a letter.")
-    if not row.errors:
+    if not row.errors and named:
         _split_names(v)
+    elif not row.errors:  # one name cell, or none, beside an NPI: the other stays as it is
+        for name in REQUIRED:
+            if v.get(name):
+                v[name] = name_case(v[name])
     if v.get("npi"):
         problem = npi_problem(v["npi"])
         if problem:
