@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.extensions import csrf, db, login_manager
+from app.extensions import babel, csrf, db, login_manager
 from app.json_provider import MsgspecJSONProvider
 from config import Config, config_for_env
 
@@ -89,6 +89,7 @@ def register_extensions(app: Flask) -> None:
 
         Migrate(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    babel.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please log in to use the staff area."

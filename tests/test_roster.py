@@ -141,7 +141,7 @@ def test_rejected_rows_name_line_column_and_reason(seeded, line, column, message
         ((HEADER + "\n,J\xf6rg,Lee,,,,,,,,,,,,,,\n").encode("latin-1"), "not UTF-8"),
         (b"first_name,last_name,shoe_size\nA,B,9\n", "Unknown column"),
         (b"first_name,first_name,last_name\nA,A,B\n", "twice"),
-        (b"npi,credentials\n1,2\n", "must include"),
+        (b"credentials,bio\n1,2\n", "must include"),
     ],
 )
 def test_bad_files_are_rejected_with_a_reason(seeded, data, message):

@@ -293,7 +293,7 @@ def test_cli_blank_clear_needs_yes_and_can_be_undone(seeded_app, tmp_path):
         assert _okafor().bio == ""
     undone = runner.invoke(args=["roster", "undo", token])
     assert undone.exit_code == 0, undone.output
-    assert "Restored 5 value(s) on 1 listing(s)" in undone.output
+    assert "Restored 5 values on 1 listing" in undone.output
     with seeded_app.app_context():
         assert _listing(_okafor()) == before
     twice = runner.invoke(args=["roster", "undo", token])

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app import search
@@ -191,7 +192,8 @@ def import_command(
                 progress.done()
                 _print_report(report)
                 if not sys.stdin.isatty() or not click.confirm(
-                    f"Clear these {report.cleared} value(s)?", default=False
+                    ngettext("Clear this value?", "Clear these %(num)d values?", report.cleared),
+                    default=False,
                 ):
                     click.echo(
                         "Nothing was imported: the file clears values. Check them above, "

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -80,17 +81,28 @@ class RosterReport:
         """One line for people and logs."""
         if self.file_error:
             return f"Rejected the file: {self.file_error}"
-        text = (
-            f"{self.rows} rows: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.rejected} rejected"
-        )
+        parts = [
+            ngettext("%(num)d row", "%(num)d rows", self.rows)
+            + f": {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.rejected} rejected"
+        ]
         if self.new_clinics:
-            text += f", {self.new_clinics} new clinics"
+            parts.append(ngettext("%(num)d new clinic", "%(num)d new clinics", self.new_clinics))
         if self.skipped_deactivated:
-            text += f", {self.skipped_deactivated} deactivated NPIs skipped"
+            parts.append(
+                ngettext(
+                    "%(num)d deactivated NPI skipped",
+                    "%(num)d deactivated NPIs skipped",
+                    self.skipped_deactivated,
+                )
+            )
         if self.cleared:
-            text += f", {self.cleared} values cleared on {self.cleared_listings} listings"
-        return text
+            parts.append(
+                ngettext("%(num)d value cleared", "%(num)d values cleared", self.cleared)
+                + " "
+                + ngettext("on %(num)d listing", "on %(num)d listings", self.cleared_listings)
+            )
+        return ", ".join(parts)
 
 
 def import_roster(

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy import insert, select
 
 from app.extensions import db
@@ -135,11 +136,20 @@ class UndoResult:
 
     def summary(self) -> str:
         """One line for people and the audit log."""
-        text = f"Restored {self.restored} value(s) on {self.listings} listing(s)"
+        text = ngettext("Restored %(num)d value", "Restored %(num)d values", self.restored)
+        text += " " + ngettext("on %(num)d listing", "on %(num)d listings", self.listings)
         if self.hidden:
-            text += f", hid {self.hidden} listing(s) the import created"
+            text += ", " + ngettext(
+                "hid %(num)d listing the import created",
+                "hid %(num)d listings the import created",
+                self.hidden,
+            )
         if self.conflict_count:
-            text += f"; left {self.conflict_count} value(s) edited since the import"
+            text += "; " + ngettext(
+                "kept %(num)d value edited since the import",
+                "kept %(num)d values edited since the import",
+                self.conflict_count,
+            )
         return text
 
     def conflict(self, p: Provider | None, provider_id: int, column: str, **more: str) -> None:
