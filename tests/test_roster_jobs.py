@@ -268,3 +268,65 @@ def test_30000_row_roster_through_the_web_runs_as_a_job(make_app):
             )
             == changed
         )
+
+
+def test_one_user_cannot_fill_everyones_quota(make_app):
+    """Each user has a quota of their own; the same file again is the same preview; a
+    discarded preview frees its share; Retry-After says when the oldest preview expires."""
+    app = make_app(ROSTER_PREVIEW_QUOTA=9000, ROSTER_PREVIEW_USER_QUOTA=4000)
+    with app.app_context():
+        load_reference_data()
+        add_user()
+        add_user("other@example.org")
+        _db.session.commit()
+    hog, other = app.test_client(), app.test_client()
+    AuthActions(hog).login()
+    AuthActions(other).login("other@example.org")
+    file_a = HEADER + _rows(0, 30)
+    first = _preview(hog, file_a)
+    assert first.status_code == 200
+    again = _preview(hog, file_a, name="renamed.csv")  # the same bytes: the same preview
+    assert (
+        _apply_fields(again.get_data(as_text=True))["token"]
+        == (_apply_fields(first.get_data(as_text=True))["token"])
+    )
+    with app.app_context():
+        assert _db.session.scalar(select(func.count()).select_from(RosterUpload)) == 1
+        upload = _db.session.scalar(select(RosterUpload))
+        upload.expires_at = now_utc() + timedelta(minutes=10)
+        _db.session.commit()
+    full = _preview(hog, HEADER + _rows(100, 30))
+    assert full.status_code == 503
+    assert "(yours)" in full.get_data(as_text=True)
+    assert 590 <= int(full.headers["Retry-After"]) <= 601  # when the first one expires
+    # Someone else still can preview.
+    assert _preview(other, HEADER + _rows(200, 30)).status_code == 200
+    # Discarding frees the hog's share at once.
+    fields = _apply_fields(first.get_data(as_text=True))
+    discarded = hog.post(
+        "/staff/roster/discard",
+        data={"csrf_token": fields["csrf_token"], "token": fields["token"]},
+    )
+    assert discarded.status_code == 303
+    assert hog.post("/staff/roster/apply", data=fields).status_code == 404
+    assert _preview(hog, HEADER + _rows(100, 30)).status_code == 200
+    with app.app_context():
+        assert _db.session.scalar(select(func.count()).select_from(RosterUpload)) == 2
+
+
+def test_a_job_that_no_longer_passes_frees_its_file(any_app, desk):
+    response = _preview(desk, HEADER + _rows(0, 3))
+    fields = _apply_fields(response.get_data(as_text=True))
+    with any_app.app_context():
+        spec = _db.session.scalar(select(Specialty).filter_by(code="207Q00000X"))
+        spec.display_name = spec.nucc_name = "Family Practice"
+        spec.slug = "family-practice"
+        _db.session.commit()
+    started = desk.post("/staff/roster/apply", data=fields)
+    wait_for_job(desk, started.headers["Location"])
+    with any_app.app_context():
+        upload = _db.session.scalar(select(RosterUpload))
+        assert upload.status == "failed" and upload.size == 0 and upload.data == b""
+    again = desk.post("/staff/roster/apply", data=fields)
+    assert again.status_code == 409
+    assert "Upload it again" in again.get_data(as_text=True)
