@@ -75,6 +75,14 @@ class Config:
     ROSTER_PREVIEW_USER_QUOTA = 15 * 1024 * 1024
     ROSTER_UNDO_DAYS = 30
     ROSTER_JOB_REFRESH_SECONDS = 2
+    # Patients' reports of wrong listings: each is due in 1 business day in ORG_TIMEZONE;
+    # a client may send REPORTS_PER_CLIENT in REPORT_WINDOW_SECONDS, everyone together
+    # REPORTS_PER_HOUR; closed reports are deleted after REPORT_KEEP_DAYS.
+    ORG_TIMEZONE = "America/Los_Angeles"
+    REPORTS_PER_CLIENT = 5
+    REPORT_WINDOW_SECONDS = 600
+    REPORTS_PER_HOUR = 300
+    REPORT_KEEP_DAYS = 365
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 

@@ -20,10 +20,12 @@ from app.models import (
     ProviderSpecialty,
     Specialty,
     User,
+    Verification,
     now_utc,
 )
 from app.models.provider import full_name, name_key
 from app.models.reference import provider_insurance, provider_language
+from app.models.report import VERIFY_METHODS
 from app.search.text import fold
 from app.services import audit
 from app.services.write import (  # noqa: F401  (re-exported for callers of this module)
@@ -245,6 +247,20 @@ def create_providers(items: Sequence[ProviderInput], actor: User | None) -> list
             for data, row, pid in zip(items, rows, ids, strict=True)
         ]
     )
+    db.session.execute(
+        insert(Verification.__table__),
+        [
+            {
+                "provider_id": pid,
+                "at": row["verified_at"],
+                "actor_id": actor.id if actor is not None else None,
+                "actor_label": audit.actor_label(actor),
+                "method": "created",
+                "confirmed": "",
+            }
+            for row, pid in zip(rows, ids, strict=True)
+        ],
+    )
     audit.enqueue("provider", ids)
     return ids
 
@@ -415,10 +431,35 @@ def set_accepting(p: Provider, accepting: bool, expected_version: int | None, ac
     return _finish(p, "update", before, actor)
 
 
-def mark_verified(p: Provider, expected_version: int | None, actor: User | None) -> Provider:
-    """Record that staff confirmed the listing today."""
+def mark_verified(
+    p: Provider,
+    expected_version: int | None,
+    actor: User | None,
+    *,
+    method: str = "phone",
+    confirmed: str = "",
+    report_id: int | None = None,
+) -> Provider:
+    """Record that the listing was checked now: how, by whom and what was confirmed.
+
+    The verification record is the source of the listing's "last verified" date.
+    """
+    if method not in VERIFY_METHODS:
+        raise InvalidInput({"method": "Choose how the listing was checked."})
     before = _guard(p, expected_version)
-    p.verified_at = p.updated_at = now_utc()
+    now = now_utc()
+    p.verified_at = p.updated_at = now
+    db.session.add(
+        Verification(
+            provider_id=p.id,
+            at=now,
+            actor_id=actor.id if actor is not None else None,
+            actor_label=audit.actor_label(actor),
+            method=method,
+            confirmed=confirmed[:500],
+            report_id=report_id,
+        )
+    )
     return _finish(p, "verify", before, actor)
 
 

@@ -8,6 +8,7 @@ from app.staff import (  # noqa: E402,F401
     admin,
     locations,
     providers,
+    reports,
     roster,
     routes,
     verification,

@@ -28,7 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.models import ROLES, WEEKDAY_NAMES
+from app.models import REPORT_STATUSES, ROLES, WEEKDAY_NAMES
 from app.services.geo import zip_centroid
 from app.services.normalize import (
     address_case,
@@ -322,3 +322,13 @@ class RosterJobForm(StaffForm):
     """Discard a preview or undo an applied import, named by its token."""
 
     token = HiddenField(validators=[DataRequired()])
+
+
+class ReportStatusForm(StaffForm):
+    """Move a patient's report along: in progress, fixed or not a problem."""
+
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice(key, label) for key, label in REPORT_STATUSES.items()],
+    )
+    note = StringField("Note for colleagues (optional)", [Optional(), Length(max=1000)])
