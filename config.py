@@ -83,6 +83,11 @@ class Config:
     REPORT_WINDOW_SECONDS = 600
     REPORTS_PER_HOUR = 300
     REPORT_KEEP_DAYS = 365
+    # `flask nppes reconcile` (without --extract) refuses a file as the whole registry when
+    # it has fewer individual rows than this (the monthly file has about 7 million) or holds
+    # fewer than this share of the active listings' NPIs: see docs/nppes.md.
+    NPPES_MIN_INDIVIDUALS = 1_000_000
+    NPPES_MIN_FOUND_SHARE = 0.5
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
@@ -104,6 +109,12 @@ class Config:
         self.SEARCH_RESULT_CACHE = _env("SEARCH_RESULT_CACHE", "1") not in ("0", "false", "no")
         procs = _env("SEARCH_REBUILD_PROCS", str(self.SEARCH_REBUILD_PROCS)) or "0"
         self.SEARCH_REBUILD_PROCS = int(procs) if procs.isdigit() else 0
+        self.NPPES_MIN_INDIVIDUALS = int(
+            _env("NPPES_MIN_INDIVIDUALS") or self.NPPES_MIN_INDIVIDUALS
+        )
+        self.NPPES_MIN_FOUND_SHARE = float(
+            _env("NPPES_MIN_FOUND_SHARE") or self.NPPES_MIN_FOUND_SHARE
+        )
 
 
 class DevelopmentConfig(Config):

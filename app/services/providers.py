@@ -28,6 +28,7 @@ from app.models.reference import provider_insurance, provider_language
 from app.models.report import VERIFY_METHODS
 from app.search.text import fold
 from app.services import audit
+from app.services.validation import provider_problems
 from app.services.write import (  # noqa: F401  (re-exported for callers of this module)
     InvalidInput,
     StaleEdit,
@@ -117,14 +118,18 @@ def _check_unique_npi(npi: str | None, provider_id: int | None) -> None:
 
 
 def check_listing(data: ProviderInput) -> None:
-    """Refuse an active listing without a specialty or a clinic; inactive ones may lack them."""
-    if not data.active:
-        return
-    errors = {}
-    if not data.specialty_ids:
-        errors["specialty_1"] = "An active listing needs at least one specialty."
-    if not data.clinics:
-        errors["clinics"] = "An active listing needs at least one clinic. Tick one."
+    """Refuse what the staff form refuses, whichever door the listing came in by.
+
+    The form's field rules (a first and last name, lengths, NPI, gender, website: see
+    ``validation.provider_problems``), and an active listing needs a specialty and a clinic
+    (an inactive one may lack them).
+    """
+    errors = provider_problems(data)
+    if data.active:
+        if not data.specialty_ids:
+            errors["specialty_1"] = "An active listing needs at least one specialty."
+        if not data.clinics:
+            errors["clinics"] = "An active listing needs at least one clinic. Tick one."
     if errors:
         raise InvalidInput(errors)
 

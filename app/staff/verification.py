@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -14,7 +12,7 @@ from app.extensions import db
 from app.models import FINDING_KINDS, Finding, Provider
 from app.services.findings import accept_finding, dismiss_finding
 from app.services.health import AGE_BANDS, age_filter
-from app.services.nppes import NppesFileError
+from app.services.nppes import NppesFileError, Utf8Lines
 from app.services.reconcile import WHY, kind_counts, reconcile
 from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
@@ -113,12 +111,10 @@ def nppes_upload() -> ResponseReturnValue:
     if not form.validate():
         return render_template("staff/nppes.html", form=form, report=None), 422
     upload = form.file.data
-    with upload.stream as stream:
-        text = stream.read().decode("utf-8-sig", errors="replace")
     try:
-        with unit_of_work():
+        with unit_of_work(), Utf8Lines(upload.stream) as lines:
             report = reconcile(
-                io.StringIO(text, newline=""),
+                lines,
                 actor=current_user,
                 complete=False,
                 filename=upload.filename or "nppes.csv",
