@@ -340,3 +340,14 @@ def test_jobs_are_kept_while_they_can_be_undone_then_purged(seeded):
         job.finished_at = now_utc() - timedelta(days=31)
         assert purge_expired() == 1
     assert _db.session.scalar(select(func.count()).select_from(RosterChange)) == 0
+
+
+def test_the_forms_rules_refuse_a_row_not_the_whole_import(seeded):
+    """Credentials typed into the name cells join the credentials cell: over the form's
+    80 characters that row is refused with its column (one rule for form and file)."""
+    long = "Doctor of Physical Therapy, Orthopaedic Clinical Specialist, Cert"  # 66 chars
+    text = HEADER + f'\n,Ngozi,Okafor MD PHD DPT,"{long}",,,,,,,,,,,,,\n'
+    report = apply_roster(text.encode(), dry_run=False)
+    assert not report.ok and not report.applied
+    [error] = report.errors
+    assert error.field == "credentials" and "at most 80" in error.message
