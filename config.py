@@ -75,6 +75,12 @@ class Config:
     ROSTER_PREVIEW_USER_QUOTA = 15 * 1024 * 1024
     ROSTER_UNDO_DAYS = 30
     ROSTER_JOB_REFRESH_SECONDS = 2
+    # Each listing is due for re-checking VERIFY_EVERY_DAYS after its last verification;
+    # overdue by more than VERIFY_GRACE_DAYS its profile warns patients, and with
+    # HIDE_UNVERIFIED (off by default) it leaves search, the API and FHIR until re-checked.
+    VERIFY_EVERY_DAYS = 90
+    VERIFY_GRACE_DAYS = 30
+    HIDE_UNVERIFIED = False
     # Patients' reports of wrong listings: each is due in 1 business day in ORG_TIMEZONE;
     # a client may send REPORTS_PER_CLIENT in REPORT_WINDOW_SECONDS, everyone together
     # REPORTS_PER_HOUR; closed reports are deleted after REPORT_KEEP_DAYS.
@@ -98,6 +104,9 @@ class Config:
         self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", self.SEARCH_INDEX_DIR)
         self.HOST = _env("HOST", self.HOST) or self.HOST
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
+        self.VERIFY_EVERY_DAYS = int(_env("VERIFY_EVERY_DAYS", str(self.VERIFY_EVERY_DAYS)))
+        self.VERIFY_GRACE_DAYS = int(_env("VERIFY_GRACE_DAYS", str(self.VERIFY_GRACE_DAYS)))
+        self.HIDE_UNVERIFIED = _env("HIDE_UNVERIFIED", "0") == "1"
         self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
         self.SITE_URL = _env("SITE_URL", self.SITE_URL)
         self.ORG_PHONE = _env("ORG_PHONE", self.ORG_PHONE) or ""

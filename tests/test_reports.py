@@ -212,3 +212,26 @@ def test_closed_reports_are_deleted_after_the_notice_says(seeded_app):
         with unit_of_work():
             assert purge_closed_reports() == 1
         assert _db.session.scalar(select(func.count()).select_from(ListingReport)) == 1
+
+
+def test_profile_warns_when_overdue_past_the_grace_period(seeded_app):
+    """Due 90 days after the last check; 30 days' grace; then the profile says so."""
+    from app.services.recheck import due_date, is_stale
+
+    client = seeded_app.test_client()
+    with seeded_app.app_context():
+        p = _db.session.scalar(select(Provider).where(Provider.active.is_(True)).limit(1))
+        slug, now = p.slug, datetime.now(UTC)
+        assert due_date(now) == now + timedelta(days=90)
+        for age, stale in ((119, False), (121, True)):  # 90 + 30 days is the line
+            assert is_stale(now - timedelta(days=age), now) is stale
+        p.verified_at = now - timedelta(days=119)
+        _db.session.commit()
+    assert "re-checking these details" not in client.get(f"/providers/{slug}").get_data(
+        as_text=True
+    )
+    with seeded_app.app_context():
+        p = _db.session.scalar(select(Provider).filter_by(slug=slug))
+        p.verified_at = datetime.now(UTC) - timedelta(days=121)
+        _db.session.commit()
+    assert "re-checking these details" in client.get(f"/providers/{slug}").get_data(as_text=True)
