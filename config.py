@@ -68,6 +68,9 @@ class Config:
     # this many processes (0: one per core, at most 4), one segment each.
     SEARCH_REBUILD_PROCS = 0
     SEARCH_PARALLEL_FROM = 20000
+    # A listing is due for re-check (staff confirm it with the clinic) this many days after
+    # its last check; see the staff dashboard's "Due for re-check".
+    VERIFY_EVERY_DAYS = 90
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
@@ -89,6 +92,12 @@ class Config:
         self.SEARCH_RESULT_CACHE = _env("SEARCH_RESULT_CACHE", "1") not in ("0", "false", "no")
         procs = _env("SEARCH_REBUILD_PROCS", str(self.SEARCH_REBUILD_PROCS)) or "0"
         self.SEARCH_REBUILD_PROCS = int(procs) if procs.isdigit() else 0
+        days = _env("VERIFY_EVERY_DAYS", str(self.VERIFY_EVERY_DAYS)) or ""
+        if not (days.isascii() and days.isdigit() and 1 <= int(days) <= 3650):
+            raise RuntimeError(
+                f"VERIFY_EVERY_DAYS must be a whole number of days from 1 to 3650, not {days!r}"
+            )
+        self.VERIFY_EVERY_DAYS = int(days)
 
 
 class DevelopmentConfig(Config):
