@@ -104,7 +104,6 @@ class Config:
         self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", self.SEARCH_INDEX_DIR)
         self.HOST = _env("HOST", self.HOST) or self.HOST
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
-        self.VERIFY_EVERY_DAYS = int(_env("VERIFY_EVERY_DAYS", str(self.VERIFY_EVERY_DAYS)))
         self.VERIFY_GRACE_DAYS = int(_env("VERIFY_GRACE_DAYS", str(self.VERIFY_GRACE_DAYS)))
         self.HIDE_UNVERIFIED = _env("HIDE_UNVERIFIED", "0") == "1"
         self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
@@ -124,6 +123,12 @@ class Config:
         self.NPPES_MIN_FOUND_SHARE = float(
             _env("NPPES_MIN_FOUND_SHARE") or self.NPPES_MIN_FOUND_SHARE
         )
+        days = _env("VERIFY_EVERY_DAYS", str(self.VERIFY_EVERY_DAYS)) or ""
+        if not (days.isascii() and days.isdigit() and 1 <= int(days) <= 3650):
+            raise RuntimeError(
+                f"VERIFY_EVERY_DAYS must be a whole number of days from 1 to 3650, not {days!r}"
+            )
+        self.VERIFY_EVERY_DAYS = int(days)
 
 
 class DevelopmentConfig(Config):

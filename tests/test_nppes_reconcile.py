@@ -230,12 +230,14 @@ def test_staff_upload_queue_accept_dismiss_and_health_panel(any_app):
     )
     dash = client.get("/staff/").get_data(as_text=True)
     assert "Directory health" in dash and "<svg" in dash and "<desc" in dash
-    assert 'href="/staff/verification?age=0-30"' in dash
+    assert 'href="/staff/re-check?age=0-30"' in dash
     assert 'href="/staff/verification?kind=phone_differs"' in dash
     assert "0–30 days: 2" in dash  # text alternative with the counts
-    listing = client.get("/staff/verification?age=0-30").get_data(as_text=True)
+    listing = client.get("/staff/re-check?age=0-30").get_data(as_text=True)
     assert "Nguyen" in listing and "Pierre" in listing
-    assert client.get("/staff/verification?age=forever").status_code == 404
+    assert client.get("/staff/re-check?age=forever").status_code == 404
+    moved = client.get("/staff/verification?age=0-30")  # an old link to the age bands
+    assert moved.status_code == 301 and moved.location.endswith("/staff/re-check?age=0-30")
     assert client.get("/staff/verification?kind=nonsense").status_code == 404
 
 

@@ -1,8 +1,8 @@
 """Reconciliation: compare every listing that has an NPI with the NPPES registry file.
 
-Differences become findings (``app.models.Finding``) for the staff verification queue.
-Findings are work, not errors: nothing is changed on a listing here, and a deactivated
-NPI is flagged, never hidden automatically.
+Differences become findings (``app.models.Finding``) for the staff page "Registry
+differences". Findings are work, not errors: nothing is changed on a listing here, and a
+deactivated NPI is flagged, never hidden automatically.
 """
 
 from __future__ import annotations
