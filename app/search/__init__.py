@@ -17,6 +17,7 @@ from sqlalchemy.orm import configure_mappers
 
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
+from app.search.guard import guarded
 from app.search.hosts import clone
 from app.search.indexer import (
     BatchTooLarge,
@@ -113,7 +114,7 @@ def warm() -> None:
     engine.health_lexicon(vocab)
     engine.place_lexicon(vocab)
     st = store()
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, _ = _view(st)
     snap.prepare()
     # Only distance and place searches need the ZIP and city tables: a restarted worker
@@ -133,7 +134,7 @@ def search(params: SearchParams) -> Results:
     vocab = get_vocab()
     settings = _settings()
     st = store()
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, fuzzy = _view(st)
         if not RESULT_CACHE or not _result_cache_on():
             return engine.run(snap, vocab, fuzzy, params, settings)
@@ -182,7 +183,7 @@ def suggest(prefix: str, limit: int = 5) -> dict[str, Any]:
     vocab = get_vocab()
     st = store()
     limit = max(1, min(int(limit), 20))
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, fuzzy = _view(st)
         return snap.cached(
             ("suggest", prefix[:100], limit, id(vocab)),
