@@ -41,6 +41,7 @@ from app.search.params import (
     SearchParams,
     parse_params,
 )
+from app.search.params import filter_values as _filter_values
 from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, close_all
 from app.search.text import FuzzyLexicon
@@ -66,6 +67,7 @@ __all__ = [
     "clone",
     "close_all",
     "document_count",
+    "filter_values",
     "index_version",
     "integrity_problem",
     "parse_params",
@@ -157,6 +159,11 @@ def specialty_family(slug: str) -> SpecialtyFamily:
     vocab = get_vocab()
     parent = next((p for p, kids in vocab.children.items() if slug in kids), None)
     return SpecialtyFamily(parent, list(vocab.children.get(slug, [])))
+
+
+def filter_values() -> dict[str, list[str]]:
+    """Every value the list filters (specialty, clinic, language, insurance) accept now."""
+    return _filter_values(get_vocab())
 
 
 def red_flag(text: str) -> redflags.Alert | None:
