@@ -77,6 +77,7 @@ def test_damage_under_an_open_searcher_is_503_then_repaired(seeded_app, keep_tim
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.mark.parametrize("seeded_app", ["sqlite"], indirect=True)
 def test_a_programming_error_is_not_taken_for_damage(seeded_app):
     """Only failures inside Whoosh's decoding (or a changed file) count as damage."""
     from app.search.guard import guarded
