@@ -45,6 +45,10 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Longest URL (path and query string, in bytes as sent) the app answers; longer ones get
+    # 414 in each surface's own format. Keep it below gunicorn's limit_request_line (8190,
+    # gunicorn.conf.py), which counts the method and protocol too; 0 switches it off.
+    MAX_URL_BYTES = 8000
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_REFRESH_EACH_REQUEST = True
     SESSION_COOKIE_HTTPONLY = True

@@ -215,5 +215,5 @@ def suggest() -> ResponseReturnValue:
 
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
-    """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi_document())
+    """The OpenAPI 3.1 description of this API, with the directory's filter values."""
+    return jsonify(openapi_document(search.filter_values()))

@@ -47,7 +47,8 @@ def find_a_doctor() -> ResponseReturnValue:
         results = search.search(params)
     except search.SearchUnavailable:
         context["unavailable"] = True
-        return render_template("public/directory/search.html", **context), 503
+        retry = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
+        return render_template("public/directory/search.html", **context), 503, retry
     context.update(
         results=results,
         providers=_providers_for(results),

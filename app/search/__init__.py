@@ -17,6 +17,7 @@ from sqlalchemy.orm import configure_mappers
 
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
+from app.search.guard import guarded
 from app.search.hosts import clone
 from app.search.indexer import (
     BatchTooLarge,
@@ -40,6 +41,7 @@ from app.search.params import (
     SearchParams,
     parse_params,
 )
+from app.search.params import filter_values as _filter_values
 from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, close_all
 from app.search.text import FuzzyLexicon
@@ -65,6 +67,7 @@ __all__ = [
     "clone",
     "close_all",
     "document_count",
+    "filter_values",
     "index_version",
     "integrity_problem",
     "parse_params",
@@ -113,7 +116,7 @@ def warm() -> None:
     engine.health_lexicon(vocab)
     engine.place_lexicon(vocab)
     st = store()
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, _ = _view(st)
     snap.prepare()
     # Only distance and place searches need the ZIP and city tables: a restarted worker
@@ -133,7 +136,7 @@ def search(params: SearchParams) -> Results:
     vocab = get_vocab()
     settings = _settings()
     st = store()
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, fuzzy = _view(st)
         if not RESULT_CACHE or not _result_cache_on():
             return engine.run(snap, vocab, fuzzy, params, settings)
@@ -156,6 +159,11 @@ def specialty_family(slug: str) -> SpecialtyFamily:
     vocab = get_vocab()
     parent = next((p for p, kids in vocab.children.items() if slug in kids), None)
     return SpecialtyFamily(parent, list(vocab.children.get(slug, [])))
+
+
+def filter_values() -> dict[str, list[str]]:
+    """Every value the list filters (specialty, clinic, language, insurance) accept now."""
+    return _filter_values(get_vocab())
 
 
 def red_flag(text: str) -> redflags.Alert | None:
@@ -182,7 +190,7 @@ def suggest(prefix: str, limit: int = 5) -> dict[str, Any]:
     vocab = get_vocab()
     st = store()
     limit = max(1, min(int(limit), 20))
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, fuzzy = _view(st)
         return snap.cached(
             ("suggest", prefix[:100], limit, id(vocab)),
