@@ -22,7 +22,12 @@ from app.services import audit, provider_details
 from app.services.directory import provider_load_options
 from app.services.findings import current_input
 from app.services.locations import LocationInput, create_location
-from app.services.providers import ProviderInput, create_providers, update_provider
+from app.services.providers import (
+    ProviderInput,
+    create_providers,
+    record_checks,
+    update_provider,
+)
 from app.services.roster_change import FieldChange, Plan, ProviderChange
 from app.services.roster_plan import build_plan
 from app.services.roster_rows import (
@@ -166,11 +171,13 @@ def import_rows(
     blank: str = "keep",
     confirm_clear: bool = False,
     log: ChangeLog | None = None,
+    verify_method: str = "roster",
 ) -> RosterReport:
     """Plan checked rows (from a roster or an NPPES file) and, unless refused, stage them.
 
-    ``rename`` turns roster column names into the file's own in error messages. The other
-    options are :func:`import_roster`'s.
+    ``rename`` turns roster column names into the file's own in error messages;
+    ``verify_method`` is how the listings the file names count as verified (``roster`` or
+    ``nppes``). The other options are :func:`import_roster`'s.
     """
     report.rows = len(rows) + len([e for e in report.errors if not e.field])
     plan = build_plan(rows, progress=progress, blank=blank)
@@ -194,6 +201,13 @@ def import_rows(
         report.needs_confirmation = True
         return report
     _apply(plan, actor, progress, filename, report, log)
+    # Every existing listing the file named was confirmed by it, changed or not.
+    record_checks(
+        [c.provider_id for c in plan.changes if c.provider_id is not None],
+        verify_method,
+        filename,
+        actor,
+    )
     report.applied = True
     return report
 
