@@ -17,22 +17,24 @@ each of its providers (``app.services.locations``), so the index follows at once
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, select
+from sqlalchemy import ColumnElement, FromClause, Select, and_, exists, literal_column, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import aliased
 
 from app.models.location import Location
 from app.models.provider import Provider, ProviderLocation
 
+# Core tables, not the mapped classes: the search package's first query of a restarted
+# worker (the result page's still-public read) then never waits for the ORM's mappers.
+_PROVIDER = Provider.__table__
+_LINK = ProviderLocation.__table__
+_CLINIC = Location.__table__
 # Compiled still-public checks per dialect name: (listings SELECT, clinics SELECT).
 _compiled: dict[str, tuple[str, str]] = {}
 
 
-def public_clinic(clinic: type[Location] | Any = Location) -> ColumnElement[bool]:
-    """SQL: the clinic (``Location``, or an alias of it) is public."""
-    return clinic.active.is_(True)
+def public_clinic(clinic: FromClause = _CLINIC) -> ColumnElement[bool]:
+    """SQL: the clinic (the ``location`` table, or an alias of it) is public."""
+    return clinic.c.active.is_(True)
 
 
 def public_listing() -> ColumnElement[bool]:
@@ -43,16 +45,15 @@ def public_listing() -> ColumnElement[bool]:
     """
     # Aliases, so a query that already joins the link and clinic tables (PractitionerRole)
     # does not correlate them away: only the provider row is the outer one.
-    link = aliased(ProviderLocation, name="public_link")
-    clinic = aliased(Location, name="public_clinic")
+    link, clinic = _LINK.alias("public_link"), _CLINIC.alias("public_clinic")
     at_public_clinic = (
         exists()
-        .where(link.provider_id == Provider.id)
-        .where(clinic.id == link.location_id)
+        .where(link.c.provider_id == _PROVIDER.c.id)
+        .where(clinic.c.id == link.c.location_id)
         .where(public_clinic(clinic))
-        .correlate(Provider)
+        .correlate(_PROVIDER)
     )
-    return and_(Provider.active.is_(True), at_public_clinic)
+    return and_(_PROVIDER.c.active.is_(True), at_public_clinic)
 
 
 def is_public_clinic(location: Location) -> bool:
@@ -81,8 +82,8 @@ def public_ids_sql(dialect: Dialect) -> tuple[str, str]:
     found = _compiled.get(dialect.name)
     if found is None:
         found = _compiled[dialect.name] = (
-            _sql(select(literal_column("0"), Provider.id).where(public_listing()), dialect),
-            _sql(select(literal_column("1"), Location.id).where(public_clinic()), dialect),
+            _sql(select(literal_column("0"), _PROVIDER.c.id).where(public_listing()), dialect),
+            _sql(select(literal_column("1"), _CLINIC.c.id).where(public_clinic()), dialect),
         )
     return found
 
