@@ -398,3 +398,62 @@ def test_a_clinic_closed_before_the_index_catches_up_is_already_hidden(
     with app.app_context():
         search.apply_changes()
         assert search.verify() == []
+
+
+def _surfaces(client: FlaskClient, pid: int, slug: str) -> dict[str, int]:
+    """Status of the listing on its profile, the JSON API and FHIR."""
+    return {
+        "profile": client.get(f"/providers/{slug}").status_code,
+        "api": client.get(f"/api/v1/providers/{pid}").status_code,
+        "fhir": client.get(f"{FHIR}/Practitioner/{pid}").status_code,
+    }
+
+
+def _found(name: str) -> bool:
+    results = search.search(search.SearchParams(q=name))
+    return any(hit.provider_id for hit in results.hits if hit.card)
+
+
+def test_hide_unverified_hides_a_listing_past_the_grace_period(world: dict, app: Flask):
+    """HIDE_UNVERIFIED: a listing overdue past 90 + 30 days leaves every public surface,
+    search included after the daily sweep, and comes back as soon as it is verified."""
+    from datetime import timedelta
+
+    from app.models import now_utc
+    from app.services.providers import mark_verified
+    from app.services.recheck import sweep_unverified
+    from app.transaction import unit_of_work
+
+    app.config["HIDE_UNVERIFIED"] = True
+    client = app.test_client()
+    with app.app_context():
+        p = db.session.get(Provider, world["both"])
+        pid, slug = p.id, p.slug
+        p.verified_at = now_utc() - timedelta(days=119)  # due, but inside the grace period
+        db.session.commit()
+        assert _surfaces(client, pid, slug) == {"profile": 200, "api": 200, "fhir": 200}
+        assert _found("Ashdown")
+        p = db.session.get(Provider, pid)
+        p.verified_at = now_utc() - timedelta(days=121)  # crosses the line
+        db.session.commit()
+        assert _surfaces(client, pid, slug) == {"profile": 404, "api": 404, "fhir": 404}
+        page = client.get("/find-a-doctor?q=Ashdown").get_data(as_text=True)
+        assert f'href="/providers/{slug}"' not in page  # the page's own check drops it
+        with unit_of_work():
+            assert sweep_unverified() >= 1
+        search.apply_changes()
+        assert not _found("Ashdown")
+        with unit_of_work():
+            mark_verified(db.session.get(Provider, pid), None, None)
+        search.apply_changes()
+        assert _surfaces(client, pid, slug) == {"profile": 200, "api": 200, "fhir": 200}
+        assert _found("Ashdown")
+    app.config["HIDE_UNVERIFIED"] = False
+    with app.app_context():
+        p = db.session.get(Provider, pid)
+        p.verified_at = now_utc() - timedelta(days=400)
+        db.session.commit()
+        assert _surfaces(client, pid, slug)["profile"] == 200  # off by default: only a notice
+        assert "re-checking these details" in client.get(f"/providers/{slug}").get_data(
+            as_text=True
+        )

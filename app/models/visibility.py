@@ -17,9 +17,13 @@ each of its providers (``app.services.locations``), so the index follows at once
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, FromClause, Select, and_, exists, literal_column, select
 from sqlalchemy.engine import Dialect
 
+from app.models.base import now_utc
 from app.models.location import Location
 from app.models.provider import Provider, ProviderLocation
 
@@ -35,6 +39,18 @@ _compiled: dict[str, tuple[str, str]] = {}
 def public_clinic(clinic: FromClause = _CLINIC) -> ColumnElement[bool]:
     """SQL: the clinic (the ``location`` table, or an alias of it) is public."""
     return clinic.c.active.is_(True)
+
+
+def verified_since(now: datetime | None = None) -> datetime | None:
+    """With ``HIDE_UNVERIFIED``, the oldest last-verified time a public listing may have:
+    a listing overdue by more than ``VERIFY_GRACE_DAYS`` past its ``VERIFY_EVERY_DAYS``
+    is hidden until it is verified again. None when the setting is off (the default)."""
+    if not has_app_context() or not current_app.config["HIDE_UNVERIFIED"]:
+        return None
+    days = int(current_app.config["VERIFY_EVERY_DAYS"]) + int(
+        current_app.config["VERIFY_GRACE_DAYS"]
+    )
+    return (now or now_utc()) - timedelta(days=days)
 
 
 def public_listing() -> ColumnElement[bool]:
@@ -53,7 +69,12 @@ def public_listing() -> ColumnElement[bool]:
         .where(public_clinic(clinic))
         .correlate(_PROVIDER)
     )
-    return and_(_PROVIDER.c.active.is_(True), at_public_clinic)
+    rule = and_(_PROVIDER.c.active.is_(True), at_public_clinic)
+    since = verified_since()
+    if since is not None:
+        # Naive UTC, as stored: the same text whether bound or rendered as a literal.
+        rule = and_(rule, _PROVIDER.c.verified_at >= since.replace(tzinfo=None))
+    return rule
 
 
 def is_public_clinic(location: Location) -> bool:
@@ -68,6 +89,9 @@ def public_clinic_links(provider: Provider) -> list[ProviderLocation]:
 
 def is_public_listing(provider: Provider) -> bool:
     """Python: the loaded provider's listing is public (the same rule as ``public_listing``)."""
+    since = verified_since()
+    if since is not None and (provider.verified_at is None or provider.verified_at < since):
+        return False
     return bool(provider.active) and bool(public_clinic_links(provider))
 
 
@@ -79,6 +103,11 @@ def public_ids_sql(dialect: Dialect) -> tuple[str, str]:
     For the result page's still-public check, which runs in the driver's own SQL (see
     ``app.services.directory``); compiled from the expressions above, once per dialect.
     """
+    if verified_since() is not None:  # the cut-off moves with the clock: compile it each time
+        return (
+            _sql(select(literal_column("0"), _PROVIDER.c.id).where(public_listing()), dialect),
+            _sql(select(literal_column("1"), _CLINIC.c.id).where(public_clinic()), dialect),
+        )
     found = _compiled.get(dialect.name)
     if found is None:
         found = _compiled[dialect.name] = (
