@@ -118,7 +118,9 @@ def spine_care() -> ResponseReturnValue:
     try:
         params, results = _spine_results(location)
     except search.SearchUnavailable:
-        return render_template("public/find_care_spine.html", unavailable=True, **context), 503
+        retry = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
+        html = render_template("public/find_care_spine.html", unavailable=True, **context)
+        return html, 503, retry
     context.update(
         params=params,
         results=results,
