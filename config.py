@@ -75,6 +75,8 @@ class Config:
     ROSTER_PREVIEW_USER_QUOTA = 15 * 1024 * 1024
     ROSTER_UNDO_DAYS = 30
     ROSTER_JOB_REFRESH_SECONDS = 2
+    # "Now" for urgent care's open-now, as ISO 8601 (tests pin it); None is the real clock.
+    CLOCK_NOW: str | None = None
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
