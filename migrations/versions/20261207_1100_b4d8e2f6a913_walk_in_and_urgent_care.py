@@ -1,7 +1,7 @@
 """walk-in and urgent-care clinics, with their walk-in hours
 
 Revision ID: b4d8e2f6a913
-Revises: a7c3e9d1f2b4
+Revises: b8d4f0e2a3c5
 Create Date: 2026-12-07 11:00:00
 
 ``location.walk_in`` says whether a clinic takes people without an appointment ("walk-in"
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b4d8e2f6a913"
-down_revision = "a7c3e9d1f2b4"
+down_revision = "b8d4f0e2a3c5"
 branch_labels = None
 depends_on = None
 
