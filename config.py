@@ -98,6 +98,8 @@ class Config:
     # fewer than this share of the active listings' NPIs: see docs/nppes.md.
     NPPES_MIN_INDIVIDUALS = 1_000_000
     NPPES_MIN_FOUND_SHARE = 0.5
+    # "Now" for urgent care's open-now, as ISO 8601 (tests pin it); None is the real clock.
+    CLOCK_NOW: str | None = None
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.services.triage import OUTCOMES, sign_keys
+
 
 def _param(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
     if repeat:
@@ -199,6 +201,22 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                 "heading": _STR,
             },
         },
+        "Triage": {
+            "type": "object",
+            "description": "Where to go for back or neck pain with these warning signs: the "
+            "most serious sign decides.",
+            "required": ["outcome", "reasons", "call", "next"],
+            "properties": {
+                "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                "reasons": {"type": "array", "items": _STR},
+                "call": {"type": ["string", "null"], "enum": ["911", None]},
+                "next": {
+                    "type": "string",
+                    "description": "The page for this outcome: the 911 page, urgent-care and "
+                    "walk-in sites, spine care near the place, or the self-care article.",
+                },
+            },
+        },
         "Suggestions": {
             "type": "object",
             "properties": {
@@ -275,6 +293,26 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                         ),
                     ],
                     "responses": {"200": _ok("#/components/schemas/Suggestions"), "400": _ERROR},
+                }
+            },
+            "/triage": {
+                "get": {
+                    "summary": "Where to go for back or neck pain, from warning signs",
+                    "parameters": [
+                        _param(
+                            "sign",
+                            {"type": "string", "enum": sign_keys()},
+                            "A warning sign that applies (repeat for each). None at all: "
+                            "self-care. An unknown sign is a 400 that names it.",
+                            repeat=True,
+                        ),
+                        _param(
+                            "location",
+                            {**_STR, "maxLength": 200},
+                            "ZIP code or city, carried into next for urgent and soon.",
+                        ),
+                    ],
+                    "responses": {"200": _ok("#/components/schemas/Triage"), "400": _ERROR},
                 }
             },
             "/locations": {

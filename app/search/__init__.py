@@ -46,6 +46,7 @@ from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, close_all
 from app.search.text import FuzzyLexicon
 from app.search.types import FacetValue, Hit, Interpretation, Origin, Results
+from app.search.understand import resolve_place as _resolve_place
 from app.search.vocab import get_vocab
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "rebuild",
     "rebuild_procs",
     "red_flag",
+    "resolve_place",
     "search",
     "specialty_family",
     "status",
@@ -169,6 +171,11 @@ def filter_values() -> dict[str, list[str]]:
 def red_flag(text: str) -> redflags.Alert | None:
     """The emergency (911) or crisis (988) notice that ``text`` calls for, or None."""
     return redflags.detect(text)
+
+
+def resolve_place(text: str) -> tuple[Origin | None, str | None]:
+    """The point a ZIP, city, neighborhood or clinic name stands for, or why there is none."""
+    return _resolve_place(text[:200], get_vocab(), _settings().default_state)
 
 
 def _result_cache_on() -> bool:
