@@ -120,13 +120,15 @@ def import_roster(
     blank: str = "keep",
     confirm_clear: bool = False,
     log: ChangeLog | None = None,
+    allowed_clears: int | None = None,
 ) -> RosterReport:
     """Validate a roster and, unless it is a dry run or any row is rejected, stage it.
 
     A column the file lacks, and a blank cell, leave the listing's value as it is; with
     ``blank="clear"`` a blank cell clears it, and a ``(clear)`` cell always does. A file
-    that clears any value is applied only with ``confirm_clear``. ``log`` keeps what the
-    import changed so it can be undone (see ``roster_undo``).
+    that clears any value is applied only with ``confirm_clear``, and then only if it clears
+    no more than ``allowed_clears`` values (what the person confirmed), when given. ``log``
+    keeps what the import changed so it can be undone (see ``roster_undo``).
 
     Nothing is committed here: the caller runs this inside ``unit_of_work()`` so the whole
     file lands in one transaction or not at all.
@@ -156,6 +158,7 @@ def import_roster(
         blank=blank,
         confirm_clear=confirm_clear,
         log=log,
+        allowed_clears=allowed_clears,
     )
 
 
@@ -172,6 +175,7 @@ def import_rows(
     confirm_clear: bool = False,
     log: ChangeLog | None = None,
     verify_method: str = "roster",
+    allowed_clears: int | None = None,
 ) -> RosterReport:
     """Plan checked rows (from a roster or an NPPES file) and, unless refused, stage them.
 
@@ -197,7 +201,8 @@ def import_rows(
         report.cleared_listings += 1 if cleared else 0
     if dry_run or not report.ok:
         return report
-    if report.cleared and not confirm_clear:
+    over = allowed_clears is not None and report.cleared > allowed_clears
+    if report.cleared and (not confirm_clear or over):
         report.needs_confirmation = True
         return report
     _apply(plan, actor, progress, filename, report, log)
