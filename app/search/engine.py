@@ -339,6 +339,8 @@ def run(
     results = _finish(snap, vocab, params, parsed, match, origin, place_text, message)
     if fallback:
         results.fallback = fallback
+        results.fallback_children = parsed.children
+        results.notes = results.message
         results.message = " ".join(
             m for m in (_fallback_message(params.q, parsed, settings), results.message) if m
         )

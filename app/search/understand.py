@@ -45,10 +45,10 @@ MAX_WORD_SPECIALTIES = 12
 CHILD_WEIGHT = 0.95
 # Everyday first doors: primary care, pediatrics, and the nurse practitioners and physician
 # assistants who practise them. A condition's mapping lists specialties most fitting first;
-# each run of generalists or of specialists in that list is one tier (``condition_tiers``),
-# so "knee pain" (orthopaedics, sports medicine, physical therapy, then family medicine)
-# puts every specialist above primary care, and "sore throat" (primary care, then ENT)
-# the other way round.
+# its leading run of one kind (specialists, or generalists) is the first tier and the rest
+# the second (``condition_tiers``), so "knee pain" (orthopaedics, sports medicine, physical
+# therapy, then family medicine) puts every specialist above primary care, and "sore
+# throat" (primary care, then ENT) the other way round.
 GENERALIST_CODES = frozenset(
     {
         "207Q00000X",  # Family Medicine
@@ -291,18 +291,21 @@ def _add(parsed: Parsed, slug: str, weight: float, tier: int = 0) -> None:
 def condition_tiers(slugs: list[str], vocab: Vocab) -> list[int]:
     """The tier of each of a condition's specialties, in mapping order.
 
-    A new tier starts wherever the list turns from specialists to generalists or back:
-    orthopaedics, sports medicine, PT (0), family medicine (1).
+    The mapping's leading run of specialists (or of generalists, when it starts with
+    primary care) is tier 0; everything from the first turn on is tier 1: "orthopaedics,
+    sports medicine, PT" (0) before "family medicine" (1), and for foot pain "podiatrist"
+    (0) before "family medicine, orthopaedics" (1).
     """
     tiers: list[int] = []
-    tier, previous = 0, None
+    first: bool | None = None
+    turned = False
     for slug in slugs:
         info = vocab.specialties.get(slug)
         general = info is not None and info.code in GENERALIST_CODES
-        if previous is not None and general != previous:
-            tier += 1
-        previous = general
-        tiers.append(tier)
+        if first is None:
+            first = general
+        turned = turned or general != first
+        tiers.append(1 if turned else 0)
     return tiers
 
 
