@@ -19,7 +19,7 @@ from app.public.filters import clock, highlight, miles, tel_href
 
 DISTANCE_RE = re.compile(r'class="distance"> · (under )?([\d.]+) miles? away')
 CARD_RE = re.compile(r'<article class="provider-card card"[^>]*>.*?</article>', re.S)
-PROFILE_LINK_RE = re.compile(r'class="provider-name"[^>]*>\s*<a href="/providers/([^"]+)"')
+PROFILE_LINK_RE = re.compile(r'class="provider-name"[^>]*>\s*<a href="/providers/([^"?]+)[^"]*"')
 
 
 def fetch(client: FlaskClient, url: str) -> tuple[int, str]:

@@ -153,7 +153,8 @@ def test_ordering_keeps_exactly_the_first_k_of_a_full_sort(n, k, sort, seed):
     elif sort == "distance":
         keys = (lo, hi, ~acc, -score[docs], nearest[docs])
     else:
-        keys = (lo, hi, ~acc, -score[docs])
+        # relevance: accepting new patients adds to the score (engine.ACCEPT_WEIGHT)
+        keys = (lo, hi, ~acc, -(score[docs] + engine.ACCEPT_WEIGHT * acc))
     full = docs[np.lexsort(keys)][:k]
     got = engine._order(snap, docs, score, nearest, sort, k)
 

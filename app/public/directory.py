@@ -32,6 +32,7 @@ def find_a_doctor() -> ResponseReturnValue:
         "error": None,
         "view": view,
         "radius_choices": view.RADIUS_CHOICES,
+        "org_phone": current_app.config.get("ORG_PHONE", ""),
     }
     # A red flag is shown whatever else happens to the search: first, and without JS.
     context["alert"] = search.red_flag(f"{_echo('q')} {_echo('location')}")
@@ -75,15 +76,22 @@ def _providers_for(results) -> list[tuple[object, object]]:
 
 @bp.get("/providers/<slug>")
 def provider(slug: str) -> str:
-    """Show a provider's full profile (404 unless the listing is public)."""
+    """Show a provider's full profile (404 unless the listing is public), nearest clinic
+    first when a place is given."""
     found = get_public_provider_by_slug(slug)
     if found is None:
         abort(404)
+    near = _echo("location", 120).strip()
+    origin = search.locate(near) if near else None
+    distances = view.clinic_distances(found.active_location_links, origin)
     return render_template(
         "public/directory/provider.html",
         provider=found,
         jsonld=provider_jsonld(found),
         rechecking=is_stale(found.verified_at),
+        near=near,
+        origin=origin,
+        clinics=view.nearest_first(found.active_location_links, distances),
     )
 
 
@@ -183,16 +191,20 @@ def _specialty_named(slug: str | None) -> Specialty | None:
 
 
 def _counts(slugs: list[str]) -> list[tuple[Specialty, int]]:
-    """Each specialization with its number of public listings, most first."""
+    """Each specialization that has public listings, with their number, most first.
+
+    One with nobody listed is left out: its page would only say so.
+    """
     if not slugs:
         return []
     count = func.count(func.distinct(Provider.id))
     rows = db.session.execute(
         select(Specialty, count)
-        .outerjoin(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
-        .outerjoin(Provider, (Provider.id == ProviderSpecialty.provider_id) & public_listing())
+        .join(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
+        .join(Provider, (Provider.id == ProviderSpecialty.provider_id) & public_listing())
         .where(Specialty.slug.in_(slugs))
         .group_by(Specialty.id)
+        .having(count > 0)
         .order_by(count.desc(), Specialty.display_name)
     ).all()
     return [(spec, n) for spec, n in rows]

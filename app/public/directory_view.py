@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import url_for
@@ -194,8 +195,12 @@ def interpretation(params, results) -> dict[str, object] | None:
     found = results.interpretation
     if not params.q or not found.specialties:
         return None
-    labels = _labels(results, "specialty")
-    names = [labels.get(slug, slug.replace("-", " ").capitalize()) for slug in found.specialties]
+    # Specialties someone in the results practises, by their display names (the facet's
+    # labels); the understood ones nobody here practises are not worth naming.
+    counted = {str(f.value): f.label for f in results.facets.get("specialty", []) if f.count}
+    names = [counted[slug] for slug in found.specialties if slug in counted]
+    if not names:
+        names = search.specialty_names(found.specialties)
     path = None
     if found.care_path:
         path = db.session.scalar(select(CarePath.name).where(CarePath.slug == found.care_path))
@@ -211,3 +216,30 @@ def start_links() -> dict[str, object]:
         select(Location).where(public_clinic()).order_by(Location.name)
     ).all()
     return {"featured": featured, "clinics": clinics, "spine_url": care_path_url("spine")}
+
+
+def nearest_first(
+    links: Iterable[Any], distances: Mapping[int, float] | None
+) -> list[tuple[Any, float | None]]:
+    """A provider's clinic links with their miles, nearest first when a place was given.
+
+    Clinics without a known distance keep the staff's order after the others; with no
+    place at all the staff's order stands.
+    """
+    pairs = [(link, (distances or {}).get(link.location.id)) for link in links]
+    if not distances:
+        return pairs
+    return sorted(pairs, key=lambda pair: (pair[1] is None, pair[1] or 0.0))
+
+
+def clinic_distances(links: Iterable[Any], origin) -> dict[int, float]:
+    """Miles from ``origin`` to each linked clinic that has coordinates (none without one)."""
+    if origin is None:
+        return {}
+    out: dict[int, float] = {}
+    for link in links:
+        loc = link.location
+        miles = search.miles_from(origin, loc.latitude, loc.longitude)
+        if miles is not None:
+            out[loc.id] = miles
+    return out

@@ -10,9 +10,12 @@ from urllib.parse import quote_plus
 from markupsafe import Markup, escape
 
 from app.public import bp
+from app.public.directory_view import nearest_first
 from app.search.text import fold as search_fold
 
 MAX_TERMS = 12
+# Cards and profiles list a provider's clinics nearest first when a place was given.
+bp.app_template_global("nearest_first")(nearest_first)
 
 
 def _fold_with_map(text: str) -> tuple[str, list[int]]:

@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy.orm import configure_mappers
 
-from app.search import engine, geo, redflags
+from app.search import engine, geo, redflags, understand
 from app.search import suggest as _suggest
 from app.search.guard import guarded
 from app.search.hosts import clone
@@ -71,6 +71,8 @@ __all__ = [
     "filter_values",
     "index_version",
     "integrity_problem",
+    "locate",
+    "miles_from",
     "parse_params",
     "rebuild",
     "rebuild_procs",
@@ -78,6 +80,7 @@ __all__ = [
     "resolve_place",
     "search",
     "specialty_family",
+    "specialty_names",
     "status",
     "suggest",
     "verify",
@@ -166,6 +169,28 @@ def specialty_family(slug: str) -> SpecialtyFamily:
 def filter_values() -> dict[str, list[str]]:
     """Every value the list filters (specialty, clinic, language, insurance) accept now."""
     return _filter_values(get_vocab())
+
+
+def locate(text: str) -> Origin | None:
+    """The point a place names (ZIP, city, neighborhood or clinic), or None if unknown."""
+    text = " ".join(text.split())[:120]
+    if not text:
+        return None
+    origin, _ = understand.resolve_place(text, get_vocab(), _settings().default_state)
+    return origin
+
+
+def miles_from(origin: Origin, lat: float | None, lon: float | None) -> float | None:
+    """Miles from ``origin`` to a point (to one decimal, as results show), None without one."""
+    if lat is None or lon is None:
+        return None
+    return round(geo.haversine_miles(origin.lat, origin.lon, lat, lon), 1)
+
+
+def specialty_names(slugs: list[str]) -> list[str]:
+    """The display names of these specialties (NUCC's, or the friendlier one staff chose)."""
+    vocab = get_vocab()
+    return [vocab.specialties[s].name for s in slugs if s in vocab.specialties]
 
 
 def red_flag(text: str) -> redflags.Alert | None:

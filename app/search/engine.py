@@ -18,6 +18,16 @@ from app.search.vocab import Vocab
 
 NAME_WEIGHT, SPEC_WEIGHT, NEAR_WEIGHT = 10.0, 3.0, 2.0
 CHILD_BOOST = 2.5
+# A condition's later tier (primary care for "knee pain") ranks below every provider of an
+# earlier one: a tier step (x SPEC_WEIGHT) outweighs all that can differ within a tier
+# (primary specialty 3, nearness 2, children 2.5, accepting 0.3, mapping position 1.5).
+TIER_STEP = 4.0
+# Among equally relevant providers (same tier, about as near), one accepting new patients
+# comes first: it counts as much as being under a mile nearer close by (nearness adds
+# NEAR_WEIGHT / (1 + miles / 5)), more than a later place in a condition's mapping, less
+# than the clinics of the place asked for. Added to the relevance order only; a hit's
+# score stays the text's and the place's.
+ACCEPT_WEIGHT = 0.3
 
 
 def _term_scores(
@@ -172,16 +182,20 @@ def name_scores(
     return docs[keep], sums[keep].astype(np.float32), highlights, corrections
 
 
-def _spec_scores(snap: Snapshot, parsed: Parsed) -> np.ndarray:
+def _spec_scores(snap: Snapshot, parsed: Parsed, tiered: bool = True) -> np.ndarray:
     """Per-doc specialty score: the best of its specialties' weights, one more when the
-    specialty is the provider's primary one.
+    specialty is the provider's primary one, plus ``TIER_STEP`` per tier before the last
+    when a condition ranks the specialties in tiers (and ``tiered``).
 
     Written by assignment in rising order (the last, highest value wins, which is the
     maximum), so the cost follows the specialties' providers, not the directory's size.
     """
     steps: list[tuple[float, np.ndarray]] = []
+    deepest = parsed.deepest_tier if tiered else 0
     for slug in parsed.specialties:
         weight = parsed.primary_weight.get(slug, 1.0)
+        if deepest:
+            weight += TIER_STEP * (deepest - parsed.tiers.get(slug, 0))
         steps.append((weight, snap.facet_docs("specialty", (slug,))))
         steps.append((1.0 + weight, snap.primary_docs((slug,))))
     score = np.zeros(snap.n, np.float32)
@@ -269,7 +283,7 @@ def _order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) 
         primary = nearest[docs]
     else:
         sort = "relevance"
-        primary = -(score[docs] + 1e-4 * snap.acc[docs])
+        primary = -(score[docs] + ACCEPT_WEIGHT * snap.acc[docs])
     if len(docs) > 4 * k:
         cut = np.partition(primary, k - 1)[k - 1]
         keep = primary < cut
@@ -287,7 +301,7 @@ def _order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) 
     elif sort == "distance":
         keys = (lo, hi, ~acc, -score[docs], nearest[docs])
     else:
-        keys = (lo, hi, ~acc, -score[docs])
+        keys = (lo, hi, ~acc, -(score[docs] + ACCEPT_WEIGHT * acc))
     return docs[np.lexsort(keys)][:k]
 
 
@@ -334,6 +348,8 @@ def run(
     results = _finish(snap, vocab, params, parsed, match, origin, place_text, message)
     if fallback:
         results.fallback = fallback
+        results.fallback_children = parsed.children
+        results.notes = results.message
         results.message = " ".join(
             m for m in (_fallback_message(params.q, parsed, settings), results.message) if m
         )
@@ -466,6 +482,10 @@ def _text_match(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, parsed: Parse
             score = np.zeros(snap.n, np.float32)
             score[docs] = names * NAME_WEIGHT
             if spec is not None:
+                # Beside a name, a condition's tiers only order the namesakes: untiered, so
+                # how well the name matches still comes first.
+                if parsed.deepest_tier:
+                    spec = _spec_scores(snap, parsed, tiered=False)
                 score[docs] += spec[docs] * SPEC_WEIGHT
             return _Match(docs, score, highlights, did_you_mean)
     if spec is not None:

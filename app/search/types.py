@@ -67,5 +67,10 @@ class Results:
     injury_info: bool = False
     # "primary-care" when nothing matched the text and primary care is shown instead
     fallback: str | None = None
+    # with a fallback: whether it shows pediatricians (a child's concern), and the message
+    # without the fallback's own sentence (a place that was not found, say), so a page can
+    # word the fallback itself
+    fallback_children: bool = False
+    notes: str | None = None
     # an emergency (911) or crisis (988) notice to show above everything else
     alert: Any = None

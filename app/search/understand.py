@@ -43,6 +43,32 @@ CHILD_WORDS = wordset(
 # A single health word naming more specialties than this is too vague to narrow a search.
 MAX_WORD_SPECIALTIES = 12
 CHILD_WEIGHT = 0.95
+# Everyday first doors: primary care, pediatrics, and the nurse practitioners and physician
+# assistants who practise them. A condition's mapping lists specialties most fitting first;
+# its leading run of one kind (specialists, or generalists) is the first tier and the rest
+# the second (``condition_tiers``), so "knee pain" (orthopaedics, sports medicine, physical
+# therapy, then family medicine) puts every specialist above primary care, and "sore
+# throat" (primary care, then ENT) the other way round.
+GENERALIST_CODES = frozenset(
+    {
+        "207Q00000X",  # Family Medicine
+        "207QA0505X",  # Family Medicine, Adult Medicine
+        "207R00000X",  # Internal Medicine
+        "208D00000X",  # General Practice
+        "208000000X",  # Pediatrics
+        "363L00000X",  # Nurse Practitioner
+        "363LA2200X",  # Nurse Practitioner, Adult Health
+        "363LF0000X",  # Nurse Practitioner, Family
+        "363LP0200X",  # Nurse Practitioner, Pediatrics
+        "363LP2300X",  # Nurse Practitioner, Primary Care
+        "363A00000X",  # Physician Assistant
+        "363AM0700X",  # Physician Assistant, Medical
+    }
+)
+# Within a tier, a later place in the mapping weighs only a little less: less than being
+# nearer or accepting new patients (see engine.ACCEPT_WEIGHT), so "equally relevant" means
+# "in the same tier".
+POSITION_STEP = 0.01
 
 
 @dataclass
@@ -60,6 +86,13 @@ class Parsed:
     injury: bool = False
     children: bool = False
     named_person: bool = False
+    # specialty slug -> its tier for the conditions asked about (0 first; see GENERALIST_CODES)
+    tiers: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def deepest_tier(self) -> int:
+        """The last tier any specialty is in (0 when no condition ranks them in tiers)."""
+        return max(self.tiers.values(), default=0)
 
 
 def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
@@ -245,12 +278,35 @@ def _nearest(word: str, lexicon: FuzzyLexicon) -> tuple[str, int] | None:
     return found[0] if found else None
 
 
-def _add(parsed: Parsed, slug: str, weight: float) -> None:
+def _add(parsed: Parsed, slug: str, weight: float, tier: int = 0) -> None:
     if slug not in parsed.primary_weight:
         parsed.specialties.append(slug)
         parsed.primary_weight[slug] = weight
+        parsed.tiers[slug] = tier
     else:
         parsed.primary_weight[slug] = max(parsed.primary_weight[slug], weight)
+        parsed.tiers[slug] = min(parsed.tiers[slug], tier)
+
+
+def condition_tiers(slugs: list[str], vocab: Vocab) -> list[int]:
+    """The tier of each of a condition's specialties, in mapping order.
+
+    The mapping's leading run of specialists (or of generalists, when it starts with
+    primary care) is tier 0; everything from the first turn on is tier 1: "orthopaedics,
+    sports medicine, PT" (0) before "family medicine" (1), and for foot pain "podiatrist"
+    (0) before "family medicine, orthopaedics" (1).
+    """
+    tiers: list[int] = []
+    first: bool | None = None
+    turned = False
+    for slug in slugs:
+        info = vocab.specialties.get(slug)
+        general = info is not None and info.code in GENERALIST_CODES
+        if first is None:
+            first = general
+        turned = turned or general != first
+        tiers.append(1 if turned else 0)
+    return tiers
 
 
 def _named(vocab: Vocab, chunk: list[str]) -> list[str]:
@@ -293,8 +349,9 @@ def _match_chunk(parsed: Parsed, vocab: Vocab, chunk: list[str]) -> bool:
         if condition not in parsed.conditions:
             parsed.conditions.append(condition)
         parsed.children = parsed.children or info.audience == "children"
-        for pos, slug in enumerate(info.specialties):
-            _add(parsed, slug, max(0.5, 1.0 - 0.05 * pos))
+        tiers = condition_tiers(info.specialties, vocab)
+        for pos, (slug, tier) in enumerate(zip(info.specialties, tiers, strict=True)):
+            _add(parsed, slug, max(0.5, 1.0 - POSITION_STEP * pos), tier)
         return True
     return False
 

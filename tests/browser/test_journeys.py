@@ -67,7 +67,8 @@ def test_patient_with_a_spine_injury_reaches_a_nearby_physical_therapist(patient
 
     first = page.get_by_role("article").first
     first.get_by_role("heading").get_by_role("link").click()
-    page.wait_for_url(re.compile(r"/providers/[\w-]+$"))
+    # the profile keeps the place, to list the nearest clinic first
+    page.wait_for_url(re.compile(r"/providers/[\w-]+\?location=98104$"))
     assert re.search(r"physical therap", page.locator("main").inner_text(), re.I)
     phone = page.locator("main a[href^='tel:']").first
     assert phone.is_visible(), "the profile has no visible phone link"

@@ -68,6 +68,9 @@ def test_typeahead_groups_conditions_with_the_care_they_lead_to(page, live_serve
     expect(option).to_be_visible()
     expect(option).to_contain_text("→")
     option.click()
+    # Location is empty: the choice asks for a place first, then searches.
+    expect(page.get_by_label("Location")).to_be_focused()
+    page.get_by_label("Location").press("Enter")
     page.wait_for_url(re.compile(r"q=knee\+pain"))
     expect(page.locator(".provider-card").first).to_be_visible()
 

@@ -1,13 +1,13 @@
-/* Directory enhancements: instant filter updates and a collapsed filter panel on phones.
+/* Directory enhancements: instant filter updates.
  *
- * Everything works without this file: the filter form has an Apply button and the
- * filter panel is a native <details> element.
+ * Everything works without this file: the filter form has an Apply button. Nothing here
+ * moves or folds the page after it is drawn (the results come first in the page on
+ * phones, and the filter panel is laid out by CSS alone), so the page never shifts.
  */
 (function () {
   "use strict";
 
   var FOCUS_KEY = "directory:refocus";
-  var SMALL = "(max-width: 56rem)";
 
   function store(value) {
     try { window.sessionStorage.setItem(FOCUS_KEY, value); } catch (e) { /* private mode */ }
@@ -45,10 +45,10 @@
 
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     if (!form.id) return;
-    var note = document.createElement("p");
-    note.className = "small autosubmit-note";
-    note.textContent = "Results update as soon as you change a choice.";
-    form.insertBefore(note, form.firstChild);
+    /* The note's room is kept from the first paint; showing it moves nothing. */
+    var note = form.querySelector(".autosubmit-note");
+    if (note) note.removeAttribute("aria-hidden");
+    form.classList.add("autosubmit-on");
     form.addEventListener("change", function (event) {
       var el = event.target;
       if (!el || !el.name) return;
@@ -62,10 +62,5 @@
   var problem = document.getElementById("search-error");
   if (problem) problem.focus();
 
-  var refocused = problem ? true : restoreFocus();
-  if (!refocused && window.matchMedia && window.matchMedia(SMALL).matches) {
-    document.querySelectorAll("details[data-collapse-small]").forEach(function (details) {
-      details.open = false;
-    });
-  }
+  if (!problem) restoreFocus();
 })();

@@ -3,6 +3,11 @@
  * Turns every <input data-typeahead data-suggest-url="..."> into a WAI-ARIA 1.2 combobox
  * with a grouped listbox (providers, specialties, clinics). Without JavaScript the input
  * stays a plain form field. Nothing here uses innerHTML: suggestion text is always text.
+ *
+ * Choosing a provider or a clinic opens its page. Choosing a condition or a specialty
+ * fills the box and, when the form's Location is empty, moves focus there instead of
+ * searching at once; the search (Enter or the Search button) then runs the chosen
+ * suggestion's own search, with the place added.
  */
 (function () {
   "use strict";
@@ -66,6 +71,8 @@
     var timer = null;
     var controller = null;
     var lastQuery = null;
+    var chosen = null;
+    var place = form && form.elements.location;
 
     listbox.id = listId;
     listbox.className = "combo-listbox";
@@ -159,7 +166,28 @@
       if (!opt) return;
       input.value = opt.item.name;
       close();
+      /* The list was for what was typed before: coming back to the box does not reopen it. */
+      options = [];
+      listbox.textContent = "";
+      lastQuery = null;
+      var searchable = opt.group === "conditions" || opt.group === "specialties";
+      if (searchable && place && !place.value.trim()) {
+        chosen = { text: input.value, url: opt.item.url };
+        announce(opt.item.name + " chosen. Add a location, or search now.");
+        place.focus();
+        return;
+      }
       window.location.assign(targetUrl(opt.item.url));
+    }
+
+    /* A chosen condition or specialty searches as its suggestion does, plus the place. */
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        if (chosen && input.value === chosen.text) {
+          event.preventDefault();
+          window.location.assign(targetUrl(chosen.url));
+        }
+      });
     }
 
     function render(data, typed) {
@@ -201,7 +229,7 @@
           li.addEventListener("mousedown", function (event) { event.preventDefault(); });
           li.addEventListener("click", function () { choose(index); });
           group.appendChild(li);
-          options.push({ el: li, item: item });
+          options.push({ el: li, item: item, group: key });
         });
         listbox.appendChild(group);
       });
@@ -253,6 +281,7 @@
     }
 
     input.addEventListener("input", function () {
+      if (chosen && input.value !== chosen.text) chosen = null;
       window.clearTimeout(timer);
       timer = window.setTimeout(fetchSuggestions, DEBOUNCE_MS);
     });
