@@ -121,7 +121,8 @@ def run_one(
         "--quiet",
         "--output=json",
         *(["--output=html"] if html else ["--disable-full-page-screenshot"]),
-        f"--output-path={stem}",
+        # Two outputs are written to <stem>.report.json/.html; one, to the path as given.
+        f"--output-path={stem if html else f'{stem}.report.json'}",
         f"--only-categories={','.join(CATEGORIES)}",
         f"--chrome-flags={CHROME_FLAGS}",
         "--max-wait-for-load=30000",
