@@ -75,6 +75,25 @@ class Config:
     ROSTER_PREVIEW_USER_QUOTA = 15 * 1024 * 1024
     ROSTER_UNDO_DAYS = 30
     ROSTER_JOB_REFRESH_SECONDS = 2
+    # Each listing is due for re-checking VERIFY_EVERY_DAYS after its last verification;
+    # overdue by more than VERIFY_GRACE_DAYS its profile warns patients, and with
+    # HIDE_UNVERIFIED (off by default) it leaves search, the API and FHIR until re-checked.
+    VERIFY_EVERY_DAYS = 90
+    VERIFY_GRACE_DAYS = 30
+    HIDE_UNVERIFIED = False
+    # Patients' reports of wrong listings: each is due in 1 business day in ORG_TIMEZONE;
+    # a client may send REPORTS_PER_CLIENT in REPORT_WINDOW_SECONDS, everyone together
+    # REPORTS_PER_HOUR; closed reports are deleted after REPORT_KEEP_DAYS.
+    ORG_TIMEZONE = "America/Los_Angeles"
+    REPORTS_PER_CLIENT = 5
+    REPORT_WINDOW_SECONDS = 600
+    REPORTS_PER_HOUR = 300
+    REPORT_KEEP_DAYS = 365
+    # `flask nppes reconcile` (without --extract) refuses a file as the whole registry when
+    # it has fewer individual rows than this (the monthly file has about 7 million) or holds
+    # fewer than this share of the active listings' NPIs: see docs/nppes.md.
+    NPPES_MIN_INDIVIDUALS = 1_000_000
+    NPPES_MIN_FOUND_SHARE = 0.5
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
@@ -85,6 +104,8 @@ class Config:
         self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", self.SEARCH_INDEX_DIR)
         self.HOST = _env("HOST", self.HOST) or self.HOST
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
+        self.VERIFY_GRACE_DAYS = int(_env("VERIFY_GRACE_DAYS", str(self.VERIFY_GRACE_DAYS)))
+        self.HIDE_UNVERIFIED = _env("HIDE_UNVERIFIED", "0") == "1"
         self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
         self.SITE_URL = _env("SITE_URL", self.SITE_URL)
         self.ORG_PHONE = _env("ORG_PHONE", self.ORG_PHONE) or ""
@@ -96,6 +117,18 @@ class Config:
         self.SEARCH_RESULT_CACHE = _env("SEARCH_RESULT_CACHE", "1") not in ("0", "false", "no")
         procs = _env("SEARCH_REBUILD_PROCS", str(self.SEARCH_REBUILD_PROCS)) or "0"
         self.SEARCH_REBUILD_PROCS = int(procs) if procs.isdigit() else 0
+        self.NPPES_MIN_INDIVIDUALS = int(
+            _env("NPPES_MIN_INDIVIDUALS") or self.NPPES_MIN_INDIVIDUALS
+        )
+        self.NPPES_MIN_FOUND_SHARE = float(
+            _env("NPPES_MIN_FOUND_SHARE") or self.NPPES_MIN_FOUND_SHARE
+        )
+        days = _env("VERIFY_EVERY_DAYS", str(self.VERIFY_EVERY_DAYS)) or ""
+        if not (days.isascii() and days.isdigit() and 1 <= int(days) <= 3650):
+            raise RuntimeError(
+                f"VERIFY_EVERY_DAYS must be a whole number of days from 1 to 3650, not {days!r}"
+            )
+        self.VERIFY_EVERY_DAYS = int(days)
 
 
 class DevelopmentConfig(Config):

@@ -91,7 +91,9 @@ def _pages(app) -> dict[str, str]:
         "text: a whole NPI": "/staff/providers?q=1234567893",
         "provider form": f"/staff/providers/{pid}/edit",
         "list: clinic typed by name": f"/staff/providers?clinic_q={word}",
-        "verification queue": "/staff/verification",
+        "registry differences": "/staff/verification",
+        "due for re-check, page 1": "/staff/re-check",
+        "due for re-check, page 2,000": "/staff/re-check?page=2000",
     }
 
 

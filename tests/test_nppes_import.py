@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import AuditEvent, Provider, SearchOutbox
-from app.services.nppes import NppesFileError, read_records
+from app.services.nppes import NppesFileError, open_text, read_records
 from app.services.roster_nppes import import_nppes
 from app.services.seed import load_reference_data
 from app.transaction import unit_of_work
@@ -63,23 +63,17 @@ def test_not_an_nppes_file_is_refused_by_name():
 
 
 def test_reading_streams_with_flat_memory():
-    rows = [
-        nppes_data.person(
-            f"1{n:09d}",
-            "DOE",
-            "JANE",
-            address=nppes_data.EXEC_PARK,
-            taxonomies=[("207Q00000X", True)],
-        )
-        for n in range(200)
-    ]
-    text = nppes_data.to_csv(rows)
-    body = text.split("\n", 1)[1] * 25  # 5,000 rows of 330 columns
+    row = nppes_data.person(
+        "NPI_HERE", "DOE", "JANE", address=nppes_data.EXEC_PARK, taxonomies=[("207Q00000X", True)]
+    )
+    head, template = nppes_data.to_csv([row]).split("\n", 1)
+    wanted = {f"1{n:09d}" for n in range(0, 20_000, 100)}  # one row in 100 is kept
 
     def scan(copies: int) -> tuple[int, int]:
-        stream = io.StringIO(text.split("\n", 1)[0] + "\n" + body * copies)
+        body = "".join(template.replace("NPI_HERE", f"1{n:09d}") for n in range(5_000 * copies))
+        stream = io.StringIO(head + "\n" + body)  # 5,000 rows of 330 columns per copy
         tracemalloc.start()
-        kept = sum(1 for _ in read_records(stream, {"1000000007"}))
+        kept = sum(1 for _ in read_records(stream, wanted))
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         del stream
@@ -166,3 +160,77 @@ def test_cli_nppes_import(ref_app, tmp_path):
     assert result.exit_code != 0 and "--format nppes" in result.output
     result = runner.invoke(args=["roster", "import", str(listing), "--format", "nppes"])
     assert result.exit_code != 0 and "not an NPPES" in result.output
+
+
+# Files that must be refused whole, by line, whichever door reads them (CLI or staff upload).
+
+
+def _sample_text(rows: list[dict[str, str]] | None = None) -> str:
+    return nppes_data.to_csv(nppes_data.sample_rows() if rows is None else rows)
+
+
+def _read_all(path: Path) -> list:
+    with open_text(path) as lines:
+        return list(read_records(lines, None))
+
+
+def test_a_row_with_the_wrong_number_of_cells_is_refused_by_line(tmp_path):
+    # Line 7: the red team's 3-cell row, which used to become a blank legal name.
+    path = tmp_path / "npidata_pfile_short_row.csv"
+    path.write_text(_sample_text() + "1555010002,1,\n", encoding="utf-8")
+    with pytest.raises(NppesFileError, match=r"^Line 7: expected 330 cells, found 3"):
+        _read_all(path)
+
+
+def test_a_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path):
+    rows = nppes_data.sample_rows()
+    rows[4]["Provider First Name"] = "IBRAHIM"  # so the whole file encodes as Latin-1
+    path = tmp_path / "npidata_pfile_latin1.csv"
+    path.write_bytes(_sample_text(rows).encode("latin-1"))  # ÖZTÜRK is on line 6
+    with pytest.raises(NppesFileError, match=r"^Line 6: the file is not UTF-8"):
+        _read_all(path)
+
+
+def test_a_utf8_file_with_a_bom_reads_the_same_as_without(tmp_path):
+    path = tmp_path / "npidata_pfile_bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + _sample_text().encode("utf-8"))
+    names = {r.npi: r.last_name for r in _read_all(path)}
+    assert names["1555010044"] == "ÖZTÜRK" and "1555010002" in names
+
+
+@pytest.mark.parametrize(
+    ("tail", "line"),
+    [
+        ('"1555010051","1","DOE\n', 7),  # a quote never closed: the file was cut short
+        ('"1555010051"x,"1"\n', 7),  # text after a closing quote
+    ],
+)
+def test_csv_errors_refuse_the_whole_file_with_the_line(tmp_path, tail, line):
+    path = tmp_path / "npidata_pfile_bad_csv.csv"
+    path.write_text(_sample_text() + tail, encoding="utf-8")
+    with pytest.raises(NppesFileError, match=rf"^Line {line}: not valid CSV"):
+        _read_all(path)
+
+
+def test_an_npi_listed_twice_is_refused_naming_both_lines(tmp_path):
+    rows = nppes_data.sample_rows()
+    again = dict(rows[1], **{"Provider Last Name (Legal Name)": "PIERRE-LOUIS"})
+    path = tmp_path / "npidata_pfile_dupe.csv"
+    path.write_text(_sample_text([*rows, again]), encoding="utf-8")
+    with pytest.raises(NppesFileError, match=r"^Lines 3 and 7: NPI 1555010010 is listed twice"):
+        _read_all(path)
+    # Also when the NPI is one of those asked for: the later row never silently wins.
+    with open_text(path) as lines, pytest.raises(NppesFileError, match="Lines 3 and 7"):
+        list(read_records(lines, {"1555010010"}))
+
+
+def test_cli_import_refuses_a_bad_file_by_line_and_saves_nothing(ref_app, tmp_path):
+    path = tmp_path / "npidata_pfile_short_row.csv"
+    path.write_text(_sample_text() + "1555010002,1,\n", encoding="utf-8")
+    listing = tmp_path / "npis.txt"
+    listing.write_text("1555010002\n1555010010\n", encoding="utf-8")
+    result = ref_app.test_cli_runner().invoke(
+        args=["roster", "import", str(path), "--format", "nppes", "--npi-list", str(listing)]
+    )
+    assert result.exit_code != 0 and "Line 7: expected 330 cells" in result.output
+    assert _count(Provider) == 0

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db as _db
 from app.models import AuditEvent, Finding, Provider, SearchOutbox
 from app.services.findings import accept_finding, dismiss_finding
+from app.services.nppes import NppesFileError
 from app.services.reconcile import reconcile
 from app.services.roster_nppes import import_nppes
 from app.services.seed import load_reference_data
@@ -56,17 +57,31 @@ def registry(last: str = "NGUYEN-TRAN", old_gender: bool = False) -> io.StringIO
     return io.StringIO(nppes_data.to_csv(registry_rows(last), old_gender), newline="")
 
 
-@pytest.fixture
-def directory(any_app):
-    """Listings imported from the sample registry plus two more with NPIs."""
-    with any_app.app_context():
+def _fill_directory(app) -> None:
+    with app.app_context():
         load_reference_data()
         _db.session.commit()
         npis = {"1555010002", "1555010010", "1555010044"}
         with unit_of_work(), SAMPLE.open(encoding="utf-8", newline="") as fh:
             assert import_nppes(fh, dry_run=False, npis=npis).applied
         assert apply_roster(EXTRA.encode(), dry_run=False).applied
+    # The sample file's 3 individuals stand in for the registry's millions.
+    app.config["NPPES_MIN_INDIVIDUALS"] = 3
+
+
+@pytest.fixture
+def directory(any_app):
+    """Listings imported from the sample registry plus two more with NPIs."""
+    _fill_directory(any_app)
+    with any_app.app_context():
         yield any_app
+
+
+@pytest.fixture
+def desk(any_app):
+    """The same directory for the staff pages (requests push their own app context)."""
+    _fill_directory(any_app)
+    return any_app
 
 
 def _open(kind: str | None = None) -> list[Finding]:
@@ -215,12 +230,14 @@ def test_staff_upload_queue_accept_dismiss_and_health_panel(any_app):
     )
     dash = client.get("/staff/").get_data(as_text=True)
     assert "Directory health" in dash and "<svg" in dash and "<desc" in dash
-    assert 'href="/staff/verification?age=0-30"' in dash
+    assert 'href="/staff/re-check?age=0-30"' in dash
     assert 'href="/staff/verification?kind=phone_differs"' in dash
     assert "0–30 days: 2" in dash  # text alternative with the counts
-    listing = client.get("/staff/verification?age=0-30").get_data(as_text=True)
+    listing = client.get("/staff/re-check?age=0-30").get_data(as_text=True)
     assert "Nguyen" in listing and "Pierre" in listing
-    assert client.get("/staff/verification?age=forever").status_code == 404
+    assert client.get("/staff/re-check?age=forever").status_code == 404
+    moved = client.get("/staff/verification?age=0-30")  # an old link to the age bands
+    assert moved.status_code == 301 and moved.location.endswith("/staff/re-check?age=0-30")
     assert client.get("/staff/verification?kind=nonsense").status_code == 404
 
 
@@ -245,3 +262,123 @@ def test_staff_upload_refuses_other_files_and_big_ones(any_app):
         "/staff/nppes", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
     assert response.status_code == 413
+
+
+# A registry file or a finding must never corrupt a listing.
+
+SHORT_ROW = "1555010002,1,\n"  # 3 cells in a 330-column file: used to mean "no legal name"
+
+
+def _blank_name_finding(p: Provider, **names: str) -> Finding:
+    """A name finding as the old reader recorded it from a short row (still in databases)."""
+    data = {"first_name": "", "middle_name": "", "last_name": "", **names}
+    finding = Finding(
+        provider_id=p.id,
+        npi=p.npi,
+        kind="name_changed",
+        registry_value=" ".join(v for v in data.values() if v),
+        our_value=p.full_name,
+        registry_data=data,
+    )
+    _db.session.add(finding)
+    _db.session.commit()
+    return finding
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        ({}, "Last name: Enter a last name."),
+        ({"last_name": "Nguyen-Tran"}, "First name: Enter a first name."),
+        ({"first_name": "Anh", "last_name": "N" * 81}, "Last name: Too long: at most 80"),
+    ],
+)
+def test_accept_runs_the_provider_form_rules_and_never_blanks_a_name(directory, names, message):
+    anh = _provider("1555010002")
+    finding = _blank_name_finding(anh, **names)
+    with pytest.raises(InvalidInput) as raised, unit_of_work():
+        accept_finding(finding, None)
+    assert message in raised.value.errors["finding"]
+    _db.session.expire_all()
+    assert (anh.first_name, anh.last_name, anh.version) == ("Anh", "Nguyen", 1)
+    assert _db.session.get(Finding, finding.id).status == "open"
+
+
+def test_staff_accept_of_a_blank_name_answers_422_and_fhir_keeps_the_name(desk):
+    with desk.app_context():
+        anh = _provider("1555010002")
+        finding_id, anh_id = _blank_name_finding(anh).id, anh.id
+    client = _desk(desk)
+    token = csrf_token(client, "/staff/verification")
+    response = client.post(f"/staff/findings/{finding_id}/accept", data={"csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The registry&#39;s value cannot be saved" in html and "Enter a last name." in html
+    fhir = client.get(f"/fhir/R4/Practitioner/{anh_id}").get_json()
+    assert fhir["name"][0]["family"] == "Nguyen" and fhir["name"][0]["given"][0] == "Anh"
+
+
+def test_a_short_row_is_refused_at_both_doors_and_records_nothing(desk, tmp_path):
+    text = nppes_data.to_csv(registry_rows()) + SHORT_ROW  # the short row is line 7
+    path = tmp_path / "npidata_pfile_short_row.csv"
+    path.write_text(text, encoding="utf-8")
+    result = desk.test_cli_runner().invoke(args=["nppes", "reconcile", str(path)])
+    assert result.exit_code != 0 and "Line 7: expected 330 cells, found 3" in result.output
+    client = _desk(desk)
+    token = csrf_token(client, "/staff/nppes")
+    response = client.post(
+        "/staff/nppes",
+        data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "x.csv")},
+    )
+    assert response.status_code == 422
+    assert "Line 7: expected 330 cells, found 3" in response.get_data(as_text=True)
+    with desk.app_context():
+        assert not _open()
+
+
+def test_a_latin1_upload_is_refused_naming_the_line(desk):
+    rows = registry_rows()
+    rows[4]["Provider First Name"] = "IBRAHIM"  # the rest of the file encodes as Latin-1
+    data = nppes_data.to_csv(rows).encode("latin-1")  # ÖZTÜRK (U+00D6, U+00DC) on line 6
+    client = _desk(desk)
+    token = csrf_token(client, "/staff/nppes")
+    response = client.post(
+        "/staff/nppes", data={"csrf_token": token, "file": (io.BytesIO(data), "x.csv")}
+    )
+    assert response.status_code == 422
+    assert "Line 6: the file is not UTF-8" in response.get_data(as_text=True)
+    with desk.app_context():
+        assert not _open()
+        assert _provider("1555010044").last_name == "Öztürk"
+
+
+def test_header_only_or_cut_short_file_is_not_taken_for_the_whole_registry(directory, tmp_path):
+    header_only = nppes_data.to_csv([])
+    refused = pytest.raises(NppesFileError, match="does not look like the whole registry")
+    with refused, unit_of_work():
+        reconcile(io.StringIO(header_only, newline=""))
+    assert not _open()
+    # Cut short at a row boundary: one listing of five found. The floor alone would pass it.
+    directory.config["NPPES_MIN_INDIVIDUALS"] = 1
+    cut = nppes_data.to_csv(registry_rows()[:1])
+    refused = pytest.raises(NppesFileError, match=r"only 1 of the directory's 5 .* than 50%")
+    with refused, unit_of_work():
+        reconcile(io.StringIO(cut, newline=""))
+    assert not _open()
+    # As an extract the same file is fine: it says nothing about missing NPIs.
+    with unit_of_work():
+        report = reconcile(io.StringIO(cut, newline=""), complete=False)
+    assert report.matched == 1 and not report.open["not_in_file"]
+
+
+def test_cli_refuses_a_header_only_file_unless_it_is_an_extract(directory, tmp_path):
+    path = tmp_path / "npidata_pfile_20250804-20250810.csv"
+    path.write_text(nppes_data.to_csv([]), encoding="utf-8")
+    runner = directory.test_cli_runner()
+    result = runner.invoke(args=["nppes", "reconcile", str(path)])
+    assert result.exit_code != 0
+    assert "0 individual (entity type 1) rows, fewer than 3" in result.output
+    with directory.app_context():
+        assert not _open()
+    result = runner.invoke(args=["nppes", "reconcile", str(path), "--extract"])
+    assert result.exit_code == 0 and "NPI not in the registry file: 0 open" in result.output

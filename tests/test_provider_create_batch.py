@@ -20,6 +20,7 @@ from app.models import AuditEvent, Provider, SearchOutbox
 from app.services import providers as service
 from app.services.findings import current_input
 from app.services.providers import ProviderInput, create_providers, snapshot
+from app.services.validation import NPI_PREFIX, luhn_valid
 from app.services.write import InvalidInput, unique_slugs
 from app.transaction import unit_of_work
 from tests import factories
@@ -43,6 +44,12 @@ def _refs():
     )
 
 
+def _npi(n: int) -> str:
+    """A valid NPI (check digit included) made from a counter, as the form requires."""
+    base = f"1{n:08d}"
+    return next(base + d for d in "0123456789" if luhn_valid(NPI_PREFIX + base + d))
+
+
 @st.composite
 def listings(draw, refs):
     """A listing as the form or a roster may send it: repeated ids, blank optional fields,
@@ -55,7 +62,7 @@ def listings(draw, refs):
         middle_name=draw(st.sampled_from(["", "J.", "María"])),
         suffix=draw(st.sampled_from(["", "Jr.", "III"])),
         credentials=draw(st.sampled_from(["", "MD", "PT, DPT"])),
-        npi=draw(st.sampled_from([None, ""])) or (f"{n:010d}" if draw(st.booleans()) else None),
+        npi=draw(st.sampled_from([None, ""])) or (_npi(n) if draw(st.booleans()) else None),
         gender=draw(st.sampled_from([None, "", "F", "M", "X"])),
         bio=draw(st.sampled_from(["", "Sees runners.\nAnd swimmers."])),
         accepting_new_patients=draw(st.booleans()),
@@ -259,3 +266,31 @@ def test_a_new_listing_from_the_form_is_searchable_at_once(any_app):
         results = search.search(search.parse_params(MultiDict({"q": "Zephyrine Quall"}), api=True))
         assert not results.fallback
         assert pid in [h.provider_id for h in results.hits]
+
+
+def test_every_door_refuses_what_the_provider_form_refuses(any_app):
+    """One rule in one place: the form's field rules hold in the service itself, so an
+    import or an accepted registry finding cannot save a blank or overlong name."""
+    with any_app.app_context():
+        specs, clinics, _, _ = _refs()
+        base = {"specialty_ids": specs[:1], "clinics": [(clinics[0], "")]}
+        bad = ProviderInput(first_name="A" * 81, last_name=" ", gender="Q", **base)
+        with pytest.raises(InvalidInput) as caught, unit_of_work():
+            create_providers([bad], None)
+        assert caught.value.errors == {
+            "first_name": "Too long: at most 80 characters.",
+            "last_name": "Enter a last name.",
+            "gender": "Choose Female, Male, Non-binary or other, or Not stated.",
+        }
+        with unit_of_work():
+            p = service.create_provider(
+                ProviderInput(first_name="Ana", last_name="Lee", **base), None
+            )
+        with pytest.raises(InvalidInput) as caught, unit_of_work():
+            service.update_provider(
+                p, current_input(p, last_name="", website="ftp://x"), None, None
+            )
+        assert set(caught.value.errors) == {"last_name", "website"}
+        db.session.expire_all()
+        assert (p.last_name, p.version) == ("Lee", 1)
+        assert _count(Provider) == 1

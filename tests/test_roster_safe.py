@@ -316,3 +316,38 @@ def test_sample_file_and_column_table(seeded_app, desk):
     page = desk.get("/staff/roster").get_data(as_text=True)
     assert "Roster columns" in page and "<code>accepting_new_patients</code>" in page
     assert "Blank cells clear values" in page and "/staff/roster/sample.csv" in page
+
+
+def test_jobs_are_kept_while_they_can_be_undone_then_purged(seeded):
+    from datetime import timedelta
+
+    from app.models import now_utc
+    from app.services.roster_jobs import cli_job, finish_cli_job, purge_expired
+    from app.services.roster_undo import ChangeLog
+
+    text = (HEADER + "\n,Ngozi,Okafor,DO,,,,,,,,,,,,,\n").encode()
+    with unit_of_work():
+        job = cli_job("desk.csv", text, "keep", None)
+        report = import_roster(text, dry_run=False, log=ChangeLog(job.id))
+        finish_cli_job(job, report)
+    job_id = job.id
+    with unit_of_work():
+        job = _db.session.get(RosterUpload, job_id)
+        job.finished_at = now_utc() - timedelta(days=29)
+        assert purge_expired() == 0  # still undoable: kept, past its preview expiry
+    with unit_of_work():
+        job = _db.session.get(RosterUpload, job_id)
+        job.finished_at = now_utc() - timedelta(days=31)
+        assert purge_expired() == 1
+    assert _db.session.scalar(select(func.count()).select_from(RosterChange)) == 0
+
+
+def test_the_forms_rules_refuse_a_row_not_the_whole_import(seeded):
+    """Credentials typed into the name cells join the credentials cell: over the form's
+    80 characters that row is refused with its column (one rule for form and file)."""
+    long = "Doctor of Physical Therapy, Orthopaedic Clinical Specialist, Cert"  # 66 chars
+    text = HEADER + f'\n,Ngozi,Okafor MD PHD DPT,"{long}",,,,,,,,,,,,,\n'
+    report = apply_roster(text.encode(), dry_run=False)
+    assert not report.ok and not report.applied
+    [error] = report.errors
+    assert error.field == "credentials" and "at most 80" in error.message

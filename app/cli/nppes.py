@@ -31,8 +31,9 @@ def nppes_group() -> None:
 def reconcile_command(path: Path, extract: bool) -> None:
     """Record findings where listings with an NPI differ from the registry file PATH.
 
-    Prints the open findings by kind. Findings are work for the verification queue, not
-    errors, so the command exits 0 whenever it could read the file.
+    Prints the open findings by kind. Findings are work for the staff page "Registry
+    differences" (/staff/verification), not errors, so the command exits 0 whenever it
+    could read the file.
     """
     progress = ProgressLine()
     started = time.monotonic()

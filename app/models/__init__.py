@@ -13,6 +13,14 @@ from app.models.location import (
 )
 from app.models.provider import Provider, ProviderLocation, ProviderPhoto, ProviderSpecialty
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
+from app.models.report import (
+    OPEN_STATUSES,
+    REPORT_REASONS,
+    REPORT_STATUSES,
+    VERIFY_METHODS,
+    ListingReport,
+    Verification,
+)
 from app.models.roster_job import JOB_STATES, RosterChange, RosterUpload
 from app.models.specialty import CarePath, CarePathSpecialty, HealthCondition, Specialty
 from app.models.user import ROLES, LoginAttempt, User
@@ -21,7 +29,11 @@ __all__ = [
     "ACCESSIBILITY_FEATURES",
     "FINDING_KINDS",
     "JOB_STATES",
+    "OPEN_STATUSES",
+    "REPORT_REASONS",
+    "REPORT_STATUSES",
     "ROLES",
+    "VERIFY_METHODS",
     "WEEKDAYS",
     "WEEKDAY_NAMES",
     "AuditEvent",
@@ -31,6 +43,7 @@ __all__ = [
     "HealthCondition",
     "InsurancePlan",
     "Language",
+    "ListingReport",
     "Location",
     "LocationHours",
     "LocationPhoneHours",
@@ -44,6 +57,7 @@ __all__ = [
     "SearchOutbox",
     "Specialty",
     "User",
+    "Verification",
     "now_utc",
     "provider_insurance",
     "provider_language",

@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import directory, filters, healthz, photos, routes, sitemaps  # noqa: E402,F401
+from app.public import (  # noqa: E402,F401
+    directory,
+    filters,
+    healthz,
+    photos,
+    reports,
+    routes,
+    sitemaps,
+)

@@ -17,6 +17,7 @@ from app.services.directory import (
     get_active_provider_by_slug,
     provider_load_options,
 )
+from app.services.recheck import is_stale
 
 BROWSE_LIMIT = 30
 
@@ -77,7 +78,10 @@ def provider(slug: str) -> str:
     if found is None:
         abort(404)
     return render_template(
-        "public/directory/provider.html", provider=found, jsonld=provider_jsonld(found)
+        "public/directory/provider.html",
+        provider=found,
+        jsonld=provider_jsonld(found),
+        rechecking=is_stale(found.verified_at),
     )
 
 

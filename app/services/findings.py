@@ -25,6 +25,8 @@ from app.services.providers import (
 from app.services.write import InvalidInput
 
 NOT_OPEN = "This finding was already handled; reload the queue."
+# Field names in a refusal, as the provider form labels them.
+LABELS = {"npi": "NPI", "specialty_1": "Specialty", "clinics": "Clinics"}
 
 
 def current_input(p: Provider, **changes: Any) -> ProviderInput:
@@ -95,11 +97,33 @@ def _close(f: Finding, status: str, actor: User | None) -> None:
     )
 
 
+def _cannot_save(errors: dict[str, str]) -> InvalidInput:
+    """The provider form's refusal, told as a reason not to accept this finding."""
+    details = "; ".join(
+        f"{LABELS.get(k, k.replace('_', ' ').capitalize())}: {v}" for k, v in errors.items()
+    )
+    return InvalidInput(
+        {
+            "finding": f"The registry's value cannot be saved: {details} "
+            "Nothing was changed; dismiss this finding, or correct the listing in its form."
+        }
+    )
+
+
 def accept_finding(f: Finding, actor: User | None) -> None:
-    """Apply the registry's value to the listing through the normal write path."""
+    """Apply the registry's value to the listing through the normal write path.
+
+    The listing is checked by the staff form's own rules (``providers.check_listing``), so
+    a finding can never save what the form would refuse, such as a blank legal name.
+    """
     if f.status != "open":
         raise InvalidInput({"finding": NOT_OPEN})
-    _apply(f, f.provider, actor)
+    try:
+        _apply(f, f.provider, actor)
+    except InvalidInput as exc:
+        if set(exc.errors) == {"finding"}:
+            raise
+        raise _cannot_save(exc.errors) from None
     _close(f, "accepted", actor)
 
 

@@ -1,14 +1,15 @@
-"""Directory health: how fresh the listings are and what the registry found, for a chart."""
+"""Directory health: how recently listings were checked and what the registry found, for a chart."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import FINDING_KINDS, Finding, Provider, now_utc
+from app.models import FINDING_KINDS, Finding, now_utc
+from app.services.dashboard import CheckWindow
 
 # (key used in URLs, label, lower bound in days, upper bound in days or None)
 AGE_BANDS = (
@@ -29,24 +30,20 @@ class Bar:
     share: float
 
 
-def age_filter(key: str):
-    """The SQL condition for a listing whose last verification is in band ``key``.
+def age_window(key: str, now: datetime | None = None) -> CheckWindow | None:
+    """The listings whose last check is in band ``key``; None for an unknown key.
 
-    Ages are whole days: 0–30 means verified less than 31 days ago. Never verified counts
-    as over 180. None for an unknown key.
+    Ages are whole days: 0–30 means checked less than 31 days ago. Never checked counts
+    as over 180.
     """
     for band, _label, low, high in AGE_BANDS:
         if band != key:
             continue
-        now = now_utc()
+        now = now or now_utc()
+        older_than = now - timedelta(days=low) if low else None
         if high is None:
-            return or_(
-                Provider.verified_at.is_(None), Provider.verified_at < now - timedelta(days=low)
-            )
-        recent_enough = Provider.verified_at >= now - timedelta(days=high + 1)
-        if not low:
-            return recent_enough
-        return recent_enough & (Provider.verified_at < now - timedelta(days=low))
+            return CheckWindow(older_than=older_than, never=True)
+        return CheckWindow(older_than=older_than, newer_than=now - timedelta(days=high + 1))
     return None
 
 
@@ -56,15 +53,12 @@ def _bars(pairs: list[tuple[str, str, int]]) -> list[Bar]:
 
 
 def directory_health() -> dict[str, list[Bar]]:
-    """Active listings by days since verification, and open findings by kind."""
-    ages = []
+    """Active listings by days since their last check, and open registry findings by kind."""
+    ages, now = [], now_utc()
     for key, label, _low, _high in AGE_BANDS:
-        n = db.session.scalar(
-            select(func.count())
-            .select_from(Provider)
-            .where(Provider.active.is_(True), age_filter(key))
-        )
-        ages.append((key, label, n or 0))
+        window = age_window(key, now)
+        assert window is not None  # every key of AGE_BANDS has a window
+        ages.append((key, label, window.count()))
     counts = dict(
         db.session.execute(
             select(Finding.kind, func.count())

@@ -158,18 +158,33 @@ def _record(cells: list[str], col: dict[str, int], line: int) -> NppesRecord:
     )
 
 
+@dataclass
+class Scan:
+    """What one read saw of the whole file, kept rows or not (for the completeness rule)."""
+
+    rows: int = 0
+    individuals: int = 0  # entity type 1
+
+
 def read_records(
-    stream: IO[str],
+    stream: Iterable[str],
     npis: set[str] | None,
     progress: Progress | None = None,
     every: int = 50_000,
+    scan: Scan | None = None,
 ) -> Iterator[NppesRecord]:
     """Yield the individual (entity type 1) and deactivated rows whose NPI is wanted.
 
     ``npis`` None keeps every such row. Organisations (entity type 2) are skipped.
-    Progress is reported as rows scanned so far.
+    Progress is reported as rows scanned so far; ``scan`` (if given) counts every row.
+
+    A damaged file is refused whole (``NppesFileError``, naming the line) rather than read
+    in part: a row that is not valid CSV (such as a quote never closed), a row whose cells
+    do not match the header's columns, or a wanted NPI listed twice (the registry lists
+    each NPI once, so neither row can be trusted over the other).
     """
-    reader = csv.reader(stream)
+    scan = scan if scan is not None else Scan()
+    reader = csv.reader(stream, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -177,32 +192,88 @@ def read_records(
     except csv.Error as exc:
         raise NppesFileError(f"Line 1: the header row is not valid CSV ({exc}).") from None
     col = _index(header)
-    npi_at, entity_at = col[NPI], col[ENTITY]
-    scanned = 0
+    width, npi_at, entity_at = len(header), col[NPI], col[ENTITY]
+    first_line: dict[str, int] = {}  # wanted NPIs only, so memory follows the directory
     while True:
+        line = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            raise NppesFileError(f"Line {reader.line_num}: not valid CSV ({exc}).") from None
-        scanned += 1
-        if progress and scanned % every == 0:
-            progress("scan", scanned, 0)
-        if len(cells) <= max(npi_at, entity_at):
+            raise NppesFileError(
+                f"Line {line}: not valid CSV ({exc}). The whole file is refused; a quote "
+                "that is never closed usually means the file was cut short: download it again."
+            ) from None
+        if not any(cells):
+            continue  # a blank line
+        if len(cells) != width:
+            raise NppesFileError(
+                f"Line {line}: expected {width} cells, found {len(cells)} (a row has one "
+                "cell per header column). The whole file is refused: it is damaged or cut "
+                "short, so download it again."
+            )
+        scan.rows += 1
+        if progress and scan.rows % every == 0:
+            progress("scan", scan.rows, 0)
+        npi, entity = cells[npi_at].strip(), cells[entity_at].strip()
+        if entity == "1":
+            scan.individuals += 1
+        if npis is not None and npi not in npis:
             continue
-        if npis is not None and cells[npi_at].strip() not in npis:
-            continue
-        if cells[entity_at].strip() not in ("1", ""):
+        if entity not in ("1", ""):
             continue  # organisations
-        yield _record(cells, col, reader.line_num)
+        if npi in first_line:
+            raise NppesFileError(
+                f"Lines {first_line[npi]} and {line}: NPI {npi} is listed twice. The registry "
+                "lists each NPI once, so the whole file is refused: download it again."
+            )
+        first_line[npi] = line
+        yield _record(cells, col, line)
     if progress:
-        progress("scan", scanned, scanned)
+        progress("scan", scan.rows, scan.rows)
 
 
-def open_text(path: Path) -> IO[str]:
-    """Open an NPPES CSV for streaming (UTF-8; a stray byte is replaced, not fatal)."""
-    return path.open(encoding="utf-8-sig", errors="replace", newline="")
+NOT_UTF8 = (
+    "Line {line}: the file is not UTF-8 text (the first bad byte is on this line). "
+    "CMS publishes the registry as UTF-8: if the file was opened and saved in a "
+    "spreadsheet, use the downloaded file itself, or save it as CSV UTF-8."
+)
+
+
+class Utf8Lines:
+    """A binary file read as UTF-8 text lines (a BOM dropped), for ``read_records``.
+
+    Decoded line by line so memory stays flat, and strictly: a byte that is not UTF-8
+    (a Latin-1 or Windows-1252 file) refuses the file naming its line, instead of saving
+    "Öztürk" on a listing as replacement characters. Use it as a context manager.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+
+    def __iter__(self) -> Iterator[str]:
+        for number, data in enumerate(self._raw, 1):
+            try:
+                text = data.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise NppesFileError(NOT_UTF8.format(line=number)) from None
+            if "\x00" in text:
+                raise NppesFileError(
+                    f"Line {number}: the file contains NUL bytes; it is not a CSV text file."
+                )
+            yield text
+
+    def __enter__(self) -> Utf8Lines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._raw.close()
+
+
+def open_text(path: Path) -> Utf8Lines:
+    """Open an NPPES CSV for streaming as UTF-8 lines (a byte that is not UTF-8 is refused)."""
+    return Utf8Lines(path.open("rb"))
 
 
 def read_npi_list(lines: Iterable[str]) -> set[str]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
@@ -20,12 +21,15 @@ from app.models import (
     ProviderSpecialty,
     Specialty,
     User,
+    Verification,
     now_utc,
 )
 from app.models.provider import full_name, name_key
 from app.models.reference import provider_insurance, provider_language
+from app.models.report import VERIFY_METHODS
 from app.search.text import fold
 from app.services import audit
+from app.services.validation import provider_problems
 from app.services.write import (  # noqa: F401  (re-exported for callers of this module)
     InvalidInput,
     StaleEdit,
@@ -88,14 +92,23 @@ class ProviderInput:
     plan_ids: list[int] = field(default_factory=list)
 
 
+def clinic_entry(name: str, location_id: int, phone: str) -> str:
+    """One clinic in an audit snapshot, in the listing's order: "First Hill #4 (phone)".
+
+    The id is there because clinic names repeat (a chain's sites, a clinic and its
+    successor): by name alone, swapping or reordering two same-named clinics left the
+    before and after snapshots equal, so the change was missing from the audit trail.
+    """
+    return f"{name} #{location_id}" + (f" ({phone})" if phone else "")
+
+
 def snapshot(p: Provider) -> dict[str, Any]:
     """The provider's fields as JSON-friendly values, for the audit log and diffs."""
     data: dict[str, Any] = {name: getattr(p, name) for name in SCALAR_FIELDS}
     data.update({name: list(getattr(p, name) or []) for name in DETAIL_FIELDS})
     data["specialties"] = [link.specialty.code for link in p.specialty_links]
     data["clinics"] = [
-        f"{link.location.name}" + (f" ({link.phone})" if link.phone else "")
-        for link in p.location_links
+        clinic_entry(link.location.name, link.location_id, link.phone) for link in p.location_links
     ]
     data["languages"] = sorted(lang.code for lang in p.languages)
     data["insurance"] = sorted(plan.slug for plan in p.insurance_plans)
@@ -115,14 +128,18 @@ def _check_unique_npi(npi: str | None, provider_id: int | None) -> None:
 
 
 def check_listing(data: ProviderInput) -> None:
-    """Refuse an active listing without a specialty or a clinic; inactive ones may lack them."""
-    if not data.active:
-        return
-    errors = {}
-    if not data.specialty_ids:
-        errors["specialty_1"] = "An active listing needs at least one specialty."
-    if not data.clinics:
-        errors["clinics"] = "An active listing needs at least one clinic. Tick one."
+    """Refuse what the staff form refuses, whichever door the listing came in by.
+
+    The form's field rules (a first and last name, lengths, NPI, gender, website: see
+    ``validation.provider_problems``), and an active listing needs a specialty and a clinic
+    (an inactive one may lack them).
+    """
+    errors = provider_problems(data)
+    if data.active:
+        if not data.specialty_ids:
+            errors["specialty_1"] = "An active listing needs at least one specialty."
+        if not data.clinics:
+            errors["clinics"] = "An active listing needs at least one clinic. Tick one."
     if errors:
         raise InvalidInput(errors)
 
@@ -244,6 +261,20 @@ def create_providers(items: Sequence[ProviderInput], actor: User | None) -> list
             )
             for data, row, pid in zip(items, rows, ids, strict=True)
         ]
+    )
+    db.session.execute(
+        insert(Verification.__table__),
+        [
+            {
+                "provider_id": pid,
+                "at": row["verified_at"],
+                "actor_id": actor.id if actor is not None else None,
+                "actor_label": audit.actor_label(actor),
+                "method": "created",
+                "confirmed": "",
+            }
+            for row, pid in zip(rows, ids, strict=True)
+        ],
     )
     audit.enqueue("provider", ids)
     return ids
@@ -371,9 +402,7 @@ class _References:
         out.update({name: list(row[name]) for name in DETAIL_FIELDS})
         out["specialties"] = [self.specialties[i] for i in dict.fromkeys(data.specialty_ids)]
         phones = dict(data.clinics)
-        out["clinics"] = [
-            self.clinics[lid] + (f" ({phones[lid]})" if phones[lid] else "") for lid in phones
-        ]
+        out["clinics"] = [clinic_entry(self.clinics[lid], lid, phones[lid]) for lid in phones]
         out["languages"] = sorted(self.languages[i] for i in self.languages_of(data))
         out["insurance"] = sorted(self.plans[i] for i in self.plans_of(data))
         out["verified_at"] = row["verified_at"].isoformat()
@@ -387,12 +416,15 @@ def _guard(p: Provider, expected_version: int | None) -> dict[str, Any]:
     return snapshot(p)
 
 
-def _finish(p: Provider, action: str, before: dict[str, Any], actor: User | None) -> Provider:
+def _finish(
+    p: Provider, action: str, before: dict[str, Any], actor: User | None, index: bool = True
+) -> Provider:
     flush(p)
     audit.record(
         action, "provider", p.id, actor=actor, before=before, after=snapshot(p), summary=p.full_name
     )
-    audit.enqueue("provider", [p.id])  # flushed with the caller's commit
+    if index:
+        audit.enqueue("provider", [p.id])  # flushed with the caller's commit
     return p
 
 
@@ -415,11 +447,47 @@ def set_accepting(p: Provider, accepting: bool, expected_version: int | None, ac
     return _finish(p, "update", before, actor)
 
 
-def mark_verified(p: Provider, expected_version: int | None, actor: User | None) -> Provider:
-    """Record that staff confirmed the listing today."""
+# The search index stores no check date (see app/search/schema.py ``load_documents``), so
+# confirming a listing unchanged gives it nothing to re-index. Set this to True the day
+# search shows the date: until then tests/test_staff_recheck.py finds the index drift.
+SEARCH_SHOWS_VERIFIED_AT = False
+
+
+def _index_verification() -> bool:
+    """Whether a check changes what search holds: only when it shows or filters by the date."""
+    return SEARCH_SHOWS_VERIFIED_AT or bool(current_app.config["HIDE_UNVERIFIED"])
+
+
+def mark_verified(
+    p: Provider,
+    expected_version: int | None,
+    actor: User | None,
+    *,
+    method: str = "phone",
+    confirmed: str = "",
+    report_id: int | None = None,
+) -> Provider:
+    """Record that the listing was checked now: how, by whom and what was confirmed.
+
+    The verification record is the source of the listing's "last verified" date.
+    """
+    if method not in VERIFY_METHODS:
+        raise InvalidInput({"method": "Choose how the listing was checked."})
     before = _guard(p, expected_version)
-    p.verified_at = p.updated_at = now_utc()
-    return _finish(p, "verify", before, actor)
+    now = now_utc()
+    p.verified_at = p.updated_at = now
+    db.session.add(
+        Verification(
+            provider_id=p.id,
+            at=now,
+            actor_id=actor.id if actor is not None else None,
+            actor_label=audit.actor_label(actor),
+            method=method,
+            confirmed=confirmed[:500],
+            report_id=report_id,
+        )
+    )
+    return _finish(p, "verify", before, actor, index=_index_verification())
 
 
 def set_active(p: Provider, active: bool, expected_version: int | None, actor) -> Provider:

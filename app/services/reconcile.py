@@ -1,8 +1,8 @@
 """Reconciliation: compare every listing that has an NPI with the NPPES registry file.
 
-Differences become findings (``app.models.Finding``) for the staff verification queue.
-Findings are work, not errors: nothing is changed on a listing here, and a deactivated
-NPI is flagged, never hidden automatically.
+Differences become findings (``app.models.Finding``) for the staff page "Registry
+differences". Findings are work, not errors: nothing is changed on a listing here, and a
+deactivated NPI is flagged, never hidden automatically.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -27,7 +29,7 @@ from app.services.normalize import (
     state_code,
     street_key,
 )
-from app.services.nppes import NppesRecord, Progress, read_records
+from app.services.nppes import NppesFileError, NppesRecord, Progress, Scan, read_records
 from app.services.validation import normalize_phone
 
 WHY = {
@@ -121,7 +123,9 @@ def compare(p: Provider, r: NppesRecord, names: dict[str, str]) -> list[tuple[st
         )
     out = []
     reg = _registry_name(r)
-    if (_plain(reg["first_name"]), _plain(reg["last_name"])) != (
+    # A row without a legal name says nothing about ours (and Accept could never save it).
+    named = bool(reg["first_name"] and reg["last_name"])
+    if named and (_plain(reg["first_name"]), _plain(reg["last_name"])) != (
         _plain(p.first_name),
         _plain(p.last_name),
     ):
@@ -183,8 +187,40 @@ def _record(
     report.open[kind] += 1
 
 
+def check_complete(scan: Scan, found: int, listed: int) -> None:
+    """Refuse to take a file for the whole registry when it plainly is not.
+
+    A header-only, cut-short or partial file read as complete would report every listing
+    it lacks as "not in the registry", and accepting those findings hides them. So a
+    complete file needs at least ``NPPES_MIN_INDIVIDUALS`` individual (entity type 1)
+    rows, and at least ``NPPES_MIN_FOUND_SHARE`` of the active listings with an NPI must
+    be in it. Raises ``NppesFileError`` stating the rule.
+    """
+    floor = int(current_app.config["NPPES_MIN_INDIVIDUALS"])
+    share = float(current_app.config["NPPES_MIN_FOUND_SHARE"])
+    problems = []
+    if scan.individuals < floor:
+        problems.append(
+            f"it has {scan.individuals:,} individual (entity type 1) rows, fewer than {floor:,}"
+        )
+    if listed and found < share * listed:
+        problems.append(
+            f"only {found:,} of the directory's {listed:,} listed NPIs are in it, "
+            f"fewer than {share:.0%}"
+        )
+    if problems:
+        raise NppesFileError(
+            "This file does not look like the whole registry: "
+            + "; and ".join(problems)
+            + ". The monthly file has millions of individuals and nearly every listed NPI, "
+            "and a file read as the whole registry reports every NPI it lacks as missing. "
+            "If the file was cut short, download it again; if it is an extract, reconcile "
+            "it as one (flask nppes reconcile --extract), which flags no missing NPI."
+        )
+
+
 def reconcile(
-    stream: IO[str],
+    stream: Iterable[str],
     *,
     actor: User | None = None,
     complete: bool = True,
@@ -194,7 +230,9 @@ def reconcile(
     """Compare listings having an NPI with the registry file and record findings.
 
     ``complete`` says the file is the whole registry, so an NPI missing from it is a
-    finding; an extract (a staff upload) cannot say that. Stages only: the caller commits.
+    finding; an extract (a staff upload) cannot say that, and a file that cannot be the
+    whole registry is refused as complete (``check_complete``). A damaged file is refused
+    whole (``read_records``). Stages only: the caller commits, or rolls back on an error.
     """
     report = ReconcileReport()
     providers = {
@@ -210,16 +248,17 @@ def reconcile(
     }
     seen: set[str] = set()
     touched: set[tuple[int, str, str]] = set()
-    for r in read_records(stream, set(providers), progress):
-        if r.npi in seen:
-            continue
-        seen.add(r.npi)
+    scan = Scan()
+    for r in read_records(stream, set(providers), progress, scan=scan):
+        seen.add(r.npi)  # read_records refuses an NPI listed twice
         p = providers[r.npi]
         for kind, registry, ours, data in compare(p, r, names):
             _record(p, kind, registry, ours, data, report, existing)
             touched.add((p.id, kind, registry[:500]))
     report.matched = len(seen)
     if complete:
+        listed = [npi for npi, p in providers.items() if p.active]
+        check_complete(scan, sum(1 for npi in listed if npi in seen), len(listed))
         for npi, p in providers.items():
             if npi not in seen and p.active:
                 registry = "Not in the registry file"

@@ -27,7 +27,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
-from app.models import RosterUpload, User, now_utc
+from app.models import RosterChange, RosterUpload, User, now_utc
 from app.services.roster import RosterReport, import_roster
 from app.services.roster_undo import ChangeLog, undo_days, undo_import, undo_refusal
 from app.transaction import unit_of_work
@@ -55,17 +55,21 @@ def purge_expired() -> int:
     record stays as long as it can be undone, so its page and undo keep working.
     """
     now = now_utc()
-    result = db.session.execute(
-        delete(RosterUpload).where(
-            or_(
-                and_(RosterUpload.expires_at < now, RosterUpload.status.in_(APPLIABLE)),
-                and_(
-                    RosterUpload.status.in_(("done", "undone")),
-                    RosterUpload.finished_at < now - timedelta(days=undo_days()),
-                ),
-            )
+    expired = select(RosterUpload.id).where(
+        or_(
+            and_(RosterUpload.expires_at < now, RosterUpload.status.in_(APPLIABLE)),
+            and_(
+                RosterUpload.status.in_(("done", "undone")),
+                RosterUpload.finished_at < now - timedelta(days=undo_days()),
+            ),
         )
     )
+    ids = list(db.session.scalars(expired))
+    if not ids:
+        return 0
+    # Explicitly, not by ON DELETE CASCADE: SQLite enforces foreign keys only when asked.
+    db.session.execute(delete(RosterChange).where(RosterChange.upload_id.in_(ids)))
+    result = db.session.execute(delete(RosterUpload).where(RosterUpload.id.in_(ids)))
     return result.rowcount or 0
 
 

@@ -6,7 +6,7 @@ provider and clinic operations, audit, search outbox); only the reading differs.
 
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ def directory_npis() -> set[str]:
 
 
 def import_nppes(
-    stream: IO[str],
+    stream: Iterable[str],
     *,
     dry_run: bool,
     npis: set[str] | None = None,
@@ -36,8 +36,9 @@ def import_nppes(
     Without ``npis`` only the NPIs already in the directory are read, so the registry
     refreshes existing listings. The primary taxonomy becomes the primary specialty and
     the others follow; taxonomies the directory does not know are left out. Deactivated
-    NPIs are skipped here (reconciliation flags them). Like a roster import, nothing is
-    committed: run it inside ``unit_of_work()``.
+    NPIs are skipped here (reconciliation flags them). A damaged file (not UTF-8, bad CSV,
+    a row of the wrong width, an NPI listed twice) raises ``NppesFileError`` naming the
+    line. Like a roster import, nothing is committed: run it inside ``unit_of_work()``.
     """
     wanted = npis if npis is not None else directory_npis()
     known = set(db.session.scalars(select(Specialty.code)))

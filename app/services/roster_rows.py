@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from app.services import provider_details
 from app.services.languages import UnknownLanguage, resolve_language, split_languages
@@ -22,7 +23,7 @@ from app.services.normalize import (
     split_name_cells,
     state_code,
 )
-from app.services.validation import normalize_phone, npi_problem
+from app.services.validation import normalize_phone, npi_problem, provider_problems
 
 COLUMNS = (
     "npi",
@@ -330,6 +331,19 @@ def _check_cells(row: Row, fail) -> None:
         _check_clinic(v, fail)
     elif any(v.get(n) for n in ("location_name", "city", "zip", "phone")):
         fail("address", "Give the clinic's street address (or leave all clinic columns empty).")
+    if not row.errors:
+        _check_listing_fields(v, fail)
+
+
+def _check_listing_fields(v: dict[str, str], fail) -> None:
+    """The staff form's rules for the listing's own fields (``provider_problems``), on the
+    cleaned cells this row gives: one rule for the form, the roster and the registry."""
+    own = ("first_name", "middle_name", "last_name", "suffix", "credentials", "npi", "gender")
+    given = {name: v[name] for name in (*own, "bio") if v.get(name)}
+    probe = SimpleNamespace(**{"first_name": "x", "last_name": "x", **given})
+    for name, message in provider_problems(probe).items():
+        if name in given:
+            fail(name, message)
 
 
 def _check_languages(v: dict[str, str], fail) -> None:

@@ -27,6 +27,7 @@ from app.models import (
     ProviderLocation,
     ProviderSpecialty,
     Specialty,
+    Verification,
     now_utc,
 )
 from app.search.geo import zip_centroid
@@ -254,6 +255,11 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
         providers.append(provider)
     db.session.add_all(providers)
     db.session.flush()
+    # Each demo listing was last checked by a phone call to its clinic.
+    db.session.add_all(
+        Verification(provider_id=p.id, at=p.verified_at, method="phone", confirmed="Demo listing")
+        for p in providers
+    )
     audit.enqueue("provider", (p.id for p in providers))
     audit.record(
         "seed",

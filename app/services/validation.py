@@ -124,3 +124,50 @@ def state_problem(value: str) -> str | None:
     if code in STATE_CODES:
         return None
     return "Enter a US state or territory as its 2-letter code, like WA."
+
+
+# The staff provider form's rules for a listing's own fields, in one place: the form's
+# validators are built from them, and every write of a listing (the form, a roster or NPPES
+# import, an accepted registry finding) checks them again in ``providers.check_listing``.
+PROVIDER_REQUIRED = {"first_name": "Enter a first name.", "last_name": "Enter a last name."}
+PROVIDER_LIMITS = {
+    "first_name": 80,
+    "middle_name": 80,
+    "last_name": 80,
+    "suffix": 20,
+    "credentials": 80,
+    "pronouns": 40,
+    "bio": 4000,
+    "website": 500,
+}
+GENDERS = {"F": "Female", "M": "Male", "X": "Non-binary or other"}
+GENDER_PROBLEM = "Choose Female, Male, Non-binary or other, or Not stated."
+
+
+def too_long(limit: int) -> str:
+    """The message for text over its limit (the form and the service say the same)."""
+    return f"Too long: at most {limit} characters."
+
+
+def provider_problems(data: object) -> dict[str, str]:
+    """Why a listing's own fields break the staff form's rules, by field name (empty: fine).
+
+    ``data`` is anything with the form's field names as attributes (a ``ProviderInput``).
+    """
+    errors: dict[str, str] = {}
+    for name, limit in PROVIDER_LIMITS.items():
+        value = getattr(data, name, "") or ""
+        if name in PROVIDER_REQUIRED and not value.strip():
+            errors[name] = PROVIDER_REQUIRED[name]
+        elif len(value) > limit:
+            errors[name] = too_long(limit)
+    npi = getattr(data, "npi", None)
+    if npi and (problem := npi_problem(npi)):
+        errors["npi"] = problem
+    gender = getattr(data, "gender", None)
+    if gender and gender not in GENDERS:
+        errors["gender"] = GENDER_PROBLEM
+    website = getattr(data, "website", "") or ""
+    if "website" not in errors and website.strip() and (problem := url_problem(website)):
+        errors["website"] = problem
+    return errors

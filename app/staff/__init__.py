@@ -1,4 +1,5 @@
-"""The front desk's area: listings, clinics, roster import, audit."""
+"""The front desk's area: listings, clinics, the two queues (due for re-check, registry
+differences), roster import, audit."""
 
 from flask import Blueprint
 
@@ -8,6 +9,8 @@ from app.staff import (  # noqa: E402,F401
     admin,
     locations,
     providers,
+    recheck,
+    reports,
     roster,
     routes,
     verification,

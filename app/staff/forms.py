@@ -28,7 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.models import ROLES, WEEKDAY_NAMES
+from app.models import REPORT_STATUSES, ROLES, WEEKDAY_NAMES
 from app.services.geo import zip_centroid
 from app.services.normalize import (
     address_case,
@@ -37,7 +37,16 @@ from app.services.normalize import (
     normalize_credentials,
     state_code,
 )
-from app.services.validation import nfc, normalize_phone, npi_problem, url_problem
+from app.services.validation import (
+    GENDERS,
+    PROVIDER_LIMITS,
+    PROVIDER_REQUIRED,
+    nfc,
+    normalize_phone,
+    npi_problem,
+    too_long,
+    url_problem,
+)
 
 
 def _npi(form, field) -> None:
@@ -89,6 +98,11 @@ def _credentials(value):
     return normalize_credentials(value) if isinstance(value, str) else value
 
 
+def _limit(name: str) -> Length:
+    """A listing field's length rule, shared with the service (``provider_problems``)."""
+    return Length(max=PROVIDER_LIMITS[name], message=too_long(PROVIDER_LIMITS[name]))
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -128,30 +142,30 @@ class ProviderForm(StaffForm):
 
     first_name = StringField(
         "First name",
-        [DataRequired("Enter a first name."), Length(max=80)],
+        [DataRequired(PROVIDER_REQUIRED["first_name"]), _limit("first_name")],
         filters=[_strip, _name],
     )
-    middle_name = StringField("Middle name", [Length(max=80)], filters=[_strip, _name])
+    middle_name = StringField("Middle name", [_limit("middle_name")], filters=[_strip, _name])
     last_name = StringField(
-        "Last name", [DataRequired("Enter a last name."), Length(max=80)], filters=[_strip, _name]
+        "Last name",
+        [DataRequired(PROVIDER_REQUIRED["last_name"]), _limit("last_name")],
+        filters=[_strip, _name],
     )
-    suffix = StringField("Suffix", [Length(max=20)], filters=[_strip])
-    credentials = StringField("Credentials", [Length(max=80)], filters=[_strip, _credentials])
+    suffix = StringField("Suffix", [_limit("suffix")], filters=[_strip])
+    credentials = StringField(
+        "Credentials", [_limit("credentials")], filters=[_strip, _credentials]
+    )
     npi = StringField("NPI", [Optional(), _npi], filters=[_strip])
     gender = SelectField(
         "Gender",
-        choices=[
-            SelectChoice("", "Not stated"),
-            SelectChoice("F", "Female"),
-            SelectChoice("M", "Male"),
-            SelectChoice("X", "Non-binary or other"),
-        ],
+        choices=[SelectChoice("", "Not stated")]
+        + [SelectChoice(code, label) for code, label in GENDERS.items()],
     )
-    pronouns = StringField("Pronouns", [Length(max=40)], filters=[_strip])
-    bio = TextAreaField("Biography", [Length(max=4000)], filters=[_strip])
+    pronouns = StringField("Pronouns", [_limit("pronouns")], filters=[_strip])
+    bio = TextAreaField("Biography", [_limit("bio")], filters=[_strip])
     photo = FileField("Headshot photo")
     remove_photo = BooleanField("Remove the photo")
-    website = StringField("Website", [Length(max=500), _url], filters=[_strip])
+    website = StringField("Website", [_limit("website"), _url], filters=[_strip])
     specialty_1 = StringField("Primary specialty", [Length(max=200)], filters=[_strip])
     specialty_2 = StringField("Second specialty", [Length(max=200)], filters=[_strip])
     specialty_3 = StringField("Third specialty", [Length(max=200)], filters=[_strip])
@@ -322,3 +336,13 @@ class RosterJobForm(StaffForm):
     """Discard a preview or undo an applied import, named by its token."""
 
     token = HiddenField(validators=[DataRequired()])
+
+
+class ReportStatusForm(StaffForm):
+    """Move a patient's report along: in progress, fixed or not a problem."""
+
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice(key, label) for key, label in REPORT_STATUSES.items()],
+    )
+    note = StringField("Note for colleagues (optional)", [Optional(), Length(max=1000)])

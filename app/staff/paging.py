@@ -1,4 +1,4 @@
-"""Staff list paging at a million rows: one scan gives both the page and a capped count."""
+"""Staff list paging at a million rows: pages read from index ranges, counts capped or cheap."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 
 from app.extensions import db
+from app.services.dashboard import CheckWindow
 
 
 class _IdsPagination(Pagination):
@@ -54,3 +55,21 @@ def capped_page(
         pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=False)
         pagination.total = len(ids)
     return pagination, capped
+
+
+class _WindowPagination(Pagination):
+    """A page of a :class:`CheckWindow`: never-checked listings first, then the oldest."""
+
+    def _query_items(self) -> list[Any]:
+        window, never = self._query_args["window"], self._query_args["never"]
+        return window.page(self._query_offset, self.per_page, never)
+
+    def _query_count(self) -> int:
+        return self._query_args["never"] + self._query_args["window"].count_dated()
+
+
+def window_page(window: CheckWindow, page: int, per_page: int) -> Pagination:
+    """The ``page`` of the listings in ``window``, most overdue first, with their total."""
+    return _WindowPagination(
+        page=page, per_page=per_page, error_out=False, window=window, never=window.count_never()
+    )

@@ -232,7 +232,7 @@ QUICK_ACTIONS = {
         lambda p, v, u: service.set_accepting(p, False, v, u),
         "no longer accepts new patients",
     ),
-    "verify": (lambda p, v, u: service.mark_verified(p, v, u), "is marked verified today"),
+    "verify": (lambda p, v, u: service.mark_verified(p, v, u), "is confirmed unchanged today"),
     "deactivate": (lambda p, v, u: service.set_active(p, False, v, u), "is hidden from the public"),
     "reactivate": (lambda p, v, u: service.set_active(p, True, v, u), "is listed again"),
 }
@@ -242,7 +242,8 @@ QUICK_ACTIONS = {
     "/providers/<id:provider_id>/<any(" + ",".join(f"'{a}'" for a in QUICK_ACTIONS) + "):action>"
 )
 def provider_action(provider_id: int, action: str) -> ResponseReturnValue:
-    """Run one quick action (accepting, verify, deactivate, reactivate) and go back."""
+    """Run one quick action (accepting, "Confirmed unchanged", deactivate, reactivate) and
+    go back."""
     p = db.get_or_404(Provider, provider_id)
     form = ActionForm()
     if not form.validate() or form.version.data is None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
-from app.models import AuditEvent, now_utc
+from app.models import AuditEvent
 from app.services import dashboard as figures
 from app.services.auth import attempt_login, prune_attempts
 from app.services.health import directory_health
@@ -22,8 +21,7 @@ from app.staff.forms import ActionForm, LoginForm
 from app.transaction import unit_of_work
 
 OPEN_ENDPOINTS = frozenset({"staff.login"})
-VERIFY_AFTER = timedelta(days=180)
-NEEDS_SHOWN = 20
+DUE_SHOWN = 10  # the dashboard's preview of the "Due for re-check" page
 LISTING_ENTITIES = ("provider", "location", "specialty", "directory", "roster")
 
 
@@ -111,10 +109,11 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/")
 def dashboard() -> str:
-    """Show counts, listings that need verification (oldest first) and recent changes."""
-    cutoff = now_utc() - VERIFY_AFTER
+    """Show counts (each a link to its list), the most overdue listings due for re-check,
+    directory health and recent changes."""
+    cutoff = figures.recheck_cutoff()
     counts = figures.listing_counts(cutoff)
-    needs = figures.needing_verification(cutoff, NEEDS_SHOWN)
+    due = figures.due_for_recheck(cutoff).page(0, DUE_SHOWN)
     recent_stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(15)
     if not current_user.is_admin:  # the full audit log (users, passwords) is for admins only
         recent_stmt = recent_stmt.where(AuditEvent.entity_type.in_(LISTING_ENTITIES))
@@ -122,7 +121,8 @@ def dashboard() -> str:
     return render_template(
         "staff/dashboard.html",
         counts=counts,
-        needs=needs,
+        due=due,
+        every_days=current_app.config["VERIFY_EVERY_DAYS"],
         recent=recent,
         health=directory_health(),
         action_form=ActionForm(),

@@ -1,8 +1,10 @@
-"""The verification queue: registry findings with Accept and Dismiss; NPPES upload."""
+"""Registry differences: open NPPES findings with Accept and Dismiss; the NPPES upload.
+
+The URL keeps its old name (``/staff/verification``); listings by the date of their last
+check are the other queue, "Due for re-check" (``recheck.py``).
+"""
 
 from __future__ import annotations
-
-import io
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,10 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import FINDING_KINDS, Finding, Provider
+from app.models import FINDING_KINDS, Finding
 from app.services.findings import accept_finding, dismiss_finding
-from app.services.health import AGE_BANDS, age_filter
-from app.services.nppes import NppesFileError
+from app.services.nppes import NppesFileError, Utf8Lines
 from app.services.reconcile import WHY, kind_counts, reconcile
 from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
@@ -23,15 +24,11 @@ from app.staff.forms import ActionForm, NppesUploadForm
 from app.transaction import unit_of_work
 
 PER_PAGE = 50
-AGE_LABELS = {key: label for key, label, _low, _high in AGE_BANDS}
 
 
 def _queue(status: int = 200, problem: str = "") -> ResponseReturnValue:
     kind = request.args.get("kind", "")
-    age = request.args.get("age", "")
     if kind and kind not in FINDING_KINDS:
-        abort(404)
-    if age and age not in AGE_LABELS:
         abort(404)
     stmt = (
         select(Finding)
@@ -42,34 +39,22 @@ def _queue(status: int = 200, problem: str = "") -> ResponseReturnValue:
     if kind:
         stmt = stmt.where(Finding.kind == kind)
     findings = db.paginate(stmt, page=page_arg(), per_page=PER_PAGE, error_out=False)
-    listings = None
-    if age:
-        listings = db.paginate(
-            select(Provider)
-            .where(Provider.active.is_(True), age_filter(age))
-            .order_by(Provider.verified_at.is_(None).desc(), Provider.verified_at, Provider.id),
-            page=page_arg(),
-            per_page=PER_PAGE,
-            error_out=False,
-        )
     html = render_template(
         "staff/verification.html",
         findings=findings,
-        listings=listings,
         kind=kind,
-        age=age,
         kinds=FINDING_KINDS,
-        age_labels=AGE_LABELS,
         why=WHY,
         problem=problem,
-        action_form=ActionForm(),
     )
     return html, status
 
 
 @bp.get("/verification")
 def verification() -> ResponseReturnValue:
-    """List open registry findings (by kind) and listings by days since verification."""
+    """List the registry differences: open NPPES findings, oldest first, by kind."""
+    if "age" in request.args:  # listings by days since their last check moved
+        return redirect(url_for(".recheck", age=request.args["age"]), 301)
     return _queue()
 
 
@@ -113,12 +98,10 @@ def nppes_upload() -> ResponseReturnValue:
     if not form.validate():
         return render_template("staff/nppes.html", form=form, report=None), 422
     upload = form.file.data
-    with upload.stream as stream:
-        text = stream.read().decode("utf-8-sig", errors="replace")
     try:
-        with unit_of_work():
+        with unit_of_work(), Utf8Lines(upload.stream) as lines:
             report = reconcile(
-                io.StringIO(text, newline=""),
+                lines,
                 actor=current_user,
                 complete=False,
                 filename=upload.filename or "nppes.csv",

@@ -96,12 +96,14 @@ def test_staff_roster_import_preview_is_accessible(axe_page, axe, live_server, l
 
 
 def test_staff_registry_pages_are_accessible(axe_page, axe, live_server, login):
-    """The verification queue, the NPPES upload page and the dashboard's health panel."""
+    """The two queues (due for re-check, registry differences), the NPPES upload page and
+    the dashboard's health panel."""
     page = axe_page
     login(page)
     for path, name in (
-        ("/staff/verification", "verification queue"),
-        ("/staff/verification?age=over-180", "verification queue by age"),
+        ("/staff/re-check", "due for re-check"),
+        ("/staff/re-check?age=over-180", "listings by last check"),
+        ("/staff/verification", "registry differences"),
         ("/staff/nppes", "NPPES upload"),
     ):
         goto_ok(page, live_server + path)

@@ -62,7 +62,7 @@ def test_staff_pages_reflow_at_320_px(narrow_page, live_server, login):
     goto_ok(page, live_server + "/staff/login")
     assert_no_sideways_scroll(page, "/staff/login at 320 px")
     login(page)
-    for path in ("/staff/", "/staff/providers", "/staff/roster"):
+    for path in ("/staff/", "/staff/providers", "/staff/roster", "/staff/re-check"):
         goto_ok(page, live_server + path)
         assert_no_sideways_scroll(page, f"{path} at 320 px")
     goto_ok(page, live_server + "/staff/providers")

@@ -61,3 +61,23 @@ def test_staff_history_and_logout(page, live_server, login):
     page.wait_for_url(re.compile(r"/staff/login"))
     response = page.goto(f"{live_server}/staff/")
     assert response is not None and "/staff/login" in page.url
+
+
+def test_staff_confirm_unchanged_from_the_due_for_recheck_queue(page, live_server, login):
+    """Dashboard count -> its own page -> one click; the listing leaves the queue."""
+    login(page)
+    page.locator(".stat a", has_text="Due for re-check").click()
+    page.wait_for_url(re.compile(r"/staff/re-check$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Due for re-check"
+    assert page.title().startswith("Due for re-check")
+    rows = page.locator("main tbody tr")
+    before = rows.count()
+    assert before > 0, "the seeded directory has listings due for re-check"
+    first = rows.first
+    name = first.get_by_role("link").inner_text()
+    first.get_by_role("button", name=re.compile("^Confirmed unchanged")).click()
+    page.wait_for_load_state()
+    assert "/staff/re-check" in page.url
+    assert page.get_by_role("status").filter(has_text=f"{name} is confirmed unchanged").count()
+    assert page.locator("main tbody tr").filter(has_text=name).count() == 0
+    assert page.locator("footer", has_text="not medical advice").count() == 0

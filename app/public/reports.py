@@ -1,0 +1,162 @@
+"""Report a problem with a listing: a short form on every profile and clinic page.
+
+It needs no account and sets no cookie. Instead of a session-bound CSRF token (which
+would need a cookie), the form carries a signed, time-limited token bound to the listing,
+and a POST must come from this site (``Origin`` / ``Sec-Fetch-Site``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from wtforms import Form, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.extensions import csrf, db
+from app.models import REPORT_REASONS, Location
+from app.public import bp
+from app.services.directory import get_active_provider_by_slug
+from app.services.reports import (
+    MAX_CONTACT,
+    MAX_DETAILS,
+    everyone_retry_after,
+    submit_report,
+    throttle,
+)
+from app.transaction import unit_of_work
+
+TOKEN_MAX_AGE = 2 * 3600
+
+
+class ReportForm(Form):
+    """What is wrong, in the CMS directory's categories, and optional words and contact."""
+
+    reason = RadioField(
+        "What is wrong?",
+        choices=[SelectChoice(key, label) for key, label in REPORT_REASONS.items()],
+        validators=[InputRequired("Choose what is wrong.")],
+    )
+    details = TextAreaField(
+        "Tell us more (optional)",
+        validators=[Optional(), Length(max=MAX_DETAILS, message="Write at most 1,000 characters.")],
+    )
+    contact = StringField(
+        "Your phone or email (optional)",
+        validators=[Optional(), Length(max=MAX_CONTACT, message="Write at most 200 characters.")],
+    )
+    form_token = HiddenField()
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="listing-report")
+
+
+def _same_site() -> bool:
+    """True when the browser says this POST comes from one of our own pages."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return fetch_site is not None or origin is None
+    site = current_app.config.get("SITE_URL")
+    allowed = {urlsplit(site).netloc} if site else set()
+    allowed.add(request.host)
+    return urlsplit(origin).netloc in allowed
+
+
+def _target(kind: str, slug: str):
+    if kind == "provider":
+        found = get_active_provider_by_slug(slug)
+    else:
+        found = db.session.scalar(
+            select(Location).where(Location.slug == slug, Location.active.is_(True))
+        )
+    if found is None:
+        abort(404)
+    return found
+
+
+def _report(kind: str, slug: str) -> ResponseReturnValue:
+    target = _target(kind, slug)
+    name = target.display_name if kind == "provider" else target.name
+    back = url_for(f"public.{'provider' if kind == 'provider' else 'location'}", slug=slug)
+    form = ReportForm(request.form if request.method == "POST" else None)
+    bound = f"{kind}:{target.id}"
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        if not _same_site():
+            abort(400, "This form must be sent from our website. Open the listing and try again.")
+        try:
+            signed = _signer().loads(form.form_token.data or "", max_age=TOKEN_MAX_AGE)
+        except BadSignature:
+            signed = None
+        if signed != bound:
+            problems.append(
+                ("reason-0", "This form is too old. Check your answers and send it again.")
+            )
+        wait = throttle().retry_after(request.remote_addr or "") or everyone_retry_after()
+        if wait:
+            body = render_template(
+                "public/report.html",
+                form=form,
+                name=name,
+                back=back,
+                problems=[],
+                throttled=True,
+                kind=kind,
+            )
+            return body, 429, {"Retry-After": str(wait)}
+        if form.validate() and not problems:
+            with unit_of_work():
+                submit_report(target, form.reason.data, form.details.data, form.contact.data)
+            throttle().note(request.remote_addr or "")
+            return redirect(url_for(f"public.{kind}_report_sent", slug=slug), 303)
+    form.form_token.data = _signer().dumps(bound)
+    for field in (form.reason, form.details, form.contact):
+        if field.errors:
+            problems.append(("reason-0" if field is form.reason else field.id, field.errors[0]))
+    body = render_template(
+        "public/report.html",
+        form=form,
+        name=name,
+        back=back,
+        problems=problems,
+        throttled=False,
+        kind=kind,
+    )
+    return body, 422 if problems else 200
+
+
+@bp.route("/providers/<slug>/report", methods=["GET", "POST"])
+@csrf.exempt
+def provider_report(slug: str) -> ResponseReturnValue:
+    """Show or take a report of a wrong detail on a provider's listing."""
+    return _report("provider", slug)
+
+
+@bp.route("/locations/<slug>/report", methods=["GET", "POST"])
+@csrf.exempt
+def location_report(slug: str) -> ResponseReturnValue:
+    """Show or take a report of a wrong detail on a clinic's listing."""
+    return _report("location", slug)
+
+
+@bp.get("/providers/<slug>/report/sent")
+def provider_report_sent(slug: str) -> str:
+    """Thank the patient and say what happens next."""
+    target = _target("provider", slug)
+    back = url_for("public.provider", slug=slug)
+    return render_template("public/report_sent.html", name=target.display_name, back=back)
+
+
+@bp.get("/locations/<slug>/report/sent")
+def location_report_sent(slug: str) -> str:
+    """Thank the patient and say what happens next."""
+    target = _target("location", slug)
+    back = url_for("public.location", slug=slug)
+    return render_template("public/report_sent.html", name=target.name, back=back)
