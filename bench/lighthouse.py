@@ -66,6 +66,7 @@ WARM_UP = [path for name, path in PAGES.items() if name != "results"] + [
     "/find-a-doctor?q=back+pain&location=98101"
 ]
 CONFIRM_RUNS = 3
+ATTEMPTS = 3
 
 # The goals: a score (0-100) at least this, and cumulative layout shift at most this.
 MIN_SCORES = {"performance": 95, "accessibility": 100, "best-practices": 100}
@@ -84,6 +85,8 @@ class Result:
     shortfalls: list[str] = field(default_factory=list)
     # the performance score of each run, when a miss made it repeat
     performance_runs: list[int] = field(default_factory=list)
+    # diagnostics Lighthouse could not compute (none of them counts towards a score)
+    unavailable: list[str] = field(default_factory=list)
 
     def misses(self) -> list[str]:
         """The goals this run missed, as readable phrases (empty when it met them all)."""
@@ -108,12 +111,34 @@ def lighthouse_available() -> str | None:
     return None
 
 
+class LighthouseError(RuntimeError):
+    """Lighthouse could not measure a page (it exited with an error, or wrote no report)."""
+
+
 def run_one(
     base_url: str, name: str, path: str, preset: str, reports: Path, html: bool = True
 ) -> Result:
-    """Run Lighthouse once on ``base_url + path`` and read its JSON report."""
+    """Run Lighthouse on ``base_url + path``; a run that breaks is tried again, twice.
+
+    On a busy machine Lighthouse now and then loses its trace (``NO_NAVSTART``) or times
+    out; that says nothing about the page, so only a third failure in a row is raised.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _run_once(base_url, name, path, preset, reports, html)
+        except (LighthouseError, subprocess.TimeoutExpired):
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _run_once(
+    base_url: str, name: str, path: str, preset: str, reports: Path, html: bool
+) -> Result:
     reports.mkdir(parents=True, exist_ok=True)
     stem = reports / f"{name}-{preset}"
+    report_file = Path(f"{stem}.report.json")
+    report_file.unlink(missing_ok=True)  # never read a previous run's report
     command = [
         "node",
         str(LIGHTHOUSE),
@@ -122,7 +147,7 @@ def run_one(
         "--output=json",
         *(["--output=html"] if html else ["--disable-full-page-screenshot"]),
         # Two outputs are written to <stem>.report.json/.html; one, to the path as given.
-        f"--output-path={stem if html else f'{stem}.report.json'}",
+        f"--output-path={stem if html else report_file}",
         f"--only-categories={','.join(CATEGORIES)}",
         f"--chrome-flags={CHROME_FLAGS}",
         "--max-wait-for-load=30000",
@@ -134,9 +159,8 @@ def run_one(
     proc = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
     )
-    report_file = Path(f"{stem}.report.json")
     if proc.returncode != 0 or not report_file.exists():
-        raise RuntimeError(
+        raise LighthouseError(
             f"lighthouse failed on {path} ({preset}), exit {proc.returncode}:\n"
             f"{proc.stderr[-2000:]}"
         )
@@ -146,7 +170,7 @@ def run_one(
 def read_report(report: dict, name: str, preset: str) -> Result:
     """Scores, CLS, the main timings and the audits that cost points, from a JSON report."""
     if report.get("runtimeError"):
-        raise RuntimeError(f"lighthouse on {name} ({preset}): {report['runtimeError']}")
+        raise LighthouseError(f"lighthouse on {name} ({preset}): {report['runtimeError']}")
     audits = report["audits"]
     scores = {
         key: round((report["categories"][key]["score"] or 0) * 100)
@@ -184,6 +208,7 @@ def read_report(report: dict, name: str, preset: str) -> Result:
         cls=float(audits["cumulative-layout-shift"].get("numericValue", 0.0)),
         metrics=metrics,
         shortfalls=shortfalls,
+        unavailable=sorted(k for k, a in audits.items() if a.get("scoreDisplayMode") == "error"),
     )
 
 
@@ -258,6 +283,13 @@ def report(results: list[Result]) -> str:
     out = [table(results)]
     goals = ", ".join(f"{k} >= {v}" for k, v in MIN_SCORES.items())
     out.append(f"\nGoals: {goals}, CLS <= {MAX_CLS}.")
+    unavailable = sorted({key for r in results for key in r.unavailable})
+    if unavailable:
+        out.append(
+            "Diagnostics Lighthouse could not compute with this Chromium (no score uses them): "
+            + ", ".join(unavailable)
+            + "."
+        )
     for r in results:
         if r.performance_runs:
             runs = ", ".join(map(str, r.performance_runs))
@@ -295,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     with demo_server() as base:
         try:
             results = run_all(base, pages, presets, args.reports)
-        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        except (LighthouseError, subprocess.TimeoutExpired) as exc:
             print(f"lighthouse: {exc}", file=sys.stderr)
             return 2
     print(report(results))
