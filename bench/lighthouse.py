@@ -281,7 +281,7 @@ def table(results: list[Result]) -> str:
 def report(results: list[Result]) -> str:
     """The table, then each missed goal with the audits that cost points."""
     out = [table(results)]
-    goals = ", ".join(f"{k} >= {v}" for k, v in MIN_SCORES.items())
+    goals = ", ".join(f"{k} {'' if v == 100 else '>= '}{v}" for k, v in MIN_SCORES.items())
     out.append(f"\nGoals: {goals}, CLS <= {MAX_CLS}.")
     unavailable = sorted({key for r in results for key in r.unavailable})
     if unavailable:
