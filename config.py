@@ -45,6 +45,10 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Longest URL (path and query string, in bytes as sent) the app answers; longer ones get
+    # 414 in each surface's own format. Keep it below gunicorn's limit_request_line (8190,
+    # gunicorn.conf.py), which counts the method and protocol too; 0 switches it off.
+    MAX_URL_BYTES = 8000
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_REFRESH_EACH_REQUEST = True
     SESSION_COOKIE_HTTPONLY = True
@@ -94,6 +98,8 @@ class Config:
     # fewer than this share of the active listings' NPIs: see docs/nppes.md.
     NPPES_MIN_INDIVIDUALS = 1_000_000
     NPPES_MIN_FOUND_SHARE = 0.5
+    # "Now" for urgent care's open-now, as ISO 8601 (tests pin it); None is the real clock.
+    CLOCK_NOW: str | None = None
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 

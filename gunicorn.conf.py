@@ -20,6 +20,11 @@ accesslog = "-"
 access_log_format = '%(h)s - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's largest request line (method, URL and protocol): a search with many filters can
+# pass its default 4094. The app refuses URLs over MAX_URL_BYTES (config.py, 8000) itself,
+# with a 414 in the page's, the API's or FHIR's own format; only longer lines than this
+# still get gunicorn's bare HTML 414.
+limit_request_line = 8190
 
 M_ARENA_MAX = -8  # glibc mallopt() parameter
 GEO_BUILD = Path(__file__).resolve().parent / "app" / "search" / "geo_build.py"

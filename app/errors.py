@@ -19,6 +19,7 @@ MESSAGES = {
     405: "That action is not allowed here.",
     409: "Someone else changed this record first.",
     413: "That file is too large.",
+    414: "The address is too long. Shorten the search and try again.",
     422: "Some of what was sent could not be used.",
     429: "Too many attempts. Please wait and try again.",
     500: "Something went wrong on our side.",

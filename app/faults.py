@@ -8,6 +8,11 @@
   handled (``StaleEdit``, ``InvalidInput``, ``SlugTaken``) answers 409 or 422.
 * SQLite runs in WAL mode, so readers never wait on a writer; a writer waits at most
   ``SQLITE_BUSY_TIMEOUT_MS`` for another writer.
+* A search index that cannot be read (damaged, being rebuilt) answers 503 with
+  ``Retry-After`` wherever no view handled it, in the surface's own format.
+* A URL longer than ``MAX_URL_BYTES`` answers 414 (an HTML page, a JSON error under /api,
+  an OperationOutcome under /fhir) before any view runs; gunicorn's own limit
+  (``limit_request_line``) sits above it, so its bare HTML page is not what people see.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app import search
 from app.extensions import db, login_manager
 from app.services.write import InvalidInput, SlugTaken, StaleEdit
 
@@ -28,6 +34,9 @@ NUL = "\x00"
 UNAVAILABLE_MESSAGE = (
     "The directory is briefly unavailable while we reconnect to our database. "
     "Nothing you saved is lost. Please try again in a minute."
+)
+SEARCH_UNAVAILABLE_MESSAGE = (
+    "Search is briefly unavailable while its index is rebuilt. Please try again in a minute."
 )
 _sqlite_listening = False
 
@@ -46,6 +55,27 @@ def reject_nul() -> None:
         abort(400, "The request contained a character that is not allowed (NUL).")
 
 
+def url_bytes() -> int:
+    """Length in bytes of the request's target (path and query string) as it was sent."""
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw is None:  # a server that keeps no raw target: WSGI strings hold one char per byte
+        query = environ.get("QUERY_STRING", "")
+        raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        raw += f"?{query}" if query else ""
+    return len(raw)
+
+
+def reject_long_url() -> None:
+    """Answer 414 for a URL longer than ``MAX_URL_BYTES`` (path and query string)."""
+    limit = int(current_app.config.get("MAX_URL_BYTES") or 0)
+    if limit and url_bytes() > limit:
+        abort(
+            414,
+            f"The address is too long (over {limit:,} bytes). Shorten the search and try again.",
+        )
+
+
 def _rollback_quietly() -> None:
     try:
         db.session.rollback()
@@ -62,6 +92,16 @@ def database_unavailable(error: Exception) -> ResponseReturnValue:
     # The page must not try to load the signed-in user from the database that just failed.
     g._login_user = login_manager.anonymous_user()
     response = make_response(render_error(503, UNAVAILABLE_MESSAGE))
+    response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    return response
+
+
+def search_unavailable(error: search.SearchUnavailable) -> ResponseReturnValue:
+    """503 with Retry-After when the search index cannot be read (damaged or rebuilding)."""
+    from app.errors import render_error
+
+    current_app.logger.warning("search unavailable: %s", str(error).splitlines()[0])
+    response = make_response(render_error(503, SEARCH_UNAVAILABLE_MESSAGE))
     response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
     return response
 
@@ -115,11 +155,13 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the NUL check, the fault handlers and the SQLite connection settings."""
+    """Install the URL and NUL checks, the fault handlers and the SQLite settings."""
     global _sqlite_listening
+    app.before_request(reject_long_url)
     app.before_request(reject_nul)
     for error in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(error, database_unavailable)
+    app.register_error_handler(search.SearchUnavailable, search_unavailable)
     app.register_error_handler(DataError, data_refused)
     app.register_error_handler(StaleEdit, stale_edit)
     app.register_error_handler(InvalidInput, invalid_input)

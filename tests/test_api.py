@@ -73,7 +73,7 @@ def test_provider_detail_and_404(seeded_client):
 
 def test_locations_and_specialties(seeded_client):
     status, body = get(seeded_client, "/api/v1/locations")
-    assert status == 200 and len(body["locations"]) == 8
+    assert status == 200 and len(body["locations"]) == 11
     featured = get(seeded_client, "/api/v1/specialties")[1]["specialties"]
     everything = get(seeded_client, "/api/v1/specialties", all="1")[1]["specialties"]
     assert 0 < len(featured) < len(everything)

@@ -18,7 +18,7 @@ def test_seed_loads_everything_once(app, runner):
     assert "134 providers" in result.output
     with app.app_context():
         assert count(Specialty) == 856
-        assert count(Location) == 8
+        assert count(Location) == 11  # 8 clinics and 3 walk-in or urgent-care sites
         first = count(Provider)
         assert first >= 120
         spine = db.session.scalar(select(CarePath).where(CarePath.slug == "spine"))

@@ -128,6 +128,7 @@ OUTAGE_PAGES = [
     "/sitemap-providers-1.xml",
     "/healthz",
     "/api/v1/providers?q=back",
+    "/fhir/R4/Practitioner?name=tran",
 ]
 
 
@@ -137,6 +138,10 @@ def _assert_unavailable(client, path: str) -> None:
     assert int(response.headers["Retry-After"]) > 0, path
     if path.startswith("/api/"):
         assert response.get_json()["status"] == 503
+    elif path.startswith("/fhir/"):
+        assert response.mimetype == "application/fhir+json"
+        issue = response.get_json(force=True)["issue"][0]
+        assert issue["code"] == "transient" and "briefly unavailable" in issue["diagnostics"]
     elif path != "/healthz" and not path.startswith("/sitemap"):
         assert b"briefly unavailable" in response.data, path
 

@@ -1,4 +1,4 @@
-"""The guided Find care flow: red flags first, then the injury question, never a 500."""
+"""The guided Find care path: checkboxes, the most serious answer decides, never a 500."""
 
 from __future__ import annotations
 
@@ -6,18 +6,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.public.find_care import RED_FLAGS, clean_location, decide_step
+from app.public.find_care import clean_location, read_signs
+from app.services import triage
 from tests.fixtures.html import Page
 
 NOT_ADVICE = "This is general information, not medical advice."
 EMERGENCY = "Call 911 or go to the nearest emergency room now"
-RED_FLAG_WORDING = [
-    "New loss of bladder or bowel control",
-    "Numbness in the groin or inner thighs",
-    "New or worsening weakness in the legs",
-    "Back pain after a fall or accident",
-    "Back pain with fever or unexplained weight loss",
-]
+TABLE = triage.load()
 
 
 def get(client, url: str) -> Page:
@@ -26,149 +21,188 @@ def get(client, url: str) -> Page:
         return Page(response.get_data(as_text=True))
 
 
-def test_step_one_lists_the_five_red_flags_and_none(client):
+def test_the_question_is_choose_all_that_apply_with_every_sign_as_a_checkbox(client):
     page = get(client, "/find-care")
     form = page.find("form", class_="question")[0]
     assert form.attrs["method"] == "get" and form.attrs["action"] == "/find-care"
-    labels = [label.text for label in page.find("label", class_="choice")]
-    assert labels == [*RED_FLAG_WORDING, "None of these"]
-    radios = [i for i in page.find("input") if i.attrs.get("type") == "radio"]
-    assert {r.attrs["name"] for r in radios} == {"flag"}
-    assert "Step 1 of 2" in page.main_text and NOT_ADVICE in page.main_text
-    assert "There is a problem" not in page.main_text
+    boxes = [i for i in page.find("input") if i.attrs.get("name") == "sign"]
+    assert {b.attrs["type"] for b in boxes} == {"checkbox"}
+    assert [b.attrs["value"] for b in boxes] == [*TABLE.signs, "none"]
+    assert not [i for i in page.find("input") if i.attrs.get("type") == "radio"]
+    labels = {label.attrs["for"]: label.text for label in page.find("label")}
+    assert labels["sign-none"] == "None of these"
+    for sign in TABLE.signs.values():
+        assert labels[f"sign-{sign.key}"] == sign.label  # the hint is a description
+        box = next(b for b in boxes if b.attrs["value"] == sign.key)
+        if sign.hint:
+            assert box.attrs["aria-describedby"] == f"sign-{sign.key}-hint"
+    assert "Choose all that apply" in page.main_text
+    legends = [e.text for e in page.find("legend")]
+    assert [g for _, g in TABLE.groups] == legends[1:4]
+    assert NOT_ADVICE in page.main_text and "There is a problem" not in page.main_text
 
 
-@pytest.mark.parametrize("flag", list(RED_FLAGS))
-def test_any_red_flag_leads_to_emergency_without_a_directory_search(client, flag):
-    page = get(client, f"/find-care?flag={flag}")
+@pytest.mark.parametrize(
+    "sign", [k for k in TABLE.signs if triage.decide([k]).outcome.key == "emergency"]
+)
+def test_an_emergency_sign_shows_911_and_no_directory(client, sign):
+    page = get(client, f"/find-care?sign={sign}&asked=signs")
     assert page.find("h1")[0].text == EMERGENCY
-    assert RED_FLAGS[flag] in page.main_text
+    assert TABLE.signs[sign].label in page.main_text
     assert "tel:911" in page.links()
-    assert not any("find-a-doctor" in href for href in page.links())
+    assert not any("find-a-doctor" in h or h.startswith("/providers/") for h in page.links())
     assert not page.find("form") and not page.find("input")
     assert NOT_ADVICE in page.main_text
 
 
 @pytest.mark.parametrize(
-    "query", ["flag=leg-weakness&injury=no", "flag=none&flag=fall-accident&injury=yes"]
+    "query",
+    [
+        "sign=leg-weakness&sign=none",
+        "sign=none&sign=minor-fall&sign=leg-weakness",
+        "sign=minor-fall&sign=leg-weakness",
+        "sign=zzz&sign=bladder-bowel",
+        "sign=injury&sign=injury&sign=saddle-numbness&location=98104",
+    ],
 )
-def test_a_red_flag_always_wins(client, query):
+def test_the_most_serious_answer_always_wins(client, query):
     page = get(client, f"/find-care?{query}")
     assert page.find("h1")[0].text == EMERGENCY
 
 
-def test_none_of_these_asks_about_injury(client):
-    page = get(client, "/find-care?flag=none")
-    legend = page.find("legend")[0].text
-    assert legend == (
-        "Do you already have an injury or damage to your spine, or have you had spine surgery?"
-    )
-    hidden = [i.attrs for i in page.find("input") if i.attrs.get("type") == "hidden"]
-    assert {"type": "hidden", "name": "flag", "value": "none"} in hidden
-    assert {"type": "hidden", "name": "asked", "value": "injury"} in hidden
-    assert [label.text for label in page.find("label", class_="choice")] == ["Yes", "No"]
-    assert "/find-care" in page.links()  # a way back to step 1
-    assert NOT_ADVICE in page.main_text
-
-
-def test_injury_yes_offers_a_location_search_for_spine_care(client):
-    page = get(client, "/find-care?flag=none&injury=yes")
-    assert page.find("h1")[0].text == "Talk to a doctor or PT before you start exercising"
-    form = page.find("form", class_="location-search")[0]
-    assert form.attrs["action"] == "/find-care/search" and form.attrs["method"] == "get"
-    field = next(i for i in page.find("input") if i.attrs.get("name") == "location")
-    label = next(e for e in page.find("label") if e.attrs.get("for") == field.attrs["id"])
-    assert label.text.startswith("ZIP code or city") and "Optional" in label.text
-    assert "/find-a-doctor?specialty=physical-therapist" in page.links()
-    assert NOT_ADVICE in page.main_text
-
-
-def test_injury_no_points_to_the_article_and_any_provider(client):
-    page = get(client, "/find-care?flag=none&injury=no")
-    assert page.find("h1")[0].text == "Start gently and keep moving"
-    assert "/health/exercise-for-the-spine" in page.links()
-    assert "/find-a-doctor" in page.links()
-    assert NOT_ADVICE in page.main_text
-
-
-def test_search_goes_to_the_spine_path_sorted_by_distance(seeded_client):
-    with seeded_client.get("/find-care/search?location=98104") as response:
+def test_a_slip_last_week_books_a_visit_and_never_calls_911(client):
+    with client.get("/find-care?asked=signs&sign=minor-fall&location=98104") as response:
         assert response.status_code == 303
-        target = urlsplit(response.headers["Location"])
-    query = parse_qs(target.query)
-    assert target.path == "/find-a-doctor"
-    assert query["location"] == ["98104"] and query["sort"] == ["distance"]
-    assert query["specialty"][0] == "physical-therapist"
-    assert "neurological-surgery" in query["specialty"]
+        target = response.headers["Location"]
+    assert target == "/find-care/spine-care?sign=minor-fall&location=98104"
+    html = client.get(target).get_data(as_text=True)
+    assert "tel:911" not in html and EMERGENCY not in html
 
 
-def test_search_without_a_location_is_not_sorted_by_distance(seeded_client):
-    with seeded_client.get("/find-care/search?location=++") as response:
-        query = parse_qs(urlsplit(response.headers["Location"]).query)
-    assert "sort" not in query and "location" not in query
-    assert "physical-medicine-rehabilitation" in query["specialty"]
+def test_fever_goes_to_urgent_care_today(client):
+    with client.get("/find-care?asked=signs&sign=fever&sign=night-pain") as response:
+        assert response.status_code == 303
+        assert response.headers["Location"] == ("/find-care/urgent-care?sign=fever&sign=night-pain")
 
 
-def test_search_on_an_empty_directory_falls_back_to_the_spine_term(client):
-    with client.get("/find-care/search?location=Kirkland") as response:
-        query = parse_qs(urlsplit(response.headers["Location"]).query)
-    assert query == {"q": ["spine"], "location": ["Kirkland"], "sort": ["distance"]}
+def test_none_of_these_is_self_care_with_the_article(client):
+    page = get(client, "/find-care?asked=signs&sign=none")
+    assert page.find("h1")[0].text == "Start gently and keep moving"
+    assert "/health/exercise-for-the-spine" in page.links() and "/find-a-doctor" in page.links()
+    assert TABLE.outcomes["self-care"].default_reason in page.main_text
+    page = get(client, "/find-care?asked=signs&sign=over-50")
+    assert "Age on its own is not a warning sign" in page.main_text
+
+
+def test_change_my_answers_reopens_the_form_ticked(client):
+    page = get(client, "/find-care?sign=bladder-bowel&sign=fever")
+    back = next(e for e in page.find("a") if "change my answers" in e.text)
+    assert back.attrs["href"] == "/find-care?checked=bladder-bowel&checked=fever"
+    form = get(client, back.attrs["href"])
+    ticked = [i.attrs["value"] for i in form.find("input") if "checked" in i.attrs]
+    assert ticked == ["bladder-bowel", "fever"]
+    assert "There is a problem" not in form.main_text
 
 
 @pytest.mark.parametrize(
-    "query, question",
+    "query",
     [
-        ("flag=", "Do you have any of these warning signs?"),
-        ("asked=flag", "Do you have any of these warning signs?"),
-        ("flag=none&asked=injury", "Do you already have an injury"),
-        ("flag=maybe", "Do you have any of these warning signs?"),
-        ("flag=NONE", "Do you have any of these warning signs?"),
-        ("flag=%ff" + "x" * 5000, "Do you have any of these warning signs?"),
-        ("injury=yes", "Do you have any of these warning signs?"),
-        ("flag=none&injury=", "Do you already have an injury"),
-        ("flag=none&injury=perhaps", "Do you already have an injury"),
-        ("flag=none&injury=%3Cscript%3E", "Do you already have an injury"),
+        "asked=signs",
+        "sign=",
+        "sign=maybe",
+        "sign=NONE",
+        "sign=%ff" + "x" * 5000,
+        "asked=signs&sign=%3Cscript%3E",
+        "sign[]=fever",
     ],
 )
-def test_unexpected_answers_ask_again(client, query, question):
+def test_nothing_usable_asks_again_with_an_error(client, query):
     with client.get(f"/find-care?{query}") as response:
         assert response.status_code == 200
         html = response.get_data(as_text=True)
     page = Page(html)
-    assert page.find("legend")[0].text.startswith(question)
+    assert page.find("legend")[0].text == "Do any of these apply to you?"
     assert "<script>" not in html
-    if query != "injury=yes":
+    if query != "sign[]=fever":
         assert "There is a problem" in page.main_text
         fieldset = page.find("fieldset")[0]
-        assert fieldset.attrs["aria-describedby"] in {"flag-error", "injury-error"}
+        assert "signs-error" in fieldset.attrs["aria-describedby"]
 
 
-def test_repeated_and_odd_parameters_never_500(client):
-    for query in ("flag=none&flag=bladder-bowel", "flag[]=x", "injury=yes&injury=no", "a=b"):
+def test_odd_parameters_never_500(client):
+    for query in ("checked=zzz", "location=" + "9" * 500, "a=b", "sign=none&sign=none"):
         with client.get(f"/find-care?{query}") as response:
             assert response.status_code == 200
-    with client.get("/find-care/search?location=%01" + "9" * 500) as response:
-        assert response.status_code == 303
+    with client.get("/find-care/urgent-care?location=%01zz&sign=zzz") as response:
+        assert response.status_code == 200
     # A NUL byte is never real input (and PostgreSQL cannot store it): a clear 400.
-    for query in ("flag=%00%ff", "location=%00" + "9" * 500):
-        with client.get(f"/find-care/search?{query}") as response:
+    for url in ("/find-care?sign=%00", "/find-care/search?location=%00" + "9" * 500):
+        with client.get(url) as response:
             assert response.status_code == 400
 
 
-def test_decide_step():
-    assert decide_step({}) == ("warning", False)
-    assert decide_step({"flag": "zzz"}) == ("warning", True)
-    assert decide_step({"flag": "groin-numbness"}) == ("emergency", False)
-    assert decide_step({"flag": "none"}) == ("injury", False)
-    assert decide_step({"flag": "none", "injury": "x"}) == ("injury", True)
-    assert decide_step({"flag": "none", "injury": "yes"}) == ("see_clinician", False)
-    assert decide_step({"flag": "none", "injury": "no"}) == ("gentle_start", False)
-    assert decide_step({"asked": "flag"}) == ("warning", True)
-    assert decide_step({"flag": "none", "asked": "injury"}) == ("injury", True)
-    assert decide_step({"flag": "none", "asked": "flag"}) == ("injury", False)
-
-
-def test_clean_location():
+def test_read_signs_and_clean_location():
+    assert read_signs(["fever", "zzz", "none", "fever"]) == (["fever"], ["zzz"], True)
+    assert read_signs([]) == ([], [], False)
     assert clean_location("  98104\x00\n ") == "98104"
     assert clean_location(None) == ""
     assert len(clean_location("x" * 1000)) == 100
+
+
+# --- the focused page for "soon": spine care near a place ---------------------------------
+
+
+def test_soon_lands_on_spine_care_near_the_place(seeded_client):
+    page = get(seeded_client, "/find-care/spine-care?sign=injury&location=98104")
+    assert page.find("h1")[0].text == "Spine care near 98104"
+    cards = page.find("article", class_="provider-card")
+    assert 1 <= len(cards) <= 10
+    assert "accepting new patients, nearest first" in page.main_text
+    assert "Not accepting new patients" not in page.main_text
+    assert TABLE.outcomes["soon"].title in page.main_text
+    everything = next(e for e in page.find("a") if e.text.startswith("See all"))
+    query = parse_qs(urlsplit(everything.attrs["href"]).query)
+    assert urlsplit(everything.attrs["href"]).path == "/find-a-doctor"
+    assert query["location"] == ["98104"] and query["sort"] == ["distance"]
+    assert query["accepting"] == ["1"] and "physical-therapist" in query["specialty"]
+    assert not page.find("aside", class_="dir-filters")  # not the general directory
+
+
+def test_spine_care_without_a_place_asks_for_one(seeded_client):
+    page = get(seeded_client, "/find-care/spine-care")
+    assert page.find("h1")[0].text == "Spine care"
+    field = next(i for i in page.find("input") if i.attrs.get("name") == "location")
+    assert field.attrs["autocomplete"] == "postal-code"
+    assert page.find("article", class_="provider-card")
+
+
+def test_spine_care_without_a_search_index_is_a_clear_503(client):
+    with client.get("/find-care/spine-care?location=Kirkland&sign=zzz") as response:
+        assert response.status_code == 503
+        assert int(response.headers["Retry-After"]) > 0
+        page = Page(response.get_data(as_text=True))
+    assert page.find("h1")[0].text == "Spine care near Kirkland"
+    assert "Search is temporarily unavailable" in page.main_text
+
+
+def test_spine_care_near_an_unknown_place_says_so_and_still_lists_providers(seeded_client):
+    page = get(seeded_client, "/find-care/spine-care?location=" + "%01" + "zq" * 80)
+    assert page.find("h1")[0].text == "Spine care near " + "zq" * 50
+    assert "We couldn't find a place called" in page.main_text
+    assert page.find("article", class_="provider-card")
+
+
+def test_spine_page_sends_other_outcomes_on(seeded_client):
+    response = seeded_client.get("/find-care/spine-care?sign=fever&location=98104")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/find-care/urgent-care?sign=fever&location=98104"
+    response = seeded_client.get("/find-care/spine-care?sign=leg-weakness&sign=injury")
+    assert response.headers["Location"] == "/find-care?sign=leg-weakness&sign=injury"
+
+
+def test_old_search_links_land_on_the_focused_page(seeded_client):
+    with seeded_client.get("/find-care/search?location=98104") as response:
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/find-care/spine-care?location=98104"
+    with seeded_client.get("/find-care/search?location=++") as response:
+        assert response.headers["Location"] == "/find-care/spine-care"

@@ -11,7 +11,7 @@ from app.search import redflags
 
 EMERGENCY_PAGES = [
     "/find-a-doctor?q=chest+pain",
-    "/find-care?flag=bladder-bowel&asked=flag",
+    "/find-care?asked=signs&sign=bladder-bowel",
 ]
 
 

@@ -153,7 +153,7 @@ def test_cli_nppes_import(ref_app, tmp_path):
         args=["roster", "import", str(SAMPLE), "--format", "nppes", "--npi-list", str(listing)]
     )
     assert result.exit_code == 0, result.output
-    assert "1 created" in result.output and "1 deactivated NPIs skipped" in result.output
+    assert "1 created" in result.output and "1 deactivated NPI skipped" in result.output
     assert "rows/s" in result.output
     assert _count(Provider, npi="1555010002") == 1
     result = runner.invoke(args=["roster", "import", str(listing), "--npi-list", str(listing)])

@@ -235,3 +235,33 @@ def test_profile_warns_when_overdue_past_the_grace_period(seeded_app):
         p.verified_at = datetime.now(UTC) - timedelta(days=121)
         _db.session.commit()
     assert "re-checking these details" in client.get(f"/providers/{slug}").get_data(as_text=True)
+
+
+def test_a_roster_file_and_a_registry_match_record_checks(seeded_app):
+    """Roster files and NPPES matches are verifications too, with their method."""
+    from app.services.roster import export_roster, import_roster
+    from app.transaction import unit_of_work
+
+    with seeded_app.app_context():
+        import io
+
+        buffer = io.StringIO()
+        export_roster(buffer)
+        before = _db.session.scalar(select(func.count()).select_from(Verification))
+        with unit_of_work():
+            report = import_roster(buffer.getvalue().encode(), dry_run=False, filename="w.csv")
+        assert report.applied and report.updated == 0
+        listed = _db.session.scalar(
+            select(func.count()).select_from(Provider).where(Provider.active.is_(True))
+        )
+        rows = _db.session.scalars(
+            select(Verification).where(Verification.method == "roster")
+        ).all()
+        assert len(rows) == listed and {r.confirmed for r in rows} == {"w.csv"}
+        assert _db.session.scalar(select(func.count()).select_from(Verification)) == (
+            before + listed
+        )
+        stale = _db.session.scalar(
+            select(func.count()).where(Provider.verified_at < datetime.now(UTC) - timedelta(1))
+        )
+        assert stale == 0  # every listing in the file counts as checked today

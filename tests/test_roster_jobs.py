@@ -247,14 +247,16 @@ def test_30000_row_roster_through_the_web_runs_as_a_job(make_app):
     AuthActions(client).login()
     text = HEADER + _rows(0, total - changed) + _rows(total - changed, changed, last="NEW")
     assert len(text.encode()) < 5 * 1024 * 1024
-    started = time.monotonic()
     response = _preview(client, text, "big.csv")
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html[:2000]
     assert "30000" in html.replace(",", "")
+    started = time.process_time()
     response = client.post("/staff/roster/apply", data=_apply_fields(html))
     assert response.status_code == 303
-    assert time.monotonic() - started < 60  # the apply request itself returns at once
+    # The apply request itself returns at once: the work is the job's (CPU time, so a
+    # loaded machine does not fail it; the job's thread runs in this process too).
+    assert time.process_time() - started < 30
     job = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<meta http-equiv="refresh"' in job and "<progress" in job
     page = wait_for_job(client, response.headers["Location"], seconds=300)

@@ -351,3 +351,82 @@ def test_the_forms_rules_refuse_a_row_not_the_whole_import(seeded):
     assert not report.ok and not report.applied
     [error] = report.errors
     assert error.field == "credentials" and "at most 80" in error.message
+
+
+def _with_npi(p: Provider, npi: str = "1234567893") -> Provider:
+    with unit_of_work():
+        update_provider(p, current_input(p, npi=npi), None, None)
+    return p
+
+
+def test_blank_phone_keeps_a_providers_own_phone_and_clinic_order(seeded):
+    """Review: a blank phone cell wiped the provider's own phone at a clinic, and a file
+    listing the clinics in another order silently changed the main clinic."""
+    p = _with_npi(_okafor())
+    links = [(link.location_id, link.phone) for link in p.location_links]
+    assert len(links) == 2 and links[0][1]  # Renton first, with her own phone
+    rows = []
+    for link in reversed(p.location_links):  # the file lists her clinics the other way round
+        loc = link.location
+        address = ", ".join(x for x in (loc.address_line1, loc.address_line2) if x)
+        rows.append(f'1234567893,"{address}",{loc.zip},,New bio.')
+    text = "npi,address,zip,phone,bio\n" + "\n".join(rows) + "\n"
+    preview = import_roster(text.encode(), dry_run=True)
+    assert preview.ok, preview.errors
+    assert [d.column for d in preview.changes[0].diffs] == ["bio"]
+    assert apply_roster(text.encode(), dry_run=False).applied
+    p = _okafor()
+    assert [(link.location_id, link.phone) for link in p.location_links] == links
+    assert p.bio == "New bio."
+
+
+def test_web_job_refuses_clears_its_preview_did_not_show(seeded_app, desk):
+    """Review: the job applied any number of clears once one was confirmed."""
+    text = HEADER + "\n,Ngozi,Okafor,,,,,,,,,,,,,(clear),\n,Ama,Quarshie,,,,,,,,,,,,,,(clear)\n"
+    with seeded_app.app_context():
+        other = _db.session.scalar(select(Provider).where(Provider.id != _okafor().id).limit(1))
+        name = (other.first_name, other.last_name)
+        with unit_of_work():  # no bio yet: the preview clears only Okafor's plans
+            update_provider(other, current_input(other, bio=""), None, None)
+    text = text.replace("Ama,Quarshie", ",".join(name))
+    fields = _fields(_upload(desk, text).get_data(as_text=True), "/staff/roster/apply")
+    with seeded_app.app_context():  # meanwhile someone writes the other listing's bio
+        other = _db.session.scalar(
+            select(Provider).filter_by(first_name=name[0], last_name=name[1])
+        )
+        with unit_of_work():
+            update_provider(other, current_input(other, bio="Written after."), None, None)
+    started = desk.post("/staff/roster/apply", data=dict(fields, confirm_clear="y"))
+    page = wait_for_job(desk, started.headers["Location"])
+    assert "Nothing was applied" in page and "preview did not show" in page
+    with seeded_app.app_context():
+        assert len(_okafor().insurance_plans) == 4
+        assert (
+            _db.session.scalar(
+                select(Provider.bio).filter_by(first_name=name[0], last_name=name[1])
+            )
+            == "Written after."
+        )
+
+
+def test_undo_keeps_a_value_edited_and_set_back_since(seeded):
+    """Review: a value changed and changed back after the import was silently undone."""
+    from app.services.roster_jobs import cli_job, finish_cli_job
+    from app.services.roster_undo import ChangeLog, undo_import
+
+    text = (HEADER + "\n,Ngozi,Okafor,DO,,,,,,,,,,yes,,,\n").encode()
+    with unit_of_work():
+        job = cli_job("a.csv", text, "keep", None)
+        finish_cli_job(job, import_roster(text, dry_run=False, log=ChangeLog(job.id)))
+    job_id = job.id
+    p = _okafor()
+    with unit_of_work():  # staff set it back, then forward again
+        update_provider(p, current_input(p, accepting_new_patients=False), None, None)
+    with unit_of_work():
+        update_provider(p, current_input(p, accepting_new_patients=True), None, None)
+    with unit_of_work():
+        result = undo_import(_db.session.get(RosterUpload, job_id), None)
+    p = _okafor()
+    assert p.credentials == "MD"  # untouched since: restored
+    assert p.accepting_new_patients is True  # edited since: kept
+    assert [c["column"] for c in result.conflicts] == ["accepting_new_patients"]

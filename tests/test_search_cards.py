@@ -58,10 +58,19 @@ def test_clinic_edit_reaches_cards_through_the_outbox(seeded_app):
     seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
     client = seeded_app.test_client()
     with seeded_app.app_context():
+        # A provider at two clinics, so closing one leaves the listing public (its card
+        # then lists only the other; see test_visibility.py for a provider at one clinic).
+        at_two = (
+            db.select(ProviderLocation.provider_id)
+            .group_by(ProviderLocation.provider_id)
+            .having(db.func.count() >= 2)
+        )
         link = db.session.scalar(
             db.select(ProviderLocation)
             .join(Provider)
             .where(Provider.active.is_(True), ProviderLocation.phone == "")
+            .where(ProviderLocation.provider_id.in_(at_two))
+            .order_by(ProviderLocation.provider_id, ProviderLocation.location_id)
             .limit(1)
         )
         slug, location_id = link.provider.slug, link.location_id

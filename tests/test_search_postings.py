@@ -18,11 +18,13 @@ FIELDS = ("name", "name_prefix", "last")
 def _people() -> None:
     """700 providers: some names on hundreds of them (several 128-id blocks), some on one."""
     firsts = ["Mary", "José", "Wei", "Anh", "Zoë"]
+    clinic = factories.location()  # a listing is public only at an open clinic
     for n in range(700):
         factories.provider(
             first_name=firsts[n % len(firsts)],
             last_name="Smith" if n % 3 else f"Solo{n}",
             slug=f"p-{n}",
+            locations=[clinic],
         )
     db.session.flush()
     audit.enqueue("provider", [p.id for p in db.session.scalars(db.select(Provider))])
@@ -91,10 +93,15 @@ def test_a_deleted_provider_never_wins_a_name_search(app):
     from werkzeug.datastructures import MultiDict
 
     with app.app_context():
+        clinic = factories.location()  # a listing is public only at an open clinic
         for n in range(300):  # enough documents that Whoosh keeps the deletion unmerged
-            factories.provider(first_name="Filler", last_name=f"Person{n}", slug=f"f-{n}")
+            factories.provider(
+                first_name="Filler", last_name=f"Person{n}", slug=f"f-{n}", locations=[clinic]
+            )
         people = {
-            name: factories.provider(first_name=name.split()[0], last_name=name.split()[1])
+            name: factories.provider(
+                first_name=name.split()[0], last_name=name.split()[1], locations=[clinic]
+            )
             for name in ("Mary Smith", "Mary Jones", "Anne Smith")
         }
         db.session.flush()

@@ -140,7 +140,11 @@ def test_rebuild_swaps_generations_and_searches_keep_working(seeded_app):
 def test_missing_index_is_built_on_demand(make_app):
     app = make_app()
     with app.app_context():
-        factories.provider(last_name="Ondemand", specialties=[factories.specialty()])
+        factories.provider(
+            last_name="Ondemand",
+            specialties=[factories.specialty()],
+            locations=[factories.location()],  # a listing without a clinic is not public
+        )
         db.session.flush()
         audit.enqueue("provider", [p.id for p in db.session.scalars(db.select(Provider))])
         db.session.commit()  # SEARCH_SYNC_ON_COMMIT hands the build to the background

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from app.services.triage import OUTCOMES, sign_keys
 
 
 def _param(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
@@ -16,6 +19,11 @@ def _param(name: str, schema: dict, description: str, repeat: bool = False) -> d
 
 
 _STR = {"type": "string"}
+# Text the search reads: at most MAX_TEXT characters, and never a NUL (every URL holding
+# one is refused with 400 before any view runs; see app/faults.py).
+_NO_NUL = "^[^\\x00]*$"
+_TEXT = {"type": "string", "maxLength": 200, "pattern": _NO_NUL}
+MAX_VALUES = 20  # values per list filter (app.search.params.MAX_VALUES)
 _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _ERROR = {"description": "Bad request", "content": _JSON_ERROR}
 # Yes/no filters: exactly these values (anything else is a 400), as the API view enforces.
@@ -28,7 +36,10 @@ COMMON_RESPONSES = {
         "headers": {"Allow": {"schema": _STR}},
         "content": _JSON_ERROR,
     },
-    "414": {"description": "The URL (query string) is too long."},
+    "414": {
+        "description": "The URL (path and query string) is longer than the server accepts.",
+        "content": _JSON_ERROR,
+    },
     "503": {
         "description": "The database or the search index is briefly unavailable; retry "
         "after the number of seconds in Retry-After.",
@@ -42,17 +53,35 @@ def _ok(ref: str) -> dict:
     return {"description": "OK", "content": {"application/json": {"schema": {"$ref": ref}}}}
 
 
-def openapi_document() -> dict[str, Any]:
-    """Build the document (kept in code so it cannot drift from the routes' names)."""
+def _values(name: str, filters: Mapping[str, Sequence[str]] | None) -> dict:
+    """One list filter's values: the directory's own when known (any other is a 400)."""
+    if filters is None:
+        return _STR
+    return {"type": "string", "enum": list(filters.get(name, ()))}
+
+
+def _list_param(name: str, description: str, filters: Mapping[str, Sequence[str]] | None) -> dict:
+    param = _param(name, _values(name, filters), description, repeat=True)
+    param["schema"]["maxItems"] = MAX_VALUES
+    return param
+
+
+def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    """Build the document (kept in code so it cannot drift from the routes' names).
+
+    ``filters`` holds the values each list filter accepts (``search.filter_values()``):
+    they become the parameters' enums, so the document names exactly what the directory
+    knows now. Without them the document says only "a string".
+    """
     search_params = [
-        _param("q", {**_STR, "maxLength": 200}, "Name, specialty or condition (free text)."),
-        _param("location", {**_STR, "maxLength": 200}, "City, neighborhood, clinic or ZIP."),
+        _param("q", _TEXT, "Name, specialty or condition (free text, 200 characters at most)."),
+        _param("location", _TEXT, "City, neighborhood, clinic or ZIP (200 characters at most)."),
         _param("radius", {"type": "integer", "minimum": 1, "maximum": 500}, "Miles."),
-        _param("specialty", _STR, "Specialty slug.", repeat=True),
-        _param("clinic", _STR, "Clinic slug.", repeat=True),
-        _param("language", _STR, "Language code.", repeat=True),
+        _list_param("specialty", "Specialty slug (one the directory lists).", filters),
+        _list_param("clinic", "Clinic slug (one the directory lists).", filters),
+        _list_param("language", "Language code (one the directory lists).", filters),
         _param("gender", {"type": "string", "enum": ["F", "M", "X"]}, "Provider gender."),
-        _param("insurance", _STR, "Insurance plan slug.", repeat=True),
+        _list_param("insurance", "Insurance plan slug (one the directory lists).", filters),
         _param("accepting", {"type": "string", "enum": FLAG_VALUES}, "Accepting new patients."),
         _param("telehealth", {"type": "string", "enum": FLAG_VALUES}, "Offers telehealth."),
         _param(
@@ -181,6 +210,22 @@ def openapi_document() -> dict[str, Any]:
                 "heading": _STR,
             },
         },
+        "Triage": {
+            "type": "object",
+            "description": "Where to go for back or neck pain with these warning signs: the "
+            "most serious sign decides.",
+            "required": ["outcome", "reasons", "call", "next"],
+            "properties": {
+                "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                "reasons": {"type": "array", "items": _STR},
+                "call": {"type": ["string", "null"], "enum": ["911", None]},
+                "next": {
+                    "type": "string",
+                    "description": "The page for this outcome: the 911 page, urgent-care and "
+                    "walk-in sites, spine care near the place, or the self-care article.",
+                },
+            },
+        },
         "Suggestions": {
             "type": "object",
             "properties": {
@@ -210,7 +255,10 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "Find Care directory API",
             "version": "1.0.0",
-            "description": 'Search the provider directory. Errors are JSON {"error": ...}.',
+            "description": "Search the provider directory. Errors are JSON "
+            '{"error": ..., "status": ...}: 400 names the parameter (`field`) outside what '
+            "this document allows. The list filters' enums are the directory's values when "
+            "the document was fetched; a value added later is accepted once it is listed.",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {
@@ -248,12 +296,32 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Typeahead suggestions",
                     "parameters": [
-                        _param("q", _STR, "What has been typed so far."),
+                        _param("q", {"type": "string", "pattern": _NO_NUL}, "What has been typed."),
                         _param(
                             "limit", {"type": "integer", "minimum": 1, "maximum": 20}, "Per group."
                         ),
                     ],
                     "responses": {"200": _ok("#/components/schemas/Suggestions"), "400": _ERROR},
+                }
+            },
+            "/triage": {
+                "get": {
+                    "summary": "Where to go for back or neck pain, from warning signs",
+                    "parameters": [
+                        _param(
+                            "sign",
+                            {"type": "string", "enum": sign_keys()},
+                            "A warning sign that applies (repeat for each). None at all: "
+                            "self-care. An unknown sign is a 400 that names it.",
+                            repeat=True,
+                        ),
+                        _param(
+                            "location",
+                            {**_STR, "maxLength": 200},
+                            "ZIP code or city, carried into next for urgent and soon.",
+                        ),
+                    ],
+                    "responses": {"200": _ok("#/components/schemas/Triage"), "400": _ERROR},
                 }
             },
             "/locations": {

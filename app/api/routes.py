@@ -11,6 +11,7 @@ from app.api import bp
 from app.api.openapi import FLAG_PARAMS, FLAG_VALUES, openapi_document
 from app.extensions import db
 from app.models import Location, Provider, Specialty
+from app.models.visibility import public_clinic
 from app.services.directory import ProviderCard, cards_for, load_providers
 
 
@@ -101,10 +102,10 @@ def providers() -> ResponseReturnValue:
 
 @bp.get("/providers/<id:provider_id>")
 def provider_detail(provider_id: int) -> ResponseReturnValue:
-    """One active provider with everything the profile shows."""
+    """One publicly listed provider with everything the profile shows."""
     found = load_providers([provider_id])
     if not found:
-        abort(404, description="No active provider has that id.")
+        abort(404, description="No listed provider has that id.")
     p = found[0]
     body = provider_summary(p)
     body.update(
@@ -133,10 +134,8 @@ def provider_detail(provider_id: int) -> ResponseReturnValue:
 
 @bp.get("/locations")
 def locations() -> ResponseReturnValue:
-    """Every active clinic."""
-    rows = db.session.scalars(
-        select(Location).where(Location.active.is_(True)).order_by(Location.name)
-    )
+    """Every public (active) clinic."""
+    rows = db.session.scalars(select(Location).where(public_clinic()).order_by(Location.name))
     return jsonify(
         locations=[
             {
@@ -215,5 +214,5 @@ def suggest() -> ResponseReturnValue:
 
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
-    """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi_document())
+    """The OpenAPI 3.1 description of this API, with the directory's filter values."""
+    return jsonify(openapi_document(search.filter_values()))

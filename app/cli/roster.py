@@ -18,9 +18,9 @@ from app.extensions import db
 from app.models import RosterUpload
 from app.services.nppes import NppesFileError, open_text, read_npi_list
 from app.services.roster import RosterReport, export_roster, import_roster
-from app.services.roster_jobs import cli_job, finish_cli_job
+from app.services.roster_jobs import claim_undo, cli_job, finish_cli_job
 from app.services.roster_nppes import import_nppes
-from app.services.roster_undo import ChangeLog, undo_import, undo_refusal
+from app.services.roster_undo import ChangeLog, undo_import
 from app.transaction import unit_of_work
 
 STAGES = {"read": "Reading", "check": "Checking", "write": "Writing", "scan": "Scanning"}
@@ -99,7 +99,7 @@ class _NotApplied(Exception):
 
 
 def _import_roster_file(
-    path: Path, dry_run: bool, blank: str, confirm: bool, progress
+    path: Path, dry_run: bool, blank: str, confirm: bool, progress, allowed: int | None = None
 ) -> tuple[RosterReport, str | None]:
     """Import a roster file in one transaction; with a job record so it can be undone."""
     data = path.read_bytes()
@@ -115,6 +115,7 @@ def _import_roster_file(
                 blank=blank,
                 confirm_clear=confirm,
                 log=ChangeLog(job.id) if job is not None else None,
+                allowed_clears=allowed,
             )
             if job is not None and not report.applied:
                 raise _NotApplied(report)
@@ -201,7 +202,17 @@ def import_command(
                         err=True,
                     )
                     sys.exit(1)
-                report, token = _import_roster_file(path, dry_run, blank, True, progress)
+                # Only what was listed and confirmed: more clears now applies nothing.
+                report, token = _import_roster_file(
+                    path, dry_run, blank, True, progress, allowed=report.cleared
+                )
+                if report.needs_confirmation:
+                    click.echo(
+                        "Nothing was imported: the listings changed while you confirmed, and "
+                        "the file now clears other values. Run it again.",
+                        err=True,
+                    )
+                    sys.exit(1)
     finally:
         current_app.config["SEARCH_SYNC_ON_COMMIT"] = sync_on_commit
     progress.done()
@@ -314,14 +325,19 @@ def undo_command(token: str) -> None:
     upload = db.session.scalar(select(RosterUpload).where(RosterUpload.token == token))
     if upload is None:
         raise click.ClickException("No roster import has that token.")
-    refusal = undo_refusal(upload)
+    with unit_of_work():
+        refusal = claim_undo(upload)  # the same claim as the web page: one undo at a time
     if refusal:
         raise click.ClickException(refusal)
     sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT")
     current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
     try:
         with unit_of_work():
-            result = undo_import(upload, None)
+            result = undo_import(db.session.get(RosterUpload, upload.id), None)
+    except Exception:
+        with unit_of_work():
+            db.session.get(RosterUpload, upload.id).status = "done"  # nothing was undone
+        raise
     finally:
         current_app.config["SEARCH_SYNC_ON_COMMIT"] = sync_on_commit
     click.echo(result.summary() + ".")

@@ -141,7 +141,7 @@ def status_command() -> None:
     click.echo(f"Index directory:   {info['path']}")
     click.echo(f"Generation:        {info['generation'] or '(none: run flask search rebuild)'}")
     click.echo(f"Documents:         {info['documents']}")
-    click.echo(f"Active providers:  {info['active_providers']}")
+    click.echo(f"Listed providers:  {info['active_providers']}")
     click.echo(f"Last change seq:   {info['last_seq']}")
     click.echo(f"Pending changes:   {info['pending']}")
     click.echo(f"Size on disk:      {human_size(info['size_bytes'])}")

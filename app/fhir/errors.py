@@ -16,6 +16,7 @@ ISSUE_TYPES = {
     406: "not-supported",
     410: "deleted",
     413: "too-costly",
+    414: "too-long",
     429: "throttled",
     503: "transient",
 }

@@ -5,11 +5,14 @@ from app.models.base import now_utc
 from app.models.finding import FINDING_KINDS, Finding
 from app.models.location import (
     ACCESSIBILITY_FEATURES,
+    WALK_IN_KINDS,
     WEEKDAY_NAMES,
     WEEKDAYS,
     Location,
     LocationHours,
     LocationPhoneHours,
+    LocationWalkInHours,
+    state_time_zone,
 )
 from app.models.provider import Provider, ProviderLocation, ProviderPhoto, ProviderSpecialty
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
@@ -34,6 +37,7 @@ __all__ = [
     "REPORT_STATUSES",
     "ROLES",
     "VERIFY_METHODS",
+    "WALK_IN_KINDS",
     "WEEKDAYS",
     "WEEKDAY_NAMES",
     "AuditEvent",
@@ -47,6 +51,7 @@ __all__ = [
     "Location",
     "LocationHours",
     "LocationPhoneHours",
+    "LocationWalkInHours",
     "LoginAttempt",
     "Provider",
     "ProviderLocation",
@@ -61,4 +66,5 @@ __all__ = [
     "now_utc",
     "provider_insurance",
     "provider_language",
+    "state_time_zone",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+import us
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, SmallInteger, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +21,12 @@ ACCESSIBILITY_FEATURES = (
     ("accessible_restroom", "Accessible restroom"),
     ("hearing_loop", "Hearing loop"),
     ("interpreter_services", "Interpreter services"),
+)
+# What kind of walk-in care a clinic offers: (value, label). "" means appointments only.
+WALK_IN_KINDS = (
+    ("", "Appointments only"),
+    ("walk-in", "Walk-in clinic"),
+    ("urgent-care", "Urgent care"),
 )
 
 
@@ -47,6 +54,8 @@ class Location(db.Model):
     hearing_loop: Mapped[bool] = mapped_column(Boolean, default=False)
     interpreter_services: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "walk-in" or "urgent-care": people can come without an appointment, in walk-in hours.
+    walk_in: Mapped[str] = mapped_column(String(12), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -59,6 +68,11 @@ class Location(db.Model):
     phone_hours: Mapped[list[LocationPhoneHours]] = relationship(
         back_populates="location",
         order_by="(LocationPhoneHours.weekday, LocationPhoneHours.opens)",
+        cascade="all, delete-orphan",
+    )
+    walk_in_hours: Mapped[list[LocationWalkInHours]] = relationship(
+        back_populates="location",
+        order_by="(LocationWalkInHours.weekday, LocationWalkInHours.opens)",
         cascade="all, delete-orphan",
     )
 
@@ -80,6 +94,26 @@ class Location(db.Model):
     def phone_hours_by_day(self) -> list[tuple[str, list[tuple[time, time]]]]:
         """Phone-line hours as (weekday name, [(opens, closes)]) for Monday to Sunday."""
         return _by_day(self.phone_hours)
+
+    def walk_in_spans(self) -> list:
+        """The rows people can walk in during: walk-in hours, else the opening hours."""
+        if not self.walk_in:
+            return []
+        return list(self.walk_in_hours) or list(self.hours)
+
+    def walk_in_hours_by_day(self) -> list[tuple[str, list[tuple[time, time]]]]:
+        """Walk-in hours as (weekday name, [(opens, closes)]) for Monday to Sunday."""
+        return _by_day(self.walk_in_spans())
+
+    @property
+    def walk_in_label(self) -> str:
+        """ "Urgent care", "Walk-in clinic" or "" for appointments only."""
+        return dict(WALK_IN_KINDS).get(self.walk_in, "") if self.walk_in else ""
+
+    @property
+    def time_zone(self) -> str:
+        """The IANA time zone of the clinic's state (its capital's zone), for opening times."""
+        return state_time_zone(self.state)
 
     @property
     def accessibility_features(self) -> list[tuple[str, str]]:
@@ -122,3 +156,28 @@ class LocationPhoneHours(db.Model):
     opens: Mapped[time] = mapped_column(Time)
     closes: Mapped[time] = mapped_column(Time)
     location: Mapped[Location] = relationship(back_populates="phone_hours")
+
+
+class LocationWalkInHours(db.Model):
+    """When people can walk in without an appointment, where that differs from opening
+    hours (a walk-in or urgent-care site with no rows takes walk-ins whenever it is open)."""
+
+    __tablename__ = "location_walk_in_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("location.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+    location: Mapped[Location] = relationship(back_populates="walk_in_hours")
+
+
+FALLBACK_TIME_ZONE = "America/Los_Angeles"
+
+
+def state_time_zone(state: str | None) -> str:
+    """The IANA zone of a US state or territory (its capital's, for states with two zones)."""
+    found = us.states.lookup((state or "").strip()) if (state or "").strip() else None
+    return (found.capital_tz if found else None) or FALLBACK_TIME_ZONE

@@ -127,8 +127,10 @@ class Provider(db.Model):
 
     @property
     def active_location_links(self) -> list[ProviderLocation]:
-        """Links to clinics that are open (deactivated clinics are hidden from patients)."""
-        return [link for link in self.location_links if link.location.active]
+        """Links to public clinics only (see ``app.models.visibility``)."""
+        from app.models.visibility import public_clinic_links  # it imports this module
+
+        return public_clinic_links(self)
 
     @property
     def locations(self) -> list[Location]:

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from app import search
 from app.extensions import db
 from app.models import Location, Provider, ProviderLocation, ProviderSpecialty, Specialty
+from app.models.visibility import public_clinic, public_listing
 from app.public import bp
 from app.public import directory_view as view
 from app.public.jsonld import clinic_jsonld, provider_jsonld
 from app.services.directory import (
     cards_for,
-    get_active_provider_by_slug,
+    get_public_provider_by_slug,
     provider_load_options,
 )
 from app.services.recheck import is_stale
@@ -47,7 +48,8 @@ def find_a_doctor() -> ResponseReturnValue:
         results = search.search(params)
     except search.SearchUnavailable:
         context["unavailable"] = True
-        return render_template("public/directory/search.html", **context), 503
+        retry = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
+        return render_template("public/directory/search.html", **context), 503, retry
     context.update(
         results=results,
         providers=_providers_for(results),
@@ -73,8 +75,8 @@ def _providers_for(results) -> list[tuple[object, object]]:
 
 @bp.get("/providers/<slug>")
 def provider(slug: str) -> str:
-    """Show a provider's full profile."""
-    found = get_active_provider_by_slug(slug)
+    """Show a provider's full profile (404 unless the listing is public)."""
+    found = get_public_provider_by_slug(slug)
     if found is None:
         abort(404)
     return render_template(
@@ -94,7 +96,7 @@ def _page_number() -> int:
 
 
 def _browse(field: str, slug: str, stmt) -> dict[str, object]:
-    """One page of active providers with ``field`` = ``slug``, by last name, numbered pages.
+    """One page of public listings with ``field`` = ``slug``, by last name, numbered pages.
 
     The index answers (its cards need no ORM load, and ordering 100,000 rows by name in SQL
     is slow); SQL joined by ``stmt`` answers when the index cannot be read.
@@ -108,7 +110,7 @@ def _browse(field: str, slug: str, stmt) -> dict[str, object]:
     except search.SearchUnavailable:
         providers, total = _browse_sql(stmt, page, per_page)
     else:
-        # cards_for also drops a listing deactivated a moment ago, before its outbox applies
+        # cards_for also drops a listing hidden a moment ago, before its outbox applies
         providers, total = [card for _, card in cards_for(results.hits)], results.total
     pages = min(search.MAX_PAGE, max(1, -(-total // per_page)))
     if page > pages:
@@ -125,8 +127,8 @@ def _browse(field: str, slug: str, stmt) -> dict[str, object]:
 
 
 def _browse_sql(stmt, page: int, per_page: int) -> tuple[list[Provider], int]:
-    """Active providers matching ``stmt``'s joins, by last name, plus the full count."""
-    stmt = stmt.where(Provider.active.is_(True))
+    """Public listings matching ``stmt``'s joins, by last name, plus the full count."""
+    stmt = stmt.where(public_listing())
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(
         stmt.options(*provider_load_options())
@@ -140,9 +142,7 @@ def _browse_sql(stmt, page: int, per_page: int) -> tuple[list[Provider], int]:
 @bp.get("/locations/<slug>")
 def location(slug: str) -> str:
     """Show a clinic: address, phone, hours, access notes and its providers."""
-    clinic = db.session.scalar(
-        select(Location).where(Location.slug == slug, Location.active.is_(True))
-    )
+    clinic = db.session.scalar(select(Location).where(Location.slug == slug, public_clinic()))
     if clinic is None:
         abort(404)
     listing = _browse(
@@ -183,16 +183,14 @@ def _specialty_named(slug: str | None) -> Specialty | None:
 
 
 def _counts(slugs: list[str]) -> list[tuple[Specialty, int]]:
-    """Each specialization with its number of active providers, most first."""
+    """Each specialization with its number of public listings, most first."""
     if not slugs:
         return []
     count = func.count(func.distinct(Provider.id))
     rows = db.session.execute(
         select(Specialty, count)
         .outerjoin(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
-        .outerjoin(
-            Provider, (Provider.id == ProviderSpecialty.provider_id) & Provider.active.is_(True)
-        )
+        .outerjoin(Provider, (Provider.id == ProviderSpecialty.provider_id) & public_listing())
         .where(Specialty.slug.in_(slugs))
         .group_by(Specialty.id)
         .order_by(count.desc(), Specialty.display_name)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app import search
 from app.extensions import db
 from app.models import CarePath, Location, Specialty
+from app.models.visibility import public_clinic
 
 RADIUS_CHOICES = search.PAGE_RADII
 FILTER_FIELDS = search.LIST_FIELDS
@@ -207,6 +208,6 @@ def start_links() -> dict[str, object]:
         select(Specialty).where(Specialty.featured.is_(True)).order_by(Specialty.display_name)
     ).all()
     clinics = db.session.scalars(
-        select(Location).where(Location.active.is_(True)).order_by(Location.name)
+        select(Location).where(public_clinic()).order_by(Location.name)
     ).all()
     return {"featured": featured, "clinics": clinics, "spine_url": care_path_url("spine")}

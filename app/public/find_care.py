@@ -1,8 +1,10 @@
-"""The guided "Find care" flow for back and neck problems: red flags first, then injury.
+"""The guided "Find care" path for back and neck problems: tick the signs, get the right door.
 
-Every step is a plain GET form, so the answers live in the URL, Back works and no JavaScript
-is needed. Answers outside the expected values count as "not answered" and the question is
-asked again.
+One plain GET form lists the warning signs as checkboxes ("choose all that apply"); the rule
+table in ``seed_data/triage.json`` (``app.services.triage``) decides, the most serious answer
+winning. Emergency and self-care answers are shown here; urgent and soon answers go on
+(303) to the page for them: urgent-care and walk-in sites, or spine care near the place.
+The answers live in the URL, so Back works and no JavaScript is needed.
 """
 
 from __future__ import annotations
@@ -20,16 +22,14 @@ from app.extensions import db
 from app.models import CarePath, CarePathSpecialty
 from app.public import bp
 from app.search import redflags
+from app.services import triage
 
 SPINE_PATH = "spine"
 PHYSICAL_THERAPIST = "physical-therapist"
 MAX_LOCATION = 100
-
-# The questions come from the one red-flag vocabulary (seed_data/red_flags.json), which
-# also drives the search box; its sources are listed in docs/content.md.
-RED_FLAGS = redflags.spine_checklist()
-NO_FLAGS = "none"
-INJURY_ANSWERS = {"yes": "Yes", "no": "No"}
+NO_SIGNS = "none"
+# The outcomes this page shows itself; the others have a page of their own.
+SHOWN_HERE = ("emergency", "self-care")
 
 
 def directory_url(**params: object) -> str:
@@ -86,50 +86,59 @@ def clean_location(value: str | None) -> str:
     return " ".join(text.split())[:MAX_LOCATION]
 
 
-def decide_step(args: dict[str, str]) -> tuple[str, bool]:
-    """Which step to show for these answers, and whether the last answer was unusable.
+def read_signs(values: list[str]) -> tuple[list[str], list[str], bool]:
+    """(known sign keys, unknown values, "None of these" ticked) from repeated ``sign=``.
 
-    ``asked`` names the question a submitted form showed, so an empty submission counts.
+    A page never refuses a known warning sign because another value is odd: the known ones
+    decide, and the unknown ones are only reported when nothing else was ticked.
     """
-    flag = args.get("flag")
-    if flag in RED_FLAGS:
-        return "emergency", False
-    if flag != NO_FLAGS:
-        return "warning", "flag" in args or args.get("asked") == "flag"
-    injury = args.get("injury")
-    if injury == "yes":
-        return "see_clinician", False
-    if injury == "no":
-        return "gentle_start", False
-    return "injury", "injury" in args or args.get("asked") == "injury"
+    known_keys = triage.load().signs
+    known = list(dict.fromkeys(v for v in values if v in known_keys))
+    unknown = [v for v in values if v not in known_keys and v != NO_SIGNS]
+    return known, unknown, NO_SIGNS in values
+
+
+def outcome_redirect(decision: triage.Decision, location: str) -> ResponseReturnValue:
+    """Send the person on (303) to the page for the decision's outcome."""
+    return redirect(triage.next_url(decision, location), code=303)
 
 
 @bp.get("/find-care")
 def find_care() -> ResponseReturnValue:
-    """Ask one question at a time and point to the right kind of care."""
-    args = {k: request.args.get(k, "") for k in ("flag", "injury", "asked") if k in request.args}
-    # A red flag anywhere among repeated answers must never be outvoted by another value.
-    flagged = [f for f in request.args.getlist("flag") if f in RED_FLAGS]
-    if flagged:
-        args["flag"] = flagged[0]
-    step, unanswered = decide_step(args)
-    context: dict[str, object] = {
-        "step": step,
-        "unanswered": unanswered,
-        "red_flags": RED_FLAGS,
-        "injury_answers": INJURY_ANSWERS,
-    }
-    if step == "emergency":
-        context["flag_label"] = RED_FLAGS[args["flag"]]
-        context["alert"] = redflags.alert("emergency")
-    elif step == "see_clinician":
-        context["pt_url"] = physical_therapist_url()
-    elif step == "gentle_start":
-        context["any_provider_url"] = directory_url()
-    return render_template("public/find_care.html", **context)
+    """Ask which warning signs apply, then show or send on to the right kind of care."""
+    table = triage.load()
+    known, unknown, none_ticked = read_signs(request.args.getlist("sign"))
+    location = clean_location(request.args.get("location"))
+    if known or none_ticked:
+        decision = table.decide(known)
+        if decision.outcome.key not in SHOWN_HERE:
+            return outcome_redirect(decision, location)
+        context: dict[str, object] = {"step": decision.outcome.key, "decision": decision}
+        context["chosen"] = [table.signs[k] for k in decision.signs]
+        context["change_url"] = url_for("public.find_care", checked=list(decision.signs))
+        if decision.outcome.key == "emergency":
+            context["alert"] = redflags.alert("emergency")
+        else:
+            context["any_provider_url"] = directory_url()
+        return render_template("public/find_care.html", **context)
+    checked = set(request.args.getlist("checked")) & set(table.signs)
+    unanswered = bool(unknown) or request.args.get("asked") == "signs"
+    return render_template(
+        "public/find_care.html",
+        step="signs",
+        table=table,
+        checked=checked,
+        unanswered=unanswered,
+        location=location,
+    )
 
 
 @bp.get("/find-care/search")
 def find_care_search() -> ResponseReturnValue:
-    """Send the person to spine-care providers, nearest first when they gave a place."""
-    return redirect(spine_search_url(clean_location(request.args.get("location"))), code=303)
+    """Send the person to spine care near the place they gave (kept for old links)."""
+    location = clean_location(request.args.get("location"))
+    place = {"location": location} if location else {}
+    return redirect(url_for("public.spine_care", **place), code=303)
+
+
+from app.public import find_care_places  # noqa: E402,F401  registers the two outcome pages

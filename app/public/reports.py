@@ -18,8 +18,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.extensions import csrf, db
 from app.models import REPORT_REASONS, Location
+from app.models.visibility import public_clinic
 from app.public import bp
-from app.services.directory import get_active_provider_by_slug
+from app.services.directory import get_public_provider_by_slug
 from app.services.reports import (
     MAX_CONTACT,
     MAX_DETAILS,
@@ -71,11 +72,9 @@ def _same_site() -> bool:
 
 def _target(kind: str, slug: str):
     if kind == "provider":
-        found = get_active_provider_by_slug(slug)
+        found = get_public_provider_by_slug(slug)
     else:
-        found = db.session.scalar(
-            select(Location).where(Location.slug == slug, Location.active.is_(True))
-        )
+        found = db.session.scalar(select(Location).where(Location.slug == slug, public_clinic()))
     if found is None:
         abort(404)
     return found

@@ -24,6 +24,7 @@ from werkzeug.routing import BuildError
 from app import content, search
 from app.extensions import db
 from app.models import Location, Provider, ProviderSpecialty, Specialty
+from app.models.visibility import public_clinic, public_listing
 from app.public import bp
 from app.templating import site_url
 
@@ -48,18 +49,18 @@ def _sections() -> dict[str, tuple[str, Select]]:
         select(Specialty.slug)
         .join(ProviderSpecialty, ProviderSpecialty.specialty_id == Specialty.id)
         .join(Provider, Provider.id == ProviderSpecialty.provider_id)
-        .where(Provider.active.is_(True))
+        .where(public_listing())
         .distinct()
     )
     return {
         "clinics": (
             "public.location",
-            select(Location.slug).where(Location.active.is_(True)),
+            select(Location.slug).where(public_clinic()),
         ),
         "specialties": ("public.specialty", practised),
         "providers": (
             "public.provider",
-            select(Provider.slug).where(Provider.active.is_(True)),
+            select(Provider.slug).where(public_listing()),
         ),
     }
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import configure_mappers
 
 from app.search import engine, geo, redflags
 from app.search import suggest as _suggest
+from app.search.guard import guarded
 from app.search.hosts import clone
 from app.search.indexer import (
     BatchTooLarge,
@@ -40,10 +41,12 @@ from app.search.params import (
     SearchParams,
     parse_params,
 )
+from app.search.params import filter_values as _filter_values
 from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, close_all
 from app.search.text import FuzzyLexicon
 from app.search.types import FacetValue, Hit, Interpretation, Origin, Results
+from app.search.understand import resolve_place as _resolve_place
 from app.search.vocab import get_vocab
 
 __all__ = [
@@ -65,12 +68,14 @@ __all__ = [
     "clone",
     "close_all",
     "document_count",
+    "filter_values",
     "index_version",
     "integrity_problem",
     "parse_params",
     "rebuild",
     "rebuild_procs",
     "red_flag",
+    "resolve_place",
     "search",
     "specialty_family",
     "status",
@@ -113,7 +118,7 @@ def warm() -> None:
     engine.health_lexicon(vocab)
     engine.place_lexicon(vocab)
     st = store()
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, _ = _view(st)
     snap.prepare()
     # Only distance and place searches need the ZIP and city tables: a restarted worker
@@ -133,7 +138,7 @@ def search(params: SearchParams) -> Results:
     vocab = get_vocab()
     settings = _settings()
     st = store()
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, fuzzy = _view(st)
         if not RESULT_CACHE or not _result_cache_on():
             return engine.run(snap, vocab, fuzzy, params, settings)
@@ -158,9 +163,19 @@ def specialty_family(slug: str) -> SpecialtyFamily:
     return SpecialtyFamily(parent, list(vocab.children.get(slug, [])))
 
 
+def filter_values() -> dict[str, list[str]]:
+    """Every value the list filters (specialty, clinic, language, insurance) accept now."""
+    return _filter_values(get_vocab())
+
+
 def red_flag(text: str) -> redflags.Alert | None:
     """The emergency (911) or crisis (988) notice that ``text`` calls for, or None."""
     return redflags.detect(text)
+
+
+def resolve_place(text: str) -> tuple[Origin | None, str | None]:
+    """The point a ZIP, city, neighborhood or clinic name stands for, or why there is none."""
+    return _resolve_place(text[:200], get_vocab(), _settings().default_state)
 
 
 def _result_cache_on() -> bool:
@@ -182,7 +197,7 @@ def suggest(prefix: str, limit: int = 5) -> dict[str, Any]:
     vocab = get_vocab()
     st = store()
     limit = max(1, min(int(limit), 20))
-    with st.read_mutex:
+    with st.read_mutex, guarded(st):
         snap, fuzzy = _view(st)
         return snap.cached(
             ("suggest", prefix[:100], limit, id(vocab)),

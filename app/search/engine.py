@@ -210,6 +210,11 @@ def _and(base: np.ndarray, masks) -> np.ndarray:
     return out
 
 
+def _public_place(vocab: Vocab, slug: str) -> bool:
+    place = vocab.places.get(slug)
+    return place is not None and place.active
+
+
 def _facets(
     space: _Space, vocab: Vocab, params: SearchParams, base, masks
 ) -> dict[str, list[FacetValue]]:
@@ -225,6 +230,10 @@ def _facets(
         mask = _and(base, [m for name, m in masks.items() if name != key])
         counts = space.counts(key, mask, FACET_LIMIT)
         selected = set(params.filters().get(key, ()))
+        if key == "clinic":
+            # A clinic hidden a moment ago leaves the list at once: the vocabulary reloads
+            # on commit, the index only when the outbox is applied.
+            counts = {v: n for v, n in counts.items() if _public_place(vocab, v) or v in selected}
         for value in selected:
             counts.setdefault(value, 0)
         values = [

@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
+from app.models.visibility import public_listing
 from app.search.parallel import WatchedMpWriter
 from app.search.schema import load_documents, make_schema, spec_names, whoosh_fields
 from app.search.snapshot import Codes, Snapshot
@@ -97,7 +98,7 @@ def _rebuild_locked(st: Store, progress=None, procs: int = 1) -> dict:
             )
         )
         names = spec_names(conn)
-        total = conn.scalar(select(func.count()).where(p.active.is_(True))) or 0
+        total = conn.scalar(select(func.count(p.id)).where(public_listing())) or 0
         top = conn.scalar(select(func.max(p.id))) or 0
         gen, ix = st.new_generation()
         writer = _writer(ix, procs, total)
@@ -186,7 +187,7 @@ def _check_batch(size: int, max_batch: int | None) -> None:
 
 def _active_count() -> int:
     with db.engine.connect() as conn:
-        return conn.scalar(select(func.count()).where(Provider.__table__.c.active.is_(True))) or 0
+        return conn.scalar(select(func.count(Provider.id)).where(public_listing())) or 0
 
 
 def _provider_ids(conn, rows) -> set[int]:
@@ -282,7 +283,11 @@ def document_count() -> int:
 
 
 def status() -> dict:
-    """Counts, the last outbox seq applied, pending rows and size on disk."""
+    """Counts, the last outbox seq applied, pending rows and size on disk.
+
+    ``active_providers`` counts the publicly listed providers (``app.models.visibility``),
+    which is what ``documents`` should equal once the outbox is applied.
+    """
     st = store()
     gen = st.current_generation()
     state = st.read_state(gen)
@@ -291,9 +296,7 @@ def status() -> dict:
         pending = conn.scalar(
             select(func.count()).select_from(SearchOutbox).where(SearchOutbox.seq > last)
         )
-        active = conn.scalar(
-            select(func.count()).select_from(Provider).where(Provider.active.is_(True))
-        )
+        active = conn.scalar(select(func.count(Provider.id)).where(public_listing()))
     return {
         "path": str(st.root),
         "generation": gen,
@@ -382,7 +385,7 @@ def verify() -> list[str]:
     for pid in sorted(set(expected) - set(indexed)):
         drift.append(f"provider {pid} ({expected[pid]['slug']}): missing from the index")
     for pid in sorted(set(indexed) - set(expected)):
-        drift.append(f"provider {pid} ({indexed[pid]['slug']}): in the index but not active")
+        drift.append(f"provider {pid} ({indexed[pid]['slug']}): in the index but not listed")
     for pid in sorted(set(expected) & set(indexed)):
         changed = [k for k in expected[pid] if expected[pid][k] != indexed[pid][k]]
         if changed:

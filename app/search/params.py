@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from app.search.text import clean
+from app.search.text import MAX_TEXT, clean
 
 PAGE_RADII = (5, 10, 25, 50, 100)
 SORTS = ("relevance", "distance", "name")
@@ -143,11 +143,70 @@ def _slugs(args: Mapping[str, Any], name: str, known, label: str) -> tuple[str, 
     return tuple(values)
 
 
+# What the API's OpenAPI document allows (app/api/openapi.py); the pages are forgiving.
+API_INTS = {
+    "page": (1, MAX_PAGE, f"page must be a whole number from 1 to {MAX_PAGE}."),
+    "per_page": (1, MAX_PER_PAGE, f"per_page must be from 1 to {MAX_PER_PAGE}."),
+    "radius": (1, 500, "radius must be a whole number of miles, 1 to 500."),
+}
+API_CHOICES = {
+    "gender": (GENDERS, "gender must be F, M or X."),
+    "sort": (("", *SORTS), "sort must be relevance, distance or name."),
+}
+
+
+def _check_api(args: Mapping[str, Any], vocab) -> None:
+    """Refuse what the API's document does not allow: text over MAX_TEXT characters,
+    numbers not written in plain digits, and values (even blank ones) outside a list.
+
+    The pages forgive what forms and edited links send (a blank field, "f" for F, text cut
+    to length); an API client is told at once, as the document says.
+    """
+    for name in ("q", "location"):
+        if any(len(value) > MAX_TEXT for value in _raw_values(args, name)):
+            raise ParamError(name, f"{name} must be at most {MAX_TEXT} characters.")
+    for name, (low, high, message) in API_INTS.items():
+        for value in _raw_values(args, name):
+            if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+                raise ParamError(name, message)
+    for name, (allowed, message) in API_CHOICES.items():
+        if any(value not in allowed for value in _raw_values(args, name)):
+            raise ParamError(name, message)
+    for name, known, label in _lists(vocab):
+        values = _raw_values(args, name)
+        if len(values) > MAX_VALUES:
+            raise ParamError(name, f"Choose at most {MAX_VALUES} values for {name}.")
+        for value in values:
+            if value not in known:
+                shown = clean(value, 40) + ("…" if len(value) > 40 else "")
+                raise ParamError(name, f"Unknown {label}: “{shown}”.")
+
+
+def _lists(vocab) -> tuple[tuple[str, Any, str], ...]:
+    """The list filters: (parameter, the values the directory knows, what one is called)."""
+    return (
+        ("specialty", vocab.specialties, "specialty"),
+        ("clinic", vocab.places, "clinic"),
+        ("language", vocab.languages, "language"),
+        ("insurance", vocab.plans, "insurance plan"),
+    )
+
+
+def filter_values(vocab) -> dict[str, list[str]]:
+    """Every value each list filter accepts, sorted (the API document's enums)."""
+    return {name: sorted(known) for name, known, _ in _lists(vocab)}
+
+
 def parse_params(args: Mapping[str, Any], *, api: bool) -> SearchParams:
-    """Validate query-string arguments; raise ParamError naming the first bad one."""
+    """Validate query-string arguments; raise ParamError naming the first bad one.
+
+    With ``api``, exactly what the API's OpenAPI document allows is accepted.
+    """
     from app.search.vocab import get_vocab
 
     vocab = get_vocab()
+    if api:
+        _check_api(args, vocab)
     page = _int(args, "page", 1, MAX_PAGE, f"page must be a whole number from 1 to {MAX_PAGE}.")
     if api:
         radius = _int(args, "radius", 1, 500, "radius must be a whole number of miles, 1 to 500.")
@@ -185,10 +244,16 @@ def parse_params(args: Mapping[str, Any], *, api: bool) -> SearchParams:
     )
 
 
-def _first_raw(args: Mapping[str, Any], name: str) -> str:
+def _raw_values(args: Mapping[str, Any], name: str) -> list[str]:
+    """Every value of ``name`` as sent (strings only)."""
     if hasattr(args, "getlist"):
         values = args.getlist(name)
     else:
         raw = args.get(name)
         values = [] if raw is None else list(raw) if isinstance(raw, list | tuple) else [raw]
-    return values[0] if values and isinstance(values[0], str) else ""
+    return [value for value in values if isinstance(value, str)]
+
+
+def _first_raw(args: Mapping[str, Any], name: str) -> str:
+    values = _raw_values(args, name)
+    return values[0] if values else ""

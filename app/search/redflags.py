@@ -1,7 +1,8 @@
 """Red flags: words that describe an emergency (call 911) or a crisis (call or text 988).
 
 One vocabulary, ``seed_data/red_flags.json``, serves the search box, the typeahead and the
-guided /find-care flow, so a patient sees the same words wherever they type them. Its clinical
+API, so a patient sees the same words wherever they type them; its emergency phrases cover
+the /find-care warning signs that call for 911 (``seed_data/triage.json``). Its clinical
 sources are listed in the file and in docs/content.md.
 """
 
@@ -44,11 +45,10 @@ class Alert:
 
 @dataclass(frozen=True)
 class RedFlags:
-    """The loaded vocabulary: stemmed phrases per level, and the spine checklist."""
+    """The loaded vocabulary: stemmed phrases per level and the look-alikes to ignore."""
 
     alerts: dict[str, Alert]
     phrases: dict[str, frozenset[tuple[str, ...]]]
-    checklist: tuple[tuple[str, str], ...]
     not_red_flags: tuple[str, ...]
     exclusions: frozenset[tuple[str, ...]]
     max_len: int
@@ -103,11 +103,9 @@ def load(path: str | None = None) -> RedFlags:
         phrases[level] = keys
         max_len = max([max_len, *(len(k) for k in keys)])
     exclusions = frozenset(k for k in (_key(p) for p in data.get("not_red_flags", [])) if k)
-    checklist = tuple((item["key"], item["label"]) for item in data.get("spine_checklist", []))
     return RedFlags(
         alerts=alerts,
         phrases=phrases,
-        checklist=checklist,
         not_red_flags=tuple(data.get("not_red_flags", [])),
         exclusions=exclusions,
         max_len=max_len,
@@ -124,8 +122,3 @@ def detect(text: str) -> Alert | None:
 def alert(level: str) -> Alert:
     """The notice for one level ("emergency" or "crisis")."""
     return load().alerts[level]
-
-
-def spine_checklist() -> dict[str, str]:
-    """The /find-care red-flag questions for back and neck problems, key -> label."""
-    return dict(load().checklist)

@@ -1,4 +1,4 @@
-"""The Whoosh schema and the documents built from the database (one per active provider)."""
+"""The Whoosh schema and the documents built from the database (one per public listing)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from app.models import (
     provider_insurance,
     provider_language,
 )
+from app.models.visibility import public_clinic, public_listing
 from app.search.text import name_terms, sort_key
 
 # Names are folded and split by app.search.text before they reach Whoosh, so the index and
@@ -80,7 +81,8 @@ def _rows(conn, stmt, column, ids: list[int] | tuple[int, int] | None) -> Iterab
 def load_documents(
     conn, ids: Iterable[int] | None = None, id_range: tuple[int, int] | None = None
 ) -> dict[int, dict]:
-    """Documents for the given ids, an inclusive id range, or all active providers."""
+    """Documents for the given ids, an inclusive id range, or all public listings (with
+    their public clinics only: ``app.models.visibility``)."""
     id_list = id_range if id_range else None if ids is None else sorted(set(ids))
     p = Provider.__table__.c
     docs: dict[int, dict] = {}
@@ -104,7 +106,7 @@ def load_documents(
                 ProviderPhoto.__table__, ProviderPhoto.__table__.c.provider_id == p.id
             )
         )
-        .where(p.active.is_(True))
+        .where(public_listing())
     )
     for r in _rows(conn, stmt, p.id, id_list):
         full = " ".join(x for x in (r.first_name, r.middle_name, r.last_name) if x)
@@ -169,7 +171,7 @@ def load_documents(
             loc.wheelchair_entrance,
         )
         .join(Location.__table__, loc.id == pl.location_id)
-        .where(loc.active.is_(True))
+        .where(public_clinic())
         .order_by(pl.provider_id, pl.position)
     )
     for r in _rows(conn, stmt, pl.provider_id, id_list):

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 POINTER = "CURRENT"
 STATE = "state.json"
 LOCKFILE = "write.lock"
+# Left in a generation whose files a reader could not decode although the manifest matched
+# (see app/search/guard.py): the writer then rebuilds it like any damaged generation.
+UNREADABLE = ".unreadable"
 
 
 class SearchUnavailable(RuntimeError):
@@ -176,6 +179,12 @@ class Store:
         gen = gen or self.current_generation()
         if gen is None:
             return None
+        try:
+            reason = (self.gen_path(gen) / UNREADABLE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            pass
+        else:
+            return f"index files in {gen} could not be read ({reason})"
         expected = self.read_state(gen).get("files")
         if not expected:
             return None  # an index written before manifests existed
@@ -280,6 +289,22 @@ class Store:
                 self.segment_cache.clear()
             self._searcher, self._gen, self._sig = searcher, gen, sig
         return self._searcher
+
+    def mark_unreadable(self, gen: str, reason: str) -> None:
+        """Record that ``gen``'s files could not be decoded, so every worker and the writer
+        treat it as damaged (the marker is outside the manifest, like other dot files)."""
+        with contextlib.suppress(FileNotFoundError):  # already swapped away and removed
+            _write_atomic(self.gen_path(gen) / UNREADABLE, reason[:300] + "\n")
+
+    def drop_searcher(self) -> None:
+        """Close the open searcher (after a failed read), keeping the per-segment caches."""
+        with self.read_mutex:
+            self._close_searcher()
+
+    @property
+    def reading_generation(self) -> str | None:
+        """The generation the open searcher reads (None before one is open)."""
+        return self._gen
 
     def live_path(self) -> Path | None:
         """The folder of the generation the open searcher reads (None before one is open)."""

@@ -11,7 +11,8 @@
 * Each gunicorn worker starts, from ``post_worker_init`` (never from a request), a
   catch-up (a crash between commit and indexing, or a change committed by another host)
   and a light poller thread when ``SEARCH_POLL_SECONDS`` > 0; ``flask search watch`` runs
-  the same poller in the foreground.
+  the same poller in the foreground. A database that is down when the worker starts delays
+  the warm-up (one log line per try, retried with a capped backoff), never ends it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import time
 
 from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -195,24 +197,88 @@ class Poller:
                     db.session.remove()
 
 
-def start_warmup(app: Flask) -> threading.Thread:
-    """Catch up with the outbox and warm the searcher in the background (worker start)."""
+# The warm-up retries while the database is down: first after this many seconds, doubling
+# up to the cap, for as long as the worker lives (it is a daemon thread).
+WARMUP_FIRST_DELAY = 1.0
+WARMUP_MAX_DELAY = 60.0
+_DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
-    def run() -> None:
+
+class Warmup:
+    """Catch up with the outbox and warm the searcher in a daemon thread (worker start).
+
+    A database that is down at start-up costs one log line per try, never a traceback or
+    the thread: it tries again after ``first_delay`` seconds, doubling up to ``max_delay``,
+    until it succeeds, ``stop`` is set, or the process ends.
+    """
+
+    def __init__(
+        self, app: Flask, first_delay: float | None = None, max_delay: float | None = None
+    ) -> None:
+        self.app = app
+        self.first_delay = WARMUP_FIRST_DELAY if first_delay is None else first_delay
+        self.max_delay = max(self.first_delay, WARMUP_MAX_DELAY if max_delay is None else max_delay)
+        self.attempts = 0
+        self.stop = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="search-warmup", daemon=True)
+
+    def start(self) -> Warmup:
+        self.thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the warm-up to end (tests)."""
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        delay = self.first_delay
+        while not self.stop.is_set():
+            self.attempts += 1
+            if self._attempt(delay):
+                self.done.set()
+                return
+            if self.stop.wait(delay):
+                return
+            delay = min(delay * 2, self.max_delay)
+
+    def _attempt(self, delay: float) -> bool:
+        """One try; False when the database was down (try again after ``delay``)."""
         from app import search
 
-        with app.app_context():
+        with self.app.app_context():
             try:
-                apply_quietly(app, build_missing=False)
+                try:
+                    search.apply_changes(build_missing=False)
+                except search.SearchUnavailable as exc:
+                    log.warning("search: outbox not applied at start (%s); the poller will", exc)
                 search.warm()
             except search.SearchUnavailable as exc:
                 log.warning("search: not warmed (%s); the first search will open the index", exc)
+            except _DATABASE_DOWN as exc:
+                reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                log.warning(
+                    "search: warm-up waits for the database (%s: %s); retrying in %g s",
+                    type(exc).__name__,
+                    reason,
+                    delay,
+                )
+                return False
             finally:
-                db.session.remove()
+                _remove_session()
+        return True
 
-    thread = threading.Thread(target=run, name="search-warmup", daemon=True)
-    thread.start()
-    return thread
+
+def _remove_session() -> None:
+    try:
+        db.session.remove()
+    except SQLAlchemyError:  # closing a connection to a database that went away
+        log.debug("search: closing the warm-up session failed", exc_info=True)
+
+
+def start_warmup(app: Flask) -> Warmup:
+    """Catch up with the outbox and warm the searcher in the background (worker start)."""
+    return Warmup(app).start()
 
 
 def _listen() -> None:

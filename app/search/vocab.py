@@ -37,6 +37,7 @@ from app.models import (
     Location,
     Specialty,
 )
+from app.models.visibility import public_clinic
 from app.search.prefix import WordPrefixIndex
 from app.search.text import FuzzyLexicon, fold, stems, words
 
@@ -78,7 +79,7 @@ class PlaceInfo(NamedTuple):
     neighborhood: str
     lat: float | None
     lon: float | None
-    active: bool
+    active: bool  # public, by app.models.visibility.public_clinic
 
 
 @dataclass
@@ -135,7 +136,7 @@ class Vocab:
     suggestion_index: WordPrefixIndex = field(default_factory=lambda: WordPrefixIndex(()))
     path_index: WordPrefixIndex = field(default_factory=lambda: WordPrefixIndex(()))
     condition_index: WordPrefixIndex = field(default_factory=lambda: WordPrefixIndex(()))
-    # active clinics, by name, and their folded name, neighborhood, city and ZIP
+    # public clinics, by name, and their folded name, neighborhood, city and ZIP
     clinic_list: list[PlaceInfo] = field(default_factory=list)
     clinic_index: WordPrefixIndex = field(default_factory=lambda: WordPrefixIndex(()))
     # typo lookups over the health words and the place words (see ``lexicon``)
@@ -255,7 +256,7 @@ def _load(conn) -> Vocab:
         Location.neighborhood,
         Location.latitude,
         Location.longitude,
-        Location.active,
+        public_clinic().label("active"),  # the directory's one visibility rule
     )
     # Words, cities and states repeat across 25,000 clinics: one string object each (the
     # saved vocabulary keeps that sharing) instead of a copy per phrase, about 13 MB less
@@ -300,7 +301,7 @@ def _load(conn) -> Vocab:
 
 
 def _index_suggestions(v: Vocab) -> None:
-    """Build the typeahead's prefix indexes over the suggestion lists and active clinics."""
+    """Build the typeahead's prefix indexes over the suggestion lists and public clinics."""
     v.suggestion_index = WordPrefixIndex([entry[0] for entry in v.suggestions])
     v.path_index = WordPrefixIndex([entry[0] for entry in v.path_suggestions])
     v.condition_index = WordPrefixIndex([entry[0] for entry in v.condition_suggestions])

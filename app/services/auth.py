@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, text
+from werkzeug.security import check_password_hash
 
 from app.extensions import db
 from app.models import LoginAttempt, User, now_utc
@@ -24,7 +27,7 @@ CLIENT_MAX_FAILURES = 10
 # owner is slowed during an attack but never locked out for good.
 ACCOUNT_FREE_FAILURES = 5
 ACCOUNT_MAX_DELAY = timedelta(seconds=60)
-_DUMMY_HASH: list[str] = []
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 @dataclass
@@ -107,12 +110,25 @@ def _serialize(email: str) -> None:
         db.session.execute(text("DELETE FROM login_attempt WHERE 1 = 0"))
 
 
-def _burn_time(password: str) -> None:
-    """Hash anyway for unknown emails, so response time does not reveal who has an account."""
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(hash_password("not-a-real-password-just-timing"))
-    dummy = User(password_hash=_DUMMY_HASH[0])
-    check_password(dummy, password)
+def _dummy_hash() -> str:
+    """A hash of nobody's password, made with the configured method and cost (once per
+    method and process), for attempts with no active account to check against."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(24))
+    return _DUMMY_HASHES[method]
+
+
+def _verify(user: User | None, password: str, dummy: str) -> bool:
+    """Check the password of an active account; with none, hash against ``dummy`` anyway.
+
+    Every attempt costs one hash of the same method and cost, so the time a refusal takes
+    does not tell whether the email has an account, or whether it was deactivated.
+    """
+    if user is not None and user.active:
+        return check_password(user, password)
+    check_password_hash(dummy, password)
+    return False
 
 
 def attempt_login(email: str, password: str, client: str) -> LoginResult:
@@ -123,12 +139,9 @@ def attempt_login(email: str, password: str, client: str) -> LoginResult:
     locked = lock_remaining(email, client)
     if locked is not None:
         return LoginResult(locked_for=locked)
+    dummy = _dummy_hash()  # made before the lookup: the first attempt of every kind pays it
     user = find_user(email)
-    if user is None:
-        _burn_time(password)
-        ok = False
-    else:
-        ok = user.active and check_password(user, password)
+    ok = _verify(user, password, dummy)
     db.session.add(
         LoginAttempt(email=email, client=client, succeeded=ok, user_id=user.id if user else None)
     )

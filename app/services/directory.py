@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Location, Provider, ProviderLocation, ProviderSpecialty
+from app.models.visibility import public_ids_sql, public_listing
 
 
 def provider_load_options() -> list:
@@ -28,22 +30,22 @@ def provider_load_options() -> list:
     ]
 
 
-def load_providers(ids: Sequence[int], *, active_only: bool = True) -> list[Provider]:
-    """Load providers by id in the given order, skipping missing (or inactive) ones."""
+def load_providers(ids: Sequence[int], *, public_only: bool = True) -> list[Provider]:
+    """Load providers by id in the given order, skipping missing (or not public) ones."""
     if not ids:
         return []
     stmt = select(Provider).where(Provider.id.in_(list(ids))).options(*provider_load_options())
-    if active_only:
-        stmt = stmt.where(Provider.active.is_(True))
+    if public_only:
+        stmt = stmt.where(public_listing())
     by_id = {p.id: p for p in db.session.scalars(stmt)}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def get_active_provider_by_slug(slug: str) -> Provider | None:
-    """An active provider by slug, with everything a profile shows."""
+def get_public_provider_by_slug(slug: str) -> Provider | None:
+    """A publicly listed provider by slug, with everything a profile shows."""
     stmt = (
         select(Provider)
-        .where(Provider.slug == slug, Provider.active.is_(True))
+        .where(Provider.slug == slug, public_listing())
         .options(*provider_load_options())
     )
     return db.session.scalar(stmt)
@@ -170,7 +172,7 @@ def cards_for(hits: Sequence) -> list[tuple[object, ProviderCard | Provider]]:
     missing = [h.provider_id for h in hits if not h.card]
     rows = {p.id: p for p in load_providers(missing)} if missing else {}
     carded = [h for h in hits if h.card]
-    # One small indexed read keeps a listing or clinic closed a moment ago (or closed by a
+    # One small indexed read keeps a listing or clinic hidden a moment ago (or hidden by a
     # write that skipped the outbox) off the page until the index catches up.
     listed, open_clinics = _still_active(
         [h.provider_id for h in carded], [loc[0] for h in carded for loc in h.card["locs"]]
@@ -184,23 +186,23 @@ def cards_for(hits: Sequence) -> list[tuple[object, ProviderCard | Provider]]:
     return out
 
 
-def _still_active_sql(placeholder: str, providers: int, clinics: int) -> str:
-    """One round trip for both questions, with a placeholder per id."""
+def _still_active_sql(dialect: Dialect, placeholder: str, providers: int, clinics: int) -> str:
+    """One round trip for both questions, with a placeholder per id: the visibility
+    rule's own SELECTs (``app.models.visibility``), narrowed to the given ids."""
 
     def marks(count: int) -> str:
         return ", ".join([placeholder] * count)
 
-    # Table names come from the models; every value is a placeholder.
+    listings, clinics_sql = public_ids_sql(dialect)
+    # The SELECTs are compiled from the models; every value is a placeholder.
     return (
-        f"SELECT 0, id FROM {Provider.__table__.name} "  # noqa: S608
-        f"WHERE active = {placeholder} AND id IN ({marks(providers)}) "
-        f"UNION ALL SELECT 1, id FROM {Location.__table__.name} "
-        f"WHERE active = {placeholder} AND id IN ({marks(clinics)})"
+        f"{listings} AND {Provider.__table__.name}.id IN ({marks(providers)}) "
+        f"UNION ALL {clinics_sql} AND {Location.__table__.name}.id IN ({marks(clinics)})"
     )
 
 
 def _still_active(provider_ids: list[int], clinic_ids: list[int]) -> tuple[set[int], set[int]]:
-    """(providers still listed, clinics still open) among the given ids.
+    """(providers still publicly listed, clinics still public) among the given ids.
 
     Plain SQL with the driver's own placeholders: a page asks this on every search, and
     SQLAlchemy's statement building for expanding IN lists cost more than the query
@@ -213,8 +215,8 @@ def _still_active(provider_ids: list[int], clinic_ids: list[int]) -> tuple[set[i
     clinics = sorted({int(i) for i in clinic_ids}) or [-1]
     connection = db.session.connection()
     placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = _still_active_sql(placeholder, len(providers), len(clinics))
+    sql = _still_active_sql(connection.dialect, placeholder, len(providers), len(clinics))
     found: tuple[set[int], set[int]] = (set(), set())
-    for kind, ident in connection.exec_driver_sql(sql, (True, *providers, True, *clinics)):
+    for kind, ident in connection.exec_driver_sql(sql, (*providers, *clinics)):
         found[kind].add(ident)
     return found

@@ -1,7 +1,10 @@
-"""Read service for the FHIR API: active listings found by FHIR search parameters.
+"""Read service for the FHIR API: public listings found by FHIR search parameters.
 
-Only active providers at active clinics are ever returned. A PractitionerRole is one
-provider practising at one clinic, identified as ``<provider id>-<location id>``.
+Only public listings and public clinics are ever returned, by the one rule in
+``app.models.visibility``: a Practitioner is served only while the provider is active and
+practises at at least one active clinic, a PractitionerRole or Location never names a
+deactivated clinic. A PractitionerRole is one provider practising at one clinic,
+identified as ``<provider id>-<location id>``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from app.converters import MAX_ID
 from app.extensions import db
 from app.fhir.params import Clause, Near, SearchRequest, parse_token, reference_id
 from app.models import Location, Provider, ProviderLocation, ProviderSpecialty, Specialty
+from app.models.visibility import public_clinic, public_listing
 from app.services.directory import provider_load_options
 from app.services.geo import haversine_miles
 
@@ -106,30 +110,30 @@ def _practitioner_condition(clause: Clause) -> Any:
 
 
 def search_practitioners(req: SearchRequest) -> tuple[int, list[Provider]]:
-    """Active providers matching every clause, ordered by id."""
-    stmt = select(Provider).where(Provider.active.is_(True))
+    """Publicly listed providers matching every clause, ordered by id."""
+    stmt = select(Provider).where(public_listing())
     for clause in req.clauses:
         stmt = stmt.where(_practitioner_condition(clause))
     return _page(stmt.options(*provider_load_options()), req, [Provider.id])
 
 
 def get_practitioner(fhir_id: str) -> Provider | None:
-    """One active provider by FHIR id."""
+    """One publicly listed provider by FHIR id."""
     found = parse_id(fhir_id)
     if found is None:
         return None
     return db.session.scalar(
         select(Provider)
-        .where(Provider.id == found, Provider.active.is_(True))
+        .where(Provider.id == found, public_listing())
         .options(*provider_load_options())
     )
 
 
 def practitioners_by_ids(ids: Sequence[int]) -> list[Provider]:
-    """Active providers by id (for ``_include``)."""
+    """Publicly listed providers by id (for ``_include``)."""
     if not ids:
         return []
-    stmt = select(Provider).where(Provider.id.in_(list(ids)), Provider.active.is_(True))
+    stmt = select(Provider).where(Provider.id.in_(list(ids)), public_listing())
     return list(db.session.scalars(stmt.options(*provider_load_options()).order_by(Provider.id)))
 
 
@@ -173,7 +177,7 @@ def _roles_select() -> Select:
         select(ProviderLocation)
         .join(Provider, Provider.id == ProviderLocation.provider_id)
         .join(Location, Location.id == ProviderLocation.location_id)
-        .where(Provider.active.is_(True), Location.active.is_(True))
+        .where(public_listing(), public_clinic())
         .options(
             contains_eager(ProviderLocation.location).selectinload(Location.hours),
             contains_eager(ProviderLocation.provider).selectinload(Provider.specialty_links),
@@ -229,8 +233,8 @@ def _within(locations: list[Location], near: Near) -> list[Location]:
 
 
 def search_locations(req: SearchRequest) -> tuple[int, list[Location]]:
-    """Active clinics matching every clause (and within ``near``), ordered by id."""
-    stmt = select(Location).where(Location.active.is_(True))
+    """Public clinics matching every clause (and within ``near``), ordered by id."""
+    stmt = select(Location).where(public_clinic())
     for clause in req.clauses:
         stmt = stmt.where(_location_condition(clause))
     stmt = stmt.options(selectinload(Location.hours), selectinload(Location.phone_hours))
@@ -242,22 +246,22 @@ def search_locations(req: SearchRequest) -> tuple[int, list[Location]]:
 
 
 def get_location(fhir_id: str) -> Location | None:
-    """One active clinic by FHIR id."""
+    """One public clinic by FHIR id."""
     found = parse_id(fhir_id)
     if found is None:
         return None
     return db.session.scalar(
         select(Location)
-        .where(Location.id == found, Location.active.is_(True))
+        .where(Location.id == found, public_clinic())
         .options(selectinload(Location.hours), selectinload(Location.phone_hours))
     )
 
 
 def locations_by_ids(ids: Sequence[int]) -> list[Location]:
-    """Active clinics by id (for ``_include``)."""
+    """Public clinics by id (for ``_include``)."""
     if not ids:
         return []
-    stmt = select(Location).where(Location.id.in_(list(ids)), Location.active.is_(True))
+    stmt = select(Location).where(Location.id.in_(list(ids)), public_clinic())
     stmt = stmt.options(selectinload(Location.hours), selectinload(Location.phone_hours)).order_by(
         Location.id
     )
@@ -265,5 +269,6 @@ def locations_by_ids(ids: Sequence[int]) -> list[Location]:
 
 
 def organization_last_updated() -> Any:
-    """When any active clinic last changed (the Organization's ``meta.lastUpdated``)."""
+    """When any clinic last changed (the Organization's ``meta.lastUpdated``); a clinic
+    deactivated leaves the group too, so hidden clinics count here."""
     return db.session.scalar(select(func.max(Location.updated_at)))

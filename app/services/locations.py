@@ -11,16 +11,18 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     ACCESSIBILITY_FEATURES,
+    WALK_IN_KINDS,
     Location,
     LocationHours,
     LocationPhoneHours,
+    LocationWalkInHours,
     ProviderLocation,
     User,
     now_utc,
 )
 from app.services import audit
 from app.services.geo import zip_centroid
-from app.services.write import StaleEdit, flush, unique_slug
+from app.services.write import InvalidInput, StaleEdit, flush, unique_slug
 
 LOCATION_FIELDS = (
     "name",
@@ -37,13 +39,16 @@ LOCATION_FIELDS = (
     "parking_notes",
     *(name for name, _ in ACCESSIBILITY_FEATURES),
     "active",
+    "walk_in",
 )
 
 
 @dataclass
 class LocationInput:
-    """A clinic as the form sends it; ``hours`` and ``phone_hours`` hold (weekday, opens,
-    closes) tuples; empty ``phone_hours`` means the phone is answered in opening hours."""
+    """A clinic as the form sends it; ``hours``, ``phone_hours`` and ``walk_in_hours`` hold
+    (weekday, opens, closes) tuples; empty ``phone_hours`` means the phone is answered in
+    opening hours, and a walk-in site (``walk_in``) with no ``walk_in_hours`` takes walk-ins
+    whenever it is open."""
 
     name: str
     address_line1: str
@@ -66,6 +71,8 @@ class LocationInput:
     active: bool = True
     hours: list[tuple[int, time, time]] = field(default_factory=list)
     phone_hours: list[tuple[int, time, time]] = field(default_factory=list)
+    walk_in: str = ""
+    walk_in_hours: list[tuple[int, time, time]] = field(default_factory=list)
 
 
 def _spans(rows) -> list[str]:
@@ -77,6 +84,7 @@ def location_snapshot(loc: Location) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(loc, name) for name in LOCATION_FIELDS}
     data["hours"] = _spans(loc.hours)
     data["phone_hours"] = _spans(loc.phone_hours)
+    data["walk_in_hours"] = _spans(loc.walk_in_hours)
     data["version"] = loc.version
     return data
 
@@ -97,7 +105,22 @@ def _fill_coordinates(loc: Location, data: LocationInput, zip_changed: bool) -> 
     loc.latitude, loc.longitude = point if point else (data.latitude, data.longitude)
 
 
+def _check_walk_in(data: LocationInput) -> None:
+    """A walk-in kind we know, and walk-in hours only for a site that takes walk-ins."""
+    kinds = {value for value, _ in WALK_IN_KINDS}
+    if data.walk_in not in kinds:
+        raise InvalidInput({"walk_in": "Choose appointments only, walk-in clinic or urgent care."})
+    if data.walk_in_hours and not data.walk_in:
+        raise InvalidInput(
+            {
+                "walk_in": "Walk-in hours are set: choose walk-in clinic or urgent care, "
+                "or clear them."
+            }
+        )
+
+
 def _apply(loc: Location, data: LocationInput) -> None:
+    _check_walk_in(data)
     zip_changed = loc.zip != data.zip
     for name in LOCATION_FIELDS:
         if name not in ("latitude", "longitude"):
@@ -111,6 +134,12 @@ def _apply(loc: Location, data: LocationInput) -> None:
     current = sorted((h.weekday, h.opens, h.closes) for h in loc.phone_hours)
     if wanted != current:
         loc.phone_hours = [LocationPhoneHours(weekday=d, opens=o, closes=c) for d, o, c in wanted]
+    wanted = sorted(data.walk_in_hours)
+    current = sorted((h.weekday, h.opens, h.closes) for h in loc.walk_in_hours)
+    if wanted != current:
+        loc.walk_in_hours = [
+            LocationWalkInHours(weekday=d, opens=o, closes=c) for d, o, c in wanted
+        ]
     loc.updated_at = now_utc()
 
 

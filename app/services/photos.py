@@ -19,6 +19,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from app.extensions import db
 from app.models import Provider, ProviderPhoto, User, now_utc
+from app.models.visibility import is_public_listing
 from app.services import audit
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -151,13 +152,13 @@ def _changed(
 
 
 def photo_bytes(provider_id: int, digest: str, size: int) -> bytes | None:
-    """The stored JPEG for an active provider's current photo, or None."""
+    """The stored JPEG for a public listing's current photo, or None."""
     if size not in SIZES:
         return None
     row = db.session.get(ProviderPhoto, provider_id)
     if row is None or row.digest != digest:
         return None
     provider = db.session.get(Provider, provider_id)
-    if provider is None or not provider.active:
+    if provider is None or not is_public_listing(provider):
         return None
     return row.small if size == 160 else row.large

@@ -439,6 +439,42 @@ def update_provider(
     return _finish(p, "update", before, actor)
 
 
+def record_checks(
+    provider_ids: Sequence[int], method: str, confirmed: str, actor: User | None
+) -> int:
+    """Record in bulk that these listings were checked now (a roster file named them, or
+    the registry matched them): one verification row each and their last-verified date.
+
+    A check is not an edit: it bumps no version and writes no audit event per listing
+    (the import or reconcile that made it is audited once). Stages only.
+    """
+    if method not in VERIFY_METHODS:
+        raise InvalidInput({"method": "Choose how the listing was checked."})
+    ids = list(dict.fromkeys(provider_ids))
+    now = now_utc()
+    table = Provider.__table__
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        db.session.execute(table.update().where(table.c.id.in_(chunk)).values(verified_at=now))
+        db.session.execute(
+            insert(Verification.__table__),
+            [
+                {
+                    "provider_id": pid,
+                    "at": now,
+                    "actor_id": actor.id if actor is not None else None,
+                    "actor_label": audit.actor_label(actor),
+                    "method": method,
+                    "confirmed": confirmed[:500],
+                }
+                for pid in chunk
+            ],
+        )
+    if ids and _index_verification():
+        audit.enqueue("provider", ids)
+    return len(ids)
+
+
 def set_accepting(p: Provider, accepting: bool, expected_version: int | None, actor) -> Provider:
     """Turn "accepting new patients" on or off."""
     before = _guard(p, expected_version)

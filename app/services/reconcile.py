@@ -30,6 +30,7 @@ from app.services.normalize import (
     street_key,
 )
 from app.services.nppes import NppesFileError, NppesRecord, Progress, Scan, read_records
+from app.services.providers import record_checks
 from app.services.validation import normalize_phone
 
 WHY = {
@@ -248,13 +249,17 @@ def reconcile(
     }
     seen: set[str] = set()
     touched: set[tuple[int, str, str]] = set()
+    matching: list[int] = []  # listings the registry confirms in every compared detail
     scan = Scan()
     for r in read_records(stream, set(providers), progress, scan=scan):
         seen.add(r.npi)  # read_records refuses an NPI listed twice
         p = providers[r.npi]
-        for kind, registry, ours, data in compare(p, r, names):
+        differences = compare(p, r, names)
+        for kind, registry, ours, data in differences:
             _record(p, kind, registry, ours, data, report, existing)
             touched.add((p.id, kind, registry[:500]))
+        if not differences and p.active:
+            matching.append(p.id)
     report.matched = len(seen)
     if complete:
         listed = [npi for npi, p in providers.items() if p.active]
@@ -272,6 +277,7 @@ def reconcile(
             finding.status, finding.resolved_at = "resolved", now_utc()
             report.resolved += 1
     db.session.flush()
+    record_checks(matching, "nppes", f"Matches the registry file {filename}", actor)
     audit.record(
         "reconcile", "registry", None, actor=actor, summary=f"{filename}: {report.summary()}"
     )

@@ -22,7 +22,12 @@ from app.services import audit, provider_details
 from app.services.directory import provider_load_options
 from app.services.findings import current_input
 from app.services.locations import LocationInput, create_location
-from app.services.providers import ProviderInput, create_providers, update_provider
+from app.services.providers import (
+    ProviderInput,
+    create_providers,
+    record_checks,
+    update_provider,
+)
 from app.services.roster_change import FieldChange, Plan, ProviderChange
 from app.services.roster_plan import build_plan
 from app.services.roster_rows import (
@@ -115,13 +120,15 @@ def import_roster(
     blank: str = "keep",
     confirm_clear: bool = False,
     log: ChangeLog | None = None,
+    allowed_clears: int | None = None,
 ) -> RosterReport:
     """Validate a roster and, unless it is a dry run or any row is rejected, stage it.
 
     A column the file lacks, and a blank cell, leave the listing's value as it is; with
     ``blank="clear"`` a blank cell clears it, and a ``(clear)`` cell always does. A file
-    that clears any value is applied only with ``confirm_clear``. ``log`` keeps what the
-    import changed so it can be undone (see ``roster_undo``).
+    that clears any value is applied only with ``confirm_clear``, and then only if it clears
+    no more than ``allowed_clears`` values (what the person confirmed), when given. ``log``
+    keeps what the import changed so it can be undone (see ``roster_undo``).
 
     Nothing is committed here: the caller runs this inside ``unit_of_work()`` so the whole
     file lands in one transaction or not at all.
@@ -151,6 +158,7 @@ def import_roster(
         blank=blank,
         confirm_clear=confirm_clear,
         log=log,
+        allowed_clears=allowed_clears,
     )
 
 
@@ -166,11 +174,14 @@ def import_rows(
     blank: str = "keep",
     confirm_clear: bool = False,
     log: ChangeLog | None = None,
+    verify_method: str = "roster",
+    allowed_clears: int | None = None,
 ) -> RosterReport:
     """Plan checked rows (from a roster or an NPPES file) and, unless refused, stage them.
 
-    ``rename`` turns roster column names into the file's own in error messages. The other
-    options are :func:`import_roster`'s.
+    ``rename`` turns roster column names into the file's own in error messages;
+    ``verify_method`` is how the listings the file names count as verified (``roster`` or
+    ``nppes``). The other options are :func:`import_roster`'s.
     """
     report.rows = len(rows) + len([e for e in report.errors if not e.field])
     plan = build_plan(rows, progress=progress, blank=blank)
@@ -190,10 +201,18 @@ def import_rows(
         report.cleared_listings += 1 if cleared else 0
     if dry_run or not report.ok:
         return report
-    if report.cleared and not confirm_clear:
+    over = allowed_clears is not None and report.cleared > allowed_clears
+    if report.cleared and (not confirm_clear or over):
         report.needs_confirmation = True
         return report
     _apply(plan, actor, progress, filename, report, log)
+    # Every existing listing the file named was confirmed by it, changed or not.
+    record_checks(
+        [c.provider_id for c in plan.changes if c.provider_id is not None],
+        verify_method,
+        filename,
+        actor,
+    )
     report.applied = True
     return report
 

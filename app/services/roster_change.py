@@ -65,7 +65,7 @@ class ProviderChange:
     provider_id: int | None
     fields: dict[str, Any]
     specialty_ids: list[int] | None = None
-    clinics: list[tuple[ClinicRef, str]] | None = None
+    clinics: list[tuple[ClinicRef, str | None]] | None = None
     language_ids: list[int] | None = None
     plan_ids: list[int] | None = None
     codes: dict[str, list[str]] = field(default_factory=dict)

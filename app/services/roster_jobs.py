@@ -155,11 +155,10 @@ def store_preview(
 
 def discard_preview(upload: RosterUpload) -> bool:
     """Delete a preview (or a failed job) and its file; False if it is applied or running."""
-    if upload.status not in APPLIABLE:
-        return False
-    db.session.delete(upload)
-    db.session.flush()
-    return True
+    result = db.session.execute(
+        delete(RosterUpload).where(RosterUpload.id == upload.id, RosterUpload.status.in_(APPLIABLE))
+    )
+    return result.rowcount == 1
 
 
 def cli_job(filename: str, data: bytes, blank: str, actor: User | None) -> RosterUpload:
@@ -189,6 +188,7 @@ def cli_job(filename: str, data: bytes, blank: str, actor: User | None) -> Roste
 
 def finish_cli_job(upload: RosterUpload, report: RosterReport) -> None:
     """Mark a command-line import's job done (in the import's own transaction)."""
+    db.session.flush()  # the import's audit events get their times before the job's end
     upload.status = "done"
     upload.finished_at = upload.heartbeat_at = now_utc()
     upload.rows_done = upload.rows_total = report.rows
@@ -219,7 +219,15 @@ def claim(upload: RosterUpload) -> bool:
             RosterUpload.status.in_(APPLIABLE),
             RosterUpload.size > 0,  # a failed file that no longer passed was freed
         )
-        .values(status="queued", rows_done=0, stage="", message="", worker=worker_id())
+        .values(
+            status="queued",
+            rows_done=0,
+            stage="",
+            message="",
+            worker=worker_id(),
+            started_at=now_utc(),
+            heartbeat_at=now_utc(),
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -330,7 +338,14 @@ def run_job(app: Flask, upload_id: int) -> None:
                     blank=blank,
                     confirm_clear=bool(confirmed),
                     log=ChangeLog(upload_id),
+                    allowed_clears=confirmed,
                 )
+                if report.applied:
+                    # Done in the import's own transaction: the job is marked done exactly
+                    # when its changes are in, never left "running" or called failed.
+                    _finish(
+                        db.session.get(RosterUpload, upload_id), "done", report.summary(), report
+                    )
         except Exception as exc:  # the job must record why; the transaction rolled back
             log.exception("roster job %s failed", upload_id)
             _set(
@@ -342,15 +357,10 @@ def run_job(app: Flask, upload_id: int) -> None:
             return
         finally:
             db.session.remove()
-        ok = report.ok and report.applied
-        state = "done" if ok else "failed"
-        # An applied file, or one that no longer passes, frees its quota: to apply it again
-        # it must be uploaded (and previewed) again.
-        extra = {"data": b"", "size": 0}
+        if report.applied:
+            return
         message = (
-            report.summary()
-            if ok
-            else _not_applied(report)
+            _not_applied(report)
             if report.ok
             else (
                 "Nothing was applied: the file no longer passes its checks ("
@@ -359,17 +369,31 @@ def run_job(app: Flask, upload_id: int) -> None:
                 + "). Upload it again to see every problem."
             )
         )
+        # A file that no longer passes frees its quota: to retry, upload it again.
         _set(
             upload_id,
-            status=state,
+            status="failed",
             finished_at=now_utc(),
             heartbeat_at=now_utc(),
             rows_done=report.rows,
             rows_total=report.rows,
             stage="done",
             message=message[:1000],
-            **extra,
+            data=b"",
+            size=0,
         )
+
+
+def _finish(upload: RosterUpload, status: str, message: str, report: RosterReport) -> None:
+    """Record a job's end on its row, in the caller's transaction; an applied file's data
+    is freed (it frees its quota; undo needs only the change records)."""
+    db.session.flush()  # the import's audit events get their times before the job's end
+    now = now_utc()
+    upload.status, upload.message = status, message[:1000]
+    upload.finished_at = upload.heartbeat_at = now
+    upload.rows_done = upload.rows_total = report.rows
+    upload.stage = "done"
+    upload.data, upload.size = b"", 0
 
 
 def _not_applied(report: RosterReport) -> str:

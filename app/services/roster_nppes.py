@@ -59,4 +59,5 @@ def import_nppes(
         progress=progress,
         filename=filename,
         rename=lambda name: ROSTER_TO_NPPES.get(name, name),
+        verify_method="nppes",
     )

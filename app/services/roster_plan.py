@@ -161,7 +161,9 @@ def _resolve_refs(
         change.codes[column] = [names[i] for i in ids]
 
 
-def _clinics(rows: list[Row], look: Lookups, plan: Plan) -> list[tuple[ClinicRef, str]] | None:
+def _clinics(
+    rows: list[Row], look: Lookups, plan: Plan
+) -> list[tuple[ClinicRef, str | None]] | None:
     if not any("address" in row.values for row in rows):
         return None
     wanted: dict[ClinicRef, tuple[str, int]] = {}
@@ -198,9 +200,14 @@ def _clinics(rows: list[Row], look: Lookups, plan: Plan) -> list[tuple[ClinicRef
         else:
             ref, clinic_phone = found
         phone = row.get("phone")
-        own_phone = "" if phone == clinic_phone else phone
-        if ref in wanted and (not phone or wanted[ref][0] == own_phone):
+        # A blank phone cell leaves the provider's own phone at a clinic they already have
+        # as it is (None, settled once the listing is loaded); the clinic's number clears it.
+        own_phone = None if not phone else ("" if phone == clinic_phone else phone)
+        if ref in wanted and (own_phone is None or wanted[ref][0] == own_phone):
             continue  # the same clinic and phone again: a repeated line, not a conflict
+        if ref in wanted and wanted[ref][0] is None:
+            wanted[ref] = (own_phone, wanted[ref][1])
+            continue
         if ref in wanted:
             plan.errors.append(
                 RowError(
@@ -398,6 +405,8 @@ def build_plan(
         if len(plan.errors) > before:
             continue
         change.clinics = _clinics(kept, look, plan)
+        if change.provider_id is None and change.clinics:
+            change.clinics = [(ref, phone or "") for ref, phone in change.clinics]
         if not _needs_met(change, line, plan.errors, clinic_trouble=len(plan.errors) > before):
             continue
         change.codes["clinics"] = [str(ref) for ref, _ in change.clinics or []]
@@ -406,6 +415,22 @@ def build_plan(
             progress("check", n, len(groups))
     _load_and_compare(pending, plan, look)
     return plan
+
+
+def _settle_clinics(
+    clinics: list[tuple[ClinicRef, str | None]], p: Provider
+) -> list[tuple[ClinicRef, str]]:
+    """The file's clinics for an existing listing, as it will keep them: the clinics it
+    already has stay in their order (the first is its main clinic) and keep their own
+    phone where the file's cell is blank; new clinics follow in the file's order."""
+    current = {link.location_id: link.phone for link in p.location_links}
+    wanted = dict(clinics)
+    kept = [(ref, wanted[ref]) for ref in current if ref in wanted]
+    added = [(ref, phone) for ref, phone in clinics if ref not in current]
+    return [
+        (ref, current.get(ref, "") if phone is None else phone)  # type: ignore[arg-type]
+        for ref, phone in kept + added
+    ]
 
 
 def _load_and_compare(pending: list[ProviderChange], plan: Plan, look: Lookups) -> None:
@@ -426,5 +451,7 @@ def _load_and_compare(pending: list[ProviderChange], plan: Plan, look: Lookups) 
         for change in chunk:
             p = loaded[change.provider_id]
             change.name = p.full_name
+            if change.clinics is not None:
+                change.clinics = _settle_clinics(change.clinics, p)
             change.diffs = _diff(change, p, look, plan)
     plan.changes = pending

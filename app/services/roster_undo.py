@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import (
+    AuditEvent,
     InsurancePlan,
     Language,
     Location,
@@ -172,6 +173,7 @@ def undo_import(upload: RosterUpload, actor: User | None) -> UndoResult:
             select(RosterChange).where(RosterChange.id.in_(ids[start : start + CHUNK]))
         ).all()
         wanted = [c.provider_id for c in changes]
+        edited = _edited_since(wanted, upload.finished_at)
         loaded = {
             p.id: p
             for p in db.session.scalars(
@@ -179,7 +181,8 @@ def undo_import(upload: RosterUpload, actor: User | None) -> UndoResult:
             )
         }
         for change in sorted(changes, key=lambda c: c.id):
-            _undo_one(change, loaded.get(change.provider_id), actor, result)
+            touched = edited.get(change.provider_id, set())
+            _undo_one(change, loaded.get(change.provider_id), actor, result, touched)
     upload.status = "undone"
     upload.undone_at = now_utc()
     upload.undone_by_id = actor.id if actor is not None else None
@@ -195,14 +198,41 @@ def undo_import(upload: RosterUpload, actor: User | None) -> UndoResult:
     return result
 
 
+# The audit snapshot's name for each listing key (``providers.snapshot``).
+SNAPSHOT_NAME = {**COLUMN_OF, "clinics": "clinics"}
+
+
+def _edited_since(provider_ids: list[int], since) -> dict[int, set[str]]:
+    """Per listing, the snapshot fields any audited change after ``since`` touched (an
+    edit, another import, a registry finding): a value edited and even set back since the
+    import is the editor's, not the import's, to undo."""
+    out: dict[int, set[str]] = {}
+    if since is None or not provider_ids:
+        return out
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.entity_type == "provider",
+            AuditEvent.entity_id.in_(provider_ids),
+            AuditEvent.at > since,
+        )
+    )
+    for event in events:
+        out.setdefault(event.entity_id, set()).update(n for n, _, _ in event.changed_fields())
+    return out
+
+
 def _undo_one(
-    change: RosterChange, p: Provider | None, actor: User | None, result: UndoResult
+    change: RosterChange,
+    p: Provider | None,
+    actor: User | None,
+    result: UndoResult,
+    touched: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     if p is None:
         result.conflict(None, change.provider_id, "listing", problem="The listing is gone.")
         return
     if change.created:
-        if p.version != (change.after or {}).get("version"):
+        if p.version != (change.after or {}).get("version") or touched:
             result.conflict(
                 p,
                 p.id,
@@ -217,8 +247,15 @@ def _undo_one(
     now = listing_state(p, before)
     restore: dict[str, Any] = {}
     for key, old in before.items():
-        if now[key] == after.get(key):
+        if now[key] == after.get(key) and SNAPSHOT_NAME.get(key, key) not in touched:
             restore[key] = old
+        elif now[key] == after.get(key):
+            result.conflict(
+                p,
+                p.id,
+                COLUMN_OF.get(key, key),
+                problem="Edited after the import (then set back), so it stays as it is.",
+            )
         else:
             result.conflict(
                 p,

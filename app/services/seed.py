@@ -23,6 +23,7 @@ from app.models import (
     Location,
     LocationHours,
     LocationPhoneHours,
+    LocationWalkInHours,
     Provider,
     ProviderLocation,
     ProviderSpecialty,
@@ -207,6 +208,8 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
             parking_notes=spec.get("parking_notes", ""),
             hours=parse_hours(spec.get("hours", {})),
             phone_hours=parse_hours(spec.get("phone_hours", {}), LocationPhoneHours),
+            walk_in=spec.get("walk_in", ""),
+            walk_in_hours=parse_hours(spec.get("walk_in_hours", {}), LocationWalkInHours),
             **{name: name in spec.get("accessibility", ()) for name, _ in ACCESSIBILITY_FEATURES},
         )
         db.session.add(loc)

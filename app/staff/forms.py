@@ -28,7 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.models import REPORT_STATUSES, ROLES, WEEKDAY_NAMES
+from app.models import REPORT_STATUSES, ROLES, WALK_IN_KINDS, WEEKDAY_NAMES
 from app.services.geo import zip_centroid
 from app.services.normalize import (
     address_case,
@@ -216,6 +216,9 @@ class LocationForm(StaffForm):
     hearing_loop = BooleanField("Hearing loop")
     interpreter_services = BooleanField("Interpreter services")
     active = BooleanField("Open and listed")
+    walk_in = SelectField(
+        "Walk-in care", choices=[SelectChoice(v, label) for v, label in WALK_IN_KINDS], default=""
+    )
     version = HiddenField()
 
     def validate(self, extra_validators=None) -> bool:
@@ -251,6 +254,11 @@ class LocationForm(StaffForm):
         """The name of one phone-line time field, e.g. ``p0_opens``."""
         return f"p{day}_{end}"
 
+    @staticmethod
+    def walk_in_field(day: int, end: str) -> str:
+        """The name of one walk-in time field, e.g. ``w0_opens``."""
+        return f"w{day}_{end}"
+
 
 for _day, _name in enumerate(WEEKDAY_NAMES):
     for _slot in (1, 2):
@@ -268,6 +276,12 @@ for _day, _name in enumerate(WEEKDAY_NAMES):
             LocationForm,
             LocationForm.phone_field(_day, _end),
             TimeField(f"{_name} {_label.lower()}", [Optional()]),
+        )
+    for _end, _label in (("opens", "Walk-ins from"), ("closes", "Walk-ins until")):
+        setattr(
+            LocationForm,
+            LocationForm.walk_in_field(_day, _end),
+            TimeField(f"{_name}: {_label.lower()}", [Optional()]),
         )
 
 

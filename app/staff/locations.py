@@ -50,6 +50,9 @@ def _fill(form: LocationForm, loc: Location) -> None:
     for h in loc.phone_hours:
         getattr(form, LocationForm.phone_field(h.weekday, "opens")).data = h.opens
         getattr(form, LocationForm.phone_field(h.weekday, "closes")).data = h.closes
+    for h in loc.walk_in_hours:
+        getattr(form, LocationForm.walk_in_field(h.weekday, "opens")).data = h.opens
+        getattr(form, LocationForm.walk_in_field(h.weekday, "closes")).data = h.closes
     form.version.data = str(loc.version)
 
 
@@ -79,18 +82,35 @@ def _hours(form: LocationForm) -> list[tuple]:
     return hours
 
 
-def _phone_hours(form: LocationForm) -> list[tuple]:
-    """Phone-line intervals (one per weekday) from the form."""
+def _daily(form: LocationForm, name_of) -> list[tuple]:
+    """One interval per weekday from the fields ``name_of(day, end)`` names."""
     hours = []
     for day, name in enumerate(WEEKDAY_NAMES):
-        opens = getattr(form, LocationForm.phone_field(day, "opens"))
-        closes = getattr(form, LocationForm.phone_field(day, "closes"))
+        opens = getattr(form, name_of(day, "opens"))
+        closes = getattr(form, name_of(day, "closes"))
         if span := _interval(opens, closes, name):
             hours.append((day, *span))
     return hours
 
 
+def _phone_hours(form: LocationForm) -> list[tuple]:
+    """Phone-line intervals (one per weekday) from the form."""
+    return _daily(form, LocationForm.phone_field)
+
+
+def _walk_in_hours(form: LocationForm) -> list[tuple]:
+    """Walk-in intervals (one per weekday); only a walk-in or urgent-care site keeps them."""
+    hours = _daily(form, LocationForm.walk_in_field)
+    if hours and not form.walk_in.data:
+        form.walk_in.errors = [
+            *form.walk_in.errors,
+            "Walk-in hours are set: choose walk-in clinic or urgent care, or clear them.",
+        ]
+    return hours
+
+
 def _input(form: LocationForm, hours: list[tuple], phone_hours: list[tuple]) -> LocationInput:
+    """The service's input from a validated form (walk-in hours read again, error-free)."""
     return LocationInput(
         name=form.name.data.strip(),
         neighborhood=(form.neighborhood.data or "").strip(),
@@ -108,6 +128,8 @@ def _input(form: LocationForm, hours: list[tuple], phone_hours: list[tuple]) -> 
         active=form.active.data,
         hours=hours,
         phone_hours=phone_hours,
+        walk_in=form.walk_in.data or "",
+        walk_in_hours=_daily(form, LocationForm.walk_in_field),
     )
 
 
@@ -119,6 +141,7 @@ def _render(form, loc, status=200, conflict=None):
         weekdays=list(enumerate(WEEKDAY_NAMES)),
         hour_field=LocationForm.hour_field,
         phone_field=LocationForm.phone_field,
+        walk_in_field=LocationForm.walk_in_field,
         features=ACCESSIBILITY_FEATURES,
         conflict=conflict,
     )
@@ -128,8 +151,10 @@ def _render(form, loc, status=200, conflict=None):
 def _valid(form: LocationForm) -> tuple[bool, list, list]:
     valid = form.validate()
     hours, phone_hours = _hours(form), _phone_hours(form)
+    _walk_in_hours(form)
     names = [LocationForm.hour_field(d, s, e) for d in range(7) for s in (1, 2) for e in ENDS]
     names += [LocationForm.phone_field(d, e) for d in range(7) for e in ENDS]
+    names += [LocationForm.walk_in_field(d, e) for d in range(7) for e in ENDS] + ["walk_in"]
     has_hour_errors = any(getattr(form, name).errors for name in names)
     return valid and not has_hour_errors, hours, phone_hours
 

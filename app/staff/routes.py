@@ -15,6 +15,7 @@ from app.models import AuditEvent
 from app.services import dashboard as figures
 from app.services.auth import attempt_login, prune_attempts
 from app.services.health import directory_health
+from app.services.reports import open_counts
 from app.services.users import end_sessions
 from app.staff import bp
 from app.staff.forms import ActionForm, LoginForm
@@ -113,6 +114,8 @@ def dashboard() -> str:
     directory health and recent changes."""
     cutoff = figures.recheck_cutoff()
     counts = figures.listing_counts(cutoff)
+    reports = open_counts()
+    counts["reports"], counts["reports_overdue"] = reports["open"], reports["overdue"]
     due = figures.due_for_recheck(cutoff).page(0, DUE_SHOWN)
     recent_stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(15)
     if not current_user.is_admin:  # the full audit log (users, passwords) is for admins only

@@ -82,29 +82,22 @@ def test_find_care_flow_without_javascript_and_back_works(browser, live_server):
         page.goto(live_server + "/find-care")
         _continue(page)  # no answer: asked again
         assert page.locator(".error-summary").is_visible()
-        page.get_by_label("None of these").check()
-        _continue(page)
-        assert "spine surgery?" in page.locator("legend").inner_text()
-        page.get_by_label("Yes").check()
-        _continue(page)
-        heading = page.get_by_role("heading", level=1)
-        assert heading.inner_text() == "Talk to a doctor or PT before you start exercising"
-
-        page.go_back()
-        assert "spine surgery?" in page.locator("legend").inner_text()
-        page.go_forward()
-
+        page.get_by_label("An existing injury or a recent strain").check()
         page.get_by_label(re.compile("ZIP code or city")).fill("98104")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Find spine care").click()
+        _continue(page)
         query = parse_qs(urlsplit(page.url).query)
-        assert urlsplit(page.url).path == "/find-a-doctor"
-        assert query["location"] == ["98104"] and query["sort"] == ["distance"]
-        assert "physical-therapist" in query["specialty"]
+        assert urlsplit(page.url).path == "/find-care/spine-care"
+        assert query == {"sign": ["injury"], "location": ["98104"]}
+        assert page.get_by_role("heading", level=1).inner_text() == "Spine care near 98104"
         assert page.locator("main a[href^='/providers/']").count() > 0
 
-        page.goto(live_server + "/find-care?flag=none")
-        page.get_by_label("No").check()
+        page.go_back()
+        assert "Do any of these apply to you?" in page.locator("legend").first.inner_text()
+        page.go_forward()
+        assert page.get_by_role("heading", level=1).inner_text() == "Spine care near 98104"
+
+        page.goto(live_server + "/find-care")
+        page.get_by_label("None of these").check()
         _continue(page)
         assert page.locator(f"main a[href='{ARTICLE}']").count() > 0
     finally:

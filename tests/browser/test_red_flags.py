@@ -63,7 +63,7 @@ def test_emergency_notices_look_the_same_everywhere(new_context, live_server):
     styles = {}
     for where, path, name in [
         ("search", "/find-a-doctor?q=chest+pain", "Call 911"),
-        ("find-care", "/find-care?flag=bladder-bowel&asked=flag", "Call 911"),
+        ("find-care", "/find-care?asked=signs&sign=bladder-bowel", "Call 911"),
         ("crisis", "/find-a-doctor?q=suicidal", "Call 988"),
     ]:
         goto_ok(page, live_server + path)

@@ -1,0 +1,29 @@
+"""GET /api/v1/triage: the find-care decision for a set of warning signs, as JSON."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from app.api import bp
+from app.public.find_care import clean_location
+from app.services import triage
+
+
+@bp.get("/triage")
+def triage_decision() -> ResponseReturnValue:
+    """Decide the outcome for ``sign=KEY`` (repeated); an unknown key is a 400 naming it."""
+    try:
+        decision = triage.decide(request.args.getlist("sign"))
+    except triage.UnknownSign as exc:
+        names = ", ".join(f"“{key[:40]}”" for key in exc.keys[:5])
+        plural = "s" if len(exc.keys) > 1 else ""
+        message = f"Unknown sign{plural} {names}. Known signs: {', '.join(triage.sign_keys())}."
+        return jsonify(error=message, field="sign", status=400), 400
+    outcome = decision.outcome
+    return jsonify(
+        outcome=outcome.key,
+        reasons=decision.reasons,
+        call=outcome.call,
+        next=triage.next_url(decision, clean_location(request.args.get("location"))),
+    )
