@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export APP_ENV ?= development
 
-.PHONY: run install install-test setup test lint format bench clean
+.PHONY: run install install-test setup test lint format bench lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ format: install-test
 ## One benchmark: make bench BENCH_ONLY=http. Not part of CI (`make test`).
 bench: install-test
 	$(if $(BENCH_SIZES),BENCH_SIZES=$(BENCH_SIZES)) $(if $(BENCH_ONLY),BENCH_ONLY=$(BENCH_ONLY)) $(BIN)/python -m bench
+
+## lighthouse: Lighthouse 12 (pinned in tests/browser/package.json) with Debian's Chromium on
+## home, article, find-care, results and a profile, mobile and desktop presets, against the
+## seeded demo on loopback. Prints a table; fails when a goal is missed (performance >= 95,
+## accessibility and best practices 100, CLS <= 0.05). Reports: artifacts/lighthouse/.
+## One page or preset: make lighthouse LIGHTHOUSE_ARGS="--pages results --presets mobile".
+lighthouse: install-test
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) instance artifacts .pytest_cache .ruff_cache

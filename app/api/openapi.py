@@ -198,6 +198,15 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                 "level": {"type": "string", "enum": ["emergency", "crisis"]},
                 "message": _STR,
                 "call": {"type": "string", "enum": ["911", "988"]},
+                "text": {
+                    "type": ["string", "null"],
+                    "description": "The number that also answers texts (sms:), or null.",
+                },
+                "chat": {
+                    "type": ["string", "null"],
+                    "format": "uri",
+                    "description": "The crisis line's web chat (a link to follow), or null.",
+                },
                 "heading": _STR,
             },
         },

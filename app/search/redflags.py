@@ -28,10 +28,19 @@ class Alert:
     heading: str
     message: str
     call: str
+    # A crisis line also answers texts (sms:) and a web chat; None where it does not.
+    text: str | None = None
+    chat: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        """The API shape: level, message and the number to call."""
-        return {"level": self.level, "message": self.message, "call": self.call}
+    def to_dict(self) -> dict[str, str | None]:
+        """The API shape: level, message, the number to call, and to text and the chat URL."""
+        return {
+            "level": self.level,
+            "message": self.message,
+            "call": self.call,
+            "text": self.text,
+            "chat": self.chat,
+        }
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,14 @@ def load(path: str | None = None) -> RedFlags:
     max_len = 1
     for level in LEVELS:
         spec = data["levels"][level]
-        alerts[level] = Alert(level, spec["heading"], spec["message"], str(spec["call"]))
+        alerts[level] = Alert(
+            level,
+            spec["heading"],
+            spec["message"],
+            str(spec["call"]),
+            text=str(spec["text"]) if spec.get("text") else None,
+            chat=spec.get("chat") or None,
+        )
         keys = frozenset(k for k in (_key(p) for p in spec["phrases"]) if k)
         phrases[level] = keys
         max_len = max([max_len, *(len(k) for k in keys)])

@@ -81,12 +81,22 @@
     listbox.hidden = true;
     wrapper.appendChild(listbox);
 
-    /* Red flags: the same notice the results page shows, before any suggestion. */
+    /* Red flags: the same notice the results page shows (macros/notices.html), first. */
     var alertBox = document.createElement("div");
-    alertBox.className = "callout red-flag combo-alert";
+    alertBox.className = "callout emergency red-flag combo-alert";
     alertBox.setAttribute("role", "alert");
     alertBox.hidden = true;
     wrapper.appendChild(alertBox);
+
+    function action(href, className, label) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = href;
+      link.className = className;
+      link.textContent = label;
+      item.appendChild(link);
+      return item;
+    }
 
     function showAlert(alert) {
       alertBox.textContent = "";
@@ -96,13 +106,19 @@
       heading.textContent = alert.heading || "";
       var message = document.createElement("p");
       message.textContent = alert.message;
-      var call = document.createElement("a");
-      call.href = "tel:" + String(alert.call).replace(/[^0-9]/g, "");
-      call.className = "call-button";
-      call.textContent = "Call " + alert.call;
+      var actions = document.createElement("ul");
+      actions.className = "red-flag-actions";
+      actions.setAttribute("role", "list");
+      var digits = function (n) { return String(n).replace(/[^0-9]/g, ""); };
+      actions.appendChild(action("tel:" + digits(alert.call), "button danger call-button", "Call " + alert.call));
+      if (alert.text) actions.appendChild(action("sms:" + digits(alert.text), "button danger-outline", "Text " + alert.text));
+      if (alert.chat && /^https:\/\//.test(alert.chat)) {
+        var host = alert.chat.replace(/^https:\/\//, "").replace(/\/$/, "");
+        actions.appendChild(action(alert.chat, "button danger-outline", "Chat at " + host));
+      }
       alertBox.appendChild(heading);
       alertBox.appendChild(message);
-      alertBox.appendChild(call);
+      alertBox.appendChild(actions);
       alertBox.hidden = false;
     }
 
