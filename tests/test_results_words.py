@@ -63,7 +63,10 @@ def test_clinic_and_specialty_pages_use_real_plurals(demo_app):
     for slug in clinics:
         html = _get(client, f"/locations/{slug}")
         assert not BAD_PLURALS.search(html)
-        assert re.search(r"\b(1 provider sees|\d+ providers see) patients here", html), slug
+        # A walk-in site may list no providers; it says so instead of counting.
+        assert re.search(
+            r"\b(1 provider sees|\d+ providers see) patients here|No providers are listed", html
+        ), slug
     html = _get(client, f"/specialties/{one}")
     assert "1 provider listed." in html and "1 providers" not in html
 

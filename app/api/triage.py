@@ -9,10 +9,16 @@ from app.api import bp
 from app.public.find_care import clean_location
 from app.services import triage
 
+MAX_LOCATION = 200  # as the OpenAPI document says
+
 
 @bp.get("/triage")
 def triage_decision() -> ResponseReturnValue:
     """Decide the outcome for ``sign=KEY`` (repeated); an unknown key is a 400 naming it."""
+    location = request.args.get("location")
+    if location is not None and (len(location) > MAX_LOCATION or "\x00" in location):
+        message = f"location must be at most {MAX_LOCATION} characters, with no NUL."
+        return jsonify(error=message, field="location", status=400), 400
     try:
         decision = triage.decide(request.args.getlist("sign"))
     except triage.UnknownSign as exc:
@@ -25,5 +31,5 @@ def triage_decision() -> ResponseReturnValue:
         outcome=outcome.key,
         reasons=decision.reasons,
         call=outcome.call,
-        next=triage.next_url(decision, clean_location(request.args.get("location"))),
+        next=triage.next_url(decision, clean_location(location)),
     )
