@@ -92,7 +92,7 @@ def database_unavailable(error: Exception) -> ResponseReturnValue:
     # The page must not try to load the signed-in user from the database that just failed.
     g._login_user = login_manager.anonymous_user()
     response = make_response(render_error(503, UNAVAILABLE_MESSAGE))
-    response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
     return response
 
 
@@ -102,7 +102,7 @@ def search_unavailable(error: search.SearchUnavailable) -> ResponseReturnValue:
 
     current_app.logger.warning("search unavailable: %s", str(error).splitlines()[0])
     response = make_response(render_error(503, SEARCH_UNAVAILABLE_MESSAGE))
-    response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
     return response
 
 

@@ -32,7 +32,7 @@ def find_a_doctor() -> ResponseReturnValue:
         "error": None,
         "view": view,
         "radius_choices": view.RADIUS_CHOICES,
-        "org_phone": current_app.config.get("ORG_PHONE", ""),
+        "org_phone": current_app.config["ORG_PHONE"],
     }
     # A red flag is shown whatever else happens to the search: first, and without JS.
     context["alert"] = search.red_flag(f"{_echo('q')} {_echo('location')}")

@@ -20,7 +20,7 @@ class UserError(ValueError):
 
 def password_problem(password: str, email: str = "") -> str | None:
     """Why a new password is not acceptable for ``email`` here, or None if it is."""
-    return passwords.password_problem(password, email, current_app.config.get("ORG_NAME", ""))
+    return passwords.password_problem(password, email, current_app.config["ORG_NAME"])
 
 
 def hash_password(password: str) -> str:
