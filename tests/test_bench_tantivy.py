@@ -69,7 +69,7 @@ def test_totals_facets_and_pages_equal_the_fts5_reference(both, args):
 
 
 def test_some_query_classes_really_match_something(both):
-    fts5, tantivy = both
+    _fts5, tantivy = both
     totals = [tantivy.get("/search", query_string=a).get_json()["total"] for a in QUERIES]
     assert sum(1 for t in totals if t > 20) >= 4 and 0 in totals
 
