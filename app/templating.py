@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, Response, current_app, request, url_for
 from werkzeug.routing import BuildError
+
+from app import locale
 
 MAIN_NAV = (
     ("public.home", "Home"),
@@ -50,14 +52,24 @@ def canonical_url() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the context processor."""
+    """Register the context processor and the Content-Language header."""
 
     @app.context_processor
     def inject() -> dict[str, object]:
         return {
+            "lang": locale.current_lang(),
+            "alternates": locale.alternates() if request else [],
+            "language_switch": locale.switch_links() if request else [],
             "org_name": current_app.config["ORG_NAME"],
             "main_nav": MAIN_NAV,
             "nav_url": nav_url,
             "canonical_url": canonical_url() if request else "",
             "site_url": site_url,
         }
+
+    @app.after_request
+    def content_language(response: Response) -> Response:
+        """Say which language a page or API answer is in (not for static files)."""
+        if request.endpoint != "static" and "Content-Language" not in response.headers:
+            response.headers["Content-Language"] = locale.current_lang()
+        return response

@@ -75,7 +75,7 @@ def privacy() -> str:
     return render_template("public/privacy.html", notice=notice)
 
 
-@bp.get("/robots.txt")
+@bp.get("/robots.txt", localized=False)
 def robots() -> Response:
     """Keep crawlers out of the staff area and point them to the sitemap."""
     text = render_template("public/robots.txt", sitemap_url=site_url() + url_for("public.sitemap"))
