@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
 from app import locale
 
 MAIN_NAV = (
-    ("public.home", "Home"),
-    ("public.health", "Health & wellness"),
-    ("public.find_care", "Find care"),
-    ("public.find_a_doctor", "Find a doctor"),
-    ("public.news", "News"),
+    ("public.home", _l("Home")),
+    ("public.health", _l("Health & wellness")),
+    ("public.find_care", _l("Find care")),
+    ("public.find_a_doctor", _l("Find a doctor")),
+    ("public.news", _l("News")),
 )
 FALLBACK_PATHS = {
     "public.home": "/",

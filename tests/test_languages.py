@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -127,3 +128,23 @@ def test_api_answers_in_the_language_asked(site):
     spec = site.get("/api/v1/openapi.json").json
     params = spec["paths"]["/providers"]["get"]["parameters"]
     assert any(p["name"] == "lang" and p["schema"]["enum"] == ["en", "es"] for p in params)
+
+
+def test_catalogs_are_well_formed():
+    """Every translation keeps its placeholders, and plurals fill every Spanish form."""
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "app" / "translations"
+    catalogs = sorted(root.glob("*/LC_MESSAGES/messages.po"))
+    assert [p.parent.parent.name for p in catalogs] == ["es"]
+    for po in catalogs:
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=po.parent.parent.name)
+        problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
+        assert not problems
+
+
+def test_spanish_pages_use_the_compiled_catalog(site):
+    es = site.get("/es/").get_data(as_text=True)
+    assert "Saltar al contenido principal" in es and "Skip to main content" not in es
+    assert "Skip to main content" in site.get("/").get_data(as_text=True)
