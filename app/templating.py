@@ -22,6 +22,10 @@ FALLBACK_PATHS = {
     "public.find_a_doctor": "/find-a-doctor",
     "public.news": "/news",
     "public.privacy": "/privacy",
+    "public.language_assistance": "/language-assistance",
+    "public.nondiscrimination": "/nondiscrimination",
+    "public.surprise_billing": "/surprise-billing",
+    "public.good_faith_estimate": "/good-faith-estimate",
 }
 
 
@@ -62,6 +66,7 @@ def init_app(app: Flask) -> None:
             "alternates": locale.alternates() if request else [],
             "language_switch": locale.switch_links() if request else [],
             "org_name": current_app.config["ORG_NAME"],
+            "org_phone": current_app.config["ORG_PHONE"],
             "main_nav": MAIN_NAV,
             "nav_url": nav_url,
             "canonical_url": canonical_url() if request else "",

@@ -12,6 +12,14 @@ import pytest
 from bench.pages import PUBLIC_PAGES
 
 SITE = "https://care.example.org"
+# Every public page: the bench's list and the legal notices.
+PAGES = {
+    **PUBLIC_PAGES,
+    "language-assistance": "/language-assistance",
+    "nondiscrimination": "/nondiscrimination",
+    "surprise-billing": "/surprise-billing",
+    "good-faith-estimate": "/good-faith-estimate",
+}
 
 
 def spanish(path: str) -> str:
@@ -53,7 +61,7 @@ def site(demo_app):
     return demo_app.test_client()
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES.values(), ids=PUBLIC_PAGES.keys())
+@pytest.mark.parametrize("path", PAGES.values(), ids=PAGES.keys())
 def test_every_public_page_has_a_spanish_twin_that_links_back(site, path):
     english, es = site.get(path), site.get(spanish(path))
     assert english.status_code == es.status_code == 200

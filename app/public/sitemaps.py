@@ -162,6 +162,10 @@ def page_entries() -> list[Entry]:
         "public.find_a_doctor",
         "public.news",
         "public.privacy",
+        "public.language_assistance",
+        "public.nondiscrimination",
+        "public.surprise_billing",
+        "public.good_faith_estimate",
     ):
         add(endpoint)
     lib = content.library()
