@@ -156,3 +156,20 @@ def test_spanish_pages_use_the_compiled_catalog(site):
     es = site.get("/es/").get_data(as_text=True)
     assert "Saltar al contenido principal" in es and "Skip to main content" not in es
     assert "Skip to main content" in site.get("/").get_data(as_text=True)
+
+
+def test_spanish_words_and_dates_on_the_translated_pages(site):
+    home = site.get("/es/").get_data(as_text=True)
+    assert "Encuentre un médico en" in home and "Find a doctor at" not in home
+    assert 'data-suggest-url="/api/v1/suggest?lang=es"' in home
+    news = site.get("/es/news").get_data(as_text=True)
+    assert re.search(r"<time datetime=\"\d{4}-\d\d-\d\d\">\d{1,2} de [a-z]+ de \d{4}</time>", news)
+    english = site.get("/news").get_data(as_text=True)
+    date = r"<time datetime=\"\d{4}-\d\d-\d\d\">[A-Z][a-z]+ \d{1,2}, \d{4}</time>"
+    assert re.search(date, english)
+    # Content not translated yet is marked as English on the Spanish page.
+    assert '<article class="news-article" aria-labelledby="news-title" lang="en">' in site.get(
+        "/es" + PUBLIC_PAGES["news-item"]
+    ).get_data(as_text=True)
+    missing = site.get("/es/no-such-page").get_data(as_text=True)
+    assert "Página no encontrada" in missing and "No encontramos esa página." in missing
