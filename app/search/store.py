@@ -85,7 +85,7 @@ def _ignored(name: str) -> bool:
     return (
         name.startswith(".")
         or name.endswith(("LOCK", ".lock"))
-        or (name.startswith("arrays-") and name.endswith((".pkl", ".keys")))
+        or (name.startswith("arrays-") and name.endswith((".npz", ".keys", ".pkl")))
     )
 
 
