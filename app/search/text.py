@@ -164,6 +164,24 @@ class FuzzyLexicon:
         self._chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, word ids)
         self.extend(vocabulary)
 
+    def parts(self) -> tuple[list[str], list[tuple[bytes, bytes]]]:
+        """What ``from_parts`` needs: the words by number, and each chunk's sorted uint32
+        hashes and int32 word numbers as native buffers."""
+        return list(self._by_id), [(h.tobytes(), i.tobytes()) for h, i in self._chunks]
+
+    @classmethod
+    def from_parts(cls, by_id: list[str], chunks: list[tuple[bytes, bytes]]) -> FuzzyLexicon:
+        """A lexicon from ``parts()`` (as saved with the vocabulary)."""
+        lexicon = cls()
+        lexicon._by_id = by_id
+        lexicon.words = set(by_id)
+        for hashes, ids in chunks:
+            chunk = np.frombuffer(hashes, np.uint32), np.frombuffer(ids, np.int32)
+            if len(chunk[0]) != len(chunk[1]) or (len(chunk[1]) and chunk[1].max() >= len(by_id)):
+                raise ValueError("a saved typo lookup does not match its words")
+            lexicon._chunks.append(chunk)
+        return lexicon
+
     def extend(self, vocabulary) -> None:
         """Add words (words already known, and words under four letters, are skipped)."""
         hashes, ids = array("I"), array("i")
