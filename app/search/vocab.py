@@ -210,7 +210,7 @@ def _load(conn) -> Vocab:
     v.suggestions.sort(key=lambda s: (not s[3], s[2] is not None, s[0]))
     v.languages = dict(conn.execute(select(Language.code, Language.name)).all())
     v.plans = dict(conn.execute(select(InsurancePlan.slug, InsurancePlan.name)).all())
-    _index_words(v)
+    index_words(v)
     _index_suggestions(v)
     return v
 
@@ -318,7 +318,7 @@ def long_place_phrases(
     )
 
 
-def _index_words(v: Vocab) -> None:
+def index_words(v: Vocab) -> None:
     """Every stem of every phrase, the longest phrase, and the specialties per stem."""
     for key in list(v.phrases) + list(v.path_phrases) + list(v.condition_phrases):
         v.words.update(key)

@@ -13,6 +13,8 @@ list) are rebuilt on load from the tables they point into, so each string is hel
 
 from __future__ import annotations
 
+from sys import intern
+
 import msgspec
 
 from app.search.prefix import WordPrefixIndex
@@ -23,6 +25,13 @@ FORMAT = 1
 
 class _Prefix(msgspec.Struct, array_like=True):
     texts: list[str]
+    entry: bytes
+    start: bytes
+
+
+class _Sorted(msgspec.Struct, array_like=True):
+    """A prefix index over a list saved beside it (its texts are that list's first items)."""
+
     entry: bytes
     start: bytes
 
@@ -48,7 +57,6 @@ def _fields():
         ("place_phrases", dict[phrase, phrase]),
         ("languages", dict[str, str]),
         ("plans", dict[str, str]),
-        ("words", list[str]),
         ("plain_words", list[str]),
         ("suggestions", list[tuple[str, str, str | None, bool, int]]),
         ("path_suggestions", list[tuple[str, str, str, int]]),
@@ -57,12 +65,13 @@ def _fields():
         ("conditions", dict[str, ConditionInfo]),
         ("condition_phrases", dict[phrase, str]),
         ("condition_suggestions", list[tuple[str, str, str]]),
-        ("word_specialties", dict[str, list[str]]),
         ("place_words", list[str]),
+        ("words", list[str]),
+        ("word_specialties", dict[str, list[str]]),
         ("max_phrase", int),
-        ("suggestion_index", _Prefix),
-        ("path_index", _Prefix),
-        ("condition_index", _Prefix),
+        ("suggestion_index", _Sorted),
+        ("path_index", _Sorted),
+        ("condition_index", _Sorted),
         ("clinic_slugs", list[str]),
         ("clinic_index", _Prefix),
         ("lexicons", dict[str, _Lexicon]),
@@ -92,7 +101,12 @@ _PLAIN = (
     "max_phrase",
 )
 _SETS = ("words", "plain_words", "place_words")
-_INDEXES = ("suggestion_index", "path_index", "condition_index", "clinic_index")
+# prefix index -> the list whose entries' first items it indexes
+_LISTED = {
+    "suggestion_index": "suggestions",
+    "path_index": "path_suggestions",
+    "condition_index": "condition_suggestions",
+}
 
 
 def _saved_type() -> tuple[type, msgspec.msgpack.Decoder]:
@@ -108,7 +122,8 @@ def dump(vocab) -> bytes:
     kind, _ = _saved_type()
     values = {name: getattr(vocab, name) for name in _PLAIN}
     values.update({name: sorted(getattr(vocab, name)) for name in _SETS})
-    values.update({name: _Prefix(*getattr(vocab, name).parts()) for name in _INDEXES})
+    values.update({name: _Sorted(*getattr(vocab, name).parts()[1:]) for name in _LISTED})
+    values["clinic_index"] = _Prefix(*vocab.clinic_index.parts())
     values["clinic_slugs"] = [p.slug for p in vocab.clinic_list]
     values["lexicons"] = {k: _Lexicon(*lex.parts()) for k, lex in vocab.lexicons.items()}
     return _encoder.encode(kind(format=FORMAT, **values))
@@ -125,14 +140,51 @@ def load(data: bytes):
     if saved.format != FORMAT:
         raise ValueError(f"vocabulary format {saved.format}, not {FORMAT}")
     v = Vocab(**{name: getattr(saved, name) for name in _PLAIN})
+    _share(v)
     for name in _SETS:
-        setattr(v, name, set(getattr(saved, name)))
-    for name in _INDEXES:
+        setattr(v, name, set(map(intern, getattr(saved, name))))
+    for name, listed in _LISTED.items():
         part = getattr(saved, name)
-        setattr(v, name, WordPrefixIndex.from_parts(part.texts, part.entry, part.start))
+        texts = [entry[0] for entry in getattr(v, listed)]
+        setattr(v, name, WordPrefixIndex.from_parts(texts, part.entry, part.start))
+    part = saved.clinic_index
+    v.clinic_index = WordPrefixIndex.from_parts(part.texts, part.entry, part.start)
     v.long_place_phrases = long_place_phrases(v.place_phrases)
     v.clinic_list = [v.places[slug] for slug in saved.clinic_slugs]
     v.lexicons = {
-        k: FuzzyLexicon.from_parts(lex.words, lex.chunks) for k, lex in saved.lexicons.items()
+        k: FuzzyLexicon.from_parts(list(map(intern, lex.words)), lex.chunks)
+        for k, lex in saved.lexicons.items()
     }
     return v
+
+
+def _words(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(map(intern, key))
+
+
+def _by_words(table: dict) -> dict:
+    return {tuple(map(intern, k)): v for k, v in table.items()}
+
+
+def _share(v) -> None:
+    """Intern the words and slugs that repeat across the tables, so each is one object (as
+    when the vocabulary is built) instead of a copy per place it appears: the saved form
+    is then no larger in a worker's memory than the built one."""
+    for name in ("phrases", "path_phrases", "bags", "condition_phrases"):
+        setattr(v, name, _by_words(getattr(v, name)))
+    v.injury_terms = [_words(t) for t in v.injury_terms]
+    places = [
+        p._replace(
+            slug=intern(p.slug),
+            city=intern(p.city),
+            state=intern(p.state),
+            zip=intern(p.zip),
+            neighborhood=intern(p.neighborhood),
+        )
+        for p in v.places.values()
+    ]
+    v.places = {p.slug: p for p in places}
+    v.place_phrases = {_words(k): tuple(map(intern, s)) for k, s in v.place_phrases.items()}
+    v.suggestions = [(t, intern(slug), *rest) for t, slug, *rest in v.suggestions]
+    v.path_suggestions = [(t, intern(slug), *rest) for t, slug, *rest in v.path_suggestions]
+    v.condition_suggestions = [(t, intern(slug), term) for t, slug, term in v.condition_suggestions]
