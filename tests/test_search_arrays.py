@@ -7,6 +7,7 @@ import mmap
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -291,7 +292,7 @@ def test_a_damaged_saved_card_is_reported_and_never_breaks_a_search(seeded_app, 
         snap = _snapshot()
         stored = _stored_cards_by_pid(snap)
         provider = db.session.scalar(db.select(Provider).filter_by(slug="rebecca-smith-md"))
-        doc = snap.doc_for_pid(provider.id)
+        doc = int(np.flatnonzero(snap.live & (snap.pid == provider.id))[0])
         arrays, local = snap.locate(doc)
         raw = arrays.card(local)
         start = arrays.cards.at + int(arrays.cards.offsets[local])

@@ -156,7 +156,6 @@ class Snapshot:
         self._share_with_segments()
         self.loc_first = doc_starts(self.loc_doc, self.n)
         self.doc_count = int(np.count_nonzero(self.live))
-        self._pid_index: dict[int, int] | None = None
         self._first: dict[str, np.ndarray] = {}
         self._site_cache: tuple | None = None
         self._doc_site_cache: tuple | None = None
@@ -228,12 +227,6 @@ class Snapshot:
             if doc >= base:
                 return arrays, doc - base
         raise IndexError(doc)
-
-    def doc_for_pid(self, pid: int) -> int | None:
-        if self._pid_index is None:
-            live = np.flatnonzero(self.live)
-            self._pid_index = dict(zip(self.pid[live].tolist(), live.tolist(), strict=True))
-        return self._pid_index.get(pid)
 
     def card(self, doc: int) -> dict | None:
         """The stored result card of one doc (read from its segment's saved card table)."""
