@@ -16,11 +16,12 @@ from app import search
 from app.cli.search import human_size, rebuild_with_progress
 from app.extensions import db
 from app.models import RosterUpload
-from app.services.nppes import NppesFileError, open_text, read_npi_list
-from app.services.roster import RosterReport, export_roster, import_roster
-from app.services.roster_jobs import claim_undo, cli_job, finish_cli_job
-from app.services.roster_nppes import import_nppes
-from app.services.roster_undo import ChangeLog, undo_import
+from app.services.registry.nppes import NppesFileError, open_text, read_npi_list
+from app.services.registry.nppes_import import import_nppes
+from app.services.roster.apply import RosterReport, import_roster
+from app.services.roster.export import export_roster
+from app.services.roster.jobs import claim_undo, cli_job, finish_cli_job
+from app.services.roster.undo import ChangeLog, undo_import
 from app.transaction import unit_of_work
 
 STAGES = {"read": "Reading", "check": "Checking", "write": "Writing", "scan": "Scanning"}

@@ -27,9 +27,9 @@ from app.models import (
 from app.models.provider import full_name, name_key
 from app.models.reference import provider_insurance, provider_language
 from app.models.report import VERIFY_METHODS
+from app.parsing.validation import provider_problems
 from app.search.text import fold
 from app.services import audit
-from app.services.validation import provider_problems
 from app.services.write import (  # noqa: F401  (re-exported for callers of this module)
     InvalidInput,
     StaleEdit,
@@ -59,7 +59,7 @@ SCALAR_FIELDS = (
     "sees_older_adults",
     "active",
 )
-# Lists staff edit one per line (see app/services/provider_details.py).
+# Lists staff edit one per line (see app/parsing/provider_details.py).
 DETAIL_FIELDS = ("board_certifications", "education", "hospital_affiliations")
 
 

@@ -8,10 +8,11 @@ from wtforms import SelectChoice
 
 from app.extensions import db
 from app.models import InsurancePlan, Language, Location, Provider, Specialty
-from app.services import provider_details as details
-from app.services.languages import language_rows, split_languages
+from app.parsing import provider_details as details
+from app.parsing.languages import split_languages
+from app.parsing.validation import normalize_phone
+from app.services.languages import language_rows
 from app.services.providers import SCALAR_FIELDS, ProviderInput
-from app.services.validation import normalize_phone
 from app.staff.forms import ProviderForm
 
 CLINIC_MATCHES = 10

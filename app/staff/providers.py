@@ -9,8 +9,8 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
+from app.parsing.languages import picker_names
 from app.services import providers as service
-from app.services.languages import picker_names
 from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import int_arg, page_arg

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import (
     Provider,
 )
-from app.services.provider_details import CELLS
-from app.services.roster_change import (
+from app.parsing.provider_details import CELLS
+from app.services.roster.change import (
     DETAILS,
     FLAGS,
     SCALARS,
@@ -22,8 +22,8 @@ from app.services.roster_change import (
     Plan,
     ProviderChange,
 )
-from app.services.roster_lookups import Lookups
-from app.services.roster_rows import (
+from app.services.roster.lookups import Lookups
+from app.services.roster.read import (
     CLEAR_MARKER,
     CLEARABLE,
     PROVIDER_COLUMNS,

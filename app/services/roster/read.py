@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from app.services import provider_details
-from app.services.languages import UnknownLanguage, resolve_language, split_languages
-from app.services.normalize import (
+from app.parsing import provider_details
+from app.parsing.languages import UnknownLanguage, resolve_language, split_languages
+from app.parsing.normalize import (
     address_case,
     address_key,
     clean_zip,
@@ -23,7 +23,7 @@ from app.services.normalize import (
     split_name_cells,
     state_code,
 )
-from app.services.validation import normalize_phone, npi_problem, provider_problems
+from app.parsing.validation import normalize_phone, npi_problem, provider_problems
 
 COLUMNS = (
     "npi",

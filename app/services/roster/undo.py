@@ -32,10 +32,11 @@ from app.models import (
     User,
     now_utc,
 )
-from app.services import audit, provider_details
+from app.parsing import provider_details
+from app.services import audit
 from app.services.directory import provider_load_options
-from app.services.findings import current_input
 from app.services.providers import DETAIL_FIELDS, set_active, update_provider
+from app.services.registry.findings import current_input
 from app.services.write import InvalidInput
 
 CHUNK = 1000

@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 import us
 import usaddress
 
-from app.services.validation import ZIP_RE, sensible_case
+from app.parsing.validation import ZIP_RE, sensible_case
 
 STATES = {s.abbr: s for s in (*us.states.STATES_AND_TERRITORIES, us.states.DC)}
 STATE_NAMES = {
