@@ -28,7 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app import search
 from app.extensions import db, login_manager
-from app.services.write import InvalidInput, SlugTaken, StaleEdit
+from app.transaction import InvalidInput, SlugTaken, StaleEdit
 
 NUL = "\x00"
 UNAVAILABLE_MESSAGE = (

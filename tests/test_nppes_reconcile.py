@@ -15,8 +15,7 @@ from app.services.registry.nppes import NppesFileError
 from app.services.registry.nppes_import import import_nppes
 from app.services.registry.reconcile import reconcile
 from app.services.seed import load_reference_data
-from app.services.write import InvalidInput
-from app.transaction import unit_of_work
+from app.transaction import InvalidInput, unit_of_work
 from tests import nppes_data
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import apply_roster

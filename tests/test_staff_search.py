@@ -13,8 +13,7 @@ from app import search
 from app.extensions import db as _db
 from app.models import Provider
 from app.services import providers as service
-from app.services.write import StaleEdit
-from app.transaction import unit_of_work
+from app.transaction import StaleEdit, unit_of_work
 from tests.conftest import AuthActions, csrf_token
 from tests.test_staff_providers import add_user
 

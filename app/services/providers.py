@@ -30,16 +30,8 @@ from app.models.report import VERIFY_METHODS
 from app.parsing.validation import provider_problems
 from app.search.text import fold
 from app.services import audit
-from app.services.write import (  # noqa: F401  (re-exported for callers of this module)
-    InvalidInput,
-    StaleEdit,
-    flush,
-    replace_links,
-    slugify,
-    translate,
-    unique_slug,
-    unique_slugs,
-)
+from app.services.write import replace_links, unique_slugs
+from app.transaction import InvalidInput, StaleEdit, flush, translate
 
 SCALAR_FIELDS = (
     "first_name",

@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.search.geo import zip_centroid
 from app.services import audit
-from app.services.providers import slugify
+from app.services.write import slugify
 
 
 @dataclass

@@ -11,7 +11,6 @@ from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
 from app.parsing.languages import picker_names
 from app.services import providers as service
-from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import int_arg, page_arg
 from app.staff.forms import ActionForm, ProviderForm
@@ -26,7 +25,7 @@ from app.staff.provider_form import (
 )
 from app.staff.provider_photo import apply_photo, read_upload
 from app.staff.routes import safe_next
-from app.transaction import perform, unit_of_work
+from app.transaction import InvalidInput, StaleEdit, perform, unit_of_work
 
 PER_PAGE = 25
 COUNT_CAP = 10_000

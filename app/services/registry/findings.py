@@ -22,7 +22,7 @@ from app.services.providers import (
     set_active,
     update_provider,
 )
-from app.services.write import InvalidInput
+from app.transaction import InvalidInput
 
 NOT_OPEN = "This finding was already handled; reload the queue."
 # Field names in a refusal, as the provider form labels them.

@@ -37,7 +37,7 @@ from app.services import audit
 from app.services.directory import provider_load_options
 from app.services.providers import DETAIL_FIELDS, set_active, update_provider
 from app.services.registry.findings import current_input
-from app.services.write import InvalidInput
+from app.transaction import InvalidInput
 
 CHUNK = 1000
 MAX_CONFLICTS = 1000  # kept on the job for its page; the count is always exact
