@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from app.public import bp
 from app.public.directory_view import nearest_first
-from app.search.text import fold as search_fold
+from app.text import fold as search_fold
 
 MAX_TERMS = 12
 # Cards and profiles list a provider's clinics nearest first when a place was given.

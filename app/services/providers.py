@@ -28,9 +28,9 @@ from app.models.provider import full_name, name_key
 from app.models.reference import provider_insurance, provider_language
 from app.models.report import VERIFY_METHODS
 from app.parsing.validation import provider_problems
-from app.search.text import fold
 from app.services import audit
 from app.services.write import replace_links, unique_slugs
+from app.text import fold
 from app.transaction import InvalidInput, StaleEdit, flush, translate
 
 SCALAR_FIELDS = (
