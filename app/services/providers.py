@@ -28,7 +28,7 @@ from app.models.provider import full_name, name_key
 from app.models.reference import provider_insurance, provider_language
 from app.models.report import VERIFY_METHODS
 from app.parsing.validation import provider_problems
-from app.services import audit
+from app.services import audit, photos
 from app.services.write import replace_links, unique_slugs
 from app.text import fold
 from app.transaction import InvalidInput, StaleEdit, flush, translate
@@ -199,14 +199,21 @@ def _set_phone(link: ProviderLocation, position: int, phone: str) -> None:
     link.phone, link.position = phone, position
 
 
-def create_provider(data: ProviderInput, actor: User | None) -> Provider:
-    """Stage a new listing with its audit and outbox rows (the caller commits).
+def create_provider(
+    data: ProviderInput, actor: User | None, photo: photos.PhotoChange | None = None
+) -> Provider:
+    """Stage a new listing with its audit and outbox rows, and its ``photo`` if one was
+    chosen (the caller commits, once).
 
-    Run it through ``write.perform`` so a slug race with another writer is retried.
+    Run it through ``transaction.perform`` so a slug race with another writer is retried.
     """
     [pid] = create_providers([data], actor)
     p = db.session.get(Provider, pid)
     assert p is not None  # just inserted in this transaction
+    staged = photos.stage(p, photo)
+    if staged is not None:
+        flush(p)
+        photos.record(p, staged, actor)
     return p
 
 
@@ -421,14 +428,29 @@ def _finish(
 
 
 def update_provider(
-    p: Provider, data: ProviderInput, expected_version: int | None, actor: User | None
+    p: Provider,
+    data: ProviderInput,
+    expected_version: int | None,
+    actor: User | None,
+    photo: photos.PhotoChange | None = None,
 ) -> Provider:
-    """Save an edit made against ``expected_version``; raise StaleEdit if someone saved first."""
+    """Save an edit made against ``expected_version``; raise StaleEdit if someone saved first.
+
+    A ``photo`` change is part of the same edit: one flush writes it with the fields, the
+    listing's version moves once (a photo alone moves it too), and a stale save keeps
+    neither.
+    """
     before = _guard(p, expected_version)
     check_listing(data)
     _check_unique_npi(data.npi, p.id)
     _apply(p, data)
-    return _finish(p, "update", before, actor)
+    staged = photos.stage(p, photo)
+    if staged is not None:
+        p.updated_at = now_utc()  # the listing's row is written, so its version moves
+    _finish(p, "update", before, actor)
+    if staged is not None:
+        photos.record(p, staged, actor)
+    return p
 
 
 def record_checks(

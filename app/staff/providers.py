@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
 from app.parsing.languages import picker_names
+from app.services import photos
 from app.services import providers as service
 from app.staff import bp
 from app.staff.args import int_arg, page_arg
@@ -23,7 +24,7 @@ from app.staff.provider_form import (
     submitted_phones,
     to_input,
 )
-from app.staff.provider_photo import apply_photo, read_upload
+from app.staff.provider_photo import photo_note, read_upload
 from app.staff.routes import safe_next
 from app.transaction import InvalidInput, StaleEdit, perform, unit_of_work
 
@@ -151,13 +152,12 @@ def provider_new() -> ResponseReturnValue:
         upload, photo_errors = read_upload(form)
         errors += photo_errors
         if not errors:
+            photo = photos.PhotoChange(upload=upload)
             try:
-                p = perform(lambda: service.create_provider(data, current_user))
+                p = perform(lambda: service.create_provider(data, current_user, photo))
             except InvalidInput as exc:
                 errors = _field_errors(form, exc)
             else:
-                apply_photo(p, upload, False, current_user)
-                db.session.commit()
                 flash(f"Created the listing for {p.display_name}.", "info")
                 return redirect(url_for(".provider_edit", provider_id=p.id))
         return _render_form(form, None, clinics, phones, errors, status=422)
@@ -197,9 +197,11 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
     errors += photo_errors
     if errors:
         return _render_form(form, p, clinics, phones, errors, status=422)
+    photo = photos.PhotoChange(upload=upload, remove=bool(form.remove_photo.data))
+    had_photo = p.photo is not None
     try:
         with unit_of_work():
-            service.update_provider(p, data, version, current_user)
+            service.update_provider(p, data, version, current_user, photo)
     except StaleEdit as exc:
         current = exc.current
         conflict = service.other_changes(current, version)
@@ -207,9 +209,8 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
         return _render_form(form, current, clinics, phones, conflict=conflict, status=409)
     except InvalidInput as exc:
         return _render_form(form, p, clinics, phones, _field_errors(form, exc), status=422)
-    photo_note = apply_photo(p, upload, bool(form.remove_photo.data), current_user)
-    db.session.commit()
-    flash(f"Saved {p.display_name}." + (f" {photo_note}" if photo_note else ""), "info")
+    note = photo_note(photo, had_photo)
+    flash(f"Saved {p.display_name}." + (f" {note}" if note else ""), "info")
     return redirect(url_for(".provider_list", q=p.last_name))
 
 
