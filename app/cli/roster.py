@@ -180,7 +180,7 @@ def import_command(
         raise click.UsageError("--npi-list only applies to --format nppes.")
     # This command indexes the import itself, below, with progress, before it returns: a
     # background thread started by the commit would die with the process.
-    sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT")
+    sync_on_commit = current_app.config["SEARCH_SYNC_ON_COMMIT"]
     current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
     token = None
     try:
@@ -270,7 +270,7 @@ def _index_import() -> bool:
     """
     info = search.status()
     pending, active = info["pending"], info["active_providers"]
-    large = pending >= max(int(current_app.config.get("SEARCH_PARALLEL_FROM", 20000)), active // 4)
+    large = pending >= max(int(current_app.config["SEARCH_PARALLEL_FROM"]), active // 4)
     if info["generation"] and not large:
         started = time.monotonic()
         applied = search.apply_changes()
@@ -330,7 +330,7 @@ def undo_command(token: str) -> None:
         refusal = claim_undo(upload)  # the same claim as the web page: one undo at a time
     if refusal:
         raise click.ClickException(refusal)
-    sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT")
+    sync_on_commit = current_app.config["SEARCH_SYNC_ON_COMMIT"]
     current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
     try:
         with unit_of_work():

@@ -64,7 +64,7 @@ def _same_site() -> bool:
     origin = request.headers.get("Origin")
     if origin is None or origin == "null":
         return fetch_site is not None or origin is None
-    site = current_app.config.get("SITE_URL")
+    site = current_app.config["SITE_URL"]
     allowed = {urlsplit(site).netloc} if site else set()
     allowed.add(request.host)
     return urlsplit(origin).netloc in allowed

@@ -36,7 +36,6 @@ from app.search.vocab import VOCAB_SOURCES
 log = logging.getLogger(__name__)
 _VOCAB = "search_vocab_changed"
 TRIM_SECONDS = 60.0  # how often the poller hands freed memory back to the system
-REQUEST_BATCH = 2000  # providers a request may re-index itself (a few hundred ms at most)
 _listening = False
 _listen_lock = threading.Lock()
 
@@ -58,7 +57,7 @@ def _after_commit(session: Session) -> None:
             app = current_app._get_current_object()
         except RuntimeError:
             return
-        if not app.config.get("SEARCH_SYNC_ON_COMMIT"):
+        if not app.config["SEARCH_SYNC_ON_COMMIT"]:
             return
         apply_after_commit(app, outbox)
 
@@ -74,9 +73,9 @@ def apply_after_commit(app: Flask, outbox_rows: int) -> None:
     """
     from app import search
 
-    limit = int(app.config.get("SEARCH_REQUEST_BATCH") or REQUEST_BATCH)
+    limit = int(app.config["SEARCH_REQUEST_BATCH"])
     try:
-        if outbox_rows > int(app.config.get("SEARCH_SYNC_MAX_ROWS", 200)) or not _index_healthy():
+        if outbox_rows > int(app.config["SEARCH_SYNC_MAX_ROWS"]) or not _index_healthy():
             hand_off(app)
         else:
             search.apply_changes(build_missing=False, max_batch=limit)
@@ -286,7 +285,7 @@ def _listen() -> None:
 
 def start_poller(app: Flask) -> Poller | None:
     """Start this process's poller thread (once) when ``SEARCH_POLL_SECONDS`` > 0."""
-    interval = float(app.config.get("SEARCH_POLL_SECONDS") or 0)
+    interval = float(app.config["SEARCH_POLL_SECONDS"])
     existing = app.extensions.get("search_poller")
     if interval <= 0 or (existing is not None and existing.thread.is_alive()):
         return existing

@@ -214,7 +214,7 @@ def roster_export() -> Response:
     """Download every active listing in the roster format."""
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     # Streamed as it is read: the first bytes leave at once and memory stays flat.
-    size = int(current_app.config.get("ROSTER_EXPORT_CHUNK_ROWS") or 500)
+    size = int(current_app.config["ROSTER_EXPORT_CHUNK_ROWS"])
     chunks = (text.encode("utf-8") for text in export_chunks(size))
     # Touch the database before the headers go, so an outage answers 503 rather than a
     # 200 that breaks off; the export itself then reads in its own transaction as it streams.
