@@ -10,8 +10,8 @@ the first time a roster or a staff form names a language, keyed by the shortest 
 (two letters where ISO 639-1 has one). So the public filter, which counts languages on
 listings, shows only languages in use, while staff can pick from the whole standard.
 
-Both packages are imported on first use, not with the module: their tables cost a web
-worker 50–100 ms at start-up, and only staff forms and roster imports need them.
+Both packages are imported on first use, not with the module: loading their tables would
+slow every web worker's start, and only staff forms and roster imports need them.
 """
 
 from __future__ import annotations

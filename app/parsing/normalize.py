@@ -115,7 +115,7 @@ def address_case(text: str) -> str:
 @cache
 def _name_constants():
     """nameparser's titles and credentials, imported on first use: with scourgify (below)
-    they cost a web worker about 40 ms at start-up, and only staff writes need them."""
+    they would slow every web worker's start, and only staff writes need them."""
     from nameparser.config import CONSTANTS
 
     return CONSTANTS
