@@ -65,16 +65,10 @@ def unique_slugs(model: Any, bases: list[str], taken: set[str] | None = None) ->
             chunk = candidates[start : start + SLUG_PARAMS]
             used.update(db.session.scalars(select(model.slug).where(model.slug.in_(chunk))))
         for base, block in blocks.items():
-            for i, slug in block:
-                if wanted.get(base, 0) == 0:
-                    break
-                counters[(model.__tablename__, base)] = i + 1
-                if slug in used or slug in taken:
-                    continue
-                taken.add(slug)
-                found[base].append(slug)
-                wanted[base] -= 1
-            if wanted.get(base) == 0:
+            counters[(model.__tablename__, base)] = _take_free(
+                block, used, taken, found[base], wanted, base
+            )
+            if wanted[base] == 0:
                 del wanted[base]
         width = min(width * 4, SLUG_PROBE)
     # Hand each base's slugs out in the order the bases came, lowest number first.
@@ -84,6 +78,29 @@ def unique_slugs(model: Any, bases: list[str], taken: set[str] | None = None) ->
         out.append(found[base][handed[base]])
         handed[base] += 1
     return out
+
+
+def _take_free(
+    block: list[tuple[int, str]],
+    used: set[str],
+    taken: set[str],
+    found: list[str],
+    wanted: dict[str, int],
+    base: str,
+) -> int:
+    """Hand out the block's free slugs (into ``found`` and ``taken``) until its base has all
+    it wanted; return the number to probe from next time."""
+    next_number = block[0][0]
+    for i, slug in block:
+        if wanted[base] == 0:
+            break
+        next_number = i + 1
+        if slug in used or slug in taken:
+            continue
+        taken.add(slug)
+        found.append(slug)
+        wanted[base] -= 1
+    return next_number
 
 
 def replace_links(

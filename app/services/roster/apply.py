@@ -182,17 +182,7 @@ def import_rows(
     if rename:
         for error in plan.errors:
             error.field = rename(error.field)
-    report.errors = sorted(report.errors + plan.errors, key=lambda e: (e.line, e.field))
-    report.created = sum(1 for c in plan.changes if c.provider_id is None)
-    report.updated = sum(1 for c in plan.changes if c.provider_id is not None and c.changed)
-    report.unchanged = sum(1 for c in plan.changes if c.provider_id is not None and not c.changed)
-    report.new_clinics = len(plan.new_clinics)
-    changed = [c for c in plan.changes if c.provider_id is not None and c.diffs]
-    report.changes = changed[:SHOWN_CHANGES]
-    for change in changed:
-        cleared = sum(1 for d in change.diffs if d.cleared)
-        report.cleared += cleared
-        report.cleared_listings += 1 if cleared else 0
+    _count(plan, report)
     if dry_run or not report.ok:
         return report
     over = allowed_clears is not None and report.cleared > allowed_clears
@@ -209,6 +199,22 @@ def import_rows(
     )
     report.applied = True
     return report
+
+
+def _count(plan: Plan, report: RosterReport) -> None:
+    """Fill the report from the plan: errors in file order, counts, changes, clears."""
+    report.errors = sorted(report.errors + plan.errors, key=lambda e: (e.line, e.field))
+    existing = [c for c in plan.changes if c.provider_id is not None]
+    report.created = len(plan.changes) - len(existing)
+    report.updated = sum(1 for c in existing if c.changed)
+    report.unchanged = len(existing) - report.updated
+    report.new_clinics = len(plan.new_clinics)
+    changed = [c for c in existing if c.diffs]
+    report.changes = changed[:SHOWN_CHANGES]
+    for change in changed:
+        cleared = sum(1 for d in change.diffs if d.cleared)
+        report.cleared += cleared
+        report.cleared_listings += 1 if cleared else 0
 
 
 def _create_languages(plan: Plan) -> None:
@@ -252,6 +258,38 @@ def _input_for(change: ProviderChange, p: Provider | None, loc_id) -> ProviderIn
     return ProviderInput(**changes)
 
 
+def _apply_batch(
+    batch: list[ProviderChange],
+    actor: User | None,
+    loc_id: Callable[[int | tuple[str, str]], int],
+    log: ChangeLog | None,
+) -> None:
+    """Update the batch's existing listings one by one and create its new ones together."""
+    ids = [c.provider_id for c in batch if c.provider_id is not None]
+    loaded = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Provider).where(Provider.id.in_(ids)).options(*provider_load_options())
+        )
+    }
+    new = []
+    for change in batch:
+        existing = loaded.get(change.provider_id) if change.provider_id else None
+        data = _input_for(change, existing, loc_id)
+        if existing is None:
+            new.append(data)
+            continue
+        keys = list(dict.fromkeys(d.key for d in change.diffs))
+        before = listing_state(existing, keys) if log else {}
+        update_provider(existing, data, None, actor)
+        if log:
+            log.updated(existing.id, before, listing_state(existing, keys))
+    created = create_providers(new, actor)  # the whole batch in one INSERT per table
+    if log:
+        log.created(created)
+        log.flush()
+
+
 def _apply(
     plan: Plan,
     actor: User | None,
@@ -273,29 +311,7 @@ def _apply(
     done = 0
     for start in range(0, len(work), BATCH):
         batch = work[start : start + BATCH]
-        ids = [c.provider_id for c in batch if c.provider_id is not None]
-        loaded = {
-            p.id: p
-            for p in db.session.scalars(
-                select(Provider).where(Provider.id.in_(ids)).options(*provider_load_options())
-            )
-        }
-        new = []
-        for change in batch:
-            existing = loaded.get(change.provider_id) if change.provider_id else None
-            data = _input_for(change, existing, loc_id)
-            if existing is None:
-                new.append(data)
-                continue
-            keys = list(dict.fromkeys(d.key for d in change.diffs))
-            before = listing_state(existing, keys) if log else {}
-            update_provider(existing, data, None, actor)
-            if log:
-                log.updated(existing.id, before, listing_state(existing, keys))
-        created = create_providers(new, actor)  # the whole batch in one INSERT per table
-        if log:
-            log.created(created)
-            log.flush()
+        _apply_batch(batch, actor, loc_id, log)
         done += len(batch)
         if progress:
             progress("write", done, len(work))
