@@ -13,6 +13,7 @@ from app.models.visibility import public_clinic, public_listing
 from app.public import bp
 from app.public import directory_view as view
 from app.public.jsonld import clinic_jsonld, provider_jsonld
+from app.services.clinic_order import nearest_first
 from app.services.directory import (
     cards_for,
     get_public_provider_by_slug,
@@ -89,7 +90,7 @@ def provider(slug: str) -> str:
         rechecking=is_stale(found.verified_at),
         near=near,
         origin=origin,
-        clinics=view.nearest_first(found.active_location_links, distances),
+        clinics=nearest_first(found.active_location_links, distances),
     )
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote_plus
 from markupsafe import Markup, escape
 
 from app.public import bp
-from app.public.directory_view import nearest_first
+from app.services.clinic_order import nearest_first
 from app.text import fold as search_fold
 
 MAX_TERMS = 12
