@@ -195,7 +195,7 @@ def watch_command(interval: float | None) -> None:
 def prune_outbox_command(keep_days: int) -> None:
     """Delete applied search outbox rows older than --keep-days (the table grows forever
     otherwise). Rows this host's index has not applied yet are kept."""
-    from app.services.outbox import prune_outbox
+    from app.outbox import prune_outbox
     from app.transaction import unit_of_work
 
     applied_up_to = int(search.status()["last_seq"]) if search.status()["generation"] else 0

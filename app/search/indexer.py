@@ -70,12 +70,12 @@ def rebuild(progress: Callable[[int, int], None] | None = None, procs: int = 1) 
 
 def rebuild_procs() -> int:
     """Processes `flask search rebuild` writes with (SEARCH_REBUILD_PROCS; 0 = per core)."""
-    configured = int(current_app.config.get("SEARCH_REBUILD_PROCS", 0) or 0)
+    configured = int(current_app.config["SEARCH_REBUILD_PROCS"])
     return configured if configured > 0 else max(1, min(4, os.cpu_count() or 1))
 
 
 def _writer(ix, procs: int, total: int):
-    if procs > 1 and total >= current_app.config.get("SEARCH_PARALLEL_FROM", 20000):
+    if procs > 1 and total >= current_app.config["SEARCH_PARALLEL_FROM"]:
         # Sub-processes index batches of documents into their own segments (no final
         # merge, which would be single-threaded again); the searcher joins the segments.
         batch = max(1, min(500, total // (4 * procs)))  # enough batches for every process

@@ -12,13 +12,10 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from whoosh.lang.porter import stem as _porter_stem
 
+from app.text import fold
+
 MAX_TEXT = 200
 MAX_TOKENS = 12
-
-_EXTRA_FOLD = str.maketrans(
-    {"ß": "ss", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l",
-     "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i", "’": "'", "‘": "'", "`": "'"}
-)  # fmt: skip
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -45,15 +42,6 @@ FILLER = wordset(
     "my hurts hurt hurting lower upper pain pains painful ache aches aching sore bad chronic "
     "severe doctor doctors specialist specialists for with i have has having need see"
 )
-
-
-@lru_cache(maxsize=16384)
-def fold(text: str) -> str:
-    """Lower-case and strip accents: "Núñez" -> "nunez"."""
-    if text.isascii():
-        return text.lower().replace("`", "'")
-    text = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLD))
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def clean(text: object, cap: int = MAX_TEXT) -> str:

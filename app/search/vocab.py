@@ -440,7 +440,7 @@ def _code_digest() -> str | None:
 
 
 def _saved_path(url: str, key: tuple) -> Path | None:
-    folder = current_app.config.get("SEARCH_INDEX_DIR")
+    folder = current_app.config["SEARCH_INDEX_DIR"]
     if not folder or _code_digest() is None:
         return None
     what = hashlib.sha256(repr((key, _code_digest())).encode()).hexdigest()[:16]
@@ -488,7 +488,7 @@ def _save(url: str, key: tuple, vocab: Vocab) -> None:
 def _saved_files(url: str) -> list[Path]:
     """Every vocabulary saved for this database, whatever its version (and any pickle an
     older release left, which is never read: removed with the old versions)."""
-    folder = current_app.config.get("SEARCH_INDEX_DIR")
+    folder = current_app.config["SEARCH_INDEX_DIR"]
     if not folder or not Path(folder).is_dir():
         return []
     tag = _database_tag(url)

@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.search.geo import zip_centroid
 from app.services import audit
-from app.services.providers import slugify
+from app.services.write import slugify
 
 
 @dataclass
@@ -53,7 +53,7 @@ class SeedReport:
 
 def seed_dir() -> Path:
     """The folder holding the seed files."""
-    configured = current_app.config.get("SEED_DATA_DIR")
+    configured = current_app.config["SEED_DATA_DIR"]
     return Path(configured) if configured else Path(current_app.root_path).parent / "seed_data"
 
 
