@@ -19,7 +19,6 @@ LIMIT = 15
 
 # (module, function) -> today's CC. Measured hot loops in the search package only.
 SEARCH_HOT_LOOPS: dict[tuple[str, str], int] = {
-    ("app/search/vocab.py", "_load"): 36,  # reads the saved vocabulary on every worker start
     ("app/search/understand.py", "split_place"): 29,  # per query: ZIP, "in <place>", clinic
     ("app/search/schema.py", "load_documents"): 27,  # per document during a rebuild
     ("app/search/understand.py", "correct"): 25,  # per query word, against both lexicons
