@@ -210,6 +210,7 @@ class HealthcareService(db.Model):
 
     location = relationship("Location", lazy="joined")
     specialty = relationship("Specialty", lazy="joined")
+    coverage_area: Mapped[CoverageArea | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 

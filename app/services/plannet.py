@@ -497,16 +497,15 @@ def _role_code(clause: Clause) -> Any:
 
 
 def _role_services(ids: Select) -> Any:
-    hs = HealthcareService
+    """Services at the role's clinic in one of the provider's specialties."""
+    hs, ps = HealthcareService, ProviderSpecialty
     return exists(
-        select(hs.id).where(
+        select(hs.id)
+        .join(ps, ps.specialty_id == hs.specialty_id)
+        .where(
             hs.id.in_(ids),
             hs.location_id == ProviderLocation.location_id,
-            hs.specialty_id.in_(
-                select(ProviderSpecialty.specialty_id).where(
-                    ProviderSpecialty.provider_id == ProviderLocation.provider_id
-                )
-            ),
+            ps.provider_id == ProviderLocation.provider_id,
         )
     )
 

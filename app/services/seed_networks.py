@@ -97,7 +97,7 @@ def load_networks(base: Path) -> dict[str, int]:
     db.session.flush()
     added |= {"payers": len(payers), "networks": len(networks), "coverage areas": len(areas)}
     added["network participations"] = _participation(spec, networks, closed_every)
-    added["healthcare services"] = _services(spec["services"])
+    added["healthcare services"] = _services(spec["services"], areas)
     for e in spec["endpoints"]:
         db.session.add(
             Endpoint(
@@ -142,7 +142,7 @@ def _participation(spec: dict, networks: dict, closed_every: dict) -> int:
     return len(rows)
 
 
-def _services(spec: dict) -> int:
+def _services(spec: dict, areas: dict[str, CoverageArea]) -> int:
     """Per clinic: one service per primary specialty practised there, walk-in or urgent
     care where the clinic offers it, and the extras the seed file lists."""
     added = 0
@@ -169,6 +169,8 @@ def _services(spec: dict) -> int:
         if loc.walk_in:
             extras.insert(0, spec[loc.walk_in])
         for x in extras:
-            db.session.add(HealthcareService(location_id=loc.id, **x))
+            fields = {k: v for k, v in x.items() if k != "area"}
+            area = areas.get(x.get("area", ""))
+            db.session.add(HealthcareService(location_id=loc.id, coverage_area=area, **fields))
             added += 1
     return added
