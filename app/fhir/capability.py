@@ -102,6 +102,16 @@ def capability_statement(base_url: str, org_name: str) -> dict:
                 "searchParam": [
                     {"name": "_count", "type": "number"},
                 ],
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                        "documentation": (
+                            "System-level $export with _type and _since; async "
+                            "(Prefer: respond-async), NDJSON files."
+                        ),
+                    }
+                ],
             }
         ],
     }
