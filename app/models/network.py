@@ -143,16 +143,13 @@ class Organization(db.Model):
 
 # The clinic group's row exists from the moment the table does (migration or create_all);
 # its name and phone are the ORG_NAME and ORG_PHONE settings, read when it is served.
-event.listen(
-    Organization.__table__,
-    "after_create",
-    DDL(
-        "INSERT INTO organization (slug, kind, name, alias, phone, website, address_line1, "
-        "city, state, zip, active, created_at, updated_at, version) VALUES "
-        "('clinic-group', 'prvgrp', '', '', '', '', '', '', '', '', true, "
-        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
-    ),
+CLINIC_GROUP_INSERT = (
+    "INSERT INTO organization (slug, kind, name, alias, phone, website, address_line1, "
+    "city, state, zip, active, created_at, updated_at, version) VALUES "
+    "('clinic-group', 'prvgrp', '', '', '', '', '', '', '', '', true, "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
 )
+event.listen(Organization.__table__, "after_create", DDL(CLINIC_GROUP_INSERT))
 
 
 class NetworkParticipation(db.Model):
