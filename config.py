@@ -98,6 +98,10 @@ class Config:
     # fewer than this share of the active listings' NPIs: see docs/nppes.md.
     NPPES_MIN_INDIVIDUALS = 1_000_000
     NPPES_MIN_FOUND_SHARE = 0.5
+    # FHIR Bulk Data $export: where NDJSON files are written (None: <instance>/fhir-export)
+    # and how long a finished export is kept.
+    FHIR_EXPORT_DIR: str | None = None
+    FHIR_EXPORT_KEEP_HOURS = 24
     # "Now" for urgent care's open-now, as ISO 8601 (tests pin it); None is the real clock.
     CLOCK_NOW: str | None = None
     # Gzip for text responses (Flask-Compress; streamed downloads are left alone).
@@ -137,6 +141,7 @@ class Config:
         self.SECRET_KEY = _env("SECRET_KEY", self.SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI)
         self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", self.SEARCH_INDEX_DIR)
+        self.FHIR_EXPORT_DIR = _env("FHIR_EXPORT_DIR", self.FHIR_EXPORT_DIR)
         self.HOST = _env("HOST", self.HOST) or self.HOST
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
         self.VERIFY_GRACE_DAYS = int(_env("VERIFY_GRACE_DAYS", str(self.VERIFY_GRACE_DAYS)))

@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.search.geo import zip_centroid
 from app.services import audit
+from app.services.seed_networks import load_networks
 from app.services.write import slugify
 
 
@@ -280,5 +281,7 @@ def seed_all() -> SeedReport:
     report = load_reference_data()
     demo = load_demo_directory()
     for kind, n in demo.added.items():
+        report.count(kind, n)
+    for kind, n in load_networks(seed_dir()).items():
         report.count(kind, n)
     return report
