@@ -21,8 +21,6 @@ from app.services.directory import (
 )
 from app.services.recheck import is_stale
 
-BROWSE_LIMIT = 30
-
 
 @bp.get("/find-a-doctor")
 def find_a_doctor() -> ResponseReturnValue:
@@ -111,7 +109,7 @@ def _browse(field: str, slug: str, stmt) -> dict[str, object]:
     is slow); SQL joined by ``stmt`` answers when the index cannot be read.
     """
     page = _page_number()
-    per_page = int(current_app.config.get("BROWSE_PER_PAGE") or BROWSE_LIMIT)
+    per_page = int(current_app.config["BROWSE_PER_PAGE"])
     try:
         results = search.search(
             search.SearchParams(**{field: (slug,)}, sort="name", page=page, per_page=per_page)

@@ -28,7 +28,6 @@ from app.models.visibility import public_clinic, public_listing
 from app.public import bp
 from app.templating import site_url
 
-URLS_PER_FILE = 50_000  # the sitemap protocol's limit
 PLAN_TTL = 600.0  # seconds; a backstop for changes that write no outbox row
 RETRY_AFTER = "60"
 _lock = threading.Lock()
@@ -67,7 +66,7 @@ def _sections() -> dict[str, tuple[str, Select]]:
 
 def _per_file() -> int:
     """Pages per file: each page is listed once per language, within the file's URL limit."""
-    urls = int(current_app.config.get("SITEMAP_URLS_PER_FILE") or URLS_PER_FILE)
+    urls = int(current_app.config["SITEMAP_URLS_PER_FILE"])
     return max(1, urls // len(locale.LANGUAGES))
 
 

@@ -1,7 +1,7 @@
 """a provider's biography in Spanish
 
 Revision ID: e5a1c9d3b7f2
-Revises: b4d8e2f6a913
+Revises: d6f1a2c3e4b5
 Create Date: 2026-12-07 14:00:00
 
 ``provider.bio_es`` is shown on the Spanish profile (``/es/providers/<slug>``); empty means
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e5a1c9d3b7f2"
-down_revision = "b4d8e2f6a913"
+down_revision = "d6f1a2c3e4b5"
 branch_labels = None
 depends_on = None
 
