@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db as _db
-from app.search.geo import city_centroid, zip_centroid
+from app.geo import city_centroid, zip_centroid
 from app.services.roster import import_roster
 from app.services.validation import normalize_phone, npi_problem, zip_problem
 from tests import factories

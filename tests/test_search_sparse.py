@@ -175,7 +175,7 @@ def _nearest_oracle(snap, lat: float, lon: float) -> np.ndarray:
     """Each doc's nearest clinic by brute force over every provider-clinic entry (float64)."""
     import math
 
-    from app.search.geo import haversine_radians
+    from app.geo import haversine_radians
 
     p1, l1 = math.radians(lat), math.radians(lon)
     out = np.full(snap.n, np.inf)

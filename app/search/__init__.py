@@ -15,7 +15,8 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy.orm import configure_mappers
 
-from app.search import engine, geo, redflags, understand
+from app import geo
+from app.search import engine, redflags, understand
 from app.search import suggest as _suggest
 from app.search.guard import guarded
 from app.search.hosts import clone

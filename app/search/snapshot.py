@@ -19,7 +19,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-from app.search.geo import haversine_radians
+from app.geo import haversine_radians
 from app.search.segments import (
     FACETS,
     GENDER_CODES,

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import us
 
-from app.search.geo import city_centroid, zip_centroid
+from app.geo import city_centroid, zip_centroid
 from app.search.text import (
     CREDENTIALS,
     FILLER,

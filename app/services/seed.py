@@ -31,7 +31,7 @@ from app.models import (
     Verification,
     now_utc,
 )
-from app.search.geo import zip_centroid
+from app.geo import zip_centroid
 from app.services import audit
 from app.services.providers import slugify
 
