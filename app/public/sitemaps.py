@@ -21,11 +21,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
-from app import content, search
+from app import content
 from app.extensions import db
 from app.models import Location, Provider, ProviderSpecialty, Specialty
 from app.models.visibility import public_clinic, public_listing
 from app.public import bp
+from app.search import interface as search
 from app.templating import site_url
 
 URLS_PER_FILE = 50_000  # the sitemap protocol's limit
@@ -71,7 +72,7 @@ def _per_file() -> int:
 
 def _index_key() -> tuple:
     try:
-        return search.index_version()
+        return search.service().index_version()
     except search.SearchUnavailable:
         return (None, 0)
 
