@@ -90,7 +90,7 @@ def test_sparse_name_scores_equal_the_dense_oracle(view):
 def _everything(results) -> tuple:
     facets = {k: [(f.value, f.count, f.selected) for f in v] for k, v in results.facets.items()}
     hits = [(h.provider_id, h.score, h.distance_miles, h.location_distances) for h in results.hits]
-    return (results.total, results.pages, hits, facets, results.did_you_mean, results.message)
+    return (results.total, results.pages, hits, facets, results.did_you_mean, results.reasons)
 
 
 def test_whole_searches_agree_in_the_sparse_and_dense_spaces(view, monkeypatch):
