@@ -98,8 +98,41 @@ class Config:
     # fewer than this share of the active listings' NPIs: see docs/nppes.md.
     NPPES_MIN_INDIVIDUALS = 1_000_000
     NPPES_MIN_FOUND_SHARE = 0.5
+    # FHIR Bulk Data $export: where NDJSON files are written (None: <instance>/fhir-export)
+    # and how long a finished export is kept.
+    FHIR_EXPORT_DIR: str | None = None
+    FHIR_EXPORT_KEEP_HOURS = 24
     # "Now" for urgent care's open-now, as ISO 8601 (tests pin it); None is the real clock.
     CLOCK_NOW: str | None = None
+    # Gzip for text responses (Flask-Compress; streamed downloads are left alone).
+    COMPRESS_ALGORITHM = ["gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/xml",
+        "text/csv",
+        "application/json",
+        "application/fhir+json",
+        "application/xml",
+        "application/javascript",
+        "text/javascript",
+        "image/svg+xml",
+    ]
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_LEVEL = 6
+    COMPRESS_STREAMS = False
+    # Page sizes: a clinic or specialty page's providers, and the staff list's count, which
+    # stops at STAFF_COUNT_CAP and says "+" (counting a million matches costs more than the
+    # page); URLs per sitemap file (the protocol's limit); roster CSV rows per streamed chunk.
+    BROWSE_PER_PAGE = 30
+    STAFF_COUNT_CAP = 10_000
+    SITEMAP_URLS_PER_FILE = 50_000
+    ROSTER_EXPORT_CHUNK_ROWS = 500
+    # The seed files' folder (None: seed_data/ beside the app) and "today" for hiding past
+    # events, as an ISO date (tests pin it; None is the real date).
+    SEED_DATA_DIR: str | None = None
+    CONTENT_TODAY: str | None = None
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
@@ -108,6 +141,7 @@ class Config:
         self.SECRET_KEY = _env("SECRET_KEY", self.SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI)
         self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", self.SEARCH_INDEX_DIR)
+        self.FHIR_EXPORT_DIR = _env("FHIR_EXPORT_DIR", self.FHIR_EXPORT_DIR)
         self.HOST = _env("HOST", self.HOST) or self.HOST
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
         self.VERIFY_GRACE_DAYS = int(_env("VERIFY_GRACE_DAYS", str(self.VERIFY_GRACE_DAYS)))

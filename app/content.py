@@ -274,7 +274,7 @@ def library() -> Library:
 
 def today() -> date:
     """Today's date for hiding past events (``CONTENT_TODAY`` pins it in tests)."""
-    pinned = current_app.config.get("CONTENT_TODAY")
+    pinned = current_app.config["CONTENT_TODAY"]
     return date.fromisoformat(pinned) if pinned else date.today()
 
 

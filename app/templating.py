@@ -37,9 +37,9 @@ def site_url() -> str:
     has refused any other host with 400); else this server's own HOST and PORT.
     """
     config = current_app.config
-    if config.get("SITE_URL"):
+    if config["SITE_URL"]:
         return config["SITE_URL"].rstrip("/")
-    if config.get("TRUSTED_HOSTS") and request:
+    if config["TRUSTED_HOSTS"] and request:
         return request.host_url.rstrip("/")
     return f"http://{config['HOST']}:{config['PORT']}"
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app, search
 from app.extensions import db as _db
+from app.models.network import CLINIC_GROUP_INSERT
 from app.search import sync
 from app.services.seed import seed_all
 from app.transaction import unit_of_work
@@ -119,6 +120,7 @@ def _empty_pg_schema() -> None:
         if existing == set(names):
             quoted = ", ".join(f'"{name}"' for name in names)
             conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            conn.execute(text(CLINIC_GROUP_INSERT))  # the row create_all and migrations add
             return
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Location, Provider, Specialty
 from app.models.visibility import public_clinic
 from app.search import interface as search
+from app.services.clinic_order import nearest_first
 from app.services.directory import cards_for, load_providers
 
 
@@ -58,7 +59,10 @@ def provider_summary(
             }
             for link in provider.specialty_links
         ],
-        "locations": [_location(link, distances) for link in provider.active_location_links],
+        "locations": [
+            _location(link, distances)
+            for link, _miles in nearest_first(provider.active_location_links, distances)
+        ],
         "accepting_new_patients": provider.accepting_new_patients,
         "telehealth": provider.telehealth,
         "languages": [{"code": lang.code, "name": lang.name} for lang in provider.languages],

@@ -29,7 +29,6 @@ from app.public import bp
 from app.search import interface as search
 from app.templating import site_url
 
-URLS_PER_FILE = 50_000  # the sitemap protocol's limit
 PLAN_TTL = 600.0  # seconds; a backstop for changes that write no outbox row
 RETRY_AFTER = "60"
 _lock = threading.Lock()
@@ -67,7 +66,7 @@ def _sections() -> dict[str, tuple[str, Select]]:
 
 
 def _per_file() -> int:
-    return int(current_app.config.get("SITEMAP_URLS_PER_FILE") or URLS_PER_FILE)
+    return int(current_app.config["SITEMAP_URLS_PER_FILE"])
 
 
 def _index_key() -> tuple:

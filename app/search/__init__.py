@@ -222,7 +222,7 @@ def resolve_place(text: str) -> tuple[Origin | None, Reason | None]:
 
 
 def _result_cache_on() -> bool:
-    return not has_app_context() or bool(current_app.config.get("SEARCH_RESULT_CACHE", True))
+    return not has_app_context() or bool(current_app.config["SEARCH_RESULT_CACHE"])
 
 
 def _settings() -> engine.Settings:
