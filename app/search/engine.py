@@ -359,24 +359,33 @@ def run(
         match = _primary_care(snap, vocab, parsed)
     results = _finish(snap, vocab, params, parsed, match, origin, place_text, place_reason)
     if fallback:
-        shown = params.q if len(params.q) <= 60 else params.q[:60] + "…"
-        results.reasons = [
-            Reason(PRIMARY_CARE_FALLBACK, {"query": shown, "children": parsed.children}),
-            *(r for r in results.reasons if r.code != DID_YOU_MEAN),
-        ]
+        _fell_back(results, params.q, parsed.children)
     elif fixed.changed and results.total:
-        shown = " ".join(fixed.tokens)
-        if shown != " ".join(tokens):
-            offered = results.reason(DID_YOU_MEAN)
-            text = offered.args["text"] if offered else shown
-            rest = [r for r in results.reasons if r.code != DID_YOU_MEAN]
-            # The results are for the corrected words ("Showing results for ..."); the
-            # link offers the name correction when there is one, else these words.
-            results.reasons = [Reason(DID_YOU_MEAN, {"text": text, "showing": shown}), *rest]
+        _corrected(results, " ".join(fixed.tokens), " ".join(tokens))
     if level:
         results.reasons.append(Reason(RedFlag(level).code))
     results.interpretation.conditions = [vocab.conditions[c].name for c in parsed.conditions]
     return results
+
+
+def _fell_back(results: Results, q: str, children: bool) -> None:
+    """Say primary care is shown because nothing matched ``q`` (no typo link then)."""
+    shown = q if len(q) <= 60 else q[:60] + "…"
+    results.reasons = [
+        Reason(PRIMARY_CARE_FALLBACK, {"query": shown, "children": children}),
+        *(r for r in results.reasons if r.code != DID_YOU_MEAN),
+    ]
+
+
+def _corrected(results: Results, shown: str, typed: str) -> None:
+    """Say the results are for the corrected words ("Showing results for ..."); the link
+    offers the name correction when there is one, else these words."""
+    if shown == typed:
+        return
+    offered = results.reason(DID_YOU_MEAN)
+    text = offered.args["text"] if offered else shown
+    rest = [r for r in results.reasons if r.code != DID_YOU_MEAN]
+    results.reasons = [Reason(DID_YOU_MEAN, {"text": text, "showing": shown}), *rest]
 
 
 @dataclass
