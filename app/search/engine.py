@@ -255,21 +255,8 @@ def _facets(
     }
     for key in FACET_KEYS:
         mask = _and(base, [m for name, m in masks.items() if name != key])
-        counts = space.counts(key, mask, FACET_LIMIT)
         selected = set(params.filters().get(key, ()))
-        if key == "clinic":
-            # A clinic hidden a moment ago leaves the list at once: the vocabulary reloads
-            # on commit, the index only when the outbox is applied.
-            counts = {v: n for v, n in counts.items() if _public_place(vocab, v) or v in selected}
-        for value in selected:
-            counts.setdefault(value, 0)
-        values = [
-            FacetValue(value, labels[key](value), count, value in selected)
-            for value, count in counts.items()
-        ]
-        values.sort(key=lambda f: (-f.count, f.label.lower()))
-        # The most common values, plus every selected one (so its chip and box stay).
-        facets[key] = values[:FACET_LIMIT] + [f for f in values[FACET_LIMIT:] if f.selected]
+        facets[key] = _list_facet(space, vocab, key, mask, selected, labels[key])
     snap = space.snap
     for key, array, label in (
         ("accepting", snap.acc, "Accepting new patients"),
@@ -281,6 +268,25 @@ def _facets(
         count = int(np.count_nonzero(mask & space.of(array)))
         facets[key] = [FacetValue("1", label, count, bool(getattr(params, key)))]
     return facets
+
+
+def _list_facet(
+    space: _Space, vocab: Vocab, key: str, mask, selected: set[str], label
+) -> list[FacetValue]:
+    """One list facet's most common values among ``mask``, plus every selected one."""
+    counts = space.counts(key, mask, FACET_LIMIT)
+    if key == "clinic":
+        # A clinic hidden a moment ago leaves the list at once: the vocabulary reloads
+        # on commit, the index only when the outbox is applied.
+        counts = {v: n for v, n in counts.items() if _public_place(vocab, v) or v in selected}
+    for value in selected:
+        counts.setdefault(value, 0)
+    values = [
+        FacetValue(value, label(value), count, value in selected) for value, count in counts.items()
+    ]
+    values.sort(key=lambda f: (-f.count, f.label.lower()))
+    # The most common values, plus every selected one (so its chip and box stay).
+    return values[:FACET_LIMIT] + [f for f in values[FACET_LIMIT:] if f.selected]
 
 
 def _order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) -> np.ndarray:
@@ -572,11 +578,7 @@ def _finish(
         score = space.add(score, CHILD_BOOST * space.of(snap.kid))
     nearest = miles = None
     if origin is not None:
-        miles, nearest = snap.distances(origin.lat, origin.lon)
-        near = space.of(nearest)
-        score = space.add(score, NEAR_WEIGHT / (1.0 + np.minimum(near, 1e6) / 5.0))
-        if params.radius:
-            base = base & (near <= params.radius)
+        miles, nearest, score, base = _near(space, origin, params, score, base)
     masks = {name: space.of(mask) for name, mask in _filter_masks(snap, params).items()}
     matched = _and(base, masks.values())
     facets = _facets(space, vocab, params, base, masks)
@@ -587,20 +589,7 @@ def _finish(
     sort = params.sort if (params.sort != "distance" or origin is not None) else "relevance"
     note = _distance_note(params) if origin is None and not place_text else None
     ordered = _order(snap, docs, score, nearest, sort, start + params.per_page) if total else docs
-    hits = []
-    for d in ordered[start:]:
-        # Shown distances come from the float64 miles per clinic (the nearest array, used
-        # for filtering and order, is float32).
-        located = snap.doc_locations(int(d), miles)
-        hits.append(
-            Hit(
-                provider_id=int(snap.pid[d]),
-                score=round(float(score[d]), 4),
-                distance_miles=min(located.values()) if located else None,
-                location_distances=located,
-                card=snap.card(int(d)),
-            )
-        )
+    hits = _hits(snap, ordered[start:], score, miles)
     reasons = [r for r in (match.did_you_mean, match.ignored, note, place_reason) if r]
     if not total and place_reason is None:
         reasons.append(_no_match(params, origin))
@@ -622,6 +611,35 @@ def _finish(
         highlight_terms=list(dict.fromkeys(h for h in match.highlights if h)),
         injury_info=parsed.injury,
     )
+
+
+def _near(space: _Space, origin: Origin, params: SearchParams, score, base):
+    """Distances from ``origin``: nearer providers score higher; the radius filters."""
+    miles, nearest = space.snap.distances(origin.lat, origin.lon)
+    near = space.of(nearest)
+    score = space.add(score, NEAR_WEIGHT / (1.0 + np.minimum(near, 1e6) / 5.0))
+    if params.radius:
+        base = base & (near <= params.radius)
+    return miles, nearest, score, base
+
+
+def _hits(snap: Snapshot, docs, score, miles) -> list[Hit]:
+    """One page of hits, each with its card and its clinics' distances."""
+    hits = []
+    for d in docs:
+        # Shown distances come from the float64 miles per clinic (the nearest array, used
+        # for filtering and order, is float32).
+        located = snap.doc_locations(int(d), miles)
+        hits.append(
+            Hit(
+                provider_id=int(snap.pid[d]),
+                score=round(float(score[d]), 4),
+                distance_miles=min(located.values()) if located else None,
+                location_distances=located,
+                card=snap.card(int(d)),
+            )
+        )
+    return hits
 
 
 def health_lexicon(vocab: Vocab) -> FuzzyLexicon:

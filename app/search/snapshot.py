@@ -107,6 +107,39 @@ def postings(leaf, field: str, text: str) -> np.ndarray:
     return block_postings(leaf, field, text)
 
 
+def _segment_key(reader, base: int) -> str:
+    segment = reader.segment()
+    return segment.segment_id() if segment is not None else f"anon{base}"
+
+
+def _open_segments(
+    leaves, segment_cache: dict, codes: Codes, folder: Path | None
+) -> tuple[list[tuple[SegmentArrays, int]], list[np.ndarray]]:
+    """Each leaf's arrays (from the cache, else read or built) and its live-doc mask; drop
+    cached and saved arrays of segments no longer in the index."""
+    segs: list[tuple[SegmentArrays, int]] = []
+    live_parts = []
+    for reader, base in leaves:
+        segment = reader.segment()
+        key = _segment_key(reader, base)
+        arrays = segment_cache.get(key)
+        if arrays is None:
+            arrays = segment_cache[key] = segment_arrays(reader, codes, folder, key)
+        live = np.ones(arrays.n, bool)
+        if reader.has_deletions() and segment is not None:
+            dead = np.fromiter(segment.deleted_docs(), np.int64)
+            live[dead[dead < arrays.n]] = False
+        live &= arrays.pid > 0
+        segs.append((arrays, base))
+        live_parts.append(live)
+    live_keys = {_segment_key(r, b) for r, b in leaves}
+    for stale in set(segment_cache) - live_keys:
+        del segment_cache[stale]
+    if folder is not None:
+        forget_stale_arrays(folder, live_keys)
+    return segs, live_parts
+
+
 class Snapshot:
     """The whole index as arrays, for one open searcher."""
 
@@ -116,31 +149,30 @@ class Snapshot:
         self.searcher = searcher
         self.codes = codes
         leaves = searcher.reader().leaf_readers()
-        segs: list[tuple[SegmentArrays, int]] = []
-        live_parts = []
-        for reader, base in leaves:
-            segment = reader.segment()
-            key = segment.segment_id() if segment is not None else f"anon{base}"
-            arrays = segment_cache.get(key)
-            if arrays is None:
-                arrays = segment_cache[key] = segment_arrays(reader, codes, folder, key)
-            live = np.ones(arrays.n, bool)
-            if reader.has_deletions() and segment is not None:
-                dead = np.fromiter(segment.deleted_docs(), np.int64)
-                live[dead[dead < arrays.n]] = False
-            live &= arrays.pid > 0
-            segs.append((arrays, base))
-            live_parts.append(live)
-        live_keys = {
-            (r.segment().segment_id() if r.segment() is not None else f"anon{b}") for r, b in leaves
-        }
-        for stale in set(segment_cache) - live_keys:
-            del segment_cache[stale]
-        if folder is not None:
-            forget_stale_arrays(folder, live_keys)
+        segs, live_parts = _open_segments(leaves, segment_cache, codes, folder)
         self.segments = segs
         self.n = sum(a.n for a, _ in segs)
         self.live = np.concatenate(live_parts) if segs else np.zeros(0, bool)
+        self._join_segments()
+        self.loc_first = doc_starts(self.loc_doc, self.n)
+        self.doc_count = int(np.count_nonzero(self.live))
+        self._first: dict[str, np.ndarray] = {}
+        self._site_cache: tuple | None = None
+        self._doc_site_cache: tuple | None = None
+        self._primary_present: set[int] | None = None
+        self._bits: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        # One build of each lazy table: a restarted worker's first search would otherwise
+        # build the same bitsets as the warm-up thread, at once, sharing the two cores.
+        self._build_lock = threading.RLock()
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_bytes = 0
+        # A broad search at a national size caches masks and doc lists per specialty; a
+        # fixed budget would evict "physical therapist"'s own masks mid-search.
+        self._cache_budget = max(CACHE_BYTES, self.n * CACHE_BYTES_PER_DOC)
+
+    def _join_segments(self) -> None:
+        """Concatenate every segment's per-doc, per-facet and per-clinic arrays."""
+        segs = self.segments
         for name, dtype in PER_DOC:
             setattr(self, name, _gather([getattr(a, name) for a, _ in segs], dtype))
         self.pairs = {
@@ -154,21 +186,6 @@ class Snapshot:
         for name, dtype in PER_LOC:
             setattr(self, name, _gather([getattr(a, name) for a, _ in segs], dtype))
         self._share_with_segments()
-        self.loc_first = doc_starts(self.loc_doc, self.n)
-        self.doc_count = int(np.count_nonzero(self.live))
-        self._first: dict[str, np.ndarray] = {}
-        self._site_cache: tuple | None = None
-        self._doc_site_cache: tuple | None = None
-        self._primary_present: set[int] | None = None
-        self._bits: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
-        # One build of each lazy table: a restarted worker's first search would otherwise
-        # build the same bitsets as the warm-up thread, at once, sharing the two cores.
-        self._build_lock = threading.RLock()
-        self._cache: OrderedDict = OrderedDict()
-        self._cache_bytes = 0
-        # A broad search at a million docs caches a few MB of masks and doc lists per
-        # specialty; a fixed 16 MB would evict "physical therapist"'s own masks mid-search.
-        self._cache_budget = max(CACHE_BYTES, self.n * CACHE_BYTES_PER_DOC)
 
     def _share_with_segments(self) -> None:
         """Point each cached segment's arrays at its slice of this snapshot's.
