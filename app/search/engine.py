@@ -77,7 +77,7 @@ def intersect_sorted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Values in both ascending arrays of unique doc numbers, with their positions in ``a``
     and in ``b`` (what ``np.intersect1d(..., assume_unique=True, return_indices=True)``
     gives). The shorter array is looked up in the longer by binary search, so the cost is
-    the shorter's length times a log, not a sort of both (1.4 ms per full name at 1M)."""
+    the shorter's length times a log, not a sort of both."""
     swap = len(a) > len(b)
     small, big = (b, a) if swap else (a, b)
     if not len(small) or not len(big):
@@ -106,8 +106,8 @@ def word_scores(
 
     Usually a word is one of its own prefixes and a last name is also a name, so the
     prefix docs are all the docs and only the exact ones need marking, found by binary
-    search of the few in the many; that skips sorting the three lists together (about
-    0.5 ms per word at 1M). Any other case is merged.
+    search of the few in the many; that skips sorting the three lists together. Any other
+    case is merged.
     """
     # A surname's three lists are often one and the same: compare before searching.
     same = len(exact) == len(prefix) and np.array_equal(exact, prefix)
@@ -289,7 +289,7 @@ def _list_facet(
     return values[:FACET_LIMIT] + [f for f in values[FACET_LIMIT:] if f.selected]
 
 
-def _order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) -> np.ndarray:
+def order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) -> np.ndarray:
     """The first ``k`` of ``docs`` in the requested order (partitioning before sorting).
 
     Only the candidates that can make the first ``k`` are sorted in full. A broad search
@@ -588,7 +588,7 @@ def _finish(
     start = (params.page - 1) * params.per_page
     sort = params.sort if (params.sort != "distance" or origin is not None) else "relevance"
     note = _distance_note(params) if origin is None and not place_text else None
-    ordered = _order(snap, docs, score, nearest, sort, start + params.per_page) if total else docs
+    ordered = order(snap, docs, score, nearest, sort, start + params.per_page) if total else docs
     hits = _hits(snap, ordered[start:], score, miles)
     reasons = [r for r in (match.did_you_mean, match.ignored, note, place_reason) if r]
     if not total and place_reason is None:

@@ -356,9 +356,9 @@ def _comparable(data: dict) -> dict:
 def _served_card_drift(st, indexed: dict[int, dict]) -> list[str]:
     """Providers whose result card as searches serve it (from the segments' saved card
     tables) is not the card the index stores (call with st.read_mutex held)."""
-    from app.search import _view  # the snapshot searches read; imported late (a cycle)
+    from app.search import view  # the snapshot searches read; imported late (a cycle)
 
-    snap, _ = _view(st)
+    snap, _ = view(st)
     out = []
     for doc in np.flatnonzero(snap.live).tolist():
         arrays, local = snap.locate(doc)

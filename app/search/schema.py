@@ -67,8 +67,8 @@ def make_schema() -> Schema:
         card=STORED,
     )
     # Whoosh 2.7 stats the disk once per posting of any field without a length column while
-    # writing a segment (half a million stat calls per 10k documents); giving every indexed
-    # field lengths makes writing several times faster.
+    # writing a segment (docs/benchmarks.md); giving every indexed field lengths makes
+    # writing several times faster.
     for name in schema.names():
         field = schema[name]
         if field.indexed and not field.scorable:

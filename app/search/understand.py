@@ -95,12 +95,12 @@ class Parsed:
         return max(self.tiers.values(), default=0)
 
 
-def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+def contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
-def _has_any(tokens: list[str], phrases: list[tuple[str, ...]]) -> bool:
+def has_any_phrase(tokens: list[str], phrases: list[tuple[str, ...]]) -> bool:
     """Whether any of ``phrases`` occurs in ``tokens`` (word runs, compared whole)."""
     lengths = {len(p) for p in phrases}
     runs = {tuple(tokens[i : i + n]) for n in lengths for i in range(len(tokens) - n + 1)}
@@ -442,7 +442,7 @@ def understand(
     """
     parsed = Parsed()
     tokens = (words(q) if isinstance(q, str) else list(q))[: MAX_TOKENS * 2]
-    parsed.injury = _has_any(tokens, vocab.injury_terms)
+    parsed.injury = has_any_phrase(tokens, vocab.injury_terms)
     parsed.named_person = names_person(tokens, vocab)
     parsed.children = any(t in CHILD_WORDS for t in tokens)
     tokens, parsed.location_text = split_place(tokens, vocab, is_person)
@@ -558,7 +558,7 @@ def _place_slugs(key: tuple[str, ...], vocab: Vocab) -> list[str]:
     slugs = vocab.place_phrases.get(key)
     if slugs is None:
         for phrase, found in vocab.long_place_phrases:
-            if _contains(list(key), phrase) or sorted(phrase) == sorted(key):
+            if contains_phrase(list(key), phrase) or sorted(phrase) == sorted(key):
                 return found
     return slugs or []
 
