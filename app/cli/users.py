@@ -102,7 +102,6 @@ def prune_attempts_command(keep_days: int) -> None:
     from datetime import timedelta
 
     from app.services.auth import prune_attempts
-
     from app.services.sessions import prune_sessions
 
     with unit_of_work():

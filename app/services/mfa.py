@@ -273,7 +273,9 @@ def record_factor_result(user: User, client: str, ok: bool) -> None:
     """Count a passkey check in the same throttle as codes (the caller commits)."""
     db.session.add(
         LoginAttempt(
-            email=throttle_key(user), client=(client or "unknown")[:64], succeeded=ok,
+            email=throttle_key(user),
+            client=(client or "unknown")[:64],
+            succeeded=ok,
             user_id=user.id,
         )
     )
@@ -325,7 +327,7 @@ class FactorSummary:
 
     @property
     def label(self) -> str:
-        """"App and 2 passkeys", "None" ..."""
+        """ "App and 2 passkeys", "None" ..."""
         parts = ["App"] if self.totp else []
         if self.passkeys:
             parts.append(f"{self.passkeys} passkey{'s' if self.passkeys != 1 else ''}")

@@ -205,7 +205,11 @@ def rename(passkey: WebAuthnCredential, name: str, actor: User) -> None:
     before = {"name": passkey.name}
     passkey.name = clean_name(name, 0) if name.strip() else passkey.name
     audit.record(
-        "mfa_passkey_rename", "user", passkey.user_id, actor=actor, before=before,
+        "mfa_passkey_rename",
+        "user",
+        passkey.user_id,
+        actor=actor,
+        before=before,
         after={"name": passkey.name},
     )
 

@@ -95,7 +95,7 @@ def absolute_limit() -> timedelta:
 
 
 def session_state(record: UserSession, now: datetime | None = None) -> str:
-    """"active", "ended", "idle" (timed out) or "expired" (past the absolute limit)."""
+    """ "active", "ended", "idle" (timed out) or "expired" (past the absolute limit)."""
     now = now or now_utc()
     if record.ended_at is not None:
         return "ended"
@@ -167,9 +167,7 @@ def end_other_sessions(
     return count
 
 
-def end_all_sessions(
-    user: User, actor: User | None, reason: str, audit_it: bool = True
-) -> int:
+def end_all_sessions(user: User, actor: User | None, reason: str, audit_it: bool = True) -> int:
     """End every session of ``user``, including cookies made before session records."""
     user.session_token = new_session_token()
     if not audit_it:

@@ -106,7 +106,12 @@ def set_role(user: User, role: str, actor: User | None = None) -> User:
     before = {"role": user.role}
     user.role = role
     audit.record(
-        "role", "user", user.id, actor=actor, before=before, after={"role": role},
+        "role",
+        "user",
+        user.id,
+        actor=actor,
+        before=before,
+        after={"role": role},
         summary=user.email,
     )
     return user

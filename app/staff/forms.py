@@ -400,7 +400,10 @@ class PasswordChangeForm(StaffForm):
     )
     confirm = PasswordField(
         "Confirm new password",
-        validators=[DataRequired("Enter the new password again."), EqualTo("password", "The passwords do not match.")],
+        validators=[
+            DataRequired("Enter the new password again."),
+            EqualTo("password", "The passwords do not match."),
+        ],
     )
 
 

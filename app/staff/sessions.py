@@ -55,7 +55,9 @@ def sessions_end_others() -> ResponseReturnValue:
     if not ActionForm().validate():
         abort(400)
     with unit_of_work():
-        count = end_other_sessions(current_user, current_record(), current_user, "ended by the user")
+        count = end_other_sessions(
+            current_user, current_record(), current_user, "ended by the user"
+        )
     flash(f"Ended {count} other session{'s' if count != 1 else ''}.", "info")
     return redirect(url_for(".sessions"))
 
