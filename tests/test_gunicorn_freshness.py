@@ -11,6 +11,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -24,6 +25,7 @@ from tests.test_access_log import GUNICORN, database, gunicorn
 __all__ = ["database"]  # the fixture, re-used from the access-log test
 
 PASSWORD = "a long staff passphrase"
+TOTP_SECRET = pyotp.random_base32(32)
 EDITS = 5
 CONSISTENT_READS = 8  # consecutive answers that must agree, so both workers are seen
 
@@ -32,7 +34,12 @@ def add_staff(env: dict[str, str]) -> None:
     app = create_app(config.TestingConfig, {"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
     with app.app_context():
         db.session.add(
-            User(email="desk@example.org", password_hash=hash_password(PASSWORD), role="staff")
+            User(
+                email="desk@example.org",
+                password_hash=hash_password(PASSWORD),
+                role="staff",
+                totp_secret=TOTP_SECRET,  # enrolled: the sign-in below gives its code
+            )
         )
         db.session.commit()
         db.engine.dispose()
