@@ -285,8 +285,8 @@ def next_totp(app: Flask, email: str, secret: str | None = None) -> str:
     """A code for the user's authenticator app that the server has not accepted yet.
 
     A code is good once (its 30-second step must be newer than the last accepted one), and
-    the step before and after now are accepted: so a user can sign in up to three times in
-    one step; a fourth waits for the next step, as a real person would.
+    the step after now is accepted too: so a user can sign in twice in one step; a third
+    sign-in waits for the next step, as a real person would.
     """
     import pyotp
 
@@ -302,7 +302,8 @@ def next_totp(app: Flask, email: str, secret: str | None = None) -> str:
             last = user.totp_last_step
             _db.session.remove()
         now = current_step()
-        step = now - 1 if last is None else max(now - 1, last + 1)
+        # Never the step before now: the server may already be in the next step.
+        step = now if last is None else max(now, last + 1)
         if step <= now + 1:
             return pyotp.TOTP(secret).at(step * 30)
         time.sleep(30 - time.time() % 30 + 0.05)

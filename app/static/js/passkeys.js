@@ -94,7 +94,7 @@
     button.addEventListener("click", function () {
       button.disabled = true;
       box.querySelector("[data-passkey-error]").hidden = true;
-      run().then(function (data) {
+      run(box).then(function (data) {
         window.location.assign(data.redirect);
       }).catch(function (err) {
         showError(box, browserMessage(err));
@@ -105,9 +105,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     if (!window.PublicKeyCredential || !navigator.credentials) { return; }
-    var box = document.querySelector("[data-passkey-login]");
-    if (box) {
-      wire(box, function () {
+    var login = document.querySelector("[data-passkey-login]");
+    if (login) {
+      wire(login, function (box) {
         return post(box.dataset.optionsUrl).then(function (options) {
           return navigator.credentials.get({ publicKey: requestOptions(options) });
         }).then(function (cred) {
@@ -115,9 +115,9 @@
         });
       });
     }
-    box = document.querySelector("[data-passkey-verify]");
-    if (box) {
-      wire(box, function () {
+    var verify = document.querySelector("[data-passkey-verify]");
+    if (verify) {
+      wire(verify, function (box) {
         return post(box.dataset.optionsUrl).then(function (options) {
           return navigator.credentials.get({ publicKey: requestOptions(options) });
         }).then(function (cred) {
@@ -125,9 +125,9 @@
         });
       });
     }
-    box = document.querySelector("[data-passkey-register]");
-    if (box) {
-      wire(box, function () {
+    var register = document.querySelector("[data-passkey-register]");
+    if (register) {
+      wire(register, function (box) {
         return post(box.dataset.optionsUrl).then(function (options) {
           return navigator.credentials.create({ publicKey: creationOptions(options) });
         }).then(function (cred) {
