@@ -257,6 +257,7 @@ def security() -> ResponseReturnValue:
         used=used,
         uses=mfa.recovery_uses(user),
         needs_factor=mfa.mfa_required(user) and not mfa.has_factor(user),
+        confirm_first=_self_step_up_due(),
         next=safe_next(request.args.get("next")) or "",
         action_form=ActionForm(),
         name_form=PasskeyNameForm(),

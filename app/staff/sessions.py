@@ -32,6 +32,7 @@ def sessions() -> str:
 
 
 @bp.post("/sessions/<id:session_id>/end")
+@step_up_required("End a session")
 def session_end(session_id: int) -> ResponseReturnValue:
     """End one of your other sessions; it is refused at its next request."""
     if not ActionForm().validate():
@@ -50,6 +51,7 @@ def session_end(session_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/sessions/end-others")
+@step_up_required("End your other sessions")
 def sessions_end_others() -> ResponseReturnValue:
     """End every session of yours but this one."""
     if not ActionForm().validate():
