@@ -27,6 +27,12 @@ class Config:
     ORG_NAME = "Evergreen Valley Clinics"
     # The main phone line offered when a search finds no specialist (a demo number).
     ORG_PHONE = "(206) 555-0100"
+    # Who handles Section 1557 grievances (nondiscrimination notice): title, address, phone,
+    # TTY and email in one line. A demo contact; set the clinic group's real one.
+    CIVIL_RIGHTS_CONTACT = (
+        "Civil Rights Coordinator, 1100 Example Way, Seattle, WA 98104; (206) 555-0199 "
+        "(TTY: 711); civilrights@example.org"
+    )
     # The state a bare city name is looked up in first ("Portland" means Portland, WA).
     DEFAULT_STATE = "WA"
     SITE_URL: str | None = None
@@ -98,6 +104,10 @@ class Config:
     # fewer than this share of the active listings' NPIs: see docs/nppes.md.
     NPPES_MIN_INDIVIDUALS = 1_000_000
     NPPES_MIN_FOUND_SHARE = 0.5
+    # FHIR Bulk Data $export: where NDJSON files are written (None: <instance>/fhir-export)
+    # and how long a finished export is kept.
+    FHIR_EXPORT_DIR: str | None = None
+    FHIR_EXPORT_KEEP_HOURS = 24
     # "Now" for urgent care's open-now, as ISO 8601 (tests pin it); None is the real clock.
     CLOCK_NOW: str | None = None
     # Roles that must sign in with a second factor (a passkey or an authenticator-app code).
@@ -111,6 +121,35 @@ class Config:
     # after sign-in whatever happens.
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
+    # Gzip for text responses (Flask-Compress; streamed downloads are left alone).
+    COMPRESS_ALGORITHM = ["gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/xml",
+        "text/csv",
+        "application/json",
+        "application/fhir+json",
+        "application/xml",
+        "application/javascript",
+        "text/javascript",
+        "image/svg+xml",
+    ]
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_LEVEL = 6
+    COMPRESS_STREAMS = False
+    # Page sizes: a clinic or specialty page's providers, and the staff list's count, which
+    # stops at STAFF_COUNT_CAP and says "+" (counting a million matches costs more than the
+    # page); URLs per sitemap file (the protocol's limit); roster CSV rows per streamed chunk.
+    BROWSE_PER_PAGE = 30
+    STAFF_COUNT_CAP = 10_000
+    SITEMAP_URLS_PER_FILE = 50_000
+    ROSTER_EXPORT_CHUNK_ROWS = 500
+    # The seed files' folder (None: seed_data/ beside the app) and "today" for hiding past
+    # events, as an ISO date (tests pin it; None is the real date).
+    SEED_DATA_DIR: str | None = None
+    CONTENT_TODAY: str | None = None
     # Werkzeug's scrypt default (N=2**15, r=8, p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a secret
 
@@ -119,6 +158,7 @@ class Config:
         self.SECRET_KEY = _env("SECRET_KEY", self.SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI)
         self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", self.SEARCH_INDEX_DIR)
+        self.FHIR_EXPORT_DIR = _env("FHIR_EXPORT_DIR", self.FHIR_EXPORT_DIR)
         self.HOST = _env("HOST", self.HOST) or self.HOST
         self.PORT = int(_env("PORT", str(self.PORT)) or self.PORT)
         self.VERIFY_GRACE_DAYS = int(_env("VERIFY_GRACE_DAYS", str(self.VERIFY_GRACE_DAYS)))
@@ -126,6 +166,7 @@ class Config:
         self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
         self.SITE_URL = _env("SITE_URL", self.SITE_URL)
         self.ORG_PHONE = _env("ORG_PHONE", self.ORG_PHONE) or ""
+        self.CIVIL_RIGHTS_CONTACT = _env("CIVIL_RIGHTS_CONTACT", self.CIVIL_RIGHTS_CONTACT) or ""
         self.DEFAULT_STATE = (_env("DEFAULT_STATE", self.DEFAULT_STATE) or "").upper() or None
         hosts = _env("TRUSTED_HOSTS")
         if hosts:

@@ -30,7 +30,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
             "MFA_REQUIRED_ROLES is empty: staff sign in with a password alone. "
             "Use this on a development instance only."
         )
-    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    proxies = int(app.config["TRUSTED_PROXY_COUNT"])
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
@@ -44,16 +44,15 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
 def _fill_instance_defaults(app: Flask) -> None:
     """Default the database, index and (in development) secret to the instance folder."""
     instance = Path(app.instance_path)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'findcare.db'}"
-    if not app.config.get("SEARCH_INDEX_DIR"):
+    if not app.config["SEARCH_INDEX_DIR"]:
         app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
-    if not app.config.get("SECRET_KEY"):
-        if app.config["APP_ENV"] == "production":
-            raise RuntimeError("SECRET_KEY must be set in production")
+    if not app.config["SECRET_KEY"]:
+        # ProductionConfig refuses to start without one; elsewhere a development key is kept.
         app.config["SECRET_KEY"] = _dev_secret_key(instance / "secret_key")
     if app.config["APP_ENV"] == "production" and not (
-        app.config.get("SITE_URL") or app.config.get("TRUSTED_HOSTS")
+        app.config["SITE_URL"] or app.config["TRUSTED_HOSTS"]
     ):
         raise RuntimeError(
             "Set SITE_URL (or TRUSTED_HOSTS) in production: absolute links are never built "
@@ -94,7 +93,9 @@ def register_extensions(app: Flask) -> None:
 
         Migrate(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app)
+    from app.locale import current_lang
+
+    babel.init_app(app, locale_selector=current_lang, default_timezone=app.config["ORG_TIMEZONE"])
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please log in to use the staff area."

@@ -28,7 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app import search
 from app.extensions import db, login_manager
-from app.services.write import InvalidInput, SlugTaken, StaleEdit
+from app.transaction import InvalidInput, SlugTaken, StaleEdit
 
 NUL = "\x00"
 UNAVAILABLE_MESSAGE = (
@@ -68,7 +68,7 @@ def url_bytes() -> int:
 
 def reject_long_url() -> None:
     """Answer 414 for a URL longer than ``MAX_URL_BYTES`` (path and query string)."""
-    limit = int(current_app.config.get("MAX_URL_BYTES") or 0)
+    limit = int(current_app.config["MAX_URL_BYTES"])
     if limit and url_bytes() > limit:
         abort(
             414,
@@ -145,7 +145,7 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     try:
-        timeout = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 1000))
+        timeout = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
     except RuntimeError:  # no app context (a script using the engine directly)
         timeout = 1000
     cursor = dbapi_connection.cursor()

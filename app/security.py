@@ -36,20 +36,6 @@ PERMISSIONS_POLICY = ", ".join(
     )
 )
 
-COMPRESSIBLE = [
-    "text/html",
-    "text/css",
-    "text/plain",
-    "text/xml",
-    "text/csv",
-    "application/json",
-    "application/fhir+json",
-    "application/xml",
-    "application/javascript",
-    "text/javascript",
-    "image/svg+xml",
-]
-
 
 class _Compress(Compress):
     """Flask-Compress, except that ``gzip;q=0`` (the client refuses gzip) is respected.
@@ -69,11 +55,6 @@ compress = _Compress()
 
 def init_app(app: Flask) -> None:
     """Install the header hook and gzip compression (which honours ``gzip;q=0``)."""
-    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
-    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSIBLE)
-    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
-    app.config.setdefault("COMPRESS_LEVEL", 6)
-    app.config.setdefault("COMPRESS_STREAMS", False)
     app.after_request(add_security_headers)
     compress.init_app(app)
 
@@ -87,7 +68,7 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config.get("APP_ENV") == "production":
+    if current_app.config["APP_ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.path.startswith("/staff"):
         headers["Cache-Control"] = "no-store"

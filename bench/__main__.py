@@ -14,6 +14,7 @@ import time
 BENCHMARKS = [
     "bench.search",
     "bench.http",
+    "bench.profile",
     "bench.understanding",
     "bench.roster",
     "bench.pages",

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.services.roster_rows import COLUMNS
+from app.services.roster.read import COLUMNS
 
 GOAL_SECONDS = 180
 ROWS = int(os.environ.get("ROSTER_ROWS", "100000"))
@@ -107,7 +107,7 @@ STREETS = ("Main St", "Pine Street", "1st Ave", "Madison St", "NE 8th St", "Rain
 
 def npi_for(n: int) -> str:
     """A valid NPI (Luhn check digit over the 80840 prefix) derived from ``n``."""
-    from app.services.validation import luhn_valid
+    from app.parsing.validation import luhn_valid
 
     body = f"1{n:08d}"
     for digit in "0123456789":
@@ -191,7 +191,7 @@ def run() -> None:
         return
     from app import create_app, search
     from app.extensions import db
-    from app.services.roster import import_roster
+    from app.services.roster.apply import import_roster
     from app.services.seed import load_reference_data
     from app.transaction import unit_of_work
     from config import TestingConfig

@@ -22,7 +22,7 @@ from app.models import (
     provider_language,
 )
 from app.models.provider import name_key
-from app.services.validation import npi_problem
+from app.parsing.validation import npi_problem
 
 
 def _names(text: str) -> list[str]:

@@ -102,7 +102,7 @@ def user(
 
 def apply_roster(data: bytes, **kw):
     """Import a roster the way the CLI does: in one unit of work, committed at the end."""
-    from app.services.roster import import_roster
+    from app.services.roster.apply import import_roster
     from app.transaction import unit_of_work
 
     with unit_of_work():

@@ -95,17 +95,28 @@ def test_metadata_lists_resources_and_parameters(fhir):
     assert status == 200 and cap["resourceType"] == "CapabilityStatement"
     assert cap["fhirVersion"] == "4.0.1" and "application/fhir+json" in cap["format"]
     by_type = {r["type"]: r for r in cap["rest"][0]["resource"]}
-    assert set(by_type) == {"Practitioner", "PractitionerRole", "Location", "Organization"}
+    assert set(by_type) == {
+        "Practitioner",
+        "PractitionerRole",
+        "Location",
+        "Organization",
+        "HealthcareService",
+        "InsurancePlan",
+        "OrganizationAffiliation",
+        "Endpoint",
+    }
     names = {t: {p["name"] for p in r["searchParam"]} for t, r in by_type.items()}
+    docs = {
+        p["name"]: p.get("documentation", "") for p in by_type["PractitionerRole"]["searchParam"]
+    }
+    for chain in ("location.address-postalcode", "location.address-city", "location.address-state"):
+        assert chain in docs["location"]
     assert {"name", "family", "given", "identifier", "_id"} <= names["Practitioner"]
     assert {
         "specialty",
         "practitioner",
         "location",
         "organization",
-        "location.address-postalcode",
-        "location.address-city",
-        "location.address-state",
     } <= names["PractitionerRole"]
     assert {"address", "address-city", "address-state", "address-postalcode", "near", "_id"} <= (
         names["Location"]

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from app import search
 from app.extensions import db as _db
 from app.models import Location, Provider
-from app.services.validation import STATE_CODES, nfc, sensible_case, state_problem
+from app.parsing.validation import STATE_CODES, nfc, sensible_case, state_problem
 from tests import factories
 from tests.conftest import AuthActions
 from tests.test_staff_providers import _form, add_user, desk, world  # noqa: F401

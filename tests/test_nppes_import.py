@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import AuditEvent, Provider, SearchOutbox
-from app.services.nppes import NppesFileError, open_text, read_records
-from app.services.roster_nppes import import_nppes
+from app.services.registry.nppes import NppesFileError, open_text, read_records
+from app.services.registry.nppes_import import import_nppes
 from app.services.seed import load_reference_data
 from app.transaction import unit_of_work
 from tests import nppes_data

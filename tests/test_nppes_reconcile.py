@@ -10,13 +10,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import AuditEvent, Finding, Provider, SearchOutbox
-from app.services.findings import accept_finding, dismiss_finding
-from app.services.nppes import NppesFileError
-from app.services.reconcile import reconcile
-from app.services.roster_nppes import import_nppes
+from app.services.registry.findings import accept_finding, dismiss_finding
+from app.services.registry.nppes import NppesFileError
+from app.services.registry.nppes_import import import_nppes
+from app.services.registry.reconcile import reconcile
 from app.services.seed import load_reference_data
-from app.services.write import InvalidInput
-from app.transaction import unit_of_work
+from app.transaction import InvalidInput, unit_of_work
 from tests import nppes_data
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import apply_roster

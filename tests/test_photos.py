@@ -11,7 +11,8 @@ from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
-from sqlalchemy import select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from app import search
 from app.extensions import db
@@ -222,3 +223,103 @@ def test_inactive_providers_photos_are_not_served(any_app, listing):
         db.session.get(Provider, listing["id"]).active = False
         db.session.commit()
     assert client.get(url).status_code == 404
+
+
+class WritingCommits:
+    """Counts commits that wrote something (a flush happened in their transaction)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def flushed(self, session, _context) -> None:
+        session.info["wrote"] = True
+
+    def committed(self, session) -> None:
+        if session.info.pop("wrote", False):
+            self.count += 1
+
+    def __enter__(self) -> WritingCommits:
+        event.listen(Session, "after_flush", self.flushed)
+        event.listen(Session, "after_commit", self.committed)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(Session, "after_flush", self.flushed)
+        event.remove(Session, "after_commit", self.committed)
+
+
+def _version_and_photo(app: Flask, provider_id: int) -> tuple[int, str | None, int]:
+    with app.app_context():
+        p = db.session.get(Provider, provider_id)
+        events = db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "photo")
+        )
+        return p.version, (p.photo.digest if p.photo else None), events
+
+
+def test_edit_with_a_photo_is_one_operation_one_commit_one_version(any_app, listing):
+    """On SQLite and PostgreSQL: fields and photo commit together and the version moves once;
+    a photo alone moves it too."""
+    client = any_app.test_client()
+    AuthActions(client).login()
+    version, digest, _ = _version_and_photo(any_app, listing["id"])
+    assert digest is None
+    with WritingCommits() as commits:
+        resp = _upload(client, listing["id"], gps_jpeg(), bio="Sees runners.")
+    assert resp.status_code == 302 and commits.count == 1
+    after, digest, events = _version_and_photo(any_app, listing["id"])
+    assert after == version + 1 and digest is not None and events == 1
+    with WritingCommits() as commits:
+        resp = _upload(client, listing["id"], gps_jpeg((900, 1400)))
+    assert resp.status_code == 302 and commits.count == 1
+    again, new_digest, events = _version_and_photo(any_app, listing["id"])
+    assert again == after + 1 and new_digest not in (None, digest) and events == 2
+    with any_app.app_context():
+        assert db.session.get(Provider, listing["id"]).bio == "Sees runners."
+
+
+def test_stale_edit_with_a_photo_answers_409_and_saves_neither(any_app, listing):
+    client = any_app.test_client()
+    AuthActions(client).login()
+    url = f"/staff/providers/{listing['id']}/edit"
+    stale = _form(client.get(url).get_data(as_text=True))
+    mine = dict(stale, bio="Someone else's edit.")
+    assert client.post(url, data=mine).status_code == 302
+    version, _, events = _version_and_photo(any_app, listing["id"])
+    stale.update(bio="Mine, from an old page.", photo=(io.BytesIO(gps_jpeg()), "me.jpg"))
+    resp = client.post(url, data=stale, content_type="multipart/form-data")
+    assert resp.status_code == 409
+    assert _version_and_photo(any_app, listing["id"]) == (version, None, events)
+    with any_app.app_context():
+        assert db.session.get(Provider, listing["id"]).bio == "Someone else's edit."
+
+
+def test_new_listing_with_a_photo_commits_once(any_app, listing):
+    client = any_app.test_client()
+    AuthActions(client).login()
+    form = _form(client.get("/staff/providers/new").get_data(as_text=True))
+    with any_app.app_context():
+        p = db.session.get(Provider, listing["id"])
+        spec, clinic = p.specialty_links[0].specialty, p.location_links[0].location_id
+    form.update(
+        first_name="Ana",
+        last_name="Okafor",
+        specialty_1=spec.display_name,
+        clinics=str(clinic),
+        photo=(io.BytesIO(gps_jpeg()), "ana.jpg"),
+    )
+    with WritingCommits() as commits:
+        resp = client.post("/staff/providers/new", data=form, content_type="multipart/form-data")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    assert commits.count == 1
+    with any_app.app_context():
+        ana = db.session.scalar(select(Provider).where(Provider.last_name == "Okafor"))
+        assert ana.photo is not None and ana.version == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "photo", AuditEvent.entity_id == ana.id)
+            )
+            == 1
+        )

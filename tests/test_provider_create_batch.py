@@ -17,12 +17,12 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import AuditEvent, Provider, SearchOutbox
+from app.parsing.validation import NPI_PREFIX, luhn_valid
 from app.services import providers as service
-from app.services.findings import current_input
 from app.services.providers import ProviderInput, create_providers, snapshot
-from app.services.validation import NPI_PREFIX, luhn_valid
-from app.services.write import InvalidInput, unique_slugs
-from app.transaction import unit_of_work
+from app.services.registry.findings import current_input
+from app.services.write import unique_slugs
+from app.transaction import InvalidInput, unit_of_work
 from tests import factories
 
 _names = itertools.count(1)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app import search
 from app.extensions import db
 from app.models import AuditEvent, Provider
-from app.services import provider_details as details
+from app.parsing import provider_details as details
 from tests import factories as f
 from tests.conftest import AuthActions
 from tests.test_clinic_details import _all_ids

@@ -12,7 +12,7 @@ import config
 from app import _dev_secret_key, create_app
 from app.extensions import db as _db
 from app.models import AuditEvent, Location, Provider
-from app.services.roster import export_roster
+from app.services.roster.export import export_roster
 from tests.conftest import AuthActions
 from tests.factories import apply_roster
 from tests.test_staff_providers import add_user

@@ -239,7 +239,8 @@ def test_profile_warns_when_overdue_past_the_grace_period(seeded_app):
 
 def test_a_roster_file_and_a_registry_match_record_checks(seeded_app):
     """Roster files and NPPES matches are verifications too, with their method."""
-    from app.services.roster import export_roster, import_roster
+    from app.services.roster.apply import import_roster
+    from app.services.roster.export import export_roster
     from app.transaction import unit_of_work
 
     with seeded_app.app_context():

@@ -210,6 +210,18 @@ def test_search_results_page_lists_the_nearest_clinic_first(demo_app):
     assert "/providers/molly-fitzgerald-md?location" not in card
 
 
+def test_api_lists_the_nearest_clinic_first_like_the_cards(demo_app):
+    client = demo_app.test_client()
+    near = client.get("/api/v1/providers?q=molly+fitzgerald&location=98104").get_json()
+    cities = [loc["city"] for loc in near["results"][0]["locations"]]
+    miles = [loc["distance_miles"] for loc in near["results"][0]["locations"]]
+    assert cities.index("Seattle") < cities.index("Renton")
+    assert miles == sorted(miles)
+    plain = client.get("/api/v1/providers?q=molly+fitzgerald").get_json()
+    cities = [loc["city"] for loc in plain["results"][0]["locations"]]
+    assert cities.index("Renton") < cities.index("Seattle")  # the staff's order
+
+
 def test_profile_lists_the_nearest_clinic_first_when_a_place_is_given(demo_app):
     client = demo_app.test_client()
     html = client.get("/providers/molly-fitzgerald-md?location=98104").get_data(as_text=True)

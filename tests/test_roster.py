@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import AuditEvent, Location, Provider, SearchOutbox
-from app.services.roster import export_roster, import_roster
-from app.services.roster_rows import DETAIL_COLUMNS
-from app.services.validation import normalize_phone, npi_problem, sensible_case
+from app.parsing.validation import normalize_phone, npi_problem, sensible_case
+from app.services.roster.apply import import_roster
+from app.services.roster.export import export_roster
+from app.services.roster.read import DETAIL_COLUMNS
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import apply_roster
 from tests.test_staff_providers import add_user

@@ -17,11 +17,11 @@ from werkzeug.datastructures import MultiDict
 from app import search
 from app.extensions import db
 from app.models import AuditEvent, Provider
-from app.services import provider_details as details
-from app.services.findings import current_input
+from app.parsing import provider_details as details
 from app.services.providers import update_provider
-from app.services.roster import export_roster
-from app.services.roster_rows import DETAIL_COLUMNS
+from app.services.registry.findings import current_input
+from app.services.roster.export import export_roster
+from app.services.roster.read import DETAIL_COLUMNS
 from app.transaction import unit_of_work
 from tests.factories import apply_roster
 from tests.test_provider_details import PART

@@ -6,8 +6,8 @@ import csv
 import io
 
 from app.extensions import db as _db
-from app.services import roster
-from app.services.roster import export_chunks, export_roster
+from app.services.roster import export
+from app.services.roster.export import export_chunks, export_roster
 from tests.conftest import AuthActions
 from tests.test_staff_providers import add_user
 
@@ -24,14 +24,14 @@ def test_download_streams_the_same_csv_as_the_cli(seeded_app, monkeypatch):
     client = seeded_app.test_client()
     AuthActions(client).login()
     read = []
-    real_rows = roster.export_rows
+    real_rows = export.export_rows
 
     def counting_rows():
         for row in real_rows():
             read.append(row)
             yield row
 
-    monkeypatch.setattr(roster, "export_rows", counting_rows)
+    monkeypatch.setattr(export, "export_rows", counting_rows)
     response = client.get("/staff/roster/export.csv", headers={"Accept-Encoding": "gzip"})
     try:
         assert response.status_code == 200 and response.mimetype == "text/csv"

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Language, Location, Provider
-from app.services.languages import UnknownLanguage, resolve_language
-from app.services.normalize import (
+from app.parsing.languages import UnknownLanguage, resolve_language
+from app.parsing.normalize import (
     address_case,
     address_key,
     clean_zip,
@@ -23,9 +23,9 @@ from app.services.normalize import (
     split_name_cells,
     state_code,
 )
-from app.services.roster import import_roster
+from app.parsing.validation import normalize_phone
+from app.services.roster.apply import import_roster
 from app.services.seed import load_reference_data
-from app.services.validation import normalize_phone
 from tests.factories import apply_roster
 
 FIXTURES = Path(__file__).parent / "fixtures" / "roster"
@@ -325,7 +325,7 @@ PHONES = st.sampled_from(
 @given(state=STATE_SPELLINGS, zip_code=ZIPS, phone=PHONES)
 def test_any_mix_of_cells_is_cleaned_or_refused_by_column(state, zip_code, phone):
     """Every combination either comes out clean or names the column at fault."""
-    from app.services.roster_rows import Row, check_row
+    from app.services.roster.read import Row, check_row
 
     values = {
         "first_name": "ANN",

@@ -22,8 +22,8 @@ from app.models import (
     Specialty,
     now_utc,
 )
+from app.parsing.validation import luhn_valid
 from app.services.seed import load_reference_data
-from app.services.validation import luhn_valid
 from tests.conftest import AuthActions, csrf_token
 from tests.test_roster import wait_for_job
 from tests.test_staff_providers import add_user

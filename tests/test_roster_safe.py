@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import AuditEvent, Provider, RosterChange, RosterUpload
-from app.services.findings import current_input
 from app.services.providers import update_provider
-from app.services.roster import export_roster, import_roster, sample_csv
-from app.services.roster_rows import COLUMN_GUIDE, EXPORT_COLUMNS, OPTIONAL_COLUMNS
+from app.services.registry.findings import current_input
+from app.services.roster.apply import import_roster
+from app.services.roster.export import export_roster, sample_csv
+from app.services.roster.read import COLUMN_GUIDE, EXPORT_COLUMNS, OPTIONAL_COLUMNS
 from app.transaction import unit_of_work
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import apply_roster
@@ -322,8 +323,8 @@ def test_jobs_are_kept_while_they_can_be_undone_then_purged(seeded):
     from datetime import timedelta
 
     from app.models import now_utc
-    from app.services.roster_jobs import cli_job, finish_cli_job, purge_expired
-    from app.services.roster_undo import ChangeLog
+    from app.services.roster.jobs import cli_job, finish_cli_job, purge_expired
+    from app.services.roster.undo import ChangeLog
 
     text = (HEADER + "\n,Ngozi,Okafor,DO,,,,,,,,,,,,,\n").encode()
     with unit_of_work():
@@ -411,8 +412,8 @@ def test_web_job_refuses_clears_its_preview_did_not_show(seeded_app, desk):
 
 def test_undo_keeps_a_value_edited_and_set_back_since(seeded):
     """Review: a value changed and changed back after the import was silently undone."""
-    from app.services.roster_jobs import cli_job, finish_cli_job
-    from app.services.roster_undo import ChangeLog, undo_import
+    from app.services.roster.jobs import cli_job, finish_cli_job
+    from app.services.roster.undo import ChangeLog, undo_import
 
     text = (HEADER + "\n,Ngozi,Okafor,DO,,,,,,,,,,yes,,,\n").encode()
     with unit_of_work():

@@ -7,6 +7,7 @@ import mmap
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,7 +54,7 @@ def test_a_fresh_process_answers_the_same_from_saved_arrays(seeded_app, monkeypa
         search.RESULT_CACHE = False
         try:
             search.rebuild()
-            saved = sorted(_folder().glob("arrays-*.pkl"))
+            saved = sorted(_folder().glob("arrays-*.npz"))
             assert saved, "rebuild should save the arrays"
             before = _answers()
             search.close_all()  # what a restarted worker sees
@@ -77,11 +78,11 @@ def test_a_damaged_arrays_file_is_rebuilt(seeded_app, junk: bytes):
     with seeded_app.app_context():
         search.rebuild()
         before = _answers()
-        for path in _folder().glob("arrays-*.pkl"):
+        for path in _folder().glob("arrays-*.npz"):
             path.write_bytes(junk)
         search.close_all()
         assert _answers() == before
-        assert all(p.stat().st_size > 100 for p in _folder().glob("arrays-*.pkl"))
+        assert all(p.stat().st_size > 100 for p in _folder().glob("arrays-*.npz"))
 
 
 def _typeahead() -> list:
@@ -125,7 +126,7 @@ def test_edits_add_segment_arrays_and_merges_drop_stale_ones(seeded_app):
     seeded_app.config["SEARCH_SYNC_ON_COMMIT"] = True
     with seeded_app.app_context():
         search.rebuild()
-        first = {p.name for p in _folder().glob("arrays-*.pkl")}
+        first = {p.name for p in _folder().glob("arrays-*.npz")}
         search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
         for slug in ("rebecca-smith-md", "maria-nunez-dpt"):
             provider = db.session.scalar(db.select(Provider).filter_by(slug=slug))
@@ -133,14 +134,14 @@ def test_edits_add_segment_arrays_and_merges_drop_stale_ones(seeded_app):
             audit.enqueue("provider", [provider.id])
             db.session.commit()
             search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
-        names = {p.name for p in _folder().glob("arrays-*.pkl")}
+        names = {p.name for p in _folder().glob("arrays-*.npz")}
         assert names > first or names != first
         ix = search.store().open_index()
         ix.optimize()  # merge every segment into one
         ix.storage.close()
         search.store().write_state(search.store().current_generation(), search.store().read_state())
         search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
-        assert len(list(_folder().glob("arrays-*.pkl"))) == 1
+        assert len(list(_folder().glob("arrays-*.npz"))) == 1
         assert len(list(_folder().glob("arrays-*.keys"))) == 1  # its typeahead keys too
         assert search.verify() == []
 
@@ -291,7 +292,7 @@ def test_a_damaged_saved_card_is_reported_and_never_breaks_a_search(seeded_app, 
         snap = _snapshot()
         stored = _stored_cards_by_pid(snap)
         provider = db.session.scalar(db.select(Provider).filter_by(slug="rebecca-smith-md"))
-        doc = snap.doc_for_pid(provider.id)
+        doc = int(np.flatnonzero(snap.live & (snap.pid == provider.id))[0])
         arrays, local = snap.locate(doc)
         raw = arrays.card(local)
         start = arrays.cards.at + int(arrays.cards.offsets[local])

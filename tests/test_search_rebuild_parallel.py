@@ -7,9 +7,10 @@ import multiprocessing
 import os
 
 import pytest
-from whoosh import multiproc
 
 from app import search
+from app.search import whoosh_adapter
+from app.search.whoosh_adapter import PlainQueueMpWriter, segment_count
 from tests.test_search_arrays import _answers
 
 
@@ -36,7 +37,7 @@ def test_a_parallel_rebuild_answers_as_a_serial_one(seeded_app):
         assert report["documents"] == 134
         ix = search.store().open_index()
         try:
-            assert len(ix._segments()) == 2  # one per writer process, no final merge
+            assert segment_count(ix) == 2  # one per writer process, no final merge
         finally:
             ix.storage.close()
         # Plain files, not compound ones: Whoosh reads a compound file's parts into RAM.
@@ -55,10 +56,17 @@ def test_the_cli_rebuild_uses_the_configured_processes(seeded_app):
     with seeded_app.app_context():
         ix = search.store().open_index()
         try:
-            assert len(ix._segments()) == 3
+            assert segment_count(ix) == 3
         finally:
             ix.storage.close()
         assert search.verify() == []
+
+
+class _DyingTask(whoosh_adapter.SubWriterTask):
+    """A writer process that dies as it starts, as when the kernel's OOM killer takes it."""
+
+    def run(self) -> None:
+        os._exit(1)
 
 
 def test_a_writer_process_that_dies_fails_the_rebuild_and_keeps_the_old_index(
@@ -68,10 +76,7 @@ def test_a_writer_process_that_dies_fails_the_rebuild_and_keeps_the_old_index(
         before = search.status()["generation"]
         answers = _answers()
 
-        def die(self, filename, doc_count):
-            os._exit(1)  # what the kernel's OOM killer does to a writer process
-
-        monkeypatch.setattr(multiproc.SubWriterTask, "_process_file", die)
+        monkeypatch.setattr(PlainQueueMpWriter, "task_class", _DyingTask)
         _parallel(seeded_app)
         with pytest.raises(search.SearchUnavailable, match=r"process died|wrote 0 of 134"):
             search.rebuild(procs=2)

@@ -109,13 +109,20 @@ def test_a_words_source_failing_part_way_loses_no_word():
     assert lex.lookup("belevue") == [("bellevue", 1)] and lex.lookup("redmnod")
 
 
-def test_fuzzy_lexicon_survives_pickling_and_keeps_no_key_strings():
-    import pickle
-
+def test_fuzzy_lexicon_survives_saving_and_keeps_no_key_strings():
     lex = FuzzyLexicon(["kirkland", "redmond", "bellevue", "issaquah"] * 3)
-    again = pickle.loads(pickle.dumps(lex))  # noqa: S301 - our own bytes
+    lex.extend(["sammamish"])  # a second chunk
+    again = FuzzyLexicon.from_parts(*lex.parts())
     assert again.lookup("kirkladn") == lex.lookup("kirkladn") == [("kirkland", 1)]
+    assert again.lookup("samamish") == [("sammamish", 1)]
+    assert again.words == lex.words
     assert not any(isinstance(v, dict) for v in vars(again).values())
+
+
+def test_a_saved_lexicon_that_does_not_match_its_words_is_refused():
+    words, chunks = FuzzyLexicon(["kirkland", "redmond"]).parts()
+    with pytest.raises(ValueError):
+        FuzzyLexicon.from_parts(words[:1], chunks)
 
 
 def test_understand_splits_specialty_place_and_name(seeded_app):

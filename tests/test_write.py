@@ -8,14 +8,8 @@ from sqlalchemy import func, select, text
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider
 from app.services import providers as service
-from app.services.write import (
-    InvalidInput,
-    SlugTaken,
-    StaleEdit,
-    replace_links,
-    unique_slug,
-)
-from app.transaction import perform, unit_of_work
+from app.services.write import replace_links, unique_slug
+from app.transaction import InvalidInput, SlugTaken, StaleEdit, perform, unit_of_work
 from tests import factories
 
 

@@ -30,6 +30,19 @@ _ERROR = {"description": "Bad request", "content": _JSON_ERROR}
 FLAG_VALUES = ["0", "1"]
 FLAG_PARAMS = ("accepting", "telehealth", "wheelchair", "children")
 # Answers every operation can give besides its own.
+# Every operation takes ?lang= and every answer says its language (app/locale.py).
+LANG_PARAM = _param(
+    "lang",
+    {"type": "string", "enum": ["en", "es"]},
+    "The language of human-readable text (messages, names of outcomes): en (default) or es. "
+    "The Content-Language header says which language answered.",
+)
+CONTENT_LANGUAGE = {
+    "Content-Language": {
+        "description": "The language the answer's text is in: en or es.",
+        "schema": {"type": "string", "enum": ["en", "es"]},
+    }
+}
 COMMON_RESPONSES = {
     "405": {
         "description": "Method not allowed; the Allow header lists the methods that are.",
@@ -355,6 +368,9 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
     }
     for path in document["paths"].values():
         for operation in path.values():
+            operation.setdefault("parameters", []).append(LANG_PARAM)
             for code, response in COMMON_RESPONSES.items():
                 operation["responses"].setdefault(code, response)
+            for response in operation["responses"].values():
+                response.setdefault("headers", {}).update(CONTENT_LANGUAGE)
     return document

@@ -12,6 +12,7 @@ from app.api.openapi import FLAG_PARAMS, FLAG_VALUES, openapi_document
 from app.extensions import db
 from app.models import Location, Provider, Specialty
 from app.models.visibility import public_clinic
+from app.services.clinic_order import nearest_first
 from app.services.directory import ProviderCard, cards_for, load_providers
 
 
@@ -57,7 +58,10 @@ def provider_summary(
             }
             for link in provider.specialty_links
         ],
-        "locations": [_location(link, distances) for link in provider.active_location_links],
+        "locations": [
+            _location(link, distances)
+            for link, _miles in nearest_first(provider.active_location_links, distances)
+        ],
         "accepting_new_patients": provider.accepting_new_patients,
         "telehealth": provider.telehealth,
         "languages": [{"code": lang.code, "name": lang.name} for lang in provider.languages],

@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 
 from app.cli.roster import ProgressLine
 from app.models import FINDING_KINDS
-from app.services.nppes import NppesFileError, open_text
-from app.services.reconcile import reconcile
+from app.services.registry.nppes import NppesFileError, open_text
+from app.services.registry.reconcile import reconcile
 from app.transaction import unit_of_work
 
 

@@ -16,11 +16,12 @@ from app import search
 from app.cli.search import human_size, rebuild_with_progress
 from app.extensions import db
 from app.models import RosterUpload
-from app.services.nppes import NppesFileError, open_text, read_npi_list
-from app.services.roster import RosterReport, export_roster, import_roster
-from app.services.roster_jobs import claim_undo, cli_job, finish_cli_job
-from app.services.roster_nppes import import_nppes
-from app.services.roster_undo import ChangeLog, undo_import
+from app.services.registry.nppes import NppesFileError, open_text, read_npi_list
+from app.services.registry.nppes_import import import_nppes
+from app.services.roster.apply import RosterReport, import_roster
+from app.services.roster.export import export_roster
+from app.services.roster.jobs import claim_undo, cli_job, finish_cli_job
+from app.services.roster.undo import ChangeLog, undo_import
 from app.transaction import unit_of_work
 
 STAGES = {"read": "Reading", "check": "Checking", "write": "Writing", "scan": "Scanning"}
@@ -179,7 +180,7 @@ def import_command(
         raise click.UsageError("--npi-list only applies to --format nppes.")
     # This command indexes the import itself, below, with progress, before it returns: a
     # background thread started by the commit would die with the process.
-    sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT")
+    sync_on_commit = current_app.config["SEARCH_SYNC_ON_COMMIT"]
     current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
     token = None
     try:
@@ -269,7 +270,7 @@ def _index_import() -> bool:
     """
     info = search.status()
     pending, active = info["pending"], info["active_providers"]
-    large = pending >= max(int(current_app.config.get("SEARCH_PARALLEL_FROM", 20000)), active // 4)
+    large = pending >= max(int(current_app.config["SEARCH_PARALLEL_FROM"]), active // 4)
     if info["generation"] and not large:
         started = time.monotonic()
         applied = search.apply_changes()
@@ -329,7 +330,7 @@ def undo_command(token: str) -> None:
         refusal = claim_undo(upload)  # the same claim as the web page: one undo at a time
     if refusal:
         raise click.ClickException(refusal)
-    sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT")
+    sync_on_commit = current_app.config["SEARCH_SYNC_ON_COMMIT"]
     current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
     try:
         with unit_of_work():

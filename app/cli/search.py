@@ -104,12 +104,20 @@ def rebuild_command(if_missing: bool) -> None:
 def clone_command(source: str) -> None:
     """Copy a peer's index (its SEARCH_INDEX_DIR) and catch up from its outbox seq.
 
-    The way to add a host: much faster than a rebuild at scale.
+    The way to add a host: much faster than a rebuild at scale. Every copied file is
+    checked against the peer's SHA-256 manifest first; a copy that fails is never opened,
+    and this host's index is rebuilt from the database instead.
     """
     try:
         report = search.clone(source)
     except search.SearchUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
+    if report["rebuilt"]:
+        click.echo(
+            f"Not used: {report['rebuilt']}. Rebuilt {report['generation']} from the database "
+            f"instead ({human_size(report['size_bytes'])}) in {report['seconds']}s."
+        )
+        return
     click.echo(
         f"Copied {report['generation']} ({human_size(report['size_bytes'])}, up to change "
         f"{report['copied_seq']}), then applied {report['applied']} newer change(s) in "
@@ -187,7 +195,7 @@ def watch_command(interval: float | None) -> None:
 def prune_outbox_command(keep_days: int) -> None:
     """Delete applied search outbox rows older than --keep-days (the table grows forever
     otherwise). Rows this host's index has not applied yet are kept."""
-    from app.services.outbox import prune_outbox
+    from app.outbox import prune_outbox
     from app.transaction import unit_of_work
 
     applied_up_to = int(search.status()["last_seq"]) if search.status()["generation"] else 0

@@ -9,8 +9,7 @@ from flask.cli import with_appcontext
 
 from app.models import ROLES
 from app.services.users import UserError, create_user, find_user, set_active
-from app.services.write import InvalidInput
-from app.transaction import unit_of_work
+from app.transaction import InvalidInput, unit_of_work
 
 
 @click.group("users")

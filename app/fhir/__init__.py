@@ -5,4 +5,4 @@ from flask import Blueprint
 BASE_PATH = "/fhir/R4"
 bp = Blueprint("fhir", __name__, url_prefix=BASE_PATH)
 
-from app.fhir import routes  # noqa: E402,F401
+from app.fhir import export, routes  # noqa: E402,F401

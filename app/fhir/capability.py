@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from app.fhir.params import INCLUDES, SEARCH_PARAMS
-from app.fhir.resources import PLAN_NET, PROFILES
+from app.fhir.params import INCLUDES, REFERENCES, REVINCLUDES, SEARCH_PARAMS
+from app.fhir.render import PLAN_NET, PROFILES
 
 # Bump when the supported resources or parameters change.
-RELEASED = "2026-12-02T00:00:00Z"
+RELEASED = "2026-12-07T00:00:00Z"
 FHIR_VERSION = "4.0.1"
 SEARCH_PARAM_DEFINITIONS = {
     "_id": "http://hl7.org/fhir/SearchParameter/Resource-id",
+    "_lastUpdated": "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
     "near": "http://hl7.org/fhir/SearchParameter/Location-near",
+}
+# Parameters Plan-Net defines (its SearchParameter ids are <type>-<name>, lower case).
+BASE_PARAMS = {
+    ("Practitioner", "family"): "individual-family",
+    ("Practitioner", "given"): "individual-given",
+    ("Practitioner", "identifier"): "Practitioner-identifier",
+    ("Practitioner", "name"): "Practitioner-name",
+    ("Location", "name"): "Location-name",
 }
 DOCS = {
     "_id": "The resource id (comma-separated ids are ORed).",
@@ -18,12 +27,27 @@ DOCS = {
 }
 
 
-def _param(name: str, kind: str) -> dict:
+def _param(resource_type: str, name: str, kind: str) -> dict:
     entry = {"name": name, "type": "special" if kind == "special" else kind}
     if name in SEARCH_PARAM_DEFINITIONS:
         entry["definition"] = SEARCH_PARAM_DEFINITIONS[name]
-    if name in DOCS:
-        entry["documentation"] = DOCS[name]
+    elif (resource_type, name) in BASE_PARAMS:
+        entry["definition"] = (
+            f"http://hl7.org/fhir/SearchParameter/{BASE_PARAMS[resource_type, name]}"
+        )
+    else:
+        entry["definition"] = (
+            f"{PLAN_NET}/SearchParameter/{resource_type.lower()}-{name.replace('_', '')}"
+        )
+    docs = DOCS.get(name, "")
+    ref = REFERENCES.get((resource_type, name))
+    if ref:
+        target, chains = ref
+        docs = f"Reference to {target}." + (
+            " Chains: " + ", ".join(f"{name}.{c}" for c in chains) + "." if chains else ""
+        )
+    if docs:
+        entry["documentation"] = docs
     return entry
 
 
@@ -34,11 +58,18 @@ def capability_statement(base_url: str, org_name: str) -> dict:
         entry = {
             "type": resource_type,
             "profile": PROFILES[resource_type],
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [_param(name, kind) for name, kind in params.items()],
+            "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "search-type"}],
+            "versioning": "versioned",
+            "readHistory": False,
+            "referencePolicy": ["resolves"],
+            "searchParam": [_param(resource_type, name, kind) for name, kind in params.items()],
         }
+        if resource_type == "Organization":
+            entry["supportedProfile"] = [PROFILES["Network"]]
         if resource_type in INCLUDES:
             entry["searchInclude"] = list(INCLUDES[resource_type])
+        if resource_type in REVINCLUDES:
+            entry["searchRevInclude"] = list(REVINCLUDES[resource_type])
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",
@@ -60,13 +91,26 @@ def capability_statement(base_url: str, org_name: str) -> dict:
             {
                 "mode": "server",
                 "documentation": (
-                    "Read-only. Paging with _count (at most 100) and the Bundle's next link. "
+                    "Read-only Da Vinci PDex Plan-Net 1.1.0 server. Paging with _count "
+                    "(at most 100) and the Bundle's next link. Chained parameters as the "
+                    "IG's SearchParameters list them (e.g. location.address-city); "
+                    "read and vread of the current version. "
                     "Unknown parameters are ignored unless the request says "
                     "Prefer: handling=strict, which answers 400."
                 ),
                 "resource": resources,
                 "searchParam": [
                     {"name": "_count", "type": "number"},
+                ],
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                        "documentation": (
+                            "System-level $export with _type and _since; async "
+                            "(Prefer: respond-async), NDJSON files."
+                        ),
+                    }
                 ],
             }
         ],

@@ -10,10 +10,12 @@ from typing import Any
 
 from app.fhir.errors import FhirError
 
-# name -> FHIR search parameter type, per resource type (the CapabilityStatement lists them).
+# name -> FHIR search parameter type, per resource type: every SHALL parameter of the Da Vinci
+# PDex Plan-Net 1.1.0 CapabilityStatement (and ``near``, ``identifier`` on Practitioner).
 SEARCH_PARAMS: dict[str, dict[str, str]] = {
     "Practitioner": {
         "_id": "token",
+        "_lastUpdated": "date",
         "name": "string",
         "family": "string",
         "given": "string",
@@ -21,38 +23,190 @@ SEARCH_PARAMS: dict[str, dict[str, str]] = {
     },
     "PractitionerRole": {
         "_id": "token",
-        "specialty": "token",
+        "_lastUpdated": "date",
         "practitioner": "reference",
-        "location": "reference",
         "organization": "reference",
-        "location.address-postalcode": "string",
-        "location.address-city": "string",
-        "location.address-state": "string",
+        "location": "reference",
+        "service": "reference",
+        "network": "reference",
+        "endpoint": "reference",
+        "role": "token",
+        "specialty": "token",
     },
     "Location": {
         "_id": "token",
+        "_lastUpdated": "date",
+        "partof": "reference",
+        "organization": "reference",
+        "endpoint": "reference",
         "name": "string",
         "address": "string",
         "address-city": "string",
         "address-state": "string",
         "address-postalcode": "string",
+        "type": "token",
         "near": "special",
     },
-    "Organization": {"_id": "token", "name": "string"},
+    "Organization": {
+        "_id": "token",
+        "_lastUpdated": "date",
+        "partof": "reference",
+        "endpoint": "reference",
+        "coverage-area": "reference",
+        "address": "string",
+        "name": "string",
+        "type": "token",
+    },
+    "InsurancePlan": {
+        "_id": "token",
+        "_lastUpdated": "date",
+        "administered-by": "reference",
+        "owned-by": "reference",
+        "coverage-area": "reference",
+        "network": "reference",
+        "name": "string",
+        "plan-type": "token",
+        "identifier": "token",
+        "type": "token",
+    },
+    "HealthcareService": {
+        "_id": "token",
+        "_lastUpdated": "date",
+        "location": "reference",
+        "coverage-area": "reference",
+        "organization": "reference",
+        "endpoint": "reference",
+        "name": "string",
+        "service-category": "token",
+        "service-type": "token",
+        "specialty": "token",
+    },
+    "Endpoint": {
+        "_id": "token",
+        "_lastUpdated": "date",
+        "organization": "reference",
+    },
+    "OrganizationAffiliation": {
+        "_id": "token",
+        "_lastUpdated": "date",
+        "primary-organization": "reference",
+        "participating-organization": "reference",
+        "location": "reference",
+        "service": "reference",
+        "network": "reference",
+        "endpoint": "reference",
+        "role": "token",
+        "specialty": "token",
+    },
+}
+# (resource type, reference parameter) -> (target resource type, chains the IG's
+# SearchParameter lists). A plain reference value is the chain ``_id``.
+_ORG_CHAINS = ("name", "address", "partof", "type")
+_LOC_CHAINS = (
+    "address",
+    "address-postalcode",
+    "address-city",
+    "address-state",
+    "organization",
+    "type",
+)
+_SERVICE_CHAINS = ("service-category", "organization", "location")
+REFERENCES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("PractitionerRole", "practitioner"): ("Practitioner", ("name",)),
+    ("PractitionerRole", "organization"): ("Organization", _ORG_CHAINS),
+    ("PractitionerRole", "location"): ("Location", _LOC_CHAINS),
+    ("PractitionerRole", "service"): ("HealthcareService", _SERVICE_CHAINS),
+    ("PractitionerRole", "network"): ("Organization", _ORG_CHAINS),
+    ("PractitionerRole", "endpoint"): ("Endpoint", ("organization",)),
+    ("Location", "partof"): ("Location", ("type", "address", "organization")),
+    ("Location", "organization"): ("Organization", _ORG_CHAINS),
+    ("Location", "endpoint"): ("Endpoint", ("organization",)),
+    ("Organization", "partof"): ("Organization", ("name", "address", "type")),
+    ("Organization", "endpoint"): ("Endpoint", ("organization",)),
+    ("Organization", "coverage-area"): ("Location", ()),
+    ("InsurancePlan", "administered-by"): ("Organization", ("name", "partof")),
+    ("InsurancePlan", "owned-by"): ("Organization", ("name", "partof")),
+    ("InsurancePlan", "coverage-area"): ("Location", ()),
+    ("InsurancePlan", "network"): ("Organization", ("name", "partof")),
+    ("HealthcareService", "location"): ("Location", _LOC_CHAINS),
+    ("HealthcareService", "coverage-area"): ("Location", ()),
+    ("HealthcareService", "organization"): ("Organization", _ORG_CHAINS),
+    ("HealthcareService", "endpoint"): ("Endpoint", ("organization",)),
+    ("Endpoint", "organization"): ("Organization", _ORG_CHAINS),
+    ("OrganizationAffiliation", "primary-organization"): (
+        "Organization",
+        ("type", "address", "name", "partof"),
+    ),
+    ("OrganizationAffiliation", "participating-organization"): (
+        "Organization",
+        ("type", "address", "name", "partof"),
+    ),
+    ("OrganizationAffiliation", "location"): ("Location", _LOC_CHAINS),
+    ("OrganizationAffiliation", "service"): ("HealthcareService", _SERVICE_CHAINS),
+    ("OrganizationAffiliation", "network"): ("Organization", ("name", "partof")),
+    ("OrganizationAffiliation", "endpoint"): ("Endpoint", ("organization",)),
 }
 INCLUDES: dict[str, tuple[str, ...]] = {
+    "Endpoint": ("Endpoint:organization",),
+    "HealthcareService": (
+        "HealthcareService:location",
+        "HealthcareService:coverage-area",
+        "HealthcareService:organization",
+        "HealthcareService:endpoint",
+    ),
+    "InsurancePlan": (
+        "InsurancePlan:administered-by",
+        "InsurancePlan:owned-by",
+        "InsurancePlan:coverage-area",
+    ),
+    "Location": ("Location:endpoint", "Location:organization", "Location:partof"),
+    "Organization": ("Organization:partof", "Organization:endpoint", "Organization:coverage-area"),
+    "OrganizationAffiliation": (
+        "OrganizationAffiliation:primary-organization",
+        "OrganizationAffiliation:participating-organization",
+        "OrganizationAffiliation:location",
+        "OrganizationAffiliation:service",
+        "OrganizationAffiliation:endpoint",
+        "OrganizationAffiliation:network",
+    ),
     "PractitionerRole": (
         "PractitionerRole:practitioner",
-        "PractitionerRole:location",
         "PractitionerRole:organization",
+        "PractitionerRole:location",
+        "PractitionerRole:service",
+        "PractitionerRole:network",
+        "PractitionerRole:endpoint",
     ),
 }
-MODIFIERS = {"string": ("", "exact", "contains"), "token": ("",), "reference": ("",)}
-REFERENCE_TARGETS = {
-    "practitioner": "Practitioner",
-    "location": "Location",
-    "organization": "Organization",
+REVINCLUDES: dict[str, tuple[str, ...]] = {
+    "HealthcareService": ("PractitionerRole:service", "OrganizationAffiliation:service"),
+    "Location": (
+        "HealthcareService:location",
+        "InsurancePlan:coverage-area",
+        "OrganizationAffiliation:location",
+        "PractitionerRole:location",
+    ),
+    "Organization": (
+        "Endpoint:organization",
+        "HealthcareService:organization",
+        "InsurancePlan:administered-by",
+        "InsurancePlan:owned-by",
+        "OrganizationAffiliation:primary-organization",
+        "PractitionerRole:organization",
+        "PractitionerRole:network",
+        "OrganizationAffiliation:participating-organization",
+    ),
+    "Practitioner": ("PractitionerRole:practitioner",),
 }
+MODIFIERS = {
+    "string": ("", "exact", "contains"),
+    "token": ("", "text"),
+    "reference": ("",),
+    "date": ("",),
+}
+DATE_RE = re.compile(
+    r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9:]+)?)?)?)?$"
+)
 FORMATS = ("json", "application/json", "application/fhir+json")
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
@@ -72,6 +226,7 @@ class Clause:
     name: str
     modifier: str
     values: tuple[str, ...]
+    chain: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +248,7 @@ class SearchRequest:
     count: int = DEFAULT_COUNT
     offset: int = 0
     includes: tuple[str, ...] = ()
+    revincludes: tuple[str, ...] = ()
     ignored: list[str] = field(default_factory=list)
 
     def self_params(self) -> list[tuple[str, str]]:
@@ -101,12 +257,14 @@ class SearchRequest:
         if self.near is not None:
             out.append(("near", f"{self.near.lat:g}|{self.near.lon:g}|{self.near.miles:g}|mi"))
         out += [("_include", inc) for inc in self.includes]
+        out += [("_revinclude", inc) for inc in self.revincludes]
         out.append(("_count", str(self.count)))
         return out
 
 
 def _key(clause: Clause) -> str:
-    return f"{clause.name}:{clause.modifier}" if clause.modifier else clause.name
+    name = f"{clause.name}.{clause.chain}" if clause.chain else clause.name
+    return f"{name}:{clause.modifier}" if clause.modifier else name
 
 
 def strict_handling(prefer: str | None) -> bool:
@@ -186,19 +344,43 @@ def parse_search(resource_type: str, args: Mapping[str, Any], *, strict: bool) -
             elif key == "_format":
                 if value and value.split(";")[0].strip().lower() not in FORMATS:
                     raise FhirError(406, "Only JSON (application/fhir+json) is supported.")
-            elif key == "_include":
-                allowed = INCLUDES.get(resource_type, ())
-                if value not in allowed:
+            elif key in ("_include", "_revinclude"):
+                table = INCLUDES if key == "_include" else REVINCLUDES
+                value = _include_name(value)
+                if value not in table.get(resource_type, ()):
                     if not value:
                         continue
-                    unknown(key, f"_include={value} is not supported here.")
-                elif value not in req.includes:
+                    unknown(key, f"{key}={value} is not supported here.")
+                elif key == "_include" and value not in req.includes:
                     req.includes += (value,)
+                elif key == "_revinclude" and value not in req.revincludes:
+                    req.revincludes += (value,)
             else:
-                name, _, modifier = key.partition(":")
+                path, _, modifier = key.partition(":")
+                name, _, chain = path.partition(".")
+                type_modifier = ""
+                if "." in modifier:  # location:Location.address-city[:exact]
+                    type_modifier, _, chain = modifier.partition(".")
+                    chain, _, modifier = chain.partition(":")
                 kind = known.get(name)
                 if kind is None:
                     unknown(key, f"{key} is not a supported search parameter for {resource_type}.")
+                    continue
+                if chain:
+                    try:
+                        kind = _check_chain(resource_type, name, chain, type_modifier)
+                    except FhirError as error:
+                        unknown(key, error.diagnostics)
+                        continue
+                    if modifier not in MODIFIERS.get(kind, ("",)):
+                        raise FhirError(400, f"The modifier :{modifier} is not supported on {key}.")
+                    if not value:
+                        continue
+                    values = tuple(v.strip() for v in _split(value) if v.strip())
+                    if len(values) > MAX_VALUES:
+                        raise FhirError(400, f"{name} takes at most {MAX_VALUES} values.")
+                    if values:
+                        req.clauses.append(Clause(name, modifier, values, chain))
                     continue
                 if not value:  # FHIR: a parameter with an empty value is ignored
                     continue
@@ -209,16 +391,47 @@ def parse_search(resource_type: str, args: Mapping[str, Any], *, strict: bool) -
                         raise FhirError(400, "near can be given only once.")
                     req.near = parse_near(value)
                     continue
-                if kind == "reference" and modifier == REFERENCE_TARGETS.get(name):
+                if kind == "reference" and modifier == REFERENCES[(resource_type, name)][0]:
                     modifier = ""
-                if modifier not in MODIFIERS[kind]:
+                if modifier not in MODIFIERS[kind] or (
+                    modifier == "text" and name in ("_id", "identifier")
+                ):
                     raise FhirError(400, f"The modifier :{modifier} is not supported on {name}.")
                 values = tuple(v.strip() for v in _split(value) if v.strip())
+                if kind == "date":
+                    for v in values:
+                        if not DATE_RE.match(v):
+                            raise FhirError(400, f"{name}: {v[:40]!r} is not a FHIR date.")
                 if len(values) > MAX_VALUES:
                     raise FhirError(400, f"{name} takes at most {MAX_VALUES} values.")
                 if values:
                     req.clauses.append(Clause(name, modifier, values))
     return req
+
+
+def _include_name(value: str) -> str:
+    """``PractitionerRole:location:Location`` -> ``PractitionerRole:location``."""
+    parts = value.split(":")
+    return ":".join(parts[:2]) if len(parts) == 3 else value
+
+
+def _check_chain(resource_type: str, name: str, chain: str, modifier: str) -> str:
+    """Check ``name.chain`` against the IG's chains; return the last parameter's type."""
+    ref = REFERENCES.get((resource_type, name))
+    if ref is None:
+        raise FhirError(400, f"{name} is not a reference parameter of {resource_type}.")
+    target, chains = ref
+    if modifier and modifier != target:
+        raise FhirError(400, f"{name}:{modifier} does not name {name}'s target, {target}.")
+    first, _, rest = chain.partition(".")
+    if first not in chains:
+        raise FhirError(400, f"{resource_type} does not support the chain {name}.{first}.")
+    kind = SEARCH_PARAMS[target].get(first)
+    if kind is None:
+        raise FhirError(400, f"{target} has no parameter {first}.")
+    if rest:
+        return _check_chain(target, first, rest, "")
+    return kind
 
 
 def _split(value: str) -> list[str]:

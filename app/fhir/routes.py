@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request
+from werkzeug.http import http_date
 
-from app.fhir import BASE_PATH, bp
+from app.fhir import BASE_PATH, bp, render
 from app.fhir import resources as res
 from app.fhir.capability import capability_statement
 from app.fhir.errors import FhirError, fhir_response, outcome_response
-from app.fhir.params import SEARCH_PARAMS, SearchRequest, parse_search, strict_handling
-from app.services import fhir_directory as directory
+from app.fhir.params import (
+    SEARCH_PARAMS,
+    Clause,
+    SearchRequest,
+    parse_search,
+    strict_handling,
+)
+from app.services import plannet
 from app.templating import site_url
 
 
@@ -98,58 +104,50 @@ def _bundle(req: SearchRequest, total: int, matches: list[dict], included: list[
     return bundle
 
 
-def _search_practitioners(req: SearchRequest) -> dict:
-    total, rows = directory.search_practitioners(req)
-    return _bundle(req, total, [res.practitioner(p) for p in rows], [])
+def _resources(kind: str, rows: list) -> list[dict]:
+    return render.render_page(kind, rows)
 
 
-def _search_roles(req: SearchRequest) -> dict:
-    total, rows = directory.search_roles(req)
-    org = _org_name()
+def _by_reference(references: list[str]) -> list[dict]:
+    """Resources for ``Type/id`` references (public ones only), grouped by kind."""
+    wanted: dict[str, list[str]] = {}
+    for reference in dict.fromkeys(references):
+        resource_type, _, fhir_id = reference.partition("/")
+        kind = plannet.kind_of_id(resource_type, fhir_id)
+        if kind in plannet.SPECS:
+            wanted.setdefault(kind, []).append(fhir_id)
+    out = []
+    for kind, ids in wanted.items():
+        spec = plannet.SPECS[kind]
+        cond = plannet.condition(spec, Clause("_id", "", tuple(ids)))
+        out += _resources(kind, plannet.rows_where(spec, cond))
+    return out
+
+
+def _search(req: SearchRequest) -> dict:
+    total, found = plannet.search_request(req)
+    matches: list[dict] = []
+    by_kind: dict[str, list] = {}
+    for kind, row in found:
+        by_kind.setdefault(kind, []).append(row)
+    for kind, rows in by_kind.items():
+        matches += _resources(kind, rows)
     included: list[dict] = []
-    if "PractitionerRole:practitioner" in req.includes:
-        ids = sorted({link.provider_id for link in rows})
-        included += [res.practitioner(p) for p in directory.practitioners_by_ids(ids)]
-    if "PractitionerRole:location" in req.includes:
-        ids = sorted({link.location_id for link in rows})
-        included += [res.location(loc, org) for loc in directory.locations_by_ids(ids)]
-    if "PractitionerRole:organization" in req.includes and rows:
-        included.append(res.organization(org, directory.organization_last_updated()))
-    return _bundle(req, total, [res.practitioner_role(link, org) for link in rows], included)
-
-
-def _search_locations(req: SearchRequest) -> dict:
-    total, rows = directory.search_locations(req)
-    org = _org_name()
-    return _bundle(req, total, [res.location(loc, org) for loc in rows], [])
-
-
-def _search_organizations(req: SearchRequest) -> dict:
-    org = _org_name()
-    body = res.organization(org, directory.organization_last_updated())
-    matches = all(_org_matches(c.name, c.modifier, c.values, org) for c in req.clauses)
-    found = [body] if matches else []
-    page = found[req.offset : req.offset + req.count]
-    return _bundle(req, len(found), page, [])
-
-
-def _org_matches(name: str, modifier: str, values: tuple[str, ...], org: str) -> bool:
-    if name == "_id":
-        return directory.ORGANIZATION_ID in values
-    text = org.lower()
-    if modifier == "exact":
-        return org in values
-    if modifier == "contains":
-        return any(v.lower() in text for v in values)
-    return any(text.startswith(v.lower()) for v in values)
-
-
-SEARCHES: dict[str, Callable[[SearchRequest], dict]] = {
-    "Practitioner": _search_practitioners,
-    "PractitionerRole": _search_roles,
-    "Location": _search_locations,
-    "Organization": _search_organizations,
-}
+    for inc in req.includes:
+        refs = [r for m in matches for r in render.references(m, inc)]
+        included += _by_reference(refs)
+    for rev in req.revincludes:
+        source, _, param = rev.partition(":")
+        for kind, rows in by_kind.items():
+            included += _resources(source, plannet.revinclude_rows(source, param, kind, rows))
+    seen = {(m["resourceType"], m["id"]) for m in matches}
+    unique = []
+    for r in included:
+        key = (r["resourceType"], r["id"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return _bundle(req, total, matches, unique)
 
 
 @bp.get("/<resource_type>")
@@ -160,32 +158,53 @@ def search_type(resource_type: str) -> Response:
     req = parse_search(
         resource_type, request.args, strict=strict_handling(request.headers.get("Prefer"))
     )
-    return fhir_response(SEARCHES[resource_type](req))
+    return fhir_response(_search(req))
 
 
 def _read(resource_type: str, fhir_id: str) -> dict | None:
-    org = _org_name()
-    if resource_type == "Practitioner":
-        p = directory.get_practitioner(fhir_id)
-        return res.practitioner(p) if p else None
-    if resource_type == "PractitionerRole":
-        link = directory.get_role(fhir_id)
-        return res.practitioner_role(link, org) if link else None
-    if resource_type == "Location":
-        loc = directory.get_location(fhir_id)
-        return res.location(loc, org) if loc else None
-    if fhir_id == directory.ORGANIZATION_ID:
-        return res.organization(org, directory.organization_last_updated())
-    return None
+    kind = plannet.kind_of_id(resource_type, fhir_id)
+    row = plannet.read(kind, fhir_id)
+    return _resources(kind, [row])[0] if row is not None else None
 
 
-@bp.get("/<resource_type>/<path:fhir_id>")
-def read(resource_type: str, fhir_id: str) -> Response:
-    """Read one resource by id; unknown or inactive ids answer 404."""
+def _known_type(resource_type: str) -> None:
     if resource_type not in SEARCH_PARAMS:
         raise FhirError(404, f"This server has no {resource_type[:60]} resources.", "not-supported")
+
+
+@bp.get("/<resource_type>/<fhir_id>")
+def read(resource_type: str, fhir_id: str) -> Response:
+    """Read one resource by id; unknown or hidden ids answer 404."""
+    _known_type(resource_type)
     _check_format()
     body = _read(resource_type, fhir_id)
     if body is None:
         raise FhirError(404, f"{resource_type}/{fhir_id[:64]} is not a listing here.")
-    return fhir_response(body)
+    response = fhir_response(body)
+    response.headers["ETag"] = f'W/"{body["meta"]["versionId"]}"'
+    response.headers["Last-Modified"] = http_date(_parse_instant(body["meta"]["lastUpdated"]))
+    return response
+
+
+@bp.get("/<resource_type>/<fhir_id>/_history/<version_id>")
+def vread(resource_type: str, fhir_id: str, version_id: str) -> Response:
+    """Read one version of a resource. Only the current version is kept: an older one
+    answers 404 with a message saying so."""
+    _known_type(resource_type)
+    _check_format()
+    body = _read(resource_type, fhir_id)
+    if body is None:
+        raise FhirError(404, f"{resource_type}/{fhir_id[:64]} is not a listing here.")
+    if body["meta"]["versionId"] != version_id:
+        raise FhirError(
+            404,
+            f"{resource_type}/{fhir_id[:64]} is at version {body['meta']['versionId']}; "
+            "this server keeps only the current version.",
+        )
+    response = fhir_response(body)
+    response.headers["ETag"] = f'W/"{version_id}"'
+    return response
+
+
+def _parse_instant(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -14,6 +14,21 @@ from app.models.location import (
     LocationWalkInHours,
     state_time_zone,
 )
+from app.models.network import (
+    AFFILIATION_ROLES,
+    CLINIC_GROUP_SLUG,
+    CONNECTION_TYPES,
+    ORG_KINDS,
+    PLAN_TYPES,
+    PRODUCT_TYPES,
+    SERVICE_CATEGORIES,
+    CoverageArea,
+    Endpoint,
+    HealthcareService,
+    NetworkParticipation,
+    Organization,
+    OrganizationAffiliation,
+)
 from app.models.provider import Provider, ProviderLocation, ProviderPhoto, ProviderSpecialty
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
 from app.models.report import (
@@ -31,12 +46,19 @@ from app.models.user import ROLES, LoginAttempt, User
 
 __all__ = [
     "ACCESSIBILITY_FEATURES",
+    "AFFILIATION_ROLES",
+    "CLINIC_GROUP_SLUG",
+    "CONNECTION_TYPES",
     "FINDING_KINDS",
     "JOB_STATES",
     "OPEN_STATUSES",
+    "ORG_KINDS",
+    "PLAN_TYPES",
+    "PRODUCT_TYPES",
     "REPORT_REASONS",
     "REPORT_STATUSES",
     "ROLES",
+    "SERVICE_CATEGORIES",
     "VERIFY_METHODS",
     "WALK_IN_KINDS",
     "WEEKDAYS",
@@ -44,8 +66,11 @@ __all__ = [
     "AuditEvent",
     "CarePath",
     "CarePathSpecialty",
+    "CoverageArea",
+    "Endpoint",
     "Finding",
     "HealthCondition",
+    "HealthcareService",
     "InsurancePlan",
     "Language",
     "ListingReport",
@@ -54,6 +79,9 @@ __all__ = [
     "LocationPhoneHours",
     "LocationWalkInHours",
     "LoginAttempt",
+    "NetworkParticipation",
+    "Organization",
+    "OrganizationAffiliation",
     "Provider",
     "ProviderLocation",
     "ProviderPhoto",

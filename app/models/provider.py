@@ -12,6 +12,7 @@ from app.models.base import JSONType, UTCDateTime, now_utc
 from app.models.location import Location
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
 from app.models.specialty import Specialty
+from app.text import fold
 
 
 class Provider(db.Model):
@@ -28,6 +29,8 @@ class Provider(db.Model):
     gender: Mapped[str | None] = mapped_column(String(1), nullable=True)
     pronouns: Mapped[str] = mapped_column(String(40), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    # The biography in Spanish, for the Spanish profile (empty: the English one is shown).
+    bio_es: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(String(500), default="")
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True)
     telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -154,8 +157,6 @@ def name_key(
 ) -> str:
     """The staff search key: surname first, then the other names, credentials and NPI,
     lower-cased and without accents, so "nunez" finds Núñez and the key sorts by name."""
-    from app.search.text import fold  # the search package's folding, imported late
-
     parts = (last_name, first_name, middle_name, suffix, credentials, npi)
     return " ".join(fold(" ".join(str(p).split())) for p in parts if p and str(p).strip())[:400]
 

@@ -13,14 +13,13 @@ from app.models.visibility import public_clinic, public_listing
 from app.public import bp
 from app.public import directory_view as view
 from app.public.jsonld import clinic_jsonld, provider_jsonld
+from app.services.clinic_order import nearest_first
 from app.services.directory import (
     cards_for,
     get_public_provider_by_slug,
     provider_load_options,
 )
 from app.services.recheck import is_stale
-
-BROWSE_LIMIT = 30
 
 
 @bp.get("/find-a-doctor")
@@ -91,7 +90,7 @@ def provider(slug: str) -> str:
         rechecking=is_stale(found.verified_at),
         near=near,
         origin=origin,
-        clinics=view.nearest_first(found.active_location_links, distances),
+        clinics=nearest_first(found.active_location_links, distances),
     )
 
 
@@ -110,7 +109,7 @@ def _browse(field: str, slug: str, stmt) -> dict[str, object]:
     is slow); SQL joined by ``stmt`` answers when the index cannot be read.
     """
     page = _page_number()
-    per_page = int(current_app.config.get("BROWSE_PER_PAGE") or BROWSE_LIMIT)
+    per_page = int(current_app.config["BROWSE_PER_PAGE"])
     try:
         results = search.search(
             search.SearchParams(**{field: (slug,)}, sort="name", page=page, per_page=per_page)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -216,20 +216,6 @@ def start_links() -> dict[str, object]:
         select(Location).where(public_clinic()).order_by(Location.name)
     ).all()
     return {"featured": featured, "clinics": clinics, "spine_url": care_path_url("spine")}
-
-
-def nearest_first(
-    links: Iterable[Any], distances: Mapping[int, float] | None
-) -> list[tuple[Any, float | None]]:
-    """A provider's clinic links with their miles, nearest first when a place was given.
-
-    Clinics without a known distance keep the staff's order after the others; with no
-    place at all the staff's order stands.
-    """
-    pairs = [(link, (distances or {}).get(link.location.id)) for link in links]
-    if not distances:
-        return pairs
-    return sorted(pairs, key=lambda pair: (pair[1] is None, pair[1] or 0.0))
 
 
 def clinic_distances(links: Iterable[Any], origin) -> dict[int, float]:

@@ -10,8 +10,8 @@ from urllib.parse import quote_plus
 from markupsafe import Markup, escape
 
 from app.public import bp
-from app.public.directory_view import nearest_first
-from app.search.text import fold as search_fold
+from app.services.clinic_order import nearest_first
+from app.text import fold as search_fold
 
 MAX_TERMS = 12
 # Cards and profiles list a provider's clinics nearest first when a place was given.

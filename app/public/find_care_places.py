@@ -69,7 +69,7 @@ def urgent_care() -> ResponseReturnValue:
         origin=origin,
         place_message=place_message,
         weekday_names=WEEKDAY_NAMES,
-        org_phone=current_app.config.get("ORG_PHONE") or "",
+        org_phone=current_app.config["ORG_PHONE"],
         signs=list(decision.signs) if decision else [],
         change_url=url_for("public.find_care", checked=list(decision.signs)) if decision else "",
     )

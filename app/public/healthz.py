@@ -13,7 +13,7 @@ from app.models import Provider
 from app.public import bp
 
 
-@bp.get("/healthz")
+@bp.get("/healthz", localized=False)
 def healthz() -> ResponseReturnValue:
     """Report database and search health; 503 naming the failing part."""
     body: dict[str, object] = {"status": "ok", "database": "ok", "search": "ok"}

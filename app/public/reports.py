@@ -64,7 +64,7 @@ def _same_site() -> bool:
     origin = request.headers.get("Origin")
     if origin is None or origin == "null":
         return fetch_site is not None or origin is None
-    site = current_app.config.get("SITE_URL")
+    site = current_app.config["SITE_URL"]
     allowed = {urlsplit(site).netloc} if site else set()
     allowed.add(request.host)
     return urlsplit(origin).netloc in allowed
@@ -80,6 +80,15 @@ def _target(kind: str, slug: str):
     return found
 
 
+def _token_matches(form: ReportForm, bound: str) -> bool:
+    """Whether the form's signed token is recent and names this listing."""
+    try:
+        signed = _signer().loads(form.form_token.data or "", max_age=TOKEN_MAX_AGE)
+    except BadSignature:
+        return False
+    return signed == bound
+
+
 def _report(kind: str, slug: str) -> ResponseReturnValue:
     target = _target(kind, slug)
     name = target.display_name if kind == "provider" else target.name
@@ -90,11 +99,7 @@ def _report(kind: str, slug: str) -> ResponseReturnValue:
     if request.method == "POST":
         if not _same_site():
             abort(400, "This form must be sent from our website. Open the listing and try again.")
-        try:
-            signed = _signer().loads(form.form_token.data or "", max_age=TOKEN_MAX_AGE)
-        except BadSignature:
-            signed = None
-        if signed != bound:
+        if not _token_matches(form, bound):
             problems.append(
                 ("reason-0", "This form is too old. Check your answers and send it again.")
             )

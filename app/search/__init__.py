@@ -204,7 +204,7 @@ def resolve_place(text: str) -> tuple[Origin | None, str | None]:
 
 
 def _result_cache_on() -> bool:
-    return not has_app_context() or bool(current_app.config.get("SEARCH_RESULT_CACHE", True))
+    return not has_app_context() or bool(current_app.config["SEARCH_RESULT_CACHE"])
 
 
 def _settings() -> engine.Settings:
@@ -212,9 +212,7 @@ def _settings() -> engine.Settings:
     if not has_app_context():
         return engine.Settings()
     config = current_app.config
-    return engine.Settings(
-        default_state=config.get("DEFAULT_STATE", "WA"), phone=config.get("ORG_PHONE", "")
-    )
+    return engine.Settings(default_state=config["DEFAULT_STATE"], phone=config["ORG_PHONE"])
 
 
 def suggest(prefix: str, limit: int = 5) -> dict[str, Any]:

@@ -65,17 +65,17 @@ def rebuild(progress: Callable[[int, int], None] | None = None, procs: int = 1) 
     with st.writer_lock(blocking=True) as ok:
         if not ok:
             raise SearchUnavailable("the index is locked by another writer")
-        return _rebuild_locked(st, progress, procs)
+        return rebuild_locked(st, progress, procs)
 
 
 def rebuild_procs() -> int:
     """Processes `flask search rebuild` writes with (SEARCH_REBUILD_PROCS; 0 = per core)."""
-    configured = int(current_app.config.get("SEARCH_REBUILD_PROCS", 0) or 0)
+    configured = int(current_app.config["SEARCH_REBUILD_PROCS"])
     return configured if configured > 0 else max(1, min(4, os.cpu_count() or 1))
 
 
 def _writer(ix, procs: int, total: int):
-    if procs > 1 and total >= current_app.config.get("SEARCH_PARALLEL_FROM", 20000):
+    if procs > 1 and total >= current_app.config["SEARCH_PARALLEL_FROM"]:
         # Sub-processes index batches of documents into their own segments (no final
         # merge, which would be single-threaded again); the searcher joins the segments.
         batch = max(1, min(500, total // (4 * procs)))  # enough batches for every process
@@ -85,7 +85,8 @@ def _writer(ix, procs: int, total: int):
     return ix.writer(limitmb=256, compound=False)
 
 
-def _rebuild_locked(st: Store, progress=None, procs: int = 1) -> dict:
+def rebuild_locked(st: Store, progress=None, procs: int = 1) -> dict:
+    """``rebuild`` for a caller already holding the writer lock."""
     started = time.monotonic()
     p = Provider.__table__.c
     with db.engine.connect() as conn:
@@ -172,7 +173,7 @@ def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -
                 if not build_missing:
                     return total
                 _check_batch(_active_count(), max_batch)
-                total += _rebuild_locked(st)["documents"]
+                total += rebuild_locked(st)["documents"]
             else:
                 total += apply_locked(st, max_batch)
         if not st.pending:
@@ -234,7 +235,7 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
         ids = _provider_ids(conn, rows)
         _check_batch(len(ids), max_batch)
         if len(ids) > BIG_BATCH:
-            _rebuild_locked(st)
+            rebuild_locked(st)
             return len(rows)
         docs = load_documents(conn, ids)
         names = spec_names(conn) if docs else {}
@@ -243,7 +244,7 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
         # An index written by an older release (e.g. before result cards): rebuild it once.
         ix.storage.close()
         _check_batch(_active_count(), max_batch)
-        _rebuild_locked(st)
+        rebuild_locked(st)
         return len(rows)
     writer = ix.writer(compound=False)
     try:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import queue
 
-from whoosh.multiproc import MpWriter, SubWriterTask
-
 from app.search.store import SearchUnavailable
+from app.search.whoosh_adapter import PlainQueueMpWriter
 
 POLL_SECONDS = 0.5
 
@@ -41,27 +40,17 @@ class _WatchedQueue:
         return self.inner.get(*args, **kwargs)
 
 
-class WatchedMpWriter(MpWriter):
+class WatchedMpWriter(PlainQueueMpWriter):
     """An ``MpWriter`` that fails instead of hanging when a writer process dies."""
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self.jobqueue = _WatchedQueue(self.jobqueue, self.tasks)
 
-    def _new_task(self):
-        """Start a writer process with the plain queue: only this process watches it (the
-        watcher holds Process objects, which cannot be sent to a spawned child)."""
-        task = SubWriterTask(
-            self.storage,
-            self.indexname,
-            self.jobqueue.inner,
-            self.resultqueue,
-            self.subargs,
-            self.multisegment,
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
+    def task_queue(self):
+        """Writer processes get the plain queue: only this process watches it (the watcher
+        holds Process objects, which cannot be sent to a spawned child)."""
+        return self.jobqueue.inner
 
     def cancel(self) -> None:
         """Stop the writer processes too (a cancelled rebuild leaves none behind)."""

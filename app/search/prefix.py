@@ -34,6 +34,25 @@ class WordPrefixIndex:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def parts(self) -> tuple[list[str], bytes, bytes]:
+        """What ``from_parts`` needs to rebuild this index without sorting again: the
+        entries, and the sorted (entry, word start) pairs as two native int32 buffers."""
+        return self.texts, self._entry.tobytes(), self._start.tobytes()
+
+    @classmethod
+    def from_parts(cls, texts: list[str], entry: bytes, start: bytes) -> WordPrefixIndex:
+        """An index from ``parts()`` (as saved with the vocabulary)."""
+        index = cls.__new__(cls)
+        index.texts = texts
+        index._entry, index._start = array("i"), array("i")
+        index._entry.frombytes(entry)
+        index._start.frombytes(start)
+        if len(index._entry) != len(index._start) or (
+            len(index._entry) and max(index._entry) >= len(texts)
+        ):
+            raise ValueError("a saved prefix index does not match its entries")
+        return index
+
     def _key(self, i: int) -> str:
         return self.texts[self._entry[i]][self._start[i] :]
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 import mmap
 import os
-import pickle
 import threading
+import zipfile
 from array import array
 from pathlib import Path
 
+import msgspec
 import numpy as np
 
 from app.search.strtable import FileStrings, StringTable
@@ -176,8 +177,8 @@ class SegmentArrays:
 # 2: wheelchair and sees-children flags; 3: packed names and typeahead keys; 4: no names or
 # slugs (typeahead reads its few from the stored cards), int32 ids, float32 coordinates
 # 5: typeahead keys in a memory-mapped file beside the arrays; 6: and the names it shows;
-# 7: and the result cards
-ARRAYS_FORMAT = 7
+# 7: and the result cards; 8: arrays in .npz and the rest in msgpack (never a pickle)
+ARRAYS_FORMAT = 8
 _ARRAY_FIELDS = (
     "pid",
     "acc",
@@ -189,12 +190,42 @@ _ARRAY_FIELDS = (
     "name_lo",
     "loc_doc",
     "loc_id",
+    "loc_lat",
+    "loc_lon",
 )
 _BUILD_ONLY = ("keys", "firsts", "lasts")
+_KEYS_PARTS = 7  # typeahead keys, offsets, docs; names, offsets; cards, offsets
+
+
+class _Part(msgspec.Struct, array_like=True, frozen=True):
+    """Where one array lies in the keys file: byte offset, numpy dtype string, length."""
+
+    at: int
+    dtype: str
+    count: int
+
+
+class _Meta(msgspec.Struct, frozen=True):
+    """What a segment's ``.npz`` holds besides plain arrays (stored in it as msgpack bytes).
+
+    ``values`` are each facet's values by local code (``-primary`` for primary specialties);
+    ``token`` and ``layout`` describe the keys file written with it.
+    """
+
+    format: int
+    n: int
+    values: dict[str, list[str]]
+    token: bytes
+    layout: list[_Part]
+
+
+_meta_decoder = msgspec.msgpack.Decoder(_Meta)
+# What reading a saved arrays file can raise when it is damaged or foreign: it is rebuilt.
+_UNREADABLE = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, msgspec.MsgspecError)
 
 
 def _arrays_path(folder: Path, key: str) -> Path:
-    return folder / f"arrays-{ARRAYS_FORMAT}-{key}.pkl"
+    return folder / f"arrays-{ARRAYS_FORMAT}-{key}.npz"
 
 
 def _keys_path(path: Path) -> Path:
@@ -206,9 +237,10 @@ def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
 
 
-def _save_keys(path: Path, parts: tuple[np.ndarray, ...]) -> dict:
-    """Write the typeahead keys' arrays end to end, after a random token the arrays file
-    records: a keys file replaced by another process's is then noticed, not misread."""
+def _save_keys(path: Path, parts: tuple[np.ndarray, ...]) -> tuple[bytes, list[_Part]]:
+    """Write the typeahead keys' arrays end to end (raw bytes, 8-byte aligned), after a
+    random token the arrays file records: a keys file replaced by another process's is then
+    noticed, not misread. Returns the token and where each array lies."""
     token = os.urandom(16)
     layout, at = [], len(token)
     tmp = _tmp(path)
@@ -219,39 +251,40 @@ def _save_keys(path: Path, parts: tuple[np.ndarray, ...]) -> dict:
                 pad = -at % 8
                 fh.write(b"\0" * pad)
                 at += pad
-                layout.append((at, part.dtype.str, len(part)))
+                layout.append(_Part(at, part.dtype.str, len(part)))
                 fh.write(np.ascontiguousarray(part).tobytes())
                 at += part.nbytes
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
-    return {"token": token, "layout": layout}
+    return token, layout
 
 
-def _load_keys(path: Path, meta: dict) -> tuple[tuple[np.ndarray, ...], int] | None:
+def _load_keys(path: Path, meta: _Meta) -> tuple[tuple[np.ndarray, ...], int] | None:
     """The typeahead keys', names' and result cards' arrays, mapped read-only from their
     file, and a descriptor of that file for the card table (the caller owns it).
 
     A keystroke touches a few dozen pages of the keys and names, so a worker keeps those
-    resident instead of the whole tables (39 MB at a million docs), and workers share the
-    pages. Result cards are read with ``pread`` instead (``strtable.FileStrings``): a page of
-    results touches 20 scattered cards, and mapped they would fill the worker's resident
-    memory with the whole 350 MB table over a few thousand searches.
+    resident instead of the whole tables, and workers share the pages. Result cards are
+    read with ``pread`` instead (``strtable.FileStrings``): a page of results touches 20
+    scattered cards, and mapped they would fill the worker's resident memory with the whole
+    card table over a few thousand searches.
     """
+    if not meta.token or len(meta.layout) != _KEYS_PARTS:
+        return None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
     try:
         mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-        token = meta.get("token", b"")
-        if mapped[: len(token)] != token or not token:
+        if mapped[: len(meta.token)] != meta.token:
             mapped.close()
             os.close(fd)
             return None
         parts = tuple(
-            np.frombuffer(mapped, np.dtype(kind), count, at) for at, kind, count in meta["layout"]
+            np.frombuffer(mapped, _plain_dtype(p.dtype), p.count, p.at) for p in meta.layout
         )
     except (OSError, TypeError, ValueError):
         os.close(fd)
@@ -259,25 +292,31 @@ def _load_keys(path: Path, meta: dict) -> tuple[tuple[np.ndarray, ...], int] | N
     return parts, fd
 
 
+def _plain_dtype(text: str) -> np.dtype:
+    """A numeric dtype named in a saved layout (never an object dtype)."""
+    kind = np.dtype(text)
+    if kind.hasobject or kind.kind not in "biuf":
+        raise ValueError(f"not a plain numeric dtype: {text}")
+    return kind
+
+
 def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
-    """Write a segment's arrays next to it, with facet codes as values (codes are per process)."""
-    data: dict = {f: getattr(arrays, f) for f in _ARRAY_FIELDS}
-    data["n"], data["format"] = arrays.n, ARRAYS_FORMAT
-    data["loc_lat"], data["loc_lon"] = arrays.loc_lat, arrays.loc_lon
+    """Write a segment's arrays next to it (``.npz``), with facet values as text (codes are
+    per process) in a msgpack record inside it, and its string tables in the keys file."""
+    data: dict[str, np.ndarray] = {f: getattr(arrays, f) for f in _ARRAY_FIELDS}
+    values: dict[str, list[str]] = {}
     for facet in FACETS:
         docs, vals = arrays.pairs[facet]
         used, local = np.unique(vals, return_inverse=True)
-        data[f"pairs-{facet}"] = (
-            docs.astype(np.int32),
-            local.astype(np.int32),
-            [codes.values[facet][c] for c in used.tolist()],
-        )
+        data[f"docs-{facet}"] = docs.astype(np.int32)
+        data[f"local-{facet}"] = local.astype(np.int32)
+        values[facet] = [codes.values[facet][c] for c in used.tolist()]
     primary_used = sorted({int(c) for c in np.unique(arrays.primary) if c >= 0})
-    data["primary"] = (
-        np.searchsorted(np.array(primary_used, np.int32), arrays.primary).astype(np.int32),
-        arrays.primary >= 0,
-        [codes.values["specialty"][c] for c in primary_used],
-    )
+    data["primary-local"] = np.searchsorted(
+        np.array(primary_used, np.int32), arrays.primary
+    ).astype(np.int32)
+    data["primary-has"] = arrays.primary >= 0
+    values["-primary"] = [codes.values["specialty"][c] for c in primary_used]
     keys, docs = arrays.suggest_keys()
     tmp = _tmp(path)
     try:
@@ -290,54 +329,69 @@ def save_arrays(arrays: SegmentArrays, codes: Codes, path: Path) -> None:
             arrays.cards.blob,
             arrays.cards.offsets,
         )
-        data["suggest"] = _save_keys(_keys_path(path), parts)
+        token, layout = _save_keys(_keys_path(path), parts)
+        meta = _Meta(ARRAYS_FORMAT, arrays.n, values, token, layout)
+        data["meta"] = np.frombuffer(msgspec.msgpack.encode(meta), np.uint8)
         with open(tmp, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            np.savez(fh, **data)
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)  # a read-only index only costs the next process a rebuild
 
 
+def _read_saved(path: Path) -> tuple[_Meta, dict[str, np.ndarray]] | None:
+    """A saved arrays file's record and arrays (``allow_pickle=False``: an array of Python
+    objects is refused, never unpickled); None when absent, damaged or of another format."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            meta = _meta_decoder.decode(saved["meta"].tobytes())
+            if meta.format != ARRAYS_FORMAT:
+                return None
+            return meta, {name: saved[name] for name in saved.files if name != "meta"}
+    except _UNREADABLE:
+        return None
+
+
 def load_arrays(path: Path, codes: Codes) -> SegmentArrays | None:
     """A segment's saved arrays, re-coded for this process; None when absent or unreadable."""
+    found = _read_saved(path)
+    if found is None:
+        return None
+    meta, data = found
     try:
-        with open(path, "rb") as fh:
-            data = pickle.load(fh)  # noqa: S301 - written by this app into its own index folder
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        arrays = _from_saved(meta, data, codes)
+    except (KeyError, ValueError, IndexError):
         return None
-    if not isinstance(data, dict) or data.get("format") != ARRAYS_FORMAT:
-        return None
-    arrays = SegmentArrays.__new__(SegmentArrays)
-    arrays.n = data["n"]
-    arrays.doc_base = 0
-    for f in _ARRAY_FIELDS:
-        setattr(arrays, f, data[f])
-    arrays.loc_lat, arrays.loc_lon = data["loc_lat"], data["loc_lon"]
-    arrays.pairs = {}
-    for facet in FACETS:
-        docs, local, values = data[f"pairs-{facet}"]
-        mapping = codes.codes(facet, values)
-        arrays.pairs[facet] = (
-            docs.astype(np.int32, copy=False),
-            mapping[local] if len(local) else local.astype(np.int32),
-        )
-    local, has, values = data["primary"]
-    mapping = codes.codes("specialty", values)
-    arrays.primary = np.where(has, mapping[np.minimum(local, len(mapping) - 1)], -1).astype(
-        np.int32
-    )
-    meta = data.get("suggest") or {}
     loaded = _load_keys(_keys_path(path), meta)
     if loaded is None:
         return None
     parts, fd = loaded
-    if len(parts) != 7:
-        os.close(fd)
-        return None
     blob, offsets, docs, label_blob, label_offsets, _, card_offsets = parts
     arrays._suggest = (StringTable(blob, offsets), docs)
     arrays.labels = StringTable(label_blob, label_offsets)
-    arrays.cards = FileStrings(fd, meta["layout"][5][0], card_offsets)
+    arrays.cards = FileStrings(fd, meta.layout[5].at, card_offsets)
+    return arrays
+
+
+def _from_saved(meta: _Meta, data: dict[str, np.ndarray], codes: Codes) -> SegmentArrays:
+    """The per-doc and per-clinic arrays of a saved segment, its facet values re-coded."""
+    arrays = SegmentArrays.__new__(SegmentArrays)
+    arrays.n = meta.n
+    arrays.doc_base = 0
+    for f in _ARRAY_FIELDS:
+        setattr(arrays, f, data[f])
+    if len(arrays.pid) != meta.n:
+        raise ValueError("the saved arrays do not match their record")
+    arrays.pairs = {}
+    for facet in FACETS:
+        docs, local = data[f"docs-{facet}"], data[f"local-{facet}"]
+        mapping = codes.codes(facet, meta.values[facet])
+        arrays.pairs[facet] = (docs.astype(np.int32, copy=False), mapping[local])
+    local, has = data["primary-local"], data["primary-has"]
+    mapping = codes.codes("specialty", meta.values["-primary"])
+    arrays.primary = np.where(has, mapping[np.minimum(local, len(mapping) - 1)], -1).astype(
+        np.int32
+    )
     for f in _BUILD_ONLY:
         setattr(arrays, f, [])
     return arrays
@@ -371,7 +425,7 @@ def forget_stale_arrays(folder: Path, live_keys: set[str]) -> None:
     """Remove saved arrays of segments merged away (best effort)."""
     prefix = f"arrays-{ARRAYS_FORMAT}-"
     for path in folder.glob("arrays-*"):
-        if path.suffix not in (".pkl", ".keys"):
+        if path.suffix not in (".npz", ".keys", ".pkl"):
             continue
         key = path.stem[len(prefix) :] if path.name.startswith(prefix) else None
         if key not in live_keys:

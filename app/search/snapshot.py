@@ -15,8 +15,6 @@ from pathlib import Path
 
 import msgspec
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
 from app.search.geo import haversine_radians
@@ -28,6 +26,7 @@ from app.search.segments import (
     forget_stale_arrays,
     segment_arrays,
 )
+from app.search.whoosh_adapter import block_postings
 
 __all__ = ["FACETS", "Codes", "SegmentArrays", "Snapshot"]
 
@@ -103,25 +102,9 @@ def _rebased(arrays: SegmentArrays, docs: np.ndarray, base: int) -> np.ndarray:
 
 
 def postings(leaf, field: str, text: str) -> np.ndarray:
-    """Doc numbers (in the leaf, ascending, deleted ones included) having ``text`` in ``field``.
-
-    Whoosh's matchers hand out one posting per Python call: 180,000 of them cost 250 ms at
-    a million providers.  Its on-disk blocks hold up to 128 delta-coded ids, so reading
-    whole blocks into numpy costs a fraction of that.  Terms stored inline (one posting)
-    and any other matcher go through the public API.
-    """
-    matcher = leaf.postings(field, text)
-    if isinstance(matcher, FilterMatcher):  # the deletions filter: the caller masks them
-        matcher = matcher.child
-    if not isinstance(matcher, W3LeafMatcher) or matcher._byteids:
-        return np.fromiter(matcher.all_ids(), np.int64)
-    blocks = []
-    while not matcher._atend:
-        if matcher._data is None:
-            matcher._read_data()
-        blocks.append(np.cumsum(np.asarray(matcher._data[0], np.int64)))
-        matcher._next_block()
-    return np.concatenate(blocks) if blocks else np.zeros(0, np.int64)
+    """Doc numbers (in the leaf, ascending, deleted ones included) having ``text`` in
+    ``field``, read a block at a time (see ``whoosh_adapter.block_postings``)."""
+    return block_postings(leaf, field, text)
 
 
 class Snapshot:
@@ -173,7 +156,6 @@ class Snapshot:
         self._share_with_segments()
         self.loc_first = doc_starts(self.loc_doc, self.n)
         self.doc_count = int(np.count_nonzero(self.live))
-        self._pid_index: dict[int, int] | None = None
         self._first: dict[str, np.ndarray] = {}
         self._site_cache: tuple | None = None
         self._doc_site_cache: tuple | None = None
@@ -245,12 +227,6 @@ class Snapshot:
             if doc >= base:
                 return arrays, doc - base
         raise IndexError(doc)
-
-    def doc_for_pid(self, pid: int) -> int | None:
-        if self._pid_index is None:
-            live = np.flatnonzero(self.live)
-            self._pid_index = dict(zip(self.pid[live].tolist(), live.tolist(), strict=True))
-        return self._pid_index.get(pid)
 
     def card(self, doc: int) -> dict | None:
         """The stored result card of one doc (read from its segment's saved card table)."""

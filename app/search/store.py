@@ -8,13 +8,21 @@ Layout of ``SEARCH_INDEX_DIR``::
 
 Readers hold one searcher per process, re-opened only when CURRENT or state.json change.
 state.json also lists every index file with its size and mtime, so a damaged generation
-(files overwritten behind the writer's back) is seen the same way by every worker.
+(files overwritten behind the writer's back) is seen the same way by every worker, and
+with its SHA-256 digest (``sha256``, with the saved per-segment arrays present when it was
+written), which a copy made for another host is checked against before anything reads it.
+
+Whoosh's own files hold pickles (its table of contents, stored fields and postings), so
+they are opened only when written by this host's writer or checked against the digests;
+nothing this app saves is a pickle, and a generation holding a ``.pkl`` file (an older
+release's arrays) is treated as an old index and rebuilt.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -41,6 +49,20 @@ LOCKFILE = "write.lock"
 # Left in a generation whose files a reader could not decode although the manifest matched
 # (see app/search/guard.py): the writer then rebuilds it like any damaged generation.
 UNREADABLE = ".unreadable"
+
+
+DIGEST_CHUNK = 1 << 20
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, hex."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def is_cache_file(name: str) -> bool:
+    """A saved per-segment arrays file: rebuilt from its segment whenever it is missing."""
+    return name.startswith("arrays-")
 
 
 class SearchUnavailable(RuntimeError):
@@ -85,7 +107,7 @@ def _ignored(name: str) -> bool:
     return (
         name.startswith(".")
         or name.endswith(("LOCK", ".lock"))
-        or (name.startswith("arrays-") and name.endswith((".pkl", ".keys")))
+        or (name.startswith("arrays-") and name.endswith((".npz", ".keys", ".pkl")))
     )
 
 
@@ -138,10 +160,36 @@ class Store:
         """Record the applied seqs and the files the writer left, atomically.
 
         Called by the single writer right after each commit, so ``files`` (name -> size and
-        mtime) describes exactly what a healthy generation holds on disk.
+        mtime) describes exactly what a healthy generation holds on disk, and ``sha256``
+        (name -> size, mtime and digest) those files and the saved arrays present now.
+        Digests already known for a file of the same size and mtime (in the state on disk
+        or in ``state["sha256"]``) are kept, so an apply hashes only its new segment.
         """
-        state = {**state, "files": self.file_manifest(gen)}
+        files = self.file_manifest(gen)
+        known = {**self.read_state(gen).get("sha256", {}), **state.get("sha256", {})}
+        state = {**state, "files": files, "sha256": self._digests(gen, files, known)}
         _write_atomic(self.gen_path(gen) / STATE, json.dumps(state, separators=(",", ":")))
+
+    def _digests(self, gen: str, files: dict, known: dict) -> dict[str, list]:
+        """name -> [size, mtime, SHA-256] of the index files and saved arrays of ``gen``."""
+        out = {}
+        folder = self.gen_path(gen)
+        sigs = dict(files)
+        for f in folder.glob("arrays-*"):
+            if not f.name.startswith(".") and f.suffix in (".npz", ".keys"):
+                with contextlib.suppress(FileNotFoundError):  # pruned by a reader meanwhile
+                    st = f.stat()
+                    sigs[f.name] = [st.st_size, st.st_mtime_ns]
+        for name, (size, mtime) in sorted(sigs.items()):
+            old = known.get(name)
+            if old and old[:2] == [size, mtime] and len(old) == 3:
+                out[name] = old
+                continue
+            try:
+                out[name] = [size, mtime, file_digest(folder / name)]
+            except FileNotFoundError:
+                continue
+        return out
 
     def file_manifest(self, gen: str) -> dict[str, list[int]]:
         """Size and mtime of each index file of a generation (not state or lock files)."""
@@ -185,6 +233,8 @@ class Store:
             pass
         else:
             return f"index files in {gen} could not be read ({reason})"
+        if any(self.gen_path(gen).glob("*.pkl")):
+            return f"index {gen} was written by an older release (pickle files)"
         expected = self.read_state(gen).get("files")
         if not expected:
             return None  # an index written before manifests existed

@@ -1,7 +1,8 @@
 """Keep the index in step with the database: after-commit apply, poller and catch-up.
 
-* ``after_flush`` notes that the transaction wrote outbox rows (or reference data the
-  query vocabulary depends on); ``after_commit`` then applies the outbox right away when
+* ``app.outbox.enqueue`` (the outbox's only writer) counts the rows a transaction wrote,
+  and ``after_flush`` notes a change to reference data the query vocabulary depends on;
+  ``after_commit`` then applies the outbox right away when
   ``SEARCH_SYNC_ON_COMMIT`` is set.  A rolled-back transaction never reaches the index,
   because only committed outbox rows are ever read.
   Only a small change set is applied inline: more than ``SEARCH_SYNC_MAX_ROWS`` outbox
@@ -28,36 +29,25 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import SearchOutbox
+from app.outbox import take_written
 from app.search.memory import release_free_memory
 from app.search.vocab import VOCAB_SOURCES
 
 log = logging.getLogger(__name__)
-_OUTBOX = "search_outbox_pending"
 _VOCAB = "search_vocab_changed"
 TRIM_SECONDS = 60.0  # how often the poller hands freed memory back to the system
-REQUEST_BATCH = 2000  # providers a request may re-index itself (a few hundred ms at most)
 _listening = False
 _listen_lock = threading.Lock()
 
 
 def _after_flush(session: Session, flush_context) -> None:
     touched = list(session.new) + list(session.dirty) + list(session.deleted)
-    rows = sum(1 for obj in session.new if isinstance(obj, SearchOutbox))
-    if rows:
-        session.info[_OUTBOX] = session.info.get(_OUTBOX, 0) + rows
     if any(isinstance(obj, VOCAB_SOURCES) for obj in touched):  # reload the vocabulary
         session.info[_VOCAB] = True
 
 
-def outbox_written(session: Session, rows: int) -> None:
-    """Count outbox rows written with a Core insert (which ``after_flush`` cannot see)."""
-    if rows:
-        session.info[_OUTBOX] = session.info.get(_OUTBOX, 0) + rows
-
-
 def _after_commit(session: Session) -> None:
-    outbox = session.info.pop(_OUTBOX, False)
+    outbox = take_written(session)
     if session.info.pop(_VOCAB, False):
         from app.search import vocab
 
@@ -67,7 +57,7 @@ def _after_commit(session: Session) -> None:
             app = current_app._get_current_object()
         except RuntimeError:
             return
-        if not app.config.get("SEARCH_SYNC_ON_COMMIT"):
+        if not app.config["SEARCH_SYNC_ON_COMMIT"]:
             return
         apply_after_commit(app, outbox)
 
@@ -83,9 +73,9 @@ def apply_after_commit(app: Flask, outbox_rows: int) -> None:
     """
     from app import search
 
-    limit = int(app.config.get("SEARCH_REQUEST_BATCH") or REQUEST_BATCH)
+    limit = int(app.config["SEARCH_REQUEST_BATCH"])
     try:
-        if outbox_rows > int(app.config.get("SEARCH_SYNC_MAX_ROWS", 200)) or not _index_healthy():
+        if outbox_rows > int(app.config["SEARCH_SYNC_MAX_ROWS"]) or not _index_healthy():
             hand_off(app)
         else:
             search.apply_changes(build_missing=False, max_batch=limit)
@@ -148,7 +138,7 @@ def wait_for_background(timeout: float = 60.0) -> None:
 
 
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_OUTBOX, None)
+    take_written(session)
     session.info.pop(_VOCAB, None)
 
 
@@ -295,7 +285,7 @@ def _listen() -> None:
 
 def start_poller(app: Flask) -> Poller | None:
     """Start this process's poller thread (once) when ``SEARCH_POLL_SECONDS`` > 0."""
-    interval = float(app.config.get("SEARCH_POLL_SECONDS") or 0)
+    interval = float(app.config["SEARCH_POLL_SECONDS"])
     existing = app.extensions.get("search_poller")
     if interval <= 0 or (existing is not None and existing.thread.is_alive()):
         return existing

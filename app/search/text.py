@@ -12,13 +12,10 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from whoosh.lang.porter import stem as _porter_stem
 
+from app.text import fold
+
 MAX_TEXT = 200
 MAX_TOKENS = 12
-
-_EXTRA_FOLD = str.maketrans(
-    {"ß": "ss", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l",
-     "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i", "’": "'", "‘": "'", "`": "'"}
-)  # fmt: skip
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -45,15 +42,6 @@ FILLER = wordset(
     "my hurts hurt hurting lower upper pain pains painful ache aches aching sore bad chronic "
     "severe doctor doctors specialist specialists for with i have has having need see"
 )
-
-
-@lru_cache(maxsize=16384)
-def fold(text: str) -> str:
-    """Lower-case and strip accents: "Núñez" -> "nunez"."""
-    if text.isascii():
-        return text.lower().replace("`", "'")
-    text = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLD))
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def clean(text: object, cap: int = MAX_TEXT) -> str:
@@ -163,6 +151,24 @@ class FuzzyLexicon:
         self._by_id: list[str] = []
         self._chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, word ids)
         self.extend(vocabulary)
+
+    def parts(self) -> tuple[list[str], list[tuple[bytes, bytes]]]:
+        """What ``from_parts`` needs: the words by number, and each chunk's sorted uint32
+        hashes and int32 word numbers as native buffers."""
+        return list(self._by_id), [(h.tobytes(), i.tobytes()) for h, i in self._chunks]
+
+    @classmethod
+    def from_parts(cls, by_id: list[str], chunks: list[tuple[bytes, bytes]]) -> FuzzyLexicon:
+        """A lexicon from ``parts()`` (as saved with the vocabulary)."""
+        lexicon = cls()
+        lexicon._by_id = by_id
+        lexicon.words = set(by_id)
+        for hashes, ids in chunks:
+            chunk = np.frombuffer(hashes, np.uint32), np.frombuffer(ids, np.int32)
+            if len(chunk[0]) != len(chunk[1]) or (len(chunk[1]) and chunk[1].max() >= len(by_id)):
+                raise ValueError("a saved typo lookup does not match its words")
+            lexicon._chunks.append(chunk)
+        return lexicon
 
     def extend(self, vocabulary) -> None:
         """Add words (words already known, and words under four letters, are skipped)."""

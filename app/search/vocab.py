@@ -15,7 +15,6 @@ import gc
 import hashlib
 import logging
 import os
-import pickle
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,10 +37,12 @@ from app.models import (
     Specialty,
 )
 from app.models.visibility import public_clinic
+from app.search import vocab_file
 from app.search.prefix import WordPrefixIndex
 from app.search.text import FuzzyLexicon, fold, stems, words
 
 CHECK_SECONDS = 2.0
+SUFFIX = ".msgpack"  # the saved vocabulary (app/search/vocab_file.py)
 MAX_DATABASES = 4
 _lexicon_lock = threading.Lock()
 # What the vocabulary is built from: a committed change to any of these reloads it (sync).
@@ -199,7 +200,24 @@ def _version_key(conn) -> tuple:
 
 
 def _load(conn) -> Vocab:
+    """Build the vocabulary from the database."""
     v = Vocab()
+    _load_specialties(v, conn)
+    _load_hierarchy(v, conn)
+    _load_care_paths(v, conn)
+    _load_places(v, conn)
+    _load_conditions(v, conn)
+    v.suggestions.sort(key=lambda s: (not s[3], s[2] is not None, s[0]))
+    v.languages = dict(conn.execute(select(Language.code, Language.name)).all())
+    v.plans = dict(conn.execute(select(InsurancePlan.slug, InsurancePlan.name)).all())
+    index_words(v)
+    _index_suggestions(v)
+    return v
+
+
+def _load_specialties(v: Vocab, conn) -> None:
+    """Specialties, their phrases (display, NUCC and slug names, lay synonyms) and typeahead
+    entries."""
     for row in conn.execute(
         select(
             Specialty.slug,
@@ -229,7 +247,10 @@ def _load(conn) -> Vocab:
             v.suggestions.append((" ".join(words(synonym)), row.slug, synonym, info.featured, pos))
             if key and (row.slug, None) not in v.phrases.get(key, []):
                 v.phrases.setdefault(key, []).append((row.slug, synonym))
-    _load_hierarchy(v, conn)
+
+
+def _load_care_paths(v: Vocab, conn) -> None:
+    """Care paths: their specialties in order, terms, typeahead entries and injury terms."""
     by_id = dict(conn.execute(select(Specialty.id, Specialty.slug)).all())
     members = conn.execute(
         select(CarePathSpecialty.care_path_id, CarePathSpecialty.specialty_id).order_by(
@@ -246,6 +267,10 @@ def _load(conn) -> Vocab:
             if words(term):
                 v.path_suggestions.append((" ".join(words(term)), slug, term, pos))
         v.injury_terms.extend(tuple(words(t)) for t in injury or [] if words(t))
+
+
+def _load_places(v: Vocab, conn) -> None:
+    """Clinics as places people search from, and the phrases that name them."""
     # Only the columns a place needs: whole rows would parse two timestamps per clinic.
     place_columns = (
         Location.slug,
@@ -258,9 +283,8 @@ def _load(conn) -> Vocab:
         Location.longitude,
         public_clinic().label("active"),  # the directory's one visibility rule
     )
-    # Words, cities and states repeat across 25,000 clinics: one string object each (the
-    # saved vocabulary keeps that sharing) instead of a copy per phrase, about 13 MB less
-    # in every worker and a quarter less to load.
+    # Words, cities and states repeat across 25,000 clinics: one string object each instead
+    # of a copy per phrase.
     phrases: dict[tuple[str, ...], list[str]] = {}
     for loc in conn.execute(select(*place_columns)).mappings():
         place = PlaceInfo(
@@ -282,13 +306,20 @@ def _load(conn) -> Vocab:
         for text in (place.city, place.neighborhood, place.name):
             v.place_words.update(intern(w) for w in words(text))
     v.place_phrases = {key: tuple(slugs) for key, slugs in phrases.items()}
-    v.long_place_phrases = sorted(
-        ((k, s) for k, s in v.place_phrases.items() if len(k) > 1), key=lambda kv: -len(kv[0])
+    v.long_place_phrases = long_place_phrases(v.place_phrases)
+
+
+def long_place_phrases(
+    place_phrases: dict[tuple[str, ...], tuple[str, ...]],
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The multi-word place phrases, longest first (ties in the table's order)."""
+    return sorted(
+        ((k, s) for k, s in place_phrases.items() if len(k) > 1), key=lambda kv: -len(kv[0])
     )
-    _load_conditions(v, conn)
-    v.suggestions.sort(key=lambda s: (not s[3], s[2] is not None, s[0]))
-    v.languages = dict(conn.execute(select(Language.code, Language.name)).all())
-    v.plans = dict(conn.execute(select(InsurancePlan.slug, InsurancePlan.name)).all())
+
+
+def index_words(v: Vocab) -> None:
+    """Every stem of every phrase, the longest phrase, and the specialties per stem."""
     for key in list(v.phrases) + list(v.path_phrases) + list(v.condition_phrases):
         v.words.update(key)
         v.max_phrase = max(v.max_phrase, len(key))
@@ -296,8 +327,6 @@ def _load(conn) -> Vocab:
         for stem_ in set(key):
             bucket = v.word_specialties.setdefault(stem_, [])
             bucket.extend(slug for slug, _ in entries if slug not in bucket)
-    _index_suggestions(v)
-    return v
 
 
 def _index_suggestions(v: Vocab) -> None:
@@ -403,7 +432,7 @@ def _code_digest() -> str | None:
     (None, and no saved files, when the sources are not there to read)."""
     h = hashlib.sha256()
     try:
-        for module in ("vocab.py", "prefix.py", "text.py"):
+        for module in ("vocab.py", "vocab_file.py", "prefix.py", "text.py"):
             h.update((Path(__file__).parent / module).read_bytes())
     except OSError:
         return None
@@ -411,11 +440,11 @@ def _code_digest() -> str | None:
 
 
 def _saved_path(url: str, key: tuple) -> Path | None:
-    folder = current_app.config.get("SEARCH_INDEX_DIR")
+    folder = current_app.config["SEARCH_INDEX_DIR"]
     if not folder or _code_digest() is None:
         return None
     what = hashlib.sha256(repr((key, _code_digest())).encode()).hexdigest()[:16]
-    return Path(folder) / f"vocab-{_database_tag(url)}-{what}.pkl"
+    return Path(folder) / f"vocab-{_database_tag(url)}-{what}{SUFFIX}"
 
 
 def _read_saved(url: str, key: tuple) -> Vocab | None:
@@ -426,17 +455,15 @@ def _read_saved(url: str, key: tuple) -> Vocab | None:
     enabled = gc.isenabled()
     gc.disable()  # a load of ~500,000 small objects would otherwise run many collections
     try:
-        with open(path, "rb") as fh:
-            found = pickle.load(fh)  # noqa: S301 - written by this app beside its own index
+        return vocab_file.load(path.read_bytes())
     except FileNotFoundError:
         return None
-    except Exception:  # a damaged cache file is rebuilt, whatever it holds
+    except (OSError, ValueError, KeyError, TypeError):  # a damaged file is rebuilt
         log.warning("search: unreadable saved vocabulary %s; rebuilding it", path.name)
         return None
     finally:
         if enabled:
             gc.enable()
-    return found if isinstance(found, Vocab) else None
 
 
 def _save(url: str, key: tuple, vocab: Vocab) -> None:
@@ -447,8 +474,7 @@ def _save(url: str, key: tuple, vocab: Vocab) -> None:
         return
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        with open(tmp, "wb") as fh:
-            pickle.dump(vocab, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.write_bytes(vocab_file.dump(vocab))
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
@@ -460,11 +486,13 @@ def _save(url: str, key: tuple, vocab: Vocab) -> None:
 
 
 def _saved_files(url: str) -> list[Path]:
-    """Every vocabulary saved for this database, whatever its version."""
-    folder = current_app.config.get("SEARCH_INDEX_DIR")
+    """Every vocabulary saved for this database, whatever its version (and any pickle an
+    older release left, which is never read: removed with the old versions)."""
+    folder = current_app.config["SEARCH_INDEX_DIR"]
     if not folder or not Path(folder).is_dir():
         return []
-    return list(Path(folder).glob(f"vocab-{_database_tag(url)}-*.pkl"))
+    tag = _database_tag(url)
+    return [*Path(folder).glob(f"vocab-{tag}-*{SUFFIX}"), *Path(folder).glob(f"vocab-{tag}-*.pkl")]
 
 
 def _database_tag(url: str) -> str:

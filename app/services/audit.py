@@ -1,15 +1,18 @@
-"""Audit events and search outbox rows, written in the caller's transaction."""
+"""Audit events and search outbox rows, written in the caller's transaction.
+
+Outbox rows are written by ``app.outbox.enqueue`` alone; it is named here as
+``audit.enqueue`` because every operation writes both rows together.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import insert
 
 from app.extensions import db
-from app.models import AuditEvent, SearchOutbox, User, now_utc
-from app.search.sync import outbox_written
+from app.models import AuditEvent, User, now_utc
+from app.outbox import enqueue  # noqa: F401  (services stage outbox rows as audit.enqueue)
 
 SECRET_FIELDS = frozenset({"password", "password_hash", "session_token", "csrf_token"})
 
@@ -73,18 +76,3 @@ def record_many(rows: list[dict[str, Any]]) -> None:
     if rows:
         at = now_utc()
         db.session.execute(insert(AuditEvent.__table__), [{"at": at, **row} for row in rows])
-
-
-def enqueue(entity_type: str, entity_ids: Iterable[int], op: str = "upsert") -> None:
-    """Add search outbox rows for changed entities to the current session.
-
-    Written at once with one multi-row INSERT, and counted for the after-commit indexing.
-    """
-    at = now_utc()
-    rows = [
-        {"entity_type": entity_type, "entity_id": entity_id, "op": op, "at": at}
-        for entity_id in entity_ids
-    ]
-    if rows:
-        db.session.execute(insert(SearchOutbox.__table__), rows)
-        outbox_written(db.session(), len(rows))

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import HealthCondition, Specialty, User
 from app.services import audit
-from app.services.write import InvalidInput, StaleEdit, flush, unique_slug
+from app.services.write import unique_slug
+from app.transaction import InvalidInput, StaleEdit, flush
 
 MAX_TERMS = 200
 MAX_TERM_LENGTH = 80

@@ -6,8 +6,8 @@ open NPPES finding (``app.models.Finding``).
 
 Every read here is answered from an index, so the dashboard stays fast at a million
 listings: the counts read ``ix_provider_active_accepting`` and
-``ix_provider_active_verified`` (about 60 ms in all at 1,000,000, where one pass over the
-table took 1.3 s), and the queue pages walk the second in order: the never-checked
+``ix_provider_active_verified`` (a fraction of one pass over the table; figures in
+docs/benchmarks.md), and the queue pages walk the second in order: the never-checked
 listings first, then the oldest checks, each an index range rather than one OR over every
 active row and a sort.
 """

@@ -205,8 +205,8 @@ def _still_active(provider_ids: list[int], clinic_ids: list[int]) -> tuple[set[i
     """(providers still publicly listed, clinics still public) among the given ids.
 
     Plain SQL with the driver's own placeholders: a page asks this on every search, and
-    SQLAlchemy's statement building for expanding IN lists cost more than the query
-    (about 0.1 ms of 0.17). Still run through the session's connection, so its errors are
+    SQLAlchemy's statement building for expanding IN lists cost more than the query itself.
+    Still run through the session's connection, so its errors are
     SQLAlchemy's (an outage answers 503 like any other query).
     """
     if not provider_ids:

@@ -22,7 +22,8 @@ from app.models import (
 )
 from app.services import audit
 from app.services.geo import zip_centroid
-from app.services.write import InvalidInput, StaleEdit, flush, unique_slug
+from app.services.write import unique_slug
+from app.transaction import InvalidInput, StaleEdit, flush
 
 LOCATION_FIELDS = (
     "name",

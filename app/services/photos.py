@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import Provider, ProviderPhoto, User, now_utc
 from app.models.visibility import is_public_listing
 from app.services import audit
+from app.transaction import flush
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 megapixels: any phone photo; refuses bombs before decoding
@@ -111,44 +112,87 @@ def process(data: bytes) -> ProcessedPhoto:
     return ProcessedPhoto(images, digest)
 
 
-def set_photo(provider: Provider, photo: ProcessedPhoto, actor: User | None) -> None:
-    """Replace (or add) a provider's photo; audited. The caller commits."""
+@dataclass(frozen=True)
+class PhotoChange:
+    """What a save asks of the headshot: a new photo (``upload``), or ``remove`` the old one."""
+
+    upload: ProcessedPhoto | None = None
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class PhotoEvent:
+    """A staged photo change: the digests before and after, for the audit event."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def verb(self) -> str:
+        """ "Added", "Replaced" or "Removed"."""
+        if self.after is None:
+            return "Removed"
+        return "Replaced" if self.before else "Added"
+
+
+def stage(provider: Provider, change: PhotoChange | None) -> PhotoEvent | None:
+    """Apply ``change`` to the provider in the session (no flush, no audit); None when it
+    changes nothing (no upload, and no photo to remove)."""
+    if change is None:
+        return None
     before = provider.photo.digest if provider.photo else None
-    if provider.photo is None:
-        provider.photo = ProviderPhoto(digest=photo.digest)
-    row = provider.photo
-    row.digest, row.small, row.large = photo.digest, photo.images[160], photo.images[480]
-    row.uploaded_at = now_utc()
-    verb = "Replaced" if before else "Added"
-    _changed(provider, before, photo.digest, f"{verb} the photo of {provider.full_name}", actor)
+    if change.upload is not None:
+        photo = change.upload
+        if provider.photo is None:
+            provider.photo = ProviderPhoto(digest=photo.digest)
+        row = provider.photo
+        row.digest, row.small, row.large = photo.digest, photo.images[160], photo.images[480]
+        row.uploaded_at = now_utc()
+        return PhotoEvent(before, photo.digest)
+    if change.remove and provider.photo is not None:
+        provider.photo = None
+        return PhotoEvent(before, None)
+    return None
 
 
-def remove_photo(provider: Provider, actor: User | None) -> bool:
-    """Remove a provider's photo (audited); False when there was none. The caller commits."""
-    if provider.photo is None:
-        return False
-    before = provider.photo.digest
-    provider.photo = None
-    _changed(provider, before, None, f"Removed the photo of {provider.full_name}", actor)
-    return True
-
-
-def _changed(
-    provider: Provider, before: str | None, after: str | None, summary: str, actor: User | None
-) -> None:
-    """Audit a photo change and queue the listing for search (result cards show the photo)."""
-    provider.updated_at = now_utc()
-    db.session.flush()
+def record(provider: Provider, event: PhotoEvent, actor: User | None) -> None:
+    """Audit a staged photo change (after the flush that wrote it)."""
     audit.record(
         "photo",
         "provider",
         provider.id,
         actor=actor,
-        before={"photo": before},
-        after={"photo": after},
-        summary=summary,
+        before={"photo": event.before},
+        after={"photo": event.after},
+        summary=f"{event.verb} the photo of {provider.full_name}",
     )
+
+
+def set_photo(provider: Provider, photo: ProcessedPhoto, actor: User | None) -> None:
+    """Replace (or add) a provider's photo on its own; audited. The caller commits.
+
+    The provider form saves a photo with the rest of the listing instead
+    (``providers.update_provider(..., photo=...)``).
+    """
+    _alone(provider, PhotoChange(upload=photo), actor)
+
+
+def remove_photo(provider: Provider, actor: User | None) -> bool:
+    """Remove a provider's photo (audited); False when there was none. The caller commits."""
+    return _alone(provider, PhotoChange(remove=True), actor)
+
+
+def _alone(provider: Provider, change: PhotoChange, actor: User | None) -> bool:
+    """A photo change as an operation of its own: the listing's row (and version) moves,
+    it is audited and queued for search (result cards show the photo)."""
+    event = stage(provider, change)
+    if event is None:
+        return False
+    provider.updated_at = now_utc()
+    flush(provider)
+    record(provider, event, actor)
     audit.enqueue("provider", [provider.id])
+    return True
 
 
 def photo_bytes(provider_id: int, digest: str, size: int) -> bytes | None:

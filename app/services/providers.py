@@ -27,19 +27,11 @@ from app.models import (
 from app.models.provider import full_name, name_key
 from app.models.reference import provider_insurance, provider_language
 from app.models.report import VERIFY_METHODS
-from app.search.text import fold
-from app.services import audit
-from app.services.validation import provider_problems
-from app.services.write import (  # noqa: F401  (re-exported for callers of this module)
-    InvalidInput,
-    StaleEdit,
-    flush,
-    replace_links,
-    slugify,
-    translate,
-    unique_slug,
-    unique_slugs,
-)
+from app.parsing.validation import provider_problems
+from app.services import audit, photos
+from app.services.write import replace_links, unique_slugs
+from app.text import fold
+from app.transaction import InvalidInput, StaleEdit, flush, translate
 
 SCALAR_FIELDS = (
     "first_name",
@@ -51,6 +43,7 @@ SCALAR_FIELDS = (
     "gender",
     "pronouns",
     "bio",
+    "bio_es",
     "website",
     "accepting_new_patients",
     "telehealth",
@@ -59,7 +52,7 @@ SCALAR_FIELDS = (
     "sees_older_adults",
     "active",
 )
-# Lists staff edit one per line (see app/services/provider_details.py).
+# Lists staff edit one per line (see app/parsing/provider_details.py).
 DETAIL_FIELDS = ("board_certifications", "education", "hospital_affiliations")
 
 
@@ -76,6 +69,7 @@ class ProviderInput:
     gender: str | None = None
     pronouns: str = ""
     bio: str = ""
+    bio_es: str = ""
     website: str = ""
     accepting_new_patients: bool = True
     telehealth: bool = False
@@ -207,14 +201,21 @@ def _set_phone(link: ProviderLocation, position: int, phone: str) -> None:
     link.phone, link.position = phone, position
 
 
-def create_provider(data: ProviderInput, actor: User | None) -> Provider:
-    """Stage a new listing with its audit and outbox rows (the caller commits).
+def create_provider(
+    data: ProviderInput, actor: User | None, photo: photos.PhotoChange | None = None
+) -> Provider:
+    """Stage a new listing with its audit and outbox rows, and its ``photo`` if one was
+    chosen (the caller commits, once).
 
-    Run it through ``write.perform`` so a slug race with another writer is retried.
+    Run it through ``transaction.perform`` so a slug race with another writer is retried.
     """
     [pid] = create_providers([data], actor)
     p = db.session.get(Provider, pid)
     assert p is not None  # just inserted in this transaction
+    staged = photos.stage(p, photo)
+    if staged is not None:
+        flush(p)
+        photos.record(p, staged, actor)
     return p
 
 
@@ -429,14 +430,29 @@ def _finish(
 
 
 def update_provider(
-    p: Provider, data: ProviderInput, expected_version: int | None, actor: User | None
+    p: Provider,
+    data: ProviderInput,
+    expected_version: int | None,
+    actor: User | None,
+    photo: photos.PhotoChange | None = None,
 ) -> Provider:
-    """Save an edit made against ``expected_version``; raise StaleEdit if someone saved first."""
+    """Save an edit made against ``expected_version``; raise StaleEdit if someone saved first.
+
+    A ``photo`` change is part of the same edit: one flush writes it with the fields, the
+    listing's version moves once (a photo alone moves it too), and a stale save keeps
+    neither.
+    """
     before = _guard(p, expected_version)
     check_listing(data)
     _check_unique_npi(data.npi, p.id)
     _apply(p, data)
-    return _finish(p, "update", before, actor)
+    staged = photos.stage(p, photo)
+    if staged is not None:
+        p.updated_at = now_utc()  # the listing's row is written, so its version moves
+    _finish(p, "update", before, actor)
+    if staged is not None:
+        photos.record(p, staged, actor)
+    return p
 
 
 def record_checks(
@@ -550,7 +566,7 @@ def provider_query(
     Each word of ``q`` must appear somewhere in the listing's names, credentials or NPI,
     ignoring case and accents ("nunez" finds Núñez, "7654" part of an NPI). The words are
     matched against ``Provider.name_key``, whose narrow index is scanned instead of the
-    table: about 50 ms at a million listings, where matching the columns took 2 s.
+    table, many times faster at a million listings than matching the columns.
     """
     stmt = select(Provider)
     words = q.split()[:6]

@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services.providers import mark_verified
-from app.services.write import InvalidInput
+from app.transaction import InvalidInput
 
 MAX_DETAILS = 1000
 MAX_CONTACT = 200

@@ -33,7 +33,8 @@ from app.models import (
 )
 from app.search.geo import zip_centroid
 from app.services import audit
-from app.services.providers import slugify
+from app.services.seed_networks import load_networks
+from app.services.write import slugify
 
 
 @dataclass
@@ -53,7 +54,7 @@ class SeedReport:
 
 def seed_dir() -> Path:
     """The folder holding the seed files."""
-    configured = current_app.config.get("SEED_DATA_DIR")
+    configured = current_app.config["SEED_DATA_DIR"]
     return Path(configured) if configured else Path(current_app.root_path).parent / "seed_data"
 
 
@@ -280,5 +281,7 @@ def seed_all() -> SeedReport:
     report = load_reference_data()
     demo = load_demo_directory()
     for kind, n in demo.added.items():
+        report.count(kind, n)
+    for kind, n in load_networks(seed_dir()).items():
         report.count(kind, n)
     return report

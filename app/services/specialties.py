@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ProviderSpecialty, Specialty, User
 from app.services import audit
-from app.services.write import StaleEdit, flush
+from app.transaction import StaleEdit, flush
 
 MAX_SYNONYM_LENGTH = 80
 

@@ -117,16 +117,21 @@ def _check(table: Table) -> None:
         if sign.group not in group_keys:
             raise ValueError(f"sign {sign.key} names unknown group {sign.group}")
     for rule in table.rules:
-        if not rule.when or not rule.when <= set(table.signs):
-            raise ValueError(f"rule {rule.id} names unknown signs {sorted(rule.when)}")
-        if rule.outcome not in table.outcomes:
-            raise ValueError(f"rule {rule.id} names unknown outcome {rule.outcome}")
-        missing = [s for s in rule.sources if s not in table.sources]
-        if not rule.sources or missing:
-            raise ValueError(f"rule {rule.id} cites no known source ({missing})")
+        _check_rule(table, rule)
     alone = {next(iter(r.when)) for r in table.rules if len(r.when) == 1}
     if set(table.signs) - alone:
         raise ValueError(f"signs without a rule of their own: {sorted(set(table.signs) - alone)}")
+
+
+def _check_rule(table: Table, rule) -> None:
+    """Refuse a rule naming an unknown sign, outcome or source."""
+    if not rule.when or not rule.when <= set(table.signs):
+        raise ValueError(f"rule {rule.id} names unknown signs {sorted(rule.when)}")
+    if rule.outcome not in table.outcomes:
+        raise ValueError(f"rule {rule.id} names unknown outcome {rule.outcome}")
+    missing = [s for s in rule.sources if s not in table.sources]
+    if not rule.sources or missing:
+        raise ValueError(f"rule {rule.id} cites no known source ({missing})")
 
 
 @lru_cache(maxsize=4)

@@ -49,7 +49,7 @@ class UrgentSite:
 
 def clock_now() -> datetime:
     """The current moment (UTC); the ``CLOCK_NOW`` setting (ISO 8601) pins it in tests."""
-    pinned = current_app.config.get("CLOCK_NOW") if has_app_context() else None
+    pinned = current_app.config["CLOCK_NOW"] if has_app_context() else None
     if pinned:
         moment = datetime.fromisoformat(pinned)
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

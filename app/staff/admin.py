@@ -15,14 +15,13 @@ from app.services.conditions import ConditionData, create_condition, update_cond
 from app.services.mfa import factor_summaries
 from app.services.specialties import MAX_SYNONYM_LENGTH, update_synonyms
 from app.services.users import UserError, create_user, set_active
-from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import date_arg, int_arg, page_arg
 from app.staff.forms import ActionForm, ConditionForm, SynonymsForm, UserForm
 from app.staff.provider_form import parse_version
 from app.staff.routes import admin_required
 from app.staff.step_up import step_up_required
-from app.transaction import unit_of_work
+from app.transaction import InvalidInput, StaleEdit, unit_of_work
 
 AUDIT_PER_PAGE = 50
 

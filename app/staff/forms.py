@@ -29,15 +29,14 @@ from wtforms.validators import (
 )
 
 from app.models import REPORT_STATUSES, ROLES, WALK_IN_KINDS, WEEKDAY_NAMES
-from app.services.geo import zip_centroid
-from app.services.normalize import (
+from app.parsing.normalize import (
     address_case,
     clean_zip,
     name_case,
     normalize_credentials,
     state_code,
 )
-from app.services.validation import (
+from app.parsing.validation import (
     GENDERS,
     PROVIDER_LIMITS,
     PROVIDER_REQUIRED,
@@ -47,6 +46,7 @@ from app.services.validation import (
     too_long,
     url_problem,
 )
+from app.services.geo import zip_centroid
 
 
 def _npi(form, field) -> None:
@@ -163,6 +163,7 @@ class ProviderForm(StaffForm):
     )
     pronouns = StringField("Pronouns", [_limit("pronouns")], filters=[_strip])
     bio = TextAreaField("Biography", [_limit("bio")], filters=[_strip])
+    bio_es = TextAreaField("Biography in Spanish", [_limit("bio_es")], filters=[_strip])
     photo = FileField("Headshot photo")
     remove_photo = BooleanField("Remove the photo")
     website = StringField("Website", [_limit("website"), _url], filters=[_strip])

@@ -15,11 +15,10 @@ from app.services.locations import (
     create_location,
     update_location,
 )
-from app.services.write import StaleEdit
 from app.staff import bp
 from app.staff.forms import LocationForm
 from app.staff.provider_form import parse_version
-from app.transaction import perform, unit_of_work
+from app.transaction import StaleEdit, perform, unit_of_work
 
 ENDS = ("opens", "closes")
 

@@ -8,10 +8,11 @@ from wtforms import SelectChoice
 
 from app.extensions import db
 from app.models import InsurancePlan, Language, Location, Provider, Specialty
-from app.services import provider_details as details
-from app.services.languages import language_rows, split_languages
+from app.parsing import provider_details as details
+from app.parsing.languages import split_languages
+from app.parsing.validation import normalize_phone
+from app.services.languages import language_rows
 from app.services.providers import SCALAR_FIELDS, ProviderInput
-from app.services.validation import normalize_phone
 from app.staff.forms import ProviderForm
 
 CLINIC_MATCHES = 10
@@ -109,10 +110,17 @@ def specialty_lookup(text: str) -> Specialty | None:
     return db.session.scalars(stmt).first()
 
 
-def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput, list]:
-    """Build the service input; return it with extra errors as (field id, message) pairs."""
-    errors: list[tuple[str, str]] = []
-    specialty_ids = []
+Errors = list[tuple[str, str]]
+
+
+def _add_errors(field, messages: list[str], errors: Errors, field_id: str | None = None) -> None:
+    """Show ``messages`` on the field and collect them as (field id, message) pairs."""
+    field.errors = [*field.errors, *messages]
+    errors += [(field_id or field.id, message) for message in messages]
+
+
+def _specialty_ids(form: ProviderForm, errors: Errors) -> list[int]:
+    ids = []
     for name in ProviderForm.SPECIALTY_FIELDS:
         field = getattr(form, name)
         if not field.data:
@@ -120,50 +128,82 @@ def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput,
         spec = specialty_lookup(field.data)
         if spec is None:
             message = f"Unknown specialty “{field.data}”. Use a name from the list or a NUCC code."
-            field.errors = [*field.errors, message]
-            errors.append((field.id, message))
+            _add_errors(field, [message], errors)
         else:
-            specialty_ids.append(spec.id)
+            ids.append(spec.id)
+    return ids
+
+
+DETAIL_PARSERS = (
+    ("board_certifications", details.parse_certifications),
+    ("education", details.parse_education),
+    ("hospital_affiliations", details.parse_affiliations),
+)
+
+
+def _details(form: ProviderForm, errors: Errors) -> dict[str, list]:
     parsed = {}
-    for name, parse in (
-        ("board_certifications", details.parse_certifications),
-        ("education", details.parse_education),
-        ("hospital_affiliations", details.parse_affiliations),
-    ):
+    for name, parse in DETAIL_PARSERS:
         field = getattr(form, name)
         parsed[name], messages = parse(field.data or "")
-        field.errors = [*field.errors, *messages]
-        errors += [(field.id, message) for message in messages]
-    language_ids = list(form.languages.data or [])
+        _add_errors(field, messages, errors)
+    return parsed
+
+
+def _language_ids(form: ProviderForm, errors: Errors) -> list[int]:
+    ids = list(form.languages.data or [])
     added, problems = language_rows(split_languages(form.more_languages.data or ""))
-    language_ids += [x.id for x in added if x.id not in language_ids]
-    if problems:
-        form.more_languages.errors = [*form.more_languages.errors, *problems]
-        errors += [(form.more_languages.id, message) for message in problems]
+    ids += [x.id for x in added if x.id not in ids]
+    _add_errors(form.more_languages, problems, errors)
+    return ids
+
+
+def _clinic_phones(
+    form: ProviderForm, phones: dict[int, str], errors: Errors
+) -> list[tuple[int, str]]:
     clinics = []
     for location_id in form.clinics.data or []:
         try:
             clinics.append((location_id, normalize_phone(phones.get(location_id, ""))))
         except ValueError as exc:
             errors.append((f"phone_{location_id}", str(exc)))
-    data = ProviderInput(
+    return clinics
+
+
+# Optional text fields: blank in the form, "" in the listing (NPI and gender: None).
+TEXT_FIELDS = ("middle_name", "suffix", "credentials", "pronouns", "bio", "bio_es", "website")
+FLAG_FIELDS = (
+    "accepting_new_patients",
+    "telehealth",
+    "sees_children",
+    "sees_adults",
+    "sees_older_adults",
+    "active",
+)
+
+
+def _plain_fields(form: ProviderForm) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(form, name).data or "" for name in TEXT_FIELDS}
+    values.update({name: getattr(form, name).data for name in FLAG_FIELDS})
+    values.update(
         first_name=form.first_name.data,
-        middle_name=form.middle_name.data or "",
         last_name=form.last_name.data,
-        suffix=form.suffix.data or "",
-        credentials=form.credentials.data or "",
         npi=form.npi.data or None,
         gender=form.gender.data or None,
-        pronouns=form.pronouns.data or "",
-        bio=form.bio.data or "",
-        website=form.website.data or "",
-        accepting_new_patients=form.accepting_new_patients.data,
-        telehealth=form.telehealth.data,
-        sees_children=form.sees_children.data,
-        sees_adults=form.sees_adults.data,
-        sees_older_adults=form.sees_older_adults.data,
+    )
+    return values
+
+
+def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput, list]:
+    """Build the service input; return it with extra errors as (field id, message) pairs."""
+    errors: Errors = []  # collected in the form's order: specialties, details, languages, phones
+    specialty_ids = _specialty_ids(form, errors)
+    parsed = _details(form, errors)
+    language_ids = _language_ids(form, errors)
+    clinics = _clinic_phones(form, phones, errors)
+    data = ProviderInput(
+        **_plain_fields(form),
         **parsed,
-        active=form.active.data,
         specialty_ids=specialty_ids,
         clinics=clinics,
         language_ids=language_ids,

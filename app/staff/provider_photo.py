@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 
-from app.models import Provider, User
 from app.services import photos
 from app.staff import bp
 from app.staff.forms import ProviderForm
@@ -37,14 +36,10 @@ def read_upload(form: ProviderForm) -> tuple[photos.ProcessedPhoto | None, list[
         return None, [(form.photo.id, str(exc))]
 
 
-def apply_photo(
-    provider: Provider, upload: photos.ProcessedPhoto | None, remove: bool, actor: User | None
-) -> str | None:
-    """Add, replace or remove the photo (audited); a message for the flash, if anything changed."""
-    if upload is not None:
-        had = provider.photo is not None
-        photos.set_photo(provider, upload, actor)
-        return "Replaced the photo." if had else "Added the photo."
-    if remove and photos.remove_photo(provider, actor):
+def photo_note(change: photos.PhotoChange, had_photo: bool) -> str | None:
+    """What the flash says about the photo after a save, if it changed."""
+    if change.upload is not None:
+        return "Replaced the photo." if had_photo else "Added the photo."
+    if change.remove and had_photo:
         return "Removed the photo."
     return None

@@ -9,9 +9,9 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import AuditEvent, Location, Provider, Specialty
+from app.parsing.languages import picker_names
+from app.services import photos
 from app.services import providers as service
-from app.services.languages import picker_names
-from app.services.write import InvalidInput, StaleEdit
 from app.staff import bp
 from app.staff.args import int_arg, page_arg
 from app.staff.forms import ActionForm, ProviderForm
@@ -24,12 +24,11 @@ from app.staff.provider_form import (
     submitted_phones,
     to_input,
 )
-from app.staff.provider_photo import apply_photo, read_upload
+from app.staff.provider_photo import photo_note, read_upload
 from app.staff.routes import safe_next
-from app.transaction import perform, unit_of_work
+from app.transaction import InvalidInput, StaleEdit, perform, unit_of_work
 
 PER_PAGE = 25
-COUNT_CAP = 10_000
 
 
 def _flag(name: str) -> bool | None:
@@ -67,8 +66,8 @@ def provider_list() -> str:
         "accepting": _flag("accepting"),
     }
     stmt = service.provider_query(q, **filters)
-    # Counting a million matches costs more than the page: count up to COUNT_CAP and say "+".
-    cap = int(current_app.config.get("STAFF_COUNT_CAP") or COUNT_CAP)
+    # Counting a million matches costs more than the page: count up to STAFF_COUNT_CAP and say "+".
+    cap = int(current_app.config["STAFF_COUNT_CAP"])
     page, capped = capped_page(stmt, Provider, page_arg(), PER_PAGE, cap)
     used_specialties = db.session.scalars(
         select(Specialty)
@@ -152,13 +151,12 @@ def provider_new() -> ResponseReturnValue:
         upload, photo_errors = read_upload(form)
         errors += photo_errors
         if not errors:
+            photo = photos.PhotoChange(upload=upload)
             try:
-                p = perform(lambda: service.create_provider(data, current_user))
+                p = perform(lambda: service.create_provider(data, current_user, photo))
             except InvalidInput as exc:
                 errors = _field_errors(form, exc)
             else:
-                apply_photo(p, upload, False, current_user)
-                db.session.commit()
                 flash(f"Created the listing for {p.display_name}.", "info")
                 return redirect(url_for(".provider_edit", provider_id=p.id))
         return _render_form(form, None, clinics, phones, errors, status=422)
@@ -198,9 +196,11 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
     errors += photo_errors
     if errors:
         return _render_form(form, p, clinics, phones, errors, status=422)
+    photo = photos.PhotoChange(upload=upload, remove=bool(form.remove_photo.data))
+    had_photo = p.photo is not None
     try:
         with unit_of_work():
-            service.update_provider(p, data, version, current_user)
+            service.update_provider(p, data, version, current_user, photo)
     except StaleEdit as exc:
         current = exc.current
         conflict = service.other_changes(current, version)
@@ -208,9 +208,8 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
         return _render_form(form, current, clinics, phones, conflict=conflict, status=409)
     except InvalidInput as exc:
         return _render_form(form, p, clinics, phones, _field_errors(form, exc), status=422)
-    photo_note = apply_photo(p, upload, bool(form.remove_photo.data), current_user)
-    db.session.commit()
-    flash(f"Saved {p.display_name}." + (f" {photo_note}" if photo_note else ""), "info")
+    note = photo_note(photo, had_photo)
+    flash(f"Saved {p.display_name}." + (f" {note}" if note else ""), "info")
     return redirect(url_for(".provider_list", q=p.last_name))
 
 

@@ -22,8 +22,9 @@ from sqlalchemy import select
 from app.errors import render_error
 from app.extensions import db
 from app.models import RosterUpload
-from app.services.roster import RosterReport, export_chunks, import_roster, sample_csv
-from app.services.roster_jobs import (
+from app.services.roster.apply import RosterReport, import_roster
+from app.services.roster.export import export_chunks, sample_csv
+from app.services.roster.jobs import (
     QuotaFull,
     claim,
     claim_undo,
@@ -34,8 +35,8 @@ from app.services.roster_jobs import (
     start_undo,
     store_preview,
 )
-from app.services.roster_rows import CLEAR_MARKER, CLEARABLE, COLUMN_GUIDE
-from app.services.roster_undo import undo_refusal
+from app.services.roster.read import CLEAR_MARKER, CLEARABLE, COLUMN_GUIDE
+from app.services.roster.undo import undo_refusal
 from app.staff import bp
 from app.staff.forms import RosterApplyForm, RosterJobForm, RosterUploadForm
 from app.staff.step_up import step_up_required
@@ -216,7 +217,7 @@ def roster_export() -> Response:
     """Download every active listing in the roster format."""
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     # Streamed as it is read: the first bytes leave at once and memory stays flat.
-    size = int(current_app.config.get("ROSTER_EXPORT_CHUNK_ROWS") or 500)
+    size = int(current_app.config["ROSTER_EXPORT_CHUNK_ROWS"])
     chunks = (text.encode("utf-8") for text in export_chunks(size))
     # Touch the database before the headers go, so an outage answers 503 rather than a
     # 200 that breaks off; the export itself then reads in its own transaction as it streams.

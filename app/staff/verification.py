@@ -14,15 +14,14 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import FINDING_KINDS, Finding
-from app.services.findings import accept_finding, dismiss_finding
-from app.services.nppes import NppesFileError, Utf8Lines
-from app.services.reconcile import WHY, kind_counts, reconcile
-from app.services.write import InvalidInput, StaleEdit
+from app.services.registry.findings import accept_finding, dismiss_finding
+from app.services.registry.nppes import NppesFileError, Utf8Lines
+from app.services.registry.reconcile import WHY, kind_counts, reconcile
 from app.staff import bp
 from app.staff.args import page_arg
 from app.staff.forms import ActionForm, NppesUploadForm
 from app.staff.step_up import step_up_required
-from app.transaction import unit_of_work
+from app.transaction import InvalidInput, StaleEdit, unit_of_work
 
 PER_PAGE = 50
 

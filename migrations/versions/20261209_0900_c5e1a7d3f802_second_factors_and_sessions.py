@@ -1,7 +1,7 @@
 """second factors (authenticator app, passkeys, recovery codes) and session records
 
 Revision ID: c5e1a7d3f802
-Revises: b4d8e2f6a913
+Revises: e5a1c9d3b7f2
 Create Date: 2026-12-09 09:00:00
 
 ``user_account`` gains the authenticator app's secret, its last accepted time step (a code
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c5e1a7d3f802"
-down_revision = "b4d8e2f6a913"
+down_revision = "e5a1c9d3b7f2"
 branch_labels = None
 depends_on = None
 

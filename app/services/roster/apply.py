@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from flask_babel import ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
@@ -18,9 +15,8 @@ from app.models import (
     Provider,
     User,
 )
-from app.services import audit, provider_details
+from app.services import audit
 from app.services.directory import provider_load_options
-from app.services.findings import current_input
 from app.services.locations import LocationInput, create_location
 from app.services.providers import (
     ProviderInput,
@@ -28,20 +24,18 @@ from app.services.providers import (
     record_checks,
     update_provider,
 )
-from app.services.roster_change import FieldChange, Plan, ProviderChange
-from app.services.roster_plan import build_plan
-from app.services.roster_rows import (
+from app.services.registry.findings import current_input
+from app.services.roster.change import FieldChange, Plan, ProviderChange
+from app.services.roster.plan import build_plan
+from app.services.roster.read import (
     BLANK_MODES,
-    EXPORT_COLUMNS,
     RosterFileError,
     Row,
     RowError,
     decode,
     iter_rows,
-    neutralize,
-    sample_rows,
 )
-from app.services.roster_undo import ChangeLog, listing_state
+from app.services.roster.undo import ChangeLog, listing_state
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2000
@@ -128,7 +122,7 @@ def import_roster(
     ``blank="clear"`` a blank cell clears it, and a ``(clear)`` cell always does. A file
     that clears any value is applied only with ``confirm_clear``, and then only if it clears
     no more than ``allowed_clears`` values (what the person confirmed), when given. ``log``
-    keeps what the import changed so it can be undone (see ``roster_undo``).
+    keeps what the import changed so it can be undone (see ``roster.undo``).
 
     Nothing is committed here: the caller runs this inside ``unit_of_work()`` so the whole
     file lands in one transaction or not at all.
@@ -188,17 +182,7 @@ def import_rows(
     if rename:
         for error in plan.errors:
             error.field = rename(error.field)
-    report.errors = sorted(report.errors + plan.errors, key=lambda e: (e.line, e.field))
-    report.created = sum(1 for c in plan.changes if c.provider_id is None)
-    report.updated = sum(1 for c in plan.changes if c.provider_id is not None and c.changed)
-    report.unchanged = sum(1 for c in plan.changes if c.provider_id is not None and not c.changed)
-    report.new_clinics = len(plan.new_clinics)
-    changed = [c for c in plan.changes if c.provider_id is not None and c.diffs]
-    report.changes = changed[:SHOWN_CHANGES]
-    for change in changed:
-        cleared = sum(1 for d in change.diffs if d.cleared)
-        report.cleared += cleared
-        report.cleared_listings += 1 if cleared else 0
+    _count(plan, report)
     if dry_run or not report.ok:
         return report
     over = allowed_clears is not None and report.cleared > allowed_clears
@@ -215,6 +199,22 @@ def import_rows(
     )
     report.applied = True
     return report
+
+
+def _count(plan: Plan, report: RosterReport) -> None:
+    """Fill the report from the plan: errors in file order, counts, changes, clears."""
+    report.errors = sorted(report.errors + plan.errors, key=lambda e: (e.line, e.field))
+    existing = [c for c in plan.changes if c.provider_id is not None]
+    report.created = len(plan.changes) - len(existing)
+    report.updated = sum(1 for c in existing if c.changed)
+    report.unchanged = len(existing) - report.updated
+    report.new_clinics = len(plan.new_clinics)
+    changed = [c for c in existing if c.diffs]
+    report.changes = changed[:SHOWN_CHANGES]
+    for change in changed:
+        cleared = sum(1 for d in change.diffs if d.cleared)
+        report.cleared += cleared
+        report.cleared_listings += 1 if cleared else 0
 
 
 def _create_languages(plan: Plan) -> None:
@@ -258,6 +258,38 @@ def _input_for(change: ProviderChange, p: Provider | None, loc_id) -> ProviderIn
     return ProviderInput(**changes)
 
 
+def _apply_batch(
+    batch: list[ProviderChange],
+    actor: User | None,
+    loc_id: Callable[[int | tuple[str, str]], int],
+    log: ChangeLog | None,
+) -> None:
+    """Update the batch's existing listings one by one and create its new ones together."""
+    ids = [c.provider_id for c in batch if c.provider_id is not None]
+    loaded = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Provider).where(Provider.id.in_(ids)).options(*provider_load_options())
+        )
+    }
+    new = []
+    for change in batch:
+        existing = loaded.get(change.provider_id) if change.provider_id else None
+        data = _input_for(change, existing, loc_id)
+        if existing is None:
+            new.append(data)
+            continue
+        keys = list(dict.fromkeys(d.key for d in change.diffs))
+        before = listing_state(existing, keys) if log else {}
+        update_provider(existing, data, None, actor)
+        if log:
+            log.updated(existing.id, before, listing_state(existing, keys))
+    created = create_providers(new, actor)  # the whole batch in one INSERT per table
+    if log:
+        log.created(created)
+        log.flush()
+
+
 def _apply(
     plan: Plan,
     actor: User | None,
@@ -279,124 +311,8 @@ def _apply(
     done = 0
     for start in range(0, len(work), BATCH):
         batch = work[start : start + BATCH]
-        ids = [c.provider_id for c in batch if c.provider_id is not None]
-        loaded = {
-            p.id: p
-            for p in db.session.scalars(
-                select(Provider).where(Provider.id.in_(ids)).options(*provider_load_options())
-            )
-        }
-        new = []
-        for change in batch:
-            existing = loaded.get(change.provider_id) if change.provider_id else None
-            data = _input_for(change, existing, loc_id)
-            if existing is None:
-                new.append(data)
-                continue
-            keys = list(dict.fromkeys(d.key for d in change.diffs))
-            before = listing_state(existing, keys) if log else {}
-            update_provider(existing, data, None, actor)
-            if log:
-                log.updated(existing.id, before, listing_state(existing, keys))
-        created = create_providers(new, actor)  # the whole batch in one INSERT per table
-        if log:
-            log.created(created)
-            log.flush()
+        _apply_batch(batch, actor, loc_id, log)
         done += len(batch)
         if progress:
             progress("write", done, len(work))
     audit.record("import", "roster", None, actor=actor, summary=f"{filename}: {report.summary()}")
-
-
-def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
-
-
-def export_rows() -> Iterator[dict[str, str]]:
-    """Every active listing as contract rows: one per provider per clinic, read in batches."""
-    stmt = (
-        select(Provider)
-        .where(Provider.active.is_(True))
-        .options(
-            selectinload(Provider.specialty_links),
-            selectinload(Provider.location_links),
-            selectinload(Provider.languages),
-            selectinload(Provider.insurance_plans),
-        )
-        .order_by(Provider.last_name, Provider.first_name, Provider.id)
-        .execution_options(yield_per=1000)
-    )
-    for p in db.session.scalars(stmt):
-        base: dict[str, Any] = {
-            "npi": p.npi or "",
-            "first_name": p.first_name,
-            "last_name": p.last_name,
-            "credentials": p.credentials,
-            "gender": p.gender or "",
-            "specialties": ";".join(link.specialty.code for link in p.specialty_links),
-            "languages": ";".join(sorted(lang.code for lang in p.languages)),
-            "accepting_new_patients": _yes_no(p.accepting_new_patients),
-            "telehealth": _yes_no(p.telehealth),
-            "insurance": ";".join(sorted(plan.slug for plan in p.insurance_plans)),
-            "bio": p.bio,
-            "sees_children": _yes_no(p.sees_children),
-            "sees_adults": _yes_no(p.sees_adults),
-            "sees_older_adults": _yes_no(p.sees_older_adults),
-        }
-        for name, (_, write) in provider_details.CELLS.items():
-            base[name] = write(getattr(p, name) or [])
-        links = p.location_links or [None]
-        for link in links:
-            row = dict(base)
-            if link is not None:
-                loc = link.location
-                row.update(
-                    location_name=loc.name,
-                    address=", ".join(x for x in (loc.address_line1, loc.address_line2) if x),
-                    city=loc.city,
-                    state=loc.state,
-                    zip=loc.zip,
-                    phone=link.effective_phone,
-                )
-            yield row
-
-
-def _csv_chunks(rows_per_chunk: int) -> Iterator[tuple[str, int]]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    rows = 0
-    for row in export_rows():
-        writer.writerow([neutralize(str(row.get(c, ""))) for c in EXPORT_COLUMNS])
-        rows += 1
-        if rows == rows_per_chunk:
-            yield buffer.getvalue(), rows
-            buffer.seek(0)
-            buffer.truncate()
-            rows = 0
-    yield buffer.getvalue(), rows
-
-
-def export_chunks(rows_per_chunk: int = 500) -> Iterator[str]:
-    """The roster CSV as text chunks (formula cells neutralized), for streaming downloads."""
-    for text, _ in _csv_chunks(rows_per_chunk):
-        yield text
-
-
-def export_roster(stream: IO[str]) -> int:
-    """Write the roster CSV (formula cells neutralized); return the number of rows."""
-    count = 0
-    for text, rows in _csv_chunks(500):
-        stream.write(text)
-        count += rows
-    return count
-
-
-def sample_csv() -> str:
-    """A small roster in the contract's format (every column) for staff to start from."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in sample_rows():
-        writer.writerow([neutralize(row.get(c, "")) for c in EXPORT_COLUMNS])
-    return buffer.getvalue()

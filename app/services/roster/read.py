@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from app.services import provider_details
-from app.services.languages import UnknownLanguage, resolve_language, split_languages
-from app.services.normalize import (
+from app.parsing import provider_details
+from app.parsing.languages import UnknownLanguage, resolve_language, split_languages
+from app.parsing.normalize import (
     address_case,
     address_key,
     clean_zip,
@@ -23,7 +23,7 @@ from app.services.normalize import (
     split_name_cells,
     state_code,
 )
-from app.services.validation import normalize_phone, npi_problem, provider_problems
+from app.parsing.validation import normalize_phone, npi_problem, provider_problems
 
 COLUMNS = (
     "npi",
@@ -278,11 +278,25 @@ def check_row(row: Row) -> Row:
 
 
 def _check_cells(row: Row, fail) -> None:
-    """The checks of :func:`check_row` on the cells that hold values."""
+    """The checks of :func:`check_row` on the cells that hold values, in this order."""
     v = row.values
     for name, limit in LIMITS.items():
         if len(v.get(name, "")) > limit:
             fail(name, f"Too long: {len(v[name])} characters (at most {limit}).")
+    _check_names(row, fail)
+    _check_npi_and_gender(v, fail)
+    _check_flags(v, fail)
+    _check_details(row, fail)
+    if v.get("languages"):
+        _check_languages(v, fail)
+    _check_clinic_cells(v, fail)
+    if not row.errors:
+        _check_listing_fields(v, fail)
+
+
+def _check_names(row: Row, fail) -> None:
+    """Both names (or an NPI instead), each starting with a letter; then split or cased."""
+    v = row.values
     named = all(v.get(name) for name in REQUIRED)
     for name in REQUIRED:
         if not v.get(name):
@@ -290,21 +304,28 @@ def _check_cells(row: Row, fail) -> None:
                 fail(name, "Required (or give the NPI of a listing the directory has).")
         elif not v[name][0].isalpha():
             fail(name, "A name must start with a letter.")
-    if not row.errors and named:
+    if row.errors:
+        return
+    if named:
         _split_names(v)
-    elif not row.errors:  # one name cell, or none, beside an NPI: the other stays as it is
-        for name in REQUIRED:
-            if v.get(name):
-                v[name] = name_case(v[name])
-    if v.get("npi"):
-        problem = npi_problem(v["npi"])
-        if problem:
-            fail("npi", problem)
+        return
+    for name in REQUIRED:  # one name cell, or none, beside an NPI: the other stays as it is
+        if v.get(name):
+            v[name] = name_case(v[name])
+
+
+def _check_npi_and_gender(v: dict[str, str], fail) -> None:
+    problem = npi_problem(v["npi"]) if v.get("npi") else None
+    if problem:
+        fail("npi", problem)
     gender = v.get("gender", "").upper()
     if gender not in ("", "F", "M", "X"):
         fail("gender", "Use F, M, X or leave it empty.")
     if "gender" in v:
         v["gender"] = gender
+
+
+def _check_flags(v: dict[str, str], fail) -> None:
     for name in FLAG_COLUMNS:
         try:
             flag = parse_bool(v.get(name, ""))
@@ -313,6 +334,11 @@ def _check_cells(row: Row, fail) -> None:
         else:
             if flag is not None:
                 v[name] = "yes" if flag else "no"
+
+
+def _check_details(row: Row, fail) -> None:
+    """Certifications, education and affiliations, in their one-cell format."""
+    v = row.values
     for name, (parse, write) in provider_details.CELLS.items():
         if v.get(name) and name not in {e.field for e in row.errors}:
             items, problems = parse(v[name])
@@ -320,8 +346,9 @@ def _check_cells(row: Row, fail) -> None:
                 fail(name, " ".join(problems))
             else:
                 v[name] = write(items)
-    if v.get("languages"):
-        _check_languages(v, fail)
+
+
+def _check_clinic_cells(v: dict[str, str], fail) -> None:
     if v.get("phone"):
         try:
             v["phone"] = normalize_phone(v["phone"])
@@ -331,8 +358,6 @@ def _check_cells(row: Row, fail) -> None:
         _check_clinic(v, fail)
     elif any(v.get(n) for n in ("location_name", "city", "zip", "phone")):
         fail("address", "Give the clinic's street address (or leave all clinic columns empty).")
-    if not row.errors:
-        _check_listing_fields(v, fail)
 
 
 def _check_listing_fields(v: dict[str, str], fail) -> None:

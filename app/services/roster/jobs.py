@@ -28,8 +28,8 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import RosterChange, RosterUpload, User, now_utc
-from app.services.roster import RosterReport, import_roster
-from app.services.roster_undo import ChangeLog, undo_days, undo_import, undo_refusal
+from app.services.roster.apply import RosterReport, import_roster
+from app.services.roster.undo import ChangeLog, undo_days, undo_import, undo_refusal
 from app.transaction import unit_of_work
 
 log = logging.getLogger(__name__)

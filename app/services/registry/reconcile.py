@@ -19,9 +19,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import FINDING_KINDS, Finding, Provider, Specialty, User, now_utc
-from app.services import audit
-from app.services.directory import provider_load_options
-from app.services.normalize import (
+from app.parsing.normalize import (
     clean_zip,
     name_case,
     split_address,
@@ -29,9 +27,11 @@ from app.services.normalize import (
     state_code,
     street_key,
 )
-from app.services.nppes import NppesFileError, NppesRecord, Progress, Scan, read_records
+from app.parsing.validation import normalize_phone
+from app.services import audit
+from app.services.directory import provider_load_options
 from app.services.providers import record_checks
-from app.services.validation import normalize_phone
+from app.services.registry.nppes import NppesFileError, NppesRecord, Progress, Scan, read_records
 
 WHY = {
     "deactivated": "A deactivated NPI usually means the clinician retired, died or left "

@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 import us
 import usaddress
 
-from app.services.validation import ZIP_RE, sensible_case
+from app.parsing.validation import ZIP_RE, sensible_case
 
 STATES = {s.abbr: s for s in (*us.states.STATES_AND_TERRITORIES, us.states.DC)}
 STATE_NAMES = {
@@ -115,7 +115,7 @@ def address_case(text: str) -> str:
 @cache
 def _name_constants():
     """nameparser's titles and credentials, imported on first use: with scourgify (below)
-    they cost a web worker about 40 ms at start-up, and only staff writes need them."""
+    they would slow every web worker's start, and only staff writes need them."""
     from nameparser.config import CONSTANTS
 
     return CONSTANTS

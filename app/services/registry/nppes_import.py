@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Provider, Specialty, User
-from app.services.nppes import ROSTER_TO_NPPES, Progress, read_records
-from app.services.roster import RosterReport, import_rows
-from app.services.roster_rows import Row, check_row
+from app.services.registry.nppes import ROSTER_TO_NPPES, Progress, read_records
+from app.services.roster.apply import RosterReport, import_rows
+from app.services.roster.read import Row, check_row
 
 
 def directory_npis() -> set[str]:

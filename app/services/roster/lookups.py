@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import InsurancePlan, Language, Location, Provider, Specialty
-from app.services.languages import resolve_language, split_languages
-from app.services.roster_change import Plan
-from app.services.roster_rows import clinic_key, split_cell
+from app.parsing.languages import resolve_language, split_languages
+from app.services.roster.change import Plan
+from app.services.roster.read import clinic_key, split_cell
 
 
 class Lookups:

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Finding, Location, Provider, Specialty, User, now_utc
+from app.parsing.normalize import clinic_name, street_key
 from app.services import audit
 from app.services.locations import LocationInput, create_location
-from app.services.normalize import clinic_name, street_key
 from app.services.providers import (
     DETAIL_FIELDS,
     SCALAR_FIELDS,
@@ -22,7 +22,7 @@ from app.services.providers import (
     set_active,
     update_provider,
 )
-from app.services.write import InvalidInput
+from app.transaction import InvalidInput
 
 NOT_OPEN = "This finding was already handled; reload the queue."
 # Field names in a refusal, as the provider form labels them.

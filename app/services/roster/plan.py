@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import (
     Provider,
 )
-from app.services.provider_details import CELLS
-from app.services.roster_change import (
+from app.parsing.provider_details import CELLS
+from app.services.roster.change import (
     DETAILS,
     FLAGS,
     SCALARS,
@@ -22,8 +22,8 @@ from app.services.roster_change import (
     Plan,
     ProviderChange,
 )
-from app.services.roster_lookups import Lookups
-from app.services.roster_rows import (
+from app.services.roster.lookups import Lookups
+from app.services.roster.read import (
     CLEAR_MARKER,
     CLEARABLE,
     PROVIDER_COLUMNS,
@@ -166,59 +166,66 @@ def _clinics(
 ) -> list[tuple[ClinicRef, str | None]] | None:
     if not any("address" in row.values for row in rows):
         return None
-    wanted: dict[ClinicRef, tuple[str, int]] = {}
+    wanted: dict[ClinicRef, tuple[str | None, int]] = {}
     for row in rows:
         if not row.get("address"):
             continue
-        key = clinic_key(row.get("address"), row.get("zip"), row.get("address_line2"))
-        found = look.clinic.get(key)
+        found = _clinic_of(row, look, plan)
         if found is None:
-            spec = plan.new_clinics.get(key)
-            if spec is None:
-                missing = [n for n in ("city", "state") if not row.get(n)]
-                if missing:
-                    plan.errors.append(
-                        RowError(
-                            row.line,
-                            missing[0],
-                            "Required for a clinic the directory does not have yet.",
-                        )
-                    )
-                    continue
-                spec = {
-                    "name": row.get("location_name"),
-                    "address_line1": row.get("address"),
-                    "address_line2": row.get("address_line2"),
-                    "city": row.get("city"),
-                    "state": row.get("state"),
-                    "zip": row.get("zip"),
-                    "phone": row.get("phone"),
-                }
-                plan.new_clinics[key] = spec
-            ref: ClinicRef = key
-            clinic_phone = spec["phone"]
-        else:
-            ref, clinic_phone = found
+            continue
+        ref, clinic_phone = found
         phone = row.get("phone")
         # A blank phone cell leaves the provider's own phone at a clinic they already have
         # as it is (None, settled once the listing is loaded); the clinic's number clears it.
         own_phone = None if not phone else ("" if phone == clinic_phone else phone)
-        if ref in wanted and (own_phone is None or wanted[ref][0] == own_phone):
-            continue  # the same clinic and phone again: a repeated line, not a conflict
-        if ref in wanted and wanted[ref][0] is None:
-            wanted[ref] = (own_phone, wanted[ref][1])
-            continue
-        if ref in wanted:
-            plan.errors.append(
-                RowError(
-                    row.line,
-                    "address",
-                    f"This provider is already listed at this clinic on line {wanted[ref][1]}.",
-                )
-            )
-            continue
-        wanted[ref] = (own_phone, row.line)
+        _want(wanted, ref, own_phone, row.line, plan)
     return [(ref, phone) for ref, (phone, _) in wanted.items()]
+
+
+def _clinic_of(row: Row, look: Lookups, plan: Plan) -> tuple[ClinicRef, str] | None:
+    """The row's clinic (a known id, or the key of one this roster adds) and its phone;
+    None when a new clinic lacks its city or state (an error is noted)."""
+    key = clinic_key(row.get("address"), row.get("zip"), row.get("address_line2"))
+    found = look.clinic.get(key)
+    if found is not None:
+        return found
+    spec = plan.new_clinics.get(key)
+    if spec is None:
+        missing = [n for n in ("city", "state") if not row.get(n)]
+        if missing:
+            message = "Required for a clinic the directory does not have yet."
+            plan.errors.append(RowError(row.line, missing[0], message))
+            return None
+        spec = {
+            "name": row.get("location_name"),
+            "address_line1": row.get("address"),
+            "address_line2": row.get("address_line2"),
+            "city": row.get("city"),
+            "state": row.get("state"),
+            "zip": row.get("zip"),
+            "phone": row.get("phone"),
+        }
+        plan.new_clinics[key] = spec
+    return key, spec["phone"]
+
+
+def _want(
+    wanted: dict[ClinicRef, tuple[str | None, int]],
+    ref: ClinicRef,
+    own_phone: str | None,
+    line: int,
+    plan: Plan,
+) -> None:
+    """Add one clinic line to the provider's wanted clinics, or note why it cannot be."""
+    if ref not in wanted:
+        wanted[ref] = (own_phone, line)
+    elif own_phone is None or wanted[ref][0] == own_phone:
+        pass  # the same clinic and phone again: a repeated line, not a conflict
+    elif wanted[ref][0] is None:
+        wanted[ref] = (own_phone, wanted[ref][1])
+    else:
+        message = f"This provider is already listed at this clinic on line {wanted[ref][1]}."
+        plan.errors.append(RowError(line, "address", message))
 
 
 def _match(merged: dict[str, str], line: int, look: Lookups, errors: list[RowError]):
@@ -267,42 +274,15 @@ def _names(ids: list[int] | Any, names: dict[int, str]) -> str:
 
 def _diff(change: ProviderChange, p: Provider, look: Lookups, plan: Plan) -> list[FieldChange]:
     """Every value the change would set differently on ``p``, old and new as staff read them."""
-    out: list[FieldChange] = []
-    for name, value in change.fields.items():
-        current = getattr(p, name)
-        if name in DETAILS:
-            write = CELLS[name][1]
-            if (current or []) != value:
-                out.append(FieldChange(name, write(current or []), write(value)))
-            continue
-        if name in ("npi", "gender"):
-            current, value = current or "", value or ""
-        if current != value:
-            out.append(FieldChange(name, _show(current), _show(value)))
+    out = [d for name, value in change.fields.items() if (d := _field_diff(p, name, value))]
     if change.specialty_ids is not None:
         old = [link.specialty_id for link in p.specialty_links]
         if change.specialty_ids != old:
-            out.append(
-                FieldChange(
-                    "specialties",
-                    _names(old, look.specialty_name),
-                    _names(change.specialty_ids, look.specialty_name),
-                )
-            )
+            old_text = _names(old, look.specialty_name)
+            new_text = _names(change.specialty_ids, look.specialty_name)
+            out.append(FieldChange("specialties", old_text, new_text))
     if change.clinics is not None:
-        old_clinics = {link.location_id: link.phone for link in p.location_links}
-        if dict(change.clinics) != old_clinics:
-            out.append(
-                FieldChange(
-                    "clinics",
-                    "; ".join(
-                        _clinic_label(ref, phone, look, plan) for ref, phone in old_clinics.items()
-                    ),
-                    "; ".join(
-                        _clinic_label(ref, phone, look, plan) for ref, phone in change.clinics
-                    ),
-                )
-            )
+        out += _clinics_diff(change.clinics, p, look, plan)
     for column, ids, now, names in (
         ("languages", change.language_ids, {x.id for x in p.languages}, look.language_name),
         ("insurance", change.plan_ids, {x.id for x in p.insurance_plans}, look.plan_name),
@@ -312,6 +292,29 @@ def _diff(change: ProviderChange, p: Provider, look: Lookups, plan: Plan) -> lis
             new_text = "; ".join(sorted(names.get(i, str(i)) for i in ids))
             out.append(FieldChange(column, old_text, new_text))
     return out
+
+
+def _field_diff(p: Provider, name: str, value: Any) -> FieldChange | None:
+    """One of the listing's own fields, if the change sets it differently."""
+    current = getattr(p, name)
+    if name in DETAILS:
+        write = CELLS[name][1]
+        changed = (current or []) != value
+        return FieldChange(name, write(current or []), write(value)) if changed else None
+    if name in ("npi", "gender"):
+        current, value = current or "", value or ""
+    return FieldChange(name, _show(current), _show(value)) if current != value else None
+
+
+def _clinics_diff(
+    clinics: list[tuple[ClinicRef, str]], p: Provider, look: Lookups, plan: Plan
+) -> list[FieldChange]:
+    old = {link.location_id: link.phone for link in p.location_links}
+    if dict(clinics) == old:
+        return []
+    old_text = "; ".join(_clinic_label(ref, phone, look, plan) for ref, phone in old.items())
+    new_text = "; ".join(_clinic_label(ref, phone, look, plan) for ref, phone in clinics)
+    return [FieldChange("clinics", old_text, new_text)]
 
 
 def _clinic_label(ref: ClinicRef, phone: str, look: Lookups, plan: Plan) -> str:
@@ -386,35 +389,43 @@ def build_plan(
     pending: list[ProviderChange] = []
     groups = _group(valid)
     for n, group in enumerate(groups, 1):
-        merged, kept = _merge(group, plan.errors)
-        line = kept[0].line
-        pid = _match(merged, line, look, plan.errors)
-        if pid is False:
-            continue
-        if pid is not None and pid in claimed:
-            plan.errors.append(
-                RowError(line, "npi", f"Matches the same listing as line {claimed[pid]}.")
-            )
-            continue
-        if pid is not None:
-            claimed[pid] = line
-        change = ProviderChange(line, pid, _fields(merged, pid is not None, blank))
-        change.name = f"{merged.get('first_name', '')} {merged.get('last_name', '')}".strip()
-        before = len(plan.errors)
-        _resolve_refs(change, merged, line, look, plan, blank)
-        if len(plan.errors) > before:
-            continue
-        change.clinics = _clinics(kept, look, plan)
-        if change.provider_id is None and change.clinics:
-            change.clinics = [(ref, phone or "") for ref, phone in change.clinics]
-        if not _needs_met(change, line, plan.errors, clinic_trouble=len(plan.errors) > before):
-            continue
-        change.codes["clinics"] = [str(ref) for ref, _ in change.clinics or []]
-        pending.append(change)
+        change = _plan_group(group, look, plan, claimed, blank)
+        if change is not None:
+            pending.append(change)
         if progress and n % 1000 == 0:
             progress("check", n, len(groups))
     _load_and_compare(pending, plan, look)
     return plan
+
+
+def _plan_group(
+    group: list[Row], look: Lookups, plan: Plan, claimed: dict[int, int], blank: str
+) -> ProviderChange | None:
+    """The change one provider's rows ask for, or None when they are refused (errors noted)."""
+    merged, kept = _merge(group, plan.errors)
+    line = kept[0].line
+    pid = _match(merged, line, look, plan.errors)
+    if pid is False:
+        return None
+    if pid is not None and pid in claimed:
+        message = f"Matches the same listing as line {claimed[pid]}."
+        plan.errors.append(RowError(line, "npi", message))
+        return None
+    if pid is not None:
+        claimed[pid] = line
+    change = ProviderChange(line, pid, _fields(merged, pid is not None, blank))
+    change.name = f"{merged.get('first_name', '')} {merged.get('last_name', '')}".strip()
+    before = len(plan.errors)
+    _resolve_refs(change, merged, line, look, plan, blank)
+    if len(plan.errors) > before:
+        return None
+    change.clinics = _clinics(kept, look, plan)
+    if change.provider_id is None and change.clinics:
+        change.clinics = [(ref, phone or "") for ref, phone in change.clinics]
+    if not _needs_met(change, line, plan.errors, clinic_trouble=len(plan.errors) > before):
+        return None
+    change.codes["clinics"] = [str(ref) for ref, _ in change.clinics or []]
+    return change
 
 
 def _settle_clinics(

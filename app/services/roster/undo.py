@@ -32,11 +32,12 @@ from app.models import (
     User,
     now_utc,
 )
-from app.services import audit, provider_details
+from app.parsing import provider_details
+from app.services import audit
 from app.services.directory import provider_load_options
-from app.services.findings import current_input
 from app.services.providers import DETAIL_FIELDS, set_active, update_provider
-from app.services.write import InvalidInput
+from app.services.registry.findings import current_input
+from app.transaction import InvalidInput
 
 CHUNK = 1000
 MAX_CONFLICTS = 1000  # kept on the job for its page; the count is always exact
@@ -232,17 +233,51 @@ def _undo_one(
         result.conflict(None, change.provider_id, "listing", problem="The listing is gone.")
         return
     if change.created:
-        if p.version != (change.after or {}).get("version") or touched:
-            result.conflict(
-                p,
-                p.id,
-                "listing",
-                problem="Created by the import and edited since, so it stays listed.",
-            )
-        elif p.active:
-            set_active(p, False, None, actor)
-            result.hidden += 1
+        _hide_created(change, p, actor, result, touched)
         return
+    restore = _restorable(change, p, result, touched)
+    if not restore:
+        return
+    if "clinics" in restore:
+        restore["clinics"] = [(lid, phone) for lid, phone in restore["clinics"]]
+    try:
+        update_provider(p, current_input(p, **restore), None, actor)
+    except InvalidInput as exc:
+        problem = " ".join(str(v) for v in exc.errors.values())
+        for key in restore:
+            result.conflict(p, p.id, COLUMN_OF.get(key, key), problem=problem)
+        return
+    result.restored += len(restore)
+    result.listings += 1
+
+
+def _hide_created(
+    change: RosterChange,
+    p: Provider,
+    actor: User | None,
+    result: UndoResult,
+    touched: set[str] | frozenset[str],
+) -> None:
+    """Hide a listing the import created, unless it was edited since."""
+    if p.version != (change.after or {}).get("version") or touched:
+        result.conflict(
+            p,
+            p.id,
+            "listing",
+            problem="Created by the import and edited since, so it stays listed.",
+        )
+    elif p.active:
+        set_active(p, False, None, actor)
+        result.hidden += 1
+
+
+def _restorable(
+    change: RosterChange,
+    p: Provider,
+    result: UndoResult,
+    touched: set[str] | frozenset[str],
+) -> dict[str, Any]:
+    """The values the import changed that can go back (a conflict is noted for the rest)."""
     before, after = change.before or {}, change.after or {}
     now = listing_state(p, before)
     restore: dict[str, Any] = {}
@@ -264,19 +299,7 @@ def _undo_one(
                 imported=describe(key, after.get(key)),
                 now=describe(key, now[key]),
             )
-    if not restore:
-        return
-    if "clinics" in restore:
-        restore["clinics"] = [(lid, phone) for lid, phone in restore["clinics"]]
-    try:
-        update_provider(p, current_input(p, **restore), None, actor)
-    except InvalidInput as exc:
-        problem = " ".join(str(v) for v in exc.errors.values())
-        for key in restore:
-            result.conflict(p, p.id, COLUMN_OF.get(key, key), problem=problem)
-        return
-    result.restored += len(restore)
-    result.listings += 1
+    return restore
 
 
 def describe(key: str, value: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.services.roster_rows import RowError
+from app.services.roster.read import RowError
 
 ClinicRef = int | tuple[str, str]  # an existing clinic id, or the key of a clinic to create
 SCALARS = (
