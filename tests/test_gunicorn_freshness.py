@@ -107,6 +107,8 @@ def test_every_edit_reaches_every_worker_in_order(database, tmp_path: Path):
                     "csrf_token": staff.token("/staff/login"),
                 },
             )
+            code = pyotp.TOTP(TOTP_SECRET).now()
+            staff.post("/staff/mfa", {"code": code, "csrf_token": staff.token("/staff/mfa")})
             for _ in range(EDITS):
                 with engine.connect() as conn:
                     version, was = conn.execute(
