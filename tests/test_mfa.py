@@ -16,6 +16,7 @@ from app.extensions import db as _db
 from app.models import AuditEvent, LoginAttempt, RecoveryCode, User
 from app.services.auth import MAX_FAILURES
 from app.services.mfa import current_step
+from app.services.passkeys import PasskeysUnavailable, relying_party
 from app.services.users import create_user
 from app.staff.routes import ENROL_ENDPOINTS, OPEN_ENDPOINTS
 from app.transaction import unit_of_work
@@ -268,3 +269,21 @@ def test_pending_password_step_expires(app, client, staff):
         sess["pending"] = dict(sess["pending"], at=int(time.time()) - 301)
     response = client.get("/staff/mfa")
     assert response.status_code == 302 and "/staff/login" in response.location
+
+
+def test_passkey_relying_party_comes_from_configuration(app, client):
+    token = csrf_token(client, "/staff/login")
+    headers = {"X-CSRFToken": token}
+    options = client.post("/staff/passkey/options", headers=headers)
+    assert options.status_code == 200
+    assert options.get_json()["rpId"] == "localhost"  # a TRUSTED_HOSTS host
+    assert options.get_json()["userVerification"] == "preferred"
+    app.config["SITE_URL"] = "https://care.example.org"
+    options = client.post("/staff/passkey/options", headers=headers)
+    assert options.get_json()["rpId"] == "care.example.org"
+    app.config["SITE_URL"] = None
+    app.config["APP_ENV"] = "production"
+    app.config["TRUSTED_HOSTS"] = None
+    with app.test_request_context("/staff/passkey/options", method="POST"):
+        with pytest.raises(PasskeysUnavailable):
+            relying_party()  # production with neither setting: never the Host header
