@@ -284,6 +284,8 @@ def test_passkey_relying_party_comes_from_configuration(app, client):
     app.config["SITE_URL"] = None
     app.config["APP_ENV"] = "production"
     app.config["TRUSTED_HOSTS"] = None
-    with app.test_request_context("/staff/passkey/options", method="POST"):
-        with pytest.raises(PasskeysUnavailable):
-            relying_party()  # production with neither setting: never the Host header
+    with (
+        app.test_request_context("/staff/passkey/options", method="POST"),
+        pytest.raises(PasskeysUnavailable),
+    ):
+        relying_party()  # production with neither setting: never the Host header
