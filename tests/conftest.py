@@ -315,11 +315,14 @@ def next_totp(app: Flask, email: str, secret: str | None = None) -> str:
     the steps before and after now are accepted too: so a user can sign in two or three
     times in one step; the next sign-in waits for the next step, as a real person would.
     """
+    import unicodedata
+
     import pyotp
 
     from app.models import User
     from app.services.mfa import current_step
 
+    email = unicodedata.normalize("NFC", email)  # as the login form reads what was typed
     while True:
         with app.app_context():
             user = _db.session.scalar(
