@@ -6,8 +6,11 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export APP_ENV ?= development
+# Translations: the .po files are in the repository, the .mo files are compiled from them.
+PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run install install-test setup test lint format bench lighthouse clean
+.PHONY: run install install-test setup test lint format bench lighthouse clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +25,21 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed tests/browser/package
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	touch $@
 
-install: $(VENV)/.installed
+## Compile a language's catalog (pybabel comes with Flask-Babel); a bad .po fails here.
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
-install-test: $(VENV)/.test-installed
+install: $(VENV)/.installed $(MO_FILES)
+
+install-test: $(VENV)/.test-installed $(MO_FILES)
+
+## translations: extract every public string (babel.cfg) and merge it into each .po file.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --width 100 -k _l -k lazy_gettext \
+		-k lazy_ngettext:1,2 --project findcare --copyright-holder "Find Care" \
+		-o app/translations/messages.pot app
+	$(BIN)/pybabel update --ignore-obsolete --width 100 -i app/translations/messages.pot \
+		-d app/translations
 
 ## setup: apply migrations, load the demo directory if empty, build the index if missing,
 ## and compile the app's bytecode (every gunicorn worker would otherwise compile it on start).
@@ -72,4 +87,4 @@ lighthouse: install-test
 	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 clean:
-	rm -rf $(VENV) instance artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance artifacts .pytest_cache .ruff_cache $(MO_FILES)

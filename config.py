@@ -27,6 +27,12 @@ class Config:
     ORG_NAME = "Evergreen Valley Clinics"
     # The main phone line offered when a search finds no specialist (a demo number).
     ORG_PHONE = "(206) 555-0100"
+    # Who handles Section 1557 grievances (nondiscrimination notice): title, address, phone,
+    # TTY and email in one line. A demo contact; set the clinic group's real one.
+    CIVIL_RIGHTS_CONTACT = (
+        "Civil Rights Coordinator, 1100 Example Way, Seattle, WA 98104; (206) 555-0199 "
+        "(TTY: 711); civilrights@example.org"
+    )
     # The state a bare city name is looked up in first ("Portland" means Portland, WA).
     DEFAULT_STATE = "WA"
     SITE_URL: str | None = None
@@ -149,6 +155,7 @@ class Config:
         self.ORG_NAME = _env("ORG_NAME", self.ORG_NAME) or self.ORG_NAME
         self.SITE_URL = _env("SITE_URL", self.SITE_URL)
         self.ORG_PHONE = _env("ORG_PHONE", self.ORG_PHONE) or ""
+        self.CIVIL_RIGHTS_CONTACT = _env("CIVIL_RIGHTS_CONTACT", self.CIVIL_RIGHTS_CONTACT) or ""
         self.DEFAULT_STATE = (_env("DEFAULT_STATE", self.DEFAULT_STATE) or "").upper() or None
         hosts = _env("TRUSTED_HOSTS")
         if hosts:

@@ -88,7 +88,9 @@ def register_extensions(app: Flask) -> None:
 
         Migrate(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app)
+    from app.locale import current_lang
+
+    babel.init_app(app, locale_selector=current_lang, default_timezone=app.config["ORG_TIMEZONE"])
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please log in to use the staff area."
@@ -131,11 +133,12 @@ def register_commands(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Security headers, compression, hashed static assets and search sync."""
-    from app import assets, faults, security, templating
-    from app.search import sync
+    from app import assets, faults, reasons, security, templating
+    from app.search import interface as search
 
     faults.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     templating.init_app(app)
-    sync.init_app(app)
+    reasons.init_app(app)
+    search.init_app(app)

@@ -196,9 +196,16 @@ def _fill_meta(value: Any, org_name: str) -> Any:
     return value
 
 
-def load_document(path: Path, org_name: str) -> Document:
-    """Parse one Markdown file into a ``Document``."""
-    meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
+def load_document(path: Path, org_name: str, values: tuple[tuple[str, str], ...] = ()) -> Document:
+    """Parse one Markdown file into a ``Document``.
+
+    ``values`` fill further ``{{ name }}`` placeholders (settings such as the phone number)
+    in the Markdown source, before it is rendered and sanitized.
+    """
+    text = path.read_text(encoding="utf-8")
+    for key, value in values:
+        text = re.sub(r"\{\{\s*" + key + r"\s*\}\}", lambda _m, v=value: v, text)
+    meta, body = split_front_matter(text, path)
     meta = _fill_meta(meta, org_name)
     slug = str(meta.get("slug") or path.stem)
     if not SLUG_RE.match(slug):
@@ -260,6 +267,111 @@ def load_page(folder: str, name: str, org_name: str) -> Document | None:
     """One stand-alone page such as ``privacy.md`` (cached per process), if it exists."""
     path = Path(folder) / f"{name}.md"
     return load_document(path, org_name) if path.is_file() else None
+
+
+REVIEW_STATUSES = ("original", "machine", "reviewed")
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A page in the language asked for, or in English when it has no translation yet."""
+
+    doc: Document
+    lang: str
+    english_fallback: bool
+
+    @property
+    def review_status(self) -> str:
+        """``original`` (written in this language), ``machine`` or ``reviewed``."""
+        return str(self.doc.meta.get("review_status", "original"))
+
+    @property
+    def unreviewed(self) -> bool:
+        """True for a translation no qualified human translator has reviewed yet."""
+        return self.review_status == "machine"
+
+
+def _check_review(doc: Document, path: Path) -> None:
+    status = doc.meta.get("review_status", "original")
+    if status not in REVIEW_STATUSES:
+        raise ContentError(f"{path.name}: review_status must be one of {REVIEW_STATUSES}")
+    if status == "reviewed" and not (doc.meta.get("reviewer") and doc.meta.get("reviewed_on")):
+        raise ContentError(f"{path.name}: a reviewed translation names its reviewer and date")
+
+
+@lru_cache(maxsize=64)
+def load_translated(
+    folder: str, name: str, lang: str, org_name: str, values: tuple[tuple[str, str], ...]
+) -> Translated | None:
+    """``NAME.LANG.md`` under ``folder``, else ``NAME.en.md`` (cached per process)."""
+    for candidate in dict.fromkeys((lang, "en")):
+        path = Path(folder) / f"{name}.{candidate}.md"
+        if path.is_file():
+            doc = load_document(path, org_name, values)
+            _check_review(doc, path)
+            return Translated(doc, candidate, candidate != lang)
+    return None
+
+
+NOTICES = ("language-assistance", "nondiscrimination", "surprise-billing", "good-faith-estimate")
+
+
+def notice_values() -> tuple[tuple[str, str], ...]:
+    """The settings a notice may name: ``{{ org_phone }}``, ``{{ civil_rights_contact }}``."""
+    config = current_app.config
+    return (
+        ("org_phone", config["ORG_PHONE"]),
+        ("civil_rights_contact", config["CIVIL_RIGHTS_CONTACT"]),
+    )
+
+
+def notice(name: str, lang: str) -> Translated | None:
+    """One legal notice (``seed_data/notices/NAME.LANG.md``) in ``lang`` or English."""
+    folder = str(seed_dir() / "notices")
+    return load_translated(folder, name, lang, current_app.config["ORG_NAME"], notice_values())
+
+
+PHONE_RE = re.compile(r"\{\{\s*org_phone\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Tagline:
+    """'Free language help' in one language, in its own script."""
+
+    lang: str
+    english: str
+    native: str
+    text: str
+    review_status: str
+    source: str
+    dir: str = "ltr"
+
+    @property
+    def parts(self) -> tuple[str, str]:
+        """The text before and after the phone number (set apart with ``<bdi>``)."""
+        before, after = PHONE_RE.split(self.text, maxsplit=1)
+        return before, after
+
+
+@lru_cache(maxsize=8)
+def load_taglines(folder: str) -> tuple[Tagline, ...]:
+    """The taglines from ``notices/taglines.json``, in the file's order."""
+    path = Path(folder) / "notices" / "taglines.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))["taglines"]
+    fields = ("lang", "english", "native", "text", "review_status", "source")
+    taglines = []
+    for row in rows:
+        if row.get("review_status") not in ("machine", "reviewed"):
+            raise ContentError(f"taglines.json: {row.get('lang')}: bad review_status")
+        if len(PHONE_RE.findall(row.get("text", ""))) != 1:
+            raise ContentError(f"taglines.json: {row.get('lang')}: name {{{{ org_phone }}}} once")
+        taglines.append(Tagline(**{k: row[k] for k in fields}, dir=row.get("dir", "ltr")))
+    return tuple(taglines)
+
+
+def taglines() -> tuple[Tagline, ...]:
+    """Washington's top 15 languages' taglines, in the file's order."""
+    return load_taglines(str(seed_dir()))
 
 
 def privacy_notice() -> Document | None:

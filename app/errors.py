@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import (
     HTTPException,
@@ -13,17 +15,17 @@ from werkzeug.exceptions import (
 )
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You do not have permission to see this page.",
-    404: "We could not find that page.",
-    405: "That action is not allowed here.",
-    409: "Someone else changed this record first.",
-    413: "That file is too large.",
-    414: "The address is too long. Shorten the search and try again.",
-    422: "Some of what was sent could not be used.",
-    429: "Too many attempts. Please wait and try again.",
-    500: "Something went wrong on our side.",
-    503: "The service is temporarily unavailable.",
+    400: _l("The request could not be understood."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("We could not find that page."),
+    405: _l("That action is not allowed here."),
+    409: _l("Someone else changed this record first."),
+    413: _l("That file is too large."),
+    414: _l("The address is too long. Shorten the search and try again."),
+    422: _l("Some of what was sent could not be used."),
+    429: _l("Too many attempts. Please wait and try again."),
+    500: _l("Something went wrong on our side."),
+    503: _l("The service is temporarily unavailable."),
 }
 
 
@@ -34,7 +36,7 @@ def wants_json() -> bool:
 
 def render_error(code: int, message: str | None = None) -> ResponseReturnValue:
     """Render the error page (or JSON) for an HTTP status code."""
-    text = message or MESSAGES.get(code, "Something went wrong.")
+    text = str(message or MESSAGES.get(code) or gettext("Something went wrong."))
     if request.path.startswith("/fhir/"):
         from app.fhir.errors import outcome_response
 
@@ -51,8 +53,10 @@ def register(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(
             400,
-            "Your form expired or was sent without its security token. "
-            "Please go back, reload the page and try again.",
+            gettext(
+                "Your form expired or was sent without its security token. "
+                "Please go back, reload the page and try again."
+            ),
         )
 
     @app.errorhandler(SecurityError)

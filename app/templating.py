@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, Response, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
+from app import locale
+
 MAIN_NAV = (
-    ("public.home", "Home"),
-    ("public.health", "Health & wellness"),
-    ("public.find_care", "Find care"),
-    ("public.find_a_doctor", "Find a doctor"),
-    ("public.news", "News"),
+    ("public.home", _l("Home")),
+    ("public.health", _l("Health & wellness")),
+    ("public.find_care", _l("Find care")),
+    ("public.find_a_doctor", _l("Find a doctor")),
+    ("public.news", _l("News")),
 )
 FALLBACK_PATHS = {
     "public.home": "/",
@@ -19,6 +22,10 @@ FALLBACK_PATHS = {
     "public.find_a_doctor": "/find-a-doctor",
     "public.news": "/news",
     "public.privacy": "/privacy",
+    "public.language_assistance": "/language-assistance",
+    "public.nondiscrimination": "/nondiscrimination",
+    "public.surprise_billing": "/surprise-billing",
+    "public.good_faith_estimate": "/good-faith-estimate",
 }
 
 
@@ -50,14 +57,25 @@ def canonical_url() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the context processor."""
+    """Register the context processor and the Content-Language header."""
 
     @app.context_processor
     def inject() -> dict[str, object]:
         return {
+            "lang": locale.current_lang(),
+            "alternates": locale.alternates() if request else [],
+            "language_switch": locale.switch_links() if request else [],
             "org_name": current_app.config["ORG_NAME"],
+            "org_phone": current_app.config["ORG_PHONE"],
             "main_nav": MAIN_NAV,
             "nav_url": nav_url,
             "canonical_url": canonical_url() if request else "",
             "site_url": site_url,
         }
+
+    @app.after_request
+    def content_language(response: Response) -> Response:
+        """Say which language a page or API answer is in (not for static files)."""
+        if request.endpoint != "static" and "Content-Language" not in response.headers:
+            response.headers["Content-Language"] = locale.current_lang()
+        return response

@@ -28,7 +28,6 @@ SEARCH_HOT_LOOPS: dict[tuple[str, str], int] = {
     ("app/search/snapshot.py", "Snapshot.__init__"): 20,  # per segment, arrays and bitsets
     ("app/search/engine.py", "_finish"): 19,  # per search: filters, facets, order
     ("app/search/understand.py", "_single_health_words"): 18,  # per query word
-    ("app/search/engine.py", "run"): 18,  # the per-search pipeline
     ("app/search/params.py", "_check_api"): 17,  # per API request's parameters
     ("app/search/engine.py", "_facets"): 17,  # per search, every facet
 }

@@ -104,7 +104,8 @@ def test_every_page_links_the_notice_from_its_footer(seeded_app: Flask):
     for path in html_pages:
         parser = Resources()
         parser.feed(client.get(path).get_data(as_text=True))
-        assert "/privacy" in parser.footer_links, path
+        notice = "/es/privacy" if path == "/es" or path.startswith("/es/") else "/privacy"
+        assert notice in parser.footer_links, path
     with seeded_app.app_context():
         f.user()
         db.session.commit()

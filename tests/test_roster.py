@@ -356,7 +356,7 @@ def _finds(app, q: str) -> list[str]:
     from app import search
 
     results = search.search(search.parse_params(MultiDict({"q": q}), api=True))
-    return [hit.card["full"] for hit in results.hits if hit.card]
+    return [hit.card.full_name for hit in results.hits]
 
 
 def test_cli_import_is_searchable_when_the_command_returns(seeded, tmp_path):

@@ -56,9 +56,13 @@ def test_files_are_bounded_and_cover_the_directory_once(small_files):
         clinics = db.session.scalars(select(Location.slug).where(Location.active.is_(True)))
         expected = {f"https://care.example.org/providers/{s}" for s in providers}
         expected |= {f"https://care.example.org/locations/{s}" for s in clinics}
+    # Every page once per language: the Spanish twin under /es/.
+    expected |= {u.replace(".org/", ".org/es/", 1) for u in expected}
     assert expected <= set(urls)
     provider_files = [f for f in files if "/sitemap-providers-" in f]
-    assert len(provider_files) == -(-sum("/providers/" in u for u in urls) // 37) > 2
+    # 37 URLs per file hold 18 pages in two languages.
+    english = sum(u.startswith("https://care.example.org/providers/") for u in urls)
+    assert len(provider_files) == -(-english // 18) > 2
     specialty_urls = [u for u in urls if "/specialties/" in u]
     with small_files.app_context():
         names = set(db.session.scalars(select(Specialty.slug)))
@@ -95,7 +99,7 @@ def test_plan_follows_the_index_version(small_files):
     _, after = _everything(client)
     gone = f"https://care.example.org/providers/{slug}"
     assert gone in before and gone not in after
-    assert len(after) == len(before) - 1
+    assert len(after) == len(before) - 2  # the page in English and in Spanish
 
 
 def test_database_outage_is_a_503_with_retry_after(small_files):

@@ -5,7 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.search.interface import (
+    DID_YOU_MEAN,
+    DISTANCE_NOTE,
+    MAX_VALUES,
+    NAME_WORDS_IGNORED,
+    NO_MATCH,
+    PLACE_NOT_FOUND,
+    PRIMARY_CARE_FALLBACK,
+    RED_FLAG_CRISIS,
+    RED_FLAG_EMERGENCY,
+    ZIP_NOT_FOUND,
+)
 from app.services.triage import OUTCOMES, sign_keys
+
+REASON_CODES = (
+    PRIMARY_CARE_FALLBACK,
+    NO_MATCH,
+    DID_YOU_MEAN,
+    DISTANCE_NOTE,
+    PLACE_NOT_FOUND,
+    ZIP_NOT_FOUND,
+    NAME_WORDS_IGNORED,
+    RED_FLAG_EMERGENCY,
+    RED_FLAG_CRISIS,
+)
 
 
 def _param(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
@@ -23,13 +47,25 @@ _STR = {"type": "string"}
 # one is refused with 400 before any view runs; see app/faults.py).
 _NO_NUL = "^[^\\x00]*$"
 _TEXT = {"type": "string", "maxLength": 200, "pattern": _NO_NUL}
-MAX_VALUES = 20  # values per list filter (app.search.params.MAX_VALUES)
 _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _ERROR = {"description": "Bad request", "content": _JSON_ERROR}
 # Yes/no filters: exactly these values (anything else is a 400), as the API view enforces.
 FLAG_VALUES = ["0", "1"]
 FLAG_PARAMS = ("accepting", "telehealth", "wheelchair", "children")
 # Answers every operation can give besides its own.
+# Every operation takes ?lang= and every answer says its language (app/locale.py).
+LANG_PARAM = _param(
+    "lang",
+    {"type": "string", "enum": ["en", "es"]},
+    "The language of human-readable text (messages, names of outcomes): en (default) or es. "
+    "The Content-Language header says which language answered.",
+)
+CONTENT_LANGUAGE = {
+    "Content-Language": {
+        "description": "The language the answer's text is in: en or es.",
+        "schema": {"type": "string", "enum": ["en", "es"]},
+    }
+}
 COMMON_RESPONSES = {
     "405": {
         "description": "Method not allowed; the Allow header lists the methods that are.",
@@ -187,7 +223,28 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                     "care (or pediatrics for a child) is shown instead; otherwise null.",
                 },
                 "alert": {"oneOf": [{"$ref": "#/components/schemas/Alert"}, {"type": "null"}]},
+                "reasons": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Reason"},
+                    "description": "Why the results look as they do, as codes with arguments, "
+                    "in the order ``message`` words them: for a client that words them itself.",
+                },
             },
+        },
+        "Reason": {
+            "type": "object",
+            "required": ["code", "args"],
+            "properties": {
+                "code": {"type": "string", "enum": list(REASON_CODES)},
+                "args": {"type": "object"},
+            },
+            "description": "primary-care-fallback {query, children}: nothing matched the "
+            "text, so primary care (pediatrics for a child) is shown; no-match {tips: "
+            "remove-filter, wider-distance, spelling; none when the directory is empty}; "
+            "did-you-mean {text, showing: the corrected words already searched, when "
+            "applied}; distance-note {option: sort or radius, ignored without a place}; "
+            "place-not-found {place}; zip-not-found {zip}; name-words-ignored {words}; "
+            "red-flag:emergency and red-flag:crisis {} (see ``alert``).",
         },
         "Alert": {
             "type": "object",
@@ -317,7 +374,7 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                         ),
                         _param(
                             "location",
-                            {**_STR, "maxLength": 200},
+                            _TEXT,
                             "ZIP code or city, carried into next for urgent and soon.",
                         ),
                     ],
@@ -355,6 +412,10 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
     }
     for path in document["paths"].values():
         for operation in path.values():
+            operation.setdefault("parameters", []).append(LANG_PARAM)
             for code, response in COMMON_RESPONSES.items():
                 operation["responses"].setdefault(code, response)
+            operation["responses"].setdefault("400", _ERROR)  # a lang other than en or es
+            for response in operation["responses"].values():
+                response.setdefault("headers", {}).update(CONTENT_LANGUAGE)
     return document

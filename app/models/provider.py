@@ -30,6 +30,8 @@ class Provider(db.Model):
     gender: Mapped[str | None] = mapped_column(String(1), nullable=True)
     pronouns: Mapped[str] = mapped_column(String(40), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    # The biography in Spanish, for the Spanish profile (empty: the English one is shown).
+    bio_es: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(String(500), default="")
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True)
     telehealth: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -138,6 +138,7 @@ PROVIDER_LIMITS = {
     "credentials": 80,
     "pronouns": 40,
     "bio": 4000,
+    "bio_es": 4000,
     "website": 500,
 }
 GENDERS = {"F": "Female", "M": "Male", "X": "Non-binary or other"}

@@ -18,7 +18,7 @@ def photo_url(provider: Provider, size: int) -> str | None:
     return url_for("public.photo", provider_id=provider.id, digest=provider.photo.digest, size=size)
 
 
-@bp.get("/photos/<id:provider_id>/<digest>-<int:size>.jpg")
+@bp.get("/photos/<id:provider_id>/<digest>-<int:size>.jpg", localized=False)
 def photo(provider_id: int, digest: str, size: int) -> Response:
     """Serve one photo; the digest in the URL changes with the photo, so it caches forever."""
     data = photo_bytes(provider_id, digest, size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, render_template, url_for
+from flask_babel import format_date
 
 from app import content
 from app.public import bp
@@ -75,7 +76,7 @@ def privacy() -> str:
     return render_template("public/privacy.html", notice=notice)
 
 
-@bp.get("/robots.txt")
+@bp.get("/robots.txt", localized=False)
 def robots() -> Response:
     """Keep crawlers out of the staff area and point them to the sitemap."""
     text = render_template("public/robots.txt", sitemap_url=site_url() + url_for("public.sitemap"))
@@ -84,11 +85,12 @@ def robots() -> Response:
 
 @bp.app_template_filter("longdate")
 def longdate(value: date | None) -> str:
-    """Format a date as "Saturday, December 5, 2026"."""
-    return f"{value:%A, %B} {value.day}, {value.year}" if value else ""
+    """A date with its weekday in the page's language: "Saturday, December 5, 2026" or
+    "sábado, 5 de diciembre de 2026" (Babel, CLDR)."""
+    return format_date(value, "full") if value else ""
 
 
 @bp.app_template_filter("shortdate")
 def shortdate(value: date | None) -> str:
-    """Format a date as "December 5, 2026"."""
-    return f"{value:%B} {value.day}, {value.year}" if value else ""
+    """A date in the page's language: "December 5, 2026" or "5 de diciembre de 2026"."""
+    return format_date(value, "long") if value else ""

@@ -21,11 +21,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
-from app import content, search
+from app import content, locale
 from app.extensions import db
 from app.models import Location, Provider, ProviderSpecialty, Specialty
 from app.models.visibility import public_clinic, public_listing
 from app.public import bp
+from app.search import interface as search
 from app.templating import site_url
 
 PLAN_TTL = 600.0  # seconds; a backstop for changes that write no outbox row
@@ -65,12 +66,23 @@ def _sections() -> dict[str, tuple[str, Select]]:
 
 
 def _per_file() -> int:
-    return int(current_app.config["SITEMAP_URLS_PER_FILE"])
+    """Pages per file: each page is listed once per language, within the file's URL limit."""
+    urls = int(current_app.config["SITEMAP_URLS_PER_FILE"])
+    return max(1, urls // len(locale.LANGUAGES))
+
+
+Entry = tuple[str, "date | None", tuple[tuple[str, str], ...]]
+
+
+def _twins(urls: dict[str, str], lastmod: date | None) -> list[Entry]:
+    """One entry per language for a page, each naming every language's URL (hreflang)."""
+    alternates = (*urls.items(), ("x-default", urls[locale.DEFAULT]))
+    return [(url, lastmod, alternates) for url in urls.values()]
 
 
 def _index_key() -> tuple:
     try:
-        return search.index_version()
+        return search.service().index_version()
     except search.SearchUnavailable:
         return (None, 0)
 
@@ -109,7 +121,7 @@ def _xml(template: str, **context) -> Response:
     return response
 
 
-@bp.get("/sitemap.xml")
+@bp.get("/sitemap.xml", localized=False)
 def sitemap() -> Response:
     """The sitemap index: the site's pages, then each directory section in files."""
     try:
@@ -129,16 +141,19 @@ def sitemap() -> Response:
     return _xml("public/sitemap_index.xml", files=files)
 
 
-def page_entries() -> list[tuple[str, date | None]]:
-    """Absolute URLs of the site's own pages, with a last-modified date where known."""
+def page_entries() -> list[Entry]:
+    """Absolute URLs of the site's own pages in every language, last modified where known."""
     base = site_url()
-    entries: list[tuple[str, date | None]] = []
+    entries: list[Entry] = []
 
     def add(endpoint: str, lastmod: date | None = None, **values: str) -> None:
         try:
-            entries.append((base + url_for(endpoint, **values), lastmod))
+            urls = {
+                lang: base + url_for(endpoint, lang=lang, **values) for lang in locale.LANGUAGES
+            }
         except BuildError:
             return
+        entries.extend(_twins(urls, lastmod))
 
     for endpoint in (
         "public.home",
@@ -147,6 +162,10 @@ def page_entries() -> list[tuple[str, date | None]]:
         "public.find_a_doctor",
         "public.news",
         "public.privacy",
+        "public.language_assistance",
+        "public.nondiscrimination",
+        "public.surprise_billing",
+        "public.good_faith_estimate",
     ):
         add(endpoint)
     lib = content.library()
@@ -157,13 +176,13 @@ def page_entries() -> list[tuple[str, date | None]]:
     return entries
 
 
-@bp.get("/sitemap-pages.xml")
+@bp.get("/sitemap-pages.xml", localized=False)
 def sitemap_pages() -> Response:
     """The home, health, find-care and news pages, articles and news items."""
     return _xml("public/sitemap.xml", entries=page_entries())
 
 
-@bp.get("/sitemap-<section>-<int:number>.xml")
+@bp.get("/sitemap-<section>-<int:number>.xml", localized=False)
 def sitemap_section(section: str, number: int) -> Response:
     """One file of a directory section: up to 50,000 profile URLs in slug order."""
     sections = _sections()
@@ -181,8 +200,16 @@ def sitemap_section(section: str, number: int) -> Response:
         slugs = db.session.scalars(query.order_by(sub.c.slug).limit(_per_file())).all()
     except SQLAlchemyError:
         return _unavailable()
-    # One url_for for the whole file: building 50,000 URLs one by one costs a second.
+    # One url_for per language for the whole file: building 50,000 URLs one by one costs a
+    # second.
     marker = "__slug__"
-    head, _, tail = (site_url() + url_for(endpoint, slug=marker)).partition(marker)
-    entries = [(escape(head + quote(slug, safe="") + tail), None) for slug in slugs]
+    shapes = {
+        lang: (site_url() + url_for(endpoint, slug=marker, lang=lang)).partition(marker)
+        for lang in locale.LANGUAGES
+    }
+    entries: list[Entry] = []
+    for slug in slugs:
+        quoted = quote(slug, safe="")
+        urls = {lang: escape(h + quoted + t) for lang, (h, _, t) in shapes.items()}
+        entries.extend(_twins(urls, None))
     return _xml("public/sitemap.xml", entries=entries)

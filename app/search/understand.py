@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import us
 
-from app.search.geo import city_centroid, zip_centroid
+from app.geo import city_centroid, zip_centroid
 from app.search.text import (
     CREDENTIALS,
     FILLER,
@@ -29,7 +29,7 @@ from app.search.text import (
     words,
     wordset,
 )
-from app.search.types import Origin
+from app.search.types import PLACE_NOT_FOUND, ZIP_NOT_FOUND, Origin, Reason
 from app.search.vocab import Vocab
 
 ZIP_TOKEN = re.compile(r"^[0-9]{5}(?:[0-9]{4})?$")
@@ -446,8 +446,8 @@ def _single_health_words(
 
 def resolve_place(
     text: str, vocab: Vocab, default_state: str | None = None
-) -> tuple[Origin | None, str | None]:
-    """Turn a ZIP, city, neighborhood or clinic name into an origin, or explain why not."""
+) -> tuple[Origin | None, Reason | None]:
+    """Turn a ZIP, city, neighborhood or clinic name into an origin, or say why not."""
     raw = " ".join(text.split())
     tokens = words(raw)[:8]
     if not tokens:
@@ -462,24 +462,20 @@ def resolve_place(
     origin = _clinic_origin(tokens, raw, vocab, state) or _city_origin(tokens, state, default_state)
     if origin is not None:
         return origin, None
-    return None, (
-        f"We couldn't find a place called “{shown}”. Try a city, neighborhood, clinic name "
-        "or 5-digit ZIP code. Showing results without distance."
-    )
+    return None, Reason(PLACE_NOT_FOUND, {"place": shown})
 
 
-def _zip_origin(raw: str, tokens: list[str], shown: str) -> tuple[Origin | None, str | None] | None:
-    """A ZIP (or ZIP+4) origin, an explanation for an unknown ZIP, or None if not a ZIP."""
+def _zip_origin(
+    raw: str, tokens: list[str], shown: str
+) -> tuple[Origin | None, Reason | None] | None:
+    """A ZIP (or ZIP+4) origin, the reason for an unknown ZIP, or None if not a ZIP."""
     digits = re.fullmatch(r"([0-9]{5})(?:-?[0-9]{4})?", raw)
     if not digits and not (len(tokens) == 1 and tokens[0].isascii() and tokens[0].isdigit()):
         return None
     code = digits.group(1) if digits else tokens[0]
     point = zip_centroid(code) if len(code) == 5 else None
     if point is None:
-        return None, (
-            f"We couldn't find the ZIP code “{shown}”. Check the number, or search by "
-            "city, neighborhood or clinic name. Showing results without distance."
-        )
+        return None, Reason(ZIP_NOT_FOUND, {"zip": shown})
     return Origin(f"ZIP {code}", point[0], point[1]), None
 
 

@@ -44,6 +44,7 @@ SCALAR_FIELDS = (
     "gender",
     "pronouns",
     "bio",
+    "bio_es",
     "website",
     "accepting_new_patients",
     "telehealth",
@@ -69,6 +70,7 @@ class ProviderInput:
     gender: str | None = None
     pronouns: str = ""
     bio: str = ""
+    bio_es: str = ""
     website: str = ""
     accepting_new_patients: bool = True
     telehealth: bool = False

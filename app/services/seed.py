@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.geo import zip_centroid
 from app.models import (
     ACCESSIBILITY_FEATURES,
     WEEKDAYS,
@@ -32,7 +33,6 @@ from app.models import (
     Verification,
     now_utc,
 )
-from app.search.geo import zip_centroid
 from app.services import audit
 from app.services.seed_networks import load_networks
 from app.services.write import slugify

@@ -163,6 +163,7 @@ class ProviderForm(StaffForm):
     )
     pronouns = StringField("Pronouns", [_limit("pronouns")], filters=[_strip])
     bio = TextAreaField("Biography", [_limit("bio")], filters=[_strip])
+    bio_es = TextAreaField("Biography in Spanish", [_limit("bio_es")], filters=[_strip])
     photo = FileField("Headshot photo")
     remove_photo = BooleanField("Remove the photo")
     website = StringField("Website", [_limit("website"), _url], filters=[_strip])

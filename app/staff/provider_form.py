@@ -224,7 +224,7 @@ def _clinic_phones(
 
 
 # Optional text fields: blank in the form, "" in the listing (NPI and gender: None).
-TEXT_FIELDS = ("middle_name", "suffix", "credentials", "pronouns", "bio", "website")
+TEXT_FIELDS = ("middle_name", "suffix", "credentials", "pronouns", "bio", "bio_es", "website")
 FLAG_FIELDS = (
     "accepting_new_patients",
     "telehealth",

@@ -15,6 +15,27 @@ def test_public_page_is_accessible(axe_page, axe, live_server, path):
     axe(axe_page)
 
 
+NOTICES = (
+    "/language-assistance",
+    "/nondiscrimination",
+    "/surprise-billing",
+    "/good-faith-estimate",
+)
+
+
+@pytest.mark.parametrize("path", public_params())
+def test_spanish_page_is_accessible(axe_page, axe, live_server, path):
+    goto_ok(axe_page, live_server + "/es" + path)
+    assert axe_page.locator("html").get_attribute("lang") == "es"
+    axe(axe_page)
+
+
+@pytest.mark.parametrize("path", [p for n in NOTICES for p in (n, "/es" + n)])
+def test_notice_is_accessible(axe_page, axe, live_server, path):
+    goto_ok(axe_page, live_server + path)
+    axe(axe_page)
+
+
 def test_search_with_zero_results_says_so(axe_page, axe, live_server):
     goto_ok(axe_page, live_server + SEARCH_ZERO)
     assert axe_page.get_by_text(re.compile(r"\bno\b|\b0\b|did you mean", re.I)).count() > 0
