@@ -27,7 +27,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 limit_request_line = 8190
 
 M_ARENA_MAX = -8  # glibc mallopt() parameter
-GEO_BUILD = Path(__file__).resolve().parent / "app" / "search" / "geo_build.py"
+GEO_BUILD = Path(__file__).resolve().parent / "app" / "geo_build.py"
 
 # Workers leave out what only the CLI and the tests use (the migration tooling: Alembic
 # and Mako, about 0.15 s of imports per worker start). See app.register_extensions.

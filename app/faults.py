@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app import search
 from app.extensions import db, login_manager
+from app.search import interface as search
 from app.transaction import InvalidInput, SlugTaken, StaleEdit
 
 NUL = "\x00"

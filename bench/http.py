@@ -32,8 +32,8 @@ from pathlib import Path
 
 from app import search
 from app.extensions import db
+from app.geo import city_centroid, zip_centroid
 from app.models import Location, Specialty
-from app.search.geo import city_centroid, zip_centroid
 from bench import baselines, tantivy_app
 from bench.search import OUT, build, make_app, percentiles, sample_people
 from bench.synth import SPECIALTY_WEIGHTS

@@ -25,8 +25,8 @@ from werkzeug.datastructures import MultiDict
 
 from app import create_app, search
 from app.extensions import db
+from app.geo import city_centroid, zip_centroid
 from app.models import Location, Provider, Specialty
-from app.search.geo import city_centroid, zip_centroid
 from app.services import audit
 from app.services.seed import load_reference_data, seed_all
 from app.transaction import unit_of_work

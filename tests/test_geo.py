@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.search.geo import city_centroid, haversine_miles, zip_centroid
+from app.geo import city_centroid, haversine_miles, zip_centroid
 
 
 def test_haversine_matches_known_distances():
@@ -44,7 +44,7 @@ def test_city_centroids_prefer_the_named_state():
 
 
 def test_geo_tables_are_cached_between_processes_and_a_bad_cache_is_ignored(tmp_path, monkeypatch):
-    from app.search import geo, geo_build
+    from app import geo, geo_build
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     geo.tables.cache_clear()
@@ -71,7 +71,7 @@ def test_the_table_script_runs_alone_and_fills_the_cache(tmp_path):
     import subprocess
     import sys
 
-    from app.search import geo_build
+    from app import geo_build
 
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
     script = geo_build.__file__

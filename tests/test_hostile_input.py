@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db as _db
+from app.geo import city_centroid, zip_centroid
 from app.parsing.validation import normalize_phone, npi_problem, zip_problem
-from app.search.geo import city_centroid, zip_centroid
 from app.services.roster.apply import import_roster
 from tests import factories
 from tests.conftest import AuthActions, csrf_token

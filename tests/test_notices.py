@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from app.search import redflags
+from app import notices
 
 EMERGENCY_PAGES = [
     "/find-a-doctor?q=chest+pain",
@@ -38,7 +38,7 @@ def test_every_emergency_notice_is_the_same_red_component(demo_app, url):
     assert [(a["href"], a.get_text(strip=True)) for a in calls] == [("tel:911", "Call 911")]
     # Red ("danger"), never the green default button, on search and on find-care alike.
     assert {"button", "danger", "call-button"} <= set(calls[0]["class"])
-    assert redflags.alert("emergency").message in notice.get_text(" ", strip=True)
+    assert notices.alert("emergency").message in notice.get_text(" ", strip=True)
 
 
 def test_crisis_notice_offers_call_text_and_chat(demo_app):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import mmap
 import os
 from pathlib import Path
@@ -16,7 +15,9 @@ from werkzeug.datastructures import MultiDict
 from app import search
 from app.extensions import db
 from app.models import Provider
+from app.search import cards as stored_cards
 from app.search import segments, snapshot
+from app.search.interface import Card
 from app.search.strtable import FileStrings
 from app.services import audit
 
@@ -222,17 +223,17 @@ def test_a_moved_clinic_measures_from_where_it_is_now(seeded_app):
             search.RESULT_CACHE = True
 
 
-def _cards_by_pid(snap) -> dict[int, dict]:
+def _cards_by_pid(snap) -> dict[int, Card]:
     """Each live doc's card as the snapshot serves it (from the segments' saved tables)."""
     return {int(snap.pid[d]): snap.card(int(d)) for d in snapshot.np.flatnonzero(snap.live)}
 
 
-def _stored_cards_by_pid(snap) -> dict[int, dict]:
+def _stored_cards_by_pid(snap) -> dict[int, Card]:
     """Each live doc's card as Whoosh stored it (what the saved tables must repeat)."""
     out = {}
     for d in snapshot.np.flatnonzero(snap.live):
         fields = snap.searcher.stored_fields(int(d))
-        out[fields["data"]["pid"]] = json.loads(fields["card"])
+        out[fields["data"]["pid"]] = stored_cards.decode(fields["card"])
     return out
 
 
@@ -254,8 +255,8 @@ def test_result_cards_come_from_saved_tables_and_follow_edits(seeded_app):
         assert len(snap.segments) > 1, "the edit should have added a segment"
         cards = _cards_by_pid(snap)
         assert cards == _stored_cards_by_pid(snap)
-        assert cards[provider.id]["cred"] == "MD, PhD"
-        assert cards[provider.id]["acc"] == provider.accepting_new_patients
+        assert cards[provider.id].credentials == "MD, PhD"
+        assert cards[provider.id].accepting_new_patients == provider.accepting_new_patients
         keys_files = {p.stat().st_ino for p in _folder().glob("arrays-*.keys")}
         for arrays, _ in snap.segments:  # the new segment's too: read from its saved file
             assert isinstance(arrays.cards, FileStrings), "cards must be read, not mapped"

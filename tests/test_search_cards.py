@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+import pytest
 from flask import render_template_string
 from werkzeug.datastructures import MultiDict
 
@@ -11,24 +10,21 @@ from app import search
 from app.api.routes import provider_summary
 from app.extensions import db
 from app.models import Location, Provider, ProviderLocation
-from app.search.types import Hit
+from app.search import cards as stored_cards
+from app.search.interface import Card, Hit, SearchUnavailable
 from app.services import audit
-from app.services.directory import ProviderCard, cards_for, load_providers
+from app.services.directory import cards_for, load_providers
 
 CARD_MACRO = (
     "{% import 'macros/directory.html' as d %}{{ d.provider_card(provider, hit=hit, terms=terms) }}"
 )
 
 
-def _indexed_cards() -> dict[int, ProviderCard]:
+def _indexed_cards() -> dict[int, Card]:
     st = search.store()
     with st.read_mutex:
         stored = list(st.searcher().reader().all_stored_fields())
-    return {
-        f["data"]["pid"]: ProviderCard.from_index(json.loads(f["card"]))
-        for f in stored
-        if f.get("card")
-    }
+    return {f["data"]["pid"]: stored_cards.decode(f["card"]) for f in stored}
 
 
 def _api(client, **params) -> dict:
@@ -46,7 +42,7 @@ def test_every_card_matches_the_database(seeded_app):
         for orm in providers:
             card = cards[orm.id]
             assert provider_summary(card) == provider_summary(orm)
-            hit = Hit(orm.id, 1.0, location_distances={})
+            hit = Hit(orm.id, 1.0, card, location_distances={})
             for terms in ([], ["smith", "physical"]):
                 args = {"hit": hit, "terms": terms}
                 assert render_template_string(
@@ -118,21 +114,46 @@ def test_drift_in_a_card_is_reported_by_verify(seeded_app):
         assert search.verify() == []
 
 
-def test_hits_without_cards_fall_back_to_one_orm_load(seeded_app):
-    """An index written before cards still renders: missing cards load from SQL."""
-    with seeded_app.test_request_context():
+def test_a_card_of_another_shape_is_refused():
+    """Cards decode into ``Card`` or not at all: an untyped card of format 1 is refused."""
+    old = '{"id":7,"slug":"a-b","full":"A B","cred":"","photo":"","ini":"AB","acc":true}'
+    with pytest.raises(stored_cards.CardError):
+        stored_cards.decode(old)
+    card = Card(7, "a-b", "A B", "", None, "AB", True, False, (), (), ())
+    assert stored_cards.decode(stored_cards.encode(card)) == card
+
+
+def test_an_index_of_an_older_format_is_rebuilt_not_read(seeded_app):
+    """No fallback for old cards: an index written in another format answers 503 until
+    the next apply rebuilds it."""
+    client = seeded_app.test_client()
+    with seeded_app.app_context():
+        st = search.store()
+        gen = st.current_generation()
+        state = {k: v for k, v in st.read_state(gen).items() if k not in ("files", "format")}
+        st.write_state(gen, state)  # as a release before typed cards left it
+        search.close_all()
+        with pytest.raises(SearchUnavailable):
+            search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
+    with client.get("/find-a-doctor", query_string={"q": "smith"}) as page:
+        assert page.status_code == 503 and page.headers["Retry-After"]
+    with seeded_app.app_context():
+        search.apply_changes()
+        assert st.current_generation() != gen
         results = search.search(search.parse_params(MultiDict({"q": "smith"}), api=True))
-        assert results.hits and all(h.card for h in results.hits)
-        bare = [Hit(h.provider_id, h.score, h.distance_miles) for h in results.hits]
-        bare.append(Hit(10**9, 0.0))  # gone since it was indexed: skipped
-        mixed = [results.hits[0], *bare[1:]]
-        paired = cards_for(mixed)
-        assert [h.provider_id for h, _ in paired] == [h.provider_id for h in results.hits]
-        assert isinstance(paired[0][1], ProviderCard)
-        assert all(isinstance(p, Provider) for _, p in paired[1:])
-        assert [provider_summary(p) for _, p in paired] == [
-            provider_summary(p) for _, p in cards_for(results.hits)
-        ]
+        assert results.hits and all(isinstance(h.card, Card) for h in results.hits)
+        assert search.verify() == []
+
+
+def test_cards_for_leaves_out_what_was_hidden_since_indexing(seeded_app):
+    """A hit whose listing is gone since it was indexed is skipped, in rank order."""
+    with seeded_app.test_request_context():
+        results = search.search(search.parse_params(MultiDict({"q": "pt"}), api=True))
+        assert len(results.hits) >= 2
+        gone = Hit(10**9, 0.0, results.hits[0].card)
+        paired = cards_for([gone, *results.hits])
+        assert [h.provider_id for h, _ in paired] == results.ids
+        assert [card for _, card in paired] == [h.card for h in results.hits]
 
 
 def test_repeated_typeahead_answers_the_same(seeded_client):

@@ -58,7 +58,7 @@ def _search(app, **args):
 
 
 def _slugs(results) -> set[str]:
-    return {hit.card["slug"] for hit in results.hits}
+    return {hit.card.slug for hit in results.hits}
 
 
 def test_a_full_name_made_of_place_words_is_a_person(nation):
@@ -70,7 +70,7 @@ def test_a_full_name_made_of_place_words_is_a_person(nation):
 def test_a_place_naming_nobody_stays_a_place(nation):
     found = _search(nation, q="family medicine san diego")
     assert found.origin is not None and "San Diego" in found.origin.label
-    assert found.hits[0].card["slug"] == "omar-haddad"  # the nearest first
+    assert found.hits[0].card.slug == "omar-haddad"  # the nearest first
     alone = _search(nation, q="san diego")  # "Diego Sanchez" does not make it a person
     assert alone.origin is not None and "San Diego" in alone.origin.label
 

@@ -90,7 +90,7 @@ def test_sparse_name_scores_equal_the_dense_oracle(view):
 def _everything(results) -> tuple:
     facets = {k: [(f.value, f.count, f.selected) for f in v] for k, v in results.facets.items()}
     hits = [(h.provider_id, h.score, h.distance_miles, h.location_distances) for h in results.hits]
-    return (results.total, results.pages, hits, facets, results.did_you_mean, results.message)
+    return (results.total, results.pages, hits, facets, results.did_you_mean, results.reasons)
 
 
 def test_whole_searches_agree_in_the_sparse_and_dense_spaces(view, monkeypatch):
@@ -175,7 +175,7 @@ def _nearest_oracle(snap, lat: float, lon: float) -> np.ndarray:
     """Each doc's nearest clinic by brute force over every provider-clinic entry (float64)."""
     import math
 
-    from app.search.geo import haversine_radians
+    from app.geo import haversine_radians
 
     p1, l1 = math.radians(lat), math.radians(lon)
     out = np.full(snap.n, np.inf)

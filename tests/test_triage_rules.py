@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app import notices
 from app.search import redflags
 from app.services import triage
 
@@ -169,8 +170,9 @@ def test_typed_emergency_signs_raise_the_search_notice():
     assert set(TYPED) == emergency
     for sign, phrases in TYPED.items():
         for text in phrases:
-            alert = redflags.detect(text)
-            assert alert is not None and alert.call == "911", f"{sign}: {text!r}"
+            level = redflags.detect(text)
+            assert level == "emergency", f"{sign}: {text!r}"
+            assert notices.alert(level).call == "911"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.search.interface import (
+    DID_YOU_MEAN,
+    DISTANCE_NOTE,
+    MAX_VALUES,
+    NAME_WORDS_IGNORED,
+    NO_MATCH,
+    PLACE_NOT_FOUND,
+    PRIMARY_CARE_FALLBACK,
+    RED_FLAG_CRISIS,
+    RED_FLAG_EMERGENCY,
+    ZIP_NOT_FOUND,
+)
 from app.services.triage import OUTCOMES, sign_keys
+
+REASON_CODES = (
+    PRIMARY_CARE_FALLBACK,
+    NO_MATCH,
+    DID_YOU_MEAN,
+    DISTANCE_NOTE,
+    PLACE_NOT_FOUND,
+    ZIP_NOT_FOUND,
+    NAME_WORDS_IGNORED,
+    RED_FLAG_EMERGENCY,
+    RED_FLAG_CRISIS,
+)
 
 
 def _param(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
@@ -23,7 +47,6 @@ _STR = {"type": "string"}
 # one is refused with 400 before any view runs; see app/faults.py).
 _NO_NUL = "^[^\\x00]*$"
 _TEXT = {"type": "string", "maxLength": 200, "pattern": _NO_NUL}
-MAX_VALUES = 20  # values per list filter (app.search.params.MAX_VALUES)
 _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _ERROR = {"description": "Bad request", "content": _JSON_ERROR}
 # Yes/no filters: exactly these values (anything else is a 400), as the API view enforces.
@@ -200,7 +223,28 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                     "care (or pediatrics for a child) is shown instead; otherwise null.",
                 },
                 "alert": {"oneOf": [{"$ref": "#/components/schemas/Alert"}, {"type": "null"}]},
+                "reasons": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Reason"},
+                    "description": "Why the results look as they do, as codes with arguments, "
+                    "in the order ``message`` words them: for a client that words them itself.",
+                },
             },
+        },
+        "Reason": {
+            "type": "object",
+            "required": ["code", "args"],
+            "properties": {
+                "code": {"type": "string", "enum": list(REASON_CODES)},
+                "args": {"type": "object"},
+            },
+            "description": "primary-care-fallback {query, children}: nothing matched the "
+            "text, so primary care (pediatrics for a child) is shown; no-match {tips: "
+            "remove-filter, wider-distance, spelling; none when the directory is empty}; "
+            "did-you-mean {text, showing: the corrected words already searched, when "
+            "applied}; distance-note {option: sort or radius, ignored without a place}; "
+            "place-not-found {place}; zip-not-found {zip}; name-words-ignored {words}; "
+            "red-flag:emergency and red-flag:crisis {} (see ``alert``).",
         },
         "Alert": {
             "type": "object",
@@ -219,6 +263,15 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                     "type": ["string", "null"],
                     "format": "uri",
                     "description": "The crisis line's web chat (a link to follow), or null.",
+                },
+                "text_body": {
+                    "type": ["string", "null"],
+                    "description": "The word to text for this language (Spanish: AYUDA), or null.",
+                },
+                "press": {
+                    "type": ["string", "null"],
+                    "description": "The key that reaches this language after calling (Spanish: "
+                    "2), or null.",
                 },
                 "heading": _STR,
             },
@@ -330,7 +383,7 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                         ),
                         _param(
                             "location",
-                            {**_STR, "maxLength": 200},
+                            _TEXT,
                             "ZIP code or city, carried into next for urgent and soon.",
                         ),
                     ],
@@ -371,6 +424,7 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
             operation.setdefault("parameters", []).append(LANG_PARAM)
             for code, response in COMMON_RESPONSES.items():
                 operation["responses"].setdefault(code, response)
+            operation["responses"].setdefault("400", _ERROR)  # a lang other than en or es
             for response in operation["responses"].values():
                 response.setdefault("headers", {}).update(CONTENT_LANGUAGE)
     return document

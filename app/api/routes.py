@@ -6,14 +6,15 @@ from flask import abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from app import search
+from app import notices, reasons
 from app.api import bp
 from app.api.openapi import FLAG_PARAMS, FLAG_VALUES, openapi_document
 from app.extensions import db
 from app.models import Location, Provider, Specialty
 from app.models.visibility import public_clinic
+from app.search import interface as search
 from app.services.clinic_order import nearest_first
-from app.services.directory import ProviderCard, cards_for, load_providers
+from app.services.directory import cards_for, load_providers
 
 
 @bp.errorhandler(search.ParamError)
@@ -41,7 +42,7 @@ def _location(link, distances: dict[int, float] | None = None) -> dict:
 
 
 def provider_summary(
-    provider: Provider | ProviderCard, distances: dict[int, float] | None = None
+    provider: Provider | search.Card, distances: dict[int, float] | None = None
 ) -> dict:
     """The search-result shape of a provider."""
     return {
@@ -76,8 +77,10 @@ def providers() -> ResponseReturnValue:
         for value in request.args.getlist(name):
             if value not in FLAG_VALUES:
                 raise search.ParamError(name, f"{name} must be 1 or 0 (or left out).")
-    params = search.parse_params(request.args, api=True)
-    results = search.search(params)
+    engine = search.service()
+    params = engine.parse_params(request.args, api=True)
+    results = engine.search(params)
+    alert = notices.alert_for(results.alert.level if results.alert else None)
     return jsonify(
         total=results.total,
         page=results.page,
@@ -93,9 +96,10 @@ def providers() -> ResponseReturnValue:
             for key in search.FACET_KEYS
         },
         did_you_mean=results.did_you_mean,
-        message=results.message,
+        message=reasons.message(results, current_app.config["ORG_PHONE"]),
         fallback=results.fallback,
-        alert=results.alert.to_dict() if results.alert else None,
+        alert=alert.to_dict() if alert else None,
+        reasons=[{"code": r.code, "args": r.args} for r in results.reasons],
         origin=(
             {"label": results.origin.label, "lat": results.origin.lat, "lon": results.origin.lon}
             if results.origin
@@ -191,7 +195,8 @@ def suggest() -> ResponseReturnValue:
     raw_limit = request.args.get("limit", "5")
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
         abort(400, description="limit must be a whole number from 1 to 20.")
-    found = search.suggest(request.args.get("q", ""), int(raw_limit))
+    found = search.service().suggest(request.args.get("q", ""), int(raw_limit))
+    alert = notices.alert_for(found["red_flag"])
 
     def linked(item: dict, url: str) -> dict:
         # The engine's entries are cached and shared: build new ones, never change them.
@@ -199,7 +204,8 @@ def suggest() -> ResponseReturnValue:
 
     return jsonify(
         {
-            **found,
+            **{k: v for k, v in found.items() if k != "red_flag"},
+            "alert": {**alert.to_dict(), "heading": alert.heading} if alert else None,
             "providers": [
                 linked(p, url_for("public.provider", slug=p["slug"])) for p in found["providers"]
             ],
@@ -219,4 +225,4 @@ def suggest() -> ResponseReturnValue:
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     """The OpenAPI 3.1 description of this API, with the directory's filter values."""
-    return jsonify(openapi_document(search.filter_values()))
+    return jsonify(openapi_document(search.service().filter_values()))

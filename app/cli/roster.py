@@ -12,10 +12,10 @@ from flask.cli import with_appcontext
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from app import search
 from app.cli.search import human_size, rebuild_with_progress
 from app.extensions import db
 from app.models import RosterUpload
+from app.search import interface as search
 from app.services.registry.nppes import NppesFileError, open_text, read_npi_list
 from app.services.registry.nppes_import import import_nppes
 from app.services.roster.apply import RosterReport, import_roster
@@ -268,13 +268,13 @@ def _index_import() -> bool:
     a million changes one by one would take far longer. A smaller one is applied as
     changes (a 200,000-listing refresh of a million-listing directory among them).
     """
-    info = search.status()
+    info = search.service().status()
     pending, active = info["pending"], info["active_providers"]
     large = pending >= max(int(current_app.config["SEARCH_PARALLEL_FROM"]), active // 4)
     if info["generation"] and not large:
         started = time.monotonic()
-        applied = search.apply_changes()
-        left = search.status()["pending"]
+        applied = search.service().apply()
+        left = search.service().status()["pending"]
         if left:
             click.echo(
                 f"The search index is busy in another process; it will apply the remaining "

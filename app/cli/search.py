@@ -8,7 +8,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from app import search
+from app.search import interface as search
 
 
 def human_size(n: int) -> str:
@@ -72,7 +72,7 @@ def rebuild_with_progress() -> dict:
     """A full rebuild (in parallel for a large directory) with a progress bar or lines."""
     progress = IndexProgress()
     try:
-        return search.rebuild(progress=progress, procs=search.rebuild_procs())
+        return search.service().rebuild(progress=progress)
     finally:
         progress.close()
 
@@ -87,8 +87,8 @@ def search_group() -> None:
 @click.option("--if-missing", is_flag=True, help="Only build when no index exists yet.")
 def rebuild_command(if_missing: bool) -> None:
     """Rebuild the index from the database and swap it in atomically."""
-    if if_missing and search.status()["generation"]:
-        applied = search.apply_changes()
+    if if_missing and search.service().status()["generation"]:
+        applied = search.service().apply()
         click.echo(f"Search index present; applied {applied} pending change(s).")
         return
     report = rebuild_with_progress()
@@ -109,7 +109,7 @@ def clone_command(source: str) -> None:
     and this host's index is rebuilt from the database instead.
     """
     try:
-        report = search.clone(source)
+        report = search.service().clone_from(source)
     except search.SearchUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     if report["rebuilt"]:
@@ -130,7 +130,7 @@ def clone_command(source: str) -> None:
 def verify_command() -> None:
     """Compare the database with the index; exit 1 listing any drift."""
     try:
-        drift = search.verify()
+        drift = search.service().verify()
     except search.SearchUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     if drift:
@@ -145,7 +145,7 @@ def verify_command() -> None:
 @with_appcontext
 def status_command() -> None:
     """Print document counts, the last change applied and the index size."""
-    info = search.status()
+    info = search.service().status()
     click.echo(f"Index directory:   {info['path']}")
     click.echo(f"Generation:        {info['generation'] or '(none: run flask search rebuild)'}")
     click.echo(f"Documents:         {info['documents']}")
@@ -168,14 +168,12 @@ def watch_command(interval: float | None) -> None:
     """
     from flask import current_app
 
-    from app.search.sync import apply_quietly
-
     app = current_app._get_current_object()
     every = interval if interval is not None else float(app.config["SEARCH_POLL_SECONDS"] or 1)
     click.echo(f"Applying search changes every {every:g}s; Ctrl-C stops.")
     try:
         while True:
-            applied = apply_quietly(app)
+            applied = search.service().apply_quietly(app)
             if applied:
                 click.echo(f"applied {applied} change(s)")
             time.sleep(every)
@@ -198,7 +196,9 @@ def prune_outbox_command(keep_days: int) -> None:
     from app.outbox import prune_outbox
     from app.transaction import unit_of_work
 
-    applied_up_to = int(search.status()["last_seq"]) if search.status()["generation"] else 0
+    applied_up_to = (
+        int(search.service().status()["last_seq"]) if search.service().status()["generation"] else 0
+    )
     with unit_of_work():
         removed = prune_outbox(keep_days, applied_up_to)
     click.echo(f"Deleted {removed} search outbox row(s) older than {keep_days} day(s).")

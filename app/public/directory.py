@@ -6,13 +6,14 @@ from flask import abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from app import search
+from app import notices
 from app.extensions import db
 from app.models import Location, Provider, ProviderLocation, ProviderSpecialty, Specialty
 from app.models.visibility import public_clinic, public_listing
 from app.public import bp
 from app.public import directory_view as view
 from app.public.jsonld import clinic_jsonld, provider_jsonld
+from app.search import interface as search
 from app.services.clinic_order import nearest_first
 from app.services.directory import (
     cards_for,
@@ -34,9 +35,10 @@ def find_a_doctor() -> ResponseReturnValue:
         "org_phone": current_app.config["ORG_PHONE"],
     }
     # A red flag is shown whatever else happens to the search: first, and without JS.
-    context["alert"] = search.red_flag(f"{_echo('q')} {_echo('location')}")
+    engine = search.service()
+    context["alert"] = notices.alert_for(engine.red_flag(f"{_echo('q')} {_echo('location')}"))
     try:
-        params = search.parse_params(request.args, api=False)
+        params = engine.parse_params(request.args, api=False)
     except search.ParamError as exc:
         context.update(error=exc.message, form_q=_echo("q"), form_location=_echo("location"))
         return render_template("public/directory/search.html", **context), 400
@@ -45,7 +47,7 @@ def find_a_doctor() -> ResponseReturnValue:
         context["start"] = view.start_links()
         return render_template("public/directory/search.html", **context)
     try:
-        results = search.search(params)
+        results = engine.search(params)
     except search.SearchUnavailable:
         context["unavailable"] = True
         retry = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
@@ -81,7 +83,7 @@ def provider(slug: str) -> str:
     if found is None:
         abort(404)
     near = _echo("location", 120).strip()
-    origin = search.locate(near) if near else None
+    origin = search.service().locate(near) if near else None
     distances = view.clinic_distances(found.active_location_links, origin)
     return render_template(
         "public/directory/provider.html",
@@ -111,7 +113,7 @@ def _browse(field: str, slug: str, stmt) -> dict[str, object]:
     page = _page_number()
     per_page = int(current_app.config["BROWSE_PER_PAGE"])
     try:
-        results = search.search(
+        results = search.service().search(
             search.SearchParams(**{field: (slug,)}, sort="name", page=page, per_page=per_page)
         )
     except search.SearchUnavailable:
@@ -173,7 +175,7 @@ def specialty(slug: str) -> str:
         found.slug,
         select(Provider).join(ProviderSpecialty).where(ProviderSpecialty.specialty_id == found.id),
     )
-    family = search.specialty_family(found.slug)
+    family = search.service().specialty_family(found.slug)
     return render_template(
         "public/directory/specialty.html",
         specialty=found,

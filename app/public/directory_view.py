@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 from flask import url_for
 from sqlalchemy import select
 
-from app import search
 from app.extensions import db
 from app.models import CarePath, Location, Specialty
 from app.models.visibility import public_clinic
+from app.search import interface as search
 
 RADIUS_CHOICES = search.PAGE_RADII
 FILTER_FIELDS = search.LIST_FIELDS
@@ -200,7 +200,7 @@ def interpretation(params, results) -> dict[str, object] | None:
     counted = {str(f.value): f.label for f in results.facets.get("specialty", []) if f.count}
     names = [counted[slug] for slug in found.specialties if slug in counted]
     if not names:
-        names = search.specialty_names(found.specialties)
+        names = search.service().specialty_names(found.specialties)
     path = None
     if found.care_path:
         path = db.session.scalar(select(CarePath.name).where(CarePath.slug == found.care_path))
@@ -225,7 +225,7 @@ def clinic_distances(links: Iterable[Any], origin) -> dict[int, float]:
     out: dict[int, float] = {}
     for link in links:
         loc = link.location
-        miles = search.miles_from(origin, loc.latitude, loc.longitude)
+        miles = search.service().miles_from(origin, loc.latitude, loc.longitude)
         if miles is not None:
             out[loc.id] = miles
     return out

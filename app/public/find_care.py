@@ -18,10 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
+from app import notices
 from app.extensions import db
 from app.models import CarePath, CarePathSpecialty
 from app.public import bp
-from app.search import redflags
 from app.services import triage
 
 SPINE_PATH = "spine"
@@ -117,7 +117,7 @@ def find_care() -> ResponseReturnValue:
         context["chosen"] = [table.signs[k] for k in decision.signs]
         context["change_url"] = url_for("public.find_care", checked=list(decision.signs))
         if decision.outcome.key == "emergency":
-            context["alert"] = redflags.alert("emergency")
+            context["alert"] = notices.alert("emergency")
         else:
             context["any_provider_url"] = directory_url()
         return render_template("public/find_care.html", **context)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app import search
 from app.models import WEEKDAY_NAMES
 from app.public import bp
 from app.public.find_care import (
@@ -22,6 +21,8 @@ from app.public.find_care import (
     read_signs,
     spine_search_url,
 )
+from app.reasons import reason_text
+from app.search import interface as search
 from app.services import triage
 from app.services.directory import cards_for
 from app.services.urgent_care import clock_now, urgent_sites
@@ -45,9 +46,10 @@ def _origin(location: str) -> tuple[search.Origin | None, str | None]:
     if not location:
         return None, None
     try:
-        return search.resolve_place(location)
+        origin, reason = search.service().resolve_place(location)
     except search.SearchUnavailable:
         return None, None
+    return origin, reason_text(reason) if reason else None
 
 
 @bp.get("/find-care/urgent-care")
@@ -82,7 +84,7 @@ def _spine_results(location: str):
     base |= {"specialty": slugs} if slugs else {"q": "spine"}
     for accepting in (True, False):
         params = search.SearchParams(**base, accepting=accepting, per_page=SPINE_SHOWN)
-        results = search.search(params)
+        results = search.service().search(params)
         if results.total or not accepting:
             return params, results
     raise AssertionError("unreachable")  # pragma: no cover

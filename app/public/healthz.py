@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import search
 from app.extensions import db
 from app.models import Provider
 from app.public import bp
+from app.search import interface as search
 
 
 @bp.get("/healthz", localized=False)
@@ -25,10 +25,10 @@ def healthz() -> ResponseReturnValue:
         db.session.rollback()
         body.update(status="error", database=f"error: {type(exc).__name__}", providers=None)
     try:
-        damaged = search.integrity_problem()
+        damaged = search.service().integrity_problem()
         if damaged:
             raise search.SearchUnavailable(f"damaged: {damaged}")
-        body["index_documents"] = search.document_count()
+        body["index_documents"] = search.service().document_count()
     except search.SearchUnavailable as exc:
         body.update(status="error", search=f"error: {exc}", index_documents=None)
     if body["status"] == "ok":

@@ -21,11 +21,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
-from app import content, locale, search
+from app import content, locale
 from app.extensions import db
 from app.models import Location, Provider, ProviderSpecialty, Specialty
 from app.models.visibility import public_clinic, public_listing
 from app.public import bp
+from app.search import interface as search
 from app.templating import site_url
 
 PLAN_TTL = 600.0  # seconds; a backstop for changes that write no outbox row
@@ -81,7 +82,7 @@ def _twins(urls: dict[str, str], lastmod: date | None) -> list[Entry]:
 
 def _index_key() -> tuple:
     try:
-        return search.index_version()
+        return search.service().index_version()
     except search.SearchUnavailable:
         return (None, 0)
 

@@ -1,8 +1,9 @@
 """The provider search engine (Whoosh). The only package that imports ``whoosh``.
 
-Public face (a contract for the pages, the API and staff editing):
-``parse_params``, ``search``, ``suggest``, ``apply_changes``, ``rebuild``, ``verify``,
-``status`` and ``document_count``.
+Code outside this package imports only ``app.search.interface``: the ``SearchService``
+protocol, its types, and ``service()`` (the Whoosh implementation in ``service.py``,
+which calls the functions below). These functions are the package's own working surface,
+used by that implementation, the benchmark and the tests.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import gc
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy.orm import configure_mappers
 
-from app.search import engine, geo, redflags, understand
+from app import geo
+from app.search import engine, redflags, understand
 from app.search import suggest as _suggest
 from app.search.guard import guarded
 from app.search.hosts import clone
@@ -24,6 +25,7 @@ from app.search.indexer import (
     apply_changes,
     document_count,
     integrity_problem,
+    outdated,
     rebuild,
     rebuild_procs,
     status,
@@ -45,7 +47,16 @@ from app.search.params import filter_values as _filter_values
 from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, close_all
 from app.search.text import FuzzyLexicon
-from app.search.types import FacetValue, Hit, Interpretation, Origin, Results
+from app.search.types import (
+    Card,
+    FacetValue,
+    Hit,
+    Interpretation,
+    Origin,
+    Reason,
+    Results,
+    Suggestions,
+)
 from app.search.understand import resolve_place as _resolve_place
 from app.search.vocab import get_vocab
 
@@ -56,14 +67,17 @@ __all__ = [
     "MAX_PAGE",
     "PAGE_RADII",
     "BatchTooLarge",
+    "Card",
     "FacetValue",
     "Hit",
     "Interpretation",
     "Origin",
     "ParamError",
+    "Reason",
     "Results",
     "SearchParams",
     "SearchUnavailable",
+    "Suggestions",
     "apply_changes",
     "clone",
     "close_all",
@@ -96,6 +110,10 @@ def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
     """The snapshot for the store's current searcher (call with st.read_mutex held)."""
     searcher = st.searcher()
     if st.view is None or st.view.searcher is not searcher:
+        live = st.live_path()
+        if live is not None and outdated(st, live.name):
+            # Its stored cards are not this release's: rebuilt by the next apply, not read.
+            raise SearchUnavailable("the search index was written in an older format")
         if st.codes is None:
             st.codes = Codes()
         st.view = Snapshot(searcher, st.segment_cache, st.codes, st.live_path())
@@ -193,12 +211,12 @@ def specialty_names(slugs: list[str]) -> list[str]:
     return [vocab.specialties[s].name for s in slugs if s in vocab.specialties]
 
 
-def red_flag(text: str) -> redflags.Alert | None:
-    """The emergency (911) or crisis (988) notice that ``text`` calls for, or None."""
+def red_flag(text: str) -> str | None:
+    """The red-flag level ("emergency" or "crisis") that ``text`` calls for, or None."""
     return redflags.detect(text)
 
 
-def resolve_place(text: str) -> tuple[Origin | None, str | None]:
+def resolve_place(text: str) -> tuple[Origin | None, Reason | None]:
     """The point a ZIP, city, neighborhood or clinic name stands for, or why there is none."""
     return _resolve_place(text[:200], get_vocab(), _settings().default_state)
 
@@ -211,11 +229,10 @@ def _settings() -> engine.Settings:
     """The engine's site settings from the app config (defaults outside an app)."""
     if not has_app_context():
         return engine.Settings()
-    config = current_app.config
-    return engine.Settings(default_state=config["DEFAULT_STATE"], phone=config["ORG_PHONE"])
+    return engine.Settings(default_state=current_app.config["DEFAULT_STATE"])
 
 
-def suggest(prefix: str, limit: int = 5) -> dict[str, Any]:
+def suggest(prefix: str, limit: int = 5) -> Suggestions:
     """Grouped typeahead suggestions: providers, specialties and clinics."""
     vocab = get_vocab()
     st = store()

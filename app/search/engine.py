@@ -12,7 +12,20 @@ from app.search import understand as understand_mod
 from app.search.params import FACET_KEYS, GENDER_LABELS, LIST_FIELDS, SearchParams
 from app.search.snapshot import SPARSE_RATIO, Snapshot
 from app.search.text import CREDENTIALS, FILLER, STOPWORDS, FuzzyLexicon, words
-from app.search.types import FacetValue, Hit, Interpretation, Origin, Results
+from app.search.types import (
+    DID_YOU_MEAN,
+    DISTANCE_NOTE,
+    NAME_WORDS_IGNORED,
+    NO_MATCH,
+    PRIMARY_CARE_FALLBACK,
+    FacetValue,
+    Hit,
+    Interpretation,
+    Origin,
+    Reason,
+    RedFlag,
+    Results,
+)
 from app.search.understand import CHILD_WORDS, Parsed, resolve_place, understand
 from app.search.vocab import Vocab
 
@@ -307,10 +320,9 @@ def _order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) 
 
 @dataclass(frozen=True)
 class Settings:
-    """Site settings the engine needs: the home state and the main phone line."""
+    """Site settings the engine needs: the home state."""
 
     default_state: str | None = "WA"
-    phone: str = ""
 
 
 # Values listed per facet: a national directory has 25,000 clinics, and a page or an API
@@ -330,40 +342,50 @@ def run(
 ) -> Results:
     """Execute a search against one snapshot (always ends: no step retries itself)."""
     settings = settings or Settings()
-    alert = redflags.detect(f"{params.q} {params.location}")
+    level = redflags.detect(f"{params.q} {params.location}")
     tokens = words(params.q)
     fixed = understand_mod.correct(
         tokens, vocab, health_lexicon(vocab), place_lexicon(vocab), _name_test(snap), fuzzy
     )
     parsed = understand(fixed.tokens, vocab, _name_test(snap), _person_test(snap))
     place_text = params.location or parsed.location_text or ""
-    origin, message = (
+    origin, place_reason = (
         resolve_place(place_text, vocab, settings.default_state) if place_text else (None, None)
     )
     match = _text_match(snap, vocab, fuzzy, parsed)
-    fallback = None
+    fallback = False
     if params.q and not match.any_live(snap) and not _plainly_name(params.q, parsed):
-        fallback = "primary-care"
+        fallback = True
         match = _primary_care(snap, vocab, parsed)
-    results = _finish(snap, vocab, params, parsed, match, origin, place_text, message)
+    results = _finish(snap, vocab, params, parsed, match, origin, place_text, place_reason)
     if fallback:
-        results.fallback = fallback
-        results.fallback_children = parsed.children
-        results.notes = results.message
-        results.message = " ".join(
-            m for m in (_fallback_message(params.q, parsed, settings), results.message) if m
-        )
-        results.did_you_mean = None
+        _fell_back(results, params.q, parsed.children)
     elif fixed.changed and results.total:
-        shown = " ".join(fixed.tokens)
-        if shown != " ".join(tokens):
-            results.did_you_mean = results.did_you_mean or shown
-            results.message = " ".join(
-                m for m in (f"Showing results for “{shown}”.", results.message) if m
-            )
-    results.alert = alert
+        _corrected(results, " ".join(fixed.tokens), " ".join(tokens))
+    if level:
+        results.reasons.append(Reason(RedFlag(level).code))
     results.interpretation.conditions = [vocab.conditions[c].name for c in parsed.conditions]
     return results
+
+
+def _fell_back(results: Results, q: str, children: bool) -> None:
+    """Say primary care is shown because nothing matched ``q`` (no typo link then)."""
+    shown = q if len(q) <= 60 else q[:60] + "…"
+    results.reasons = [
+        Reason(PRIMARY_CARE_FALLBACK, {"query": shown, "children": children}),
+        *(r for r in results.reasons if r.code != DID_YOU_MEAN),
+    ]
+
+
+def _corrected(results: Results, shown: str, typed: str) -> None:
+    """Say the results are for the corrected words ("Showing results for ..."); the link
+    offers the name correction when there is one, else these words."""
+    if shown == typed:
+        return
+    offered = results.reason(DID_YOU_MEAN)
+    text = offered.args["text"] if offered else shown
+    rest = [r for r in results.reasons if r.code != DID_YOU_MEAN]
+    results.reasons = [Reason(DID_YOU_MEAN, {"text": text, "showing": shown}), *rest]
 
 
 @dataclass
@@ -377,8 +399,8 @@ class _Match:
     candidates: np.ndarray
     score: np.ndarray
     highlights: list[str]
-    did_you_mean: str | None = None
-    ignored: str | None = None
+    did_you_mean: Reason | None = None
+    ignored: Reason | None = None
 
     def any_live(self, snap: Snapshot) -> bool:
         """Does the text match any listing still in the directory?"""
@@ -465,19 +487,15 @@ def _text_match(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, parsed: Parse
             docs, names = docs[:0], names[:0]
         if spec is not None and not len(docs):
             # "lower back", "sciatica relief": words naming nobody don't empty a lay search.
-            ignored = (
-                f"No provider's name matches “{' '.join(parsed.name_terms)}”, "
-                "so those words were left out."
-            )
+            ignored = Reason(NAME_WORDS_IGNORED, {"words": " ".join(parsed.name_terms)})
             parsed.name_terms = []
         else:
             highlights += matched
             did_you_mean = None
             if corrected != parsed.name_terms and len(docs):
-                did_you_mean = " ".join(
-                    dict(zip(parsed.name_terms, corrected, strict=True)).get(w, w)
-                    for w in parsed.name_terms
-                )
+                fixed = dict(zip(parsed.name_terms, corrected, strict=True))
+                text = " ".join(fixed.get(w, w) for w in parsed.name_terms)
+                did_you_mean = Reason(DID_YOU_MEAN, {"text": text})
             # Only the matched docs' scores are ever read; zeros() costs no pages elsewhere.
             score = np.zeros(snap.n, np.float32)
             score[docs] = names * NAME_WEIGHT
@@ -536,21 +554,6 @@ def _primary_care(snap: Snapshot, vocab: Vocab, parsed: Parsed) -> _Match:
     return _Match(mask, score * SPEC_WEIGHT, [])
 
 
-def _fallback_message(q: str, parsed: Parsed, settings: Settings) -> str:
-    shown = q if len(q) <= 60 else q[:60] + "…"
-    who = (
-        "Pediatricians can help with most of a child's health concerns"
-        if parsed.children
-        else "Primary care providers (family and internal medicine) can help with most "
-        "health concerns"
-    )
-    call = f" Or call us at {settings.phone}." if settings.phone else ""
-    return (
-        f"We couldn't find a specialist for “{shown}”, so we're showing primary care. "
-        f"{who} and refer you to a specialist when needed.{call}"
-    )
-
-
 def _finish(
     snap: Snapshot,
     vocab: Vocab,
@@ -559,7 +562,7 @@ def _finish(
     match: _Match,
     origin: Origin | None,
     place_text: str,
-    message: str | None,
+    place_reason: Reason | None,
 ) -> Results:
     """Apply place, filters and facets to a text match, and build one page of results."""
     space, base = _space(snap, match)
@@ -598,9 +601,9 @@ def _finish(
                 card=snap.card(int(d)),
             )
         )
-    if not total and message is None:
-        message = _empty_message(params, origin, vocab)
-    message = " ".join(m for m in (match.ignored, note, message) if m) or None
+    reasons = [r for r in (match.did_you_mean, match.ignored, note, place_reason) if r]
+    if not total and place_reason is None:
+        reasons.append(_no_match(params, origin))
     return Results(
         total=total,
         page=params.page,
@@ -608,8 +611,7 @@ def _finish(
         pages=pages,
         hits=hits,
         facets=facets,
-        did_you_mean=match.did_you_mean,
-        message=message,
+        reasons=reasons,
         origin=origin,
         interpretation=Interpretation(
             specialties=list(parsed.specialties),
@@ -632,27 +634,26 @@ def place_lexicon(vocab: Vocab) -> FuzzyLexicon:
     return vocab.lexicon("place")
 
 
-def _distance_note(params: SearchParams) -> str | None:
-    """Explain distance options that were ignored because no location was given."""
+def _distance_note(params: SearchParams) -> Reason | None:
+    """The distance option that was ignored because no location was given."""
     if params.sort == "distance":
-        return "Distance sorting needs a location (a ZIP code or city); showing best matches."
+        return Reason(DISTANCE_NOTE, {"option": "sort"})
     if params.radius:
-        return "A distance limit needs a location (a ZIP code or city); showing best matches."
+        return Reason(DISTANCE_NOTE, {"option": "radius"})
     return None
 
 
-def _empty_message(params: SearchParams, origin: Origin | None, vocab: Vocab) -> str:
+def _no_match(params: SearchParams, origin: Origin | None) -> Reason:
+    """Nothing matched: what could help (no tips when the directory is empty)."""
     tips = []
     flags = params.accepting or params.telehealth or params.wheelchair or params.children
     if params.filters() or flags:
-        tips.append("remove a filter")
+        tips.append("remove-filter")
     if origin is not None and params.radius and params.radius < 100:
-        tips.append("search a wider distance")
+        tips.append("wider-distance")
     if params.q:
-        tips.append("check the spelling or search by specialty instead of name")
-    if not tips:
-        return "No providers are listed yet."
-    return "No providers match your search. Try to " + ", or ".join(tips) + "."
+        tips.append("spelling")
+    return Reason(NO_MATCH, {"tips": tips})
 
 
 __all__ = ["LIST_FIELDS", "run"]

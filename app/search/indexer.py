@@ -8,7 +8,6 @@ of order).  Gaps are re-checked on every apply until they show up or expire.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -22,8 +21,15 @@ from sqlalchemy import and_, func, or_, select
 from app.extensions import db
 from app.models import Provider, ProviderLocation, ProviderSpecialty, SearchOutbox, Specialty
 from app.models.visibility import public_listing
+from app.search import cards
 from app.search.parallel import WatchedMpWriter
-from app.search.schema import load_documents, make_schema, spec_names, whoosh_fields
+from app.search.schema import (
+    INDEX_FORMAT,
+    load_documents,
+    make_schema,
+    spec_names,
+    whoosh_fields,
+)
 from app.search.snapshot import Codes, Snapshot
 from app.search.store import SearchUnavailable, Store, get_store
 
@@ -131,7 +137,7 @@ def rebuild_locked(st: Store, progress=None, procs: int = 1) -> dict:
             raise
         ix.storage.close()
     gaps = _missing_ranges(present, max(0, max_seq - 5000), max_seq, time.time())
-    st.write_state(gen, {"last_seq": max_seq, "gaps": gaps})
+    st.write_state(gen, {"last_seq": max_seq, "gaps": gaps, "format": INDEX_FORMAT})
     st.swap(gen)
     return {
         "documents": done,
@@ -169,6 +175,9 @@ def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -
             damaged = st.integrity_problem_locked() if st.exists() else None
             if damaged:
                 log.error("search: %s; rebuilding into a fresh generation", damaged)
+            elif st.exists() and outdated(st):
+                damaged = "written in an older format"
+                log.warning("search: the index was %s; rebuilding it", damaged)
             if not st.exists() or damaged:
                 if not build_missing:
                     return total
@@ -179,6 +188,14 @@ def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -
         if not st.pending:
             break
     return total
+
+
+def outdated(st: Store, gen: str | None = None) -> bool:
+    """Whether a generation (the live one by default) was written in another index format.
+
+    Such an index is rebuilt, never read: its stored cards are not this release's.
+    """
+    return st.read_state(gen).get("format") != INDEX_FORMAT
 
 
 def _check_batch(size: int, max_batch: int | None) -> None:
@@ -230,7 +247,7 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
         ).all()
         if not rows:
             if len(gaps) != len(state.get("gaps", [])):
-                st.write_state(gen, {"last_seq": last, "gaps": gaps})
+                st.write_state(gen, {"last_seq": last, "gaps": gaps, "format": INDEX_FORMAT})
             return 0
         ids = _provider_ids(conn, rows)
         _check_batch(len(ids), max_batch)
@@ -267,7 +284,7 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
         remaining.extend(_missing_ranges([s for s in seqs if lo <= s <= hi], lo - 1, hi, t))
     remaining.extend(_missing_ranges([s for s in seqs if s > last], last, new_last, now))
     remaining = [g for g in remaining if not (g[0] == g[1] and g[0] in found)][-MAX_GAPS:]
-    st.write_state(gen, {"last_seq": new_last, "gaps": remaining})
+    st.write_state(gen, {"last_seq": new_last, "gaps": remaining, "format": INDEX_FORMAT})
     return len(rows)
 
 
@@ -340,8 +357,8 @@ def _served_card_drift(st, indexed: dict[int, dict]) -> list[str]:
         if raw is None or pid not in indexed:  # no saved table: the stored card is served
             continue
         try:
-            served = json.loads(raw) if raw else None
-        except ValueError:
+            served = cards.decode(raw) if raw else None
+        except cards.CardError:
             served = "unreadable"
         if served != indexed[pid]["card"]:
             drift = "unreadable" if served == "unreadable" else "different"
@@ -351,6 +368,14 @@ def _served_card_drift(st, indexed: dict[int, dict]) -> list[str]:
                 "`flask search rebuild` writes them again)"
             )
     return out
+
+
+def _stored_card(raw: str | None) -> object:
+    """The card the index stores, None without one, or "unreadable"."""
+    try:
+        return cards.decode(raw) if raw else None
+    except cards.CardError:
+        return "unreadable"
 
 
 def verify() -> list[str]:
@@ -370,7 +395,7 @@ def verify() -> list[str]:
         expected = {}
         for pid, doc in load_documents(conn).items():
             fields = whoosh_fields(doc, names)
-            expected[pid] = _comparable(fields["data"]) | {"card": json.loads(fields["card"])}
+            expected[pid] = _comparable(fields["data"]) | {"card": cards.decode(fields["card"])}
     indexed: dict[int, dict] = {}
     drift: list[str] = []
     with st.read_mutex:
@@ -380,8 +405,7 @@ def verify() -> list[str]:
             pid = data.get("pid")
             if pid in indexed:
                 drift.append(f"provider {pid}: indexed more than once")
-            card = fields.get("card")
-            indexed[pid] = _comparable(data) | {"card": json.loads(card) if card else None}
+            indexed[pid] = _comparable(data) | {"card": _stored_card(fields.get("card"))}
         drift.extend(_served_card_drift(st, indexed))
     for pid in sorted(set(expected) - set(indexed)):
         drift.append(f"provider {pid} ({expected[pid]['slug']}): missing from the index")

@@ -1,5 +1,9 @@
 """Red flags: words that describe an emergency (call 911) or a crisis (call or text 988).
 
+This module only *detects*: it returns the level ("emergency" or "crisis"), which a search
+reports as the reason code ``red-flag:<level>``. The notice shown for a level (its words,
+the numbers to call) is built outside search, by ``app.notices``.
+
 One vocabulary, ``seed_data/red_flags.json``, serves the search box, the typeahead and the
 API, so a patient sees the same words wherever they type them; its emergency phrases cover
 the /find-care warning signs that call for 911 (``seed_data/triage.json``). Its clinical
@@ -16,45 +20,24 @@ from pathlib import Path
 from app.search.text import stems, words
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "red_flags.json"
+# The Spanish phrases: read beside the English ones, so "dolor de pecho" raises the 911
+# notice whichever language the page is in (the notice's words follow the page).
+SPANISH_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "es" / "red_flags.json"
 # When both kinds match ("overdose" and "suicidal"), the emergency notice comes first.
 LEVELS = ("emergency", "crisis")
-
-
-@dataclass(frozen=True)
-class Alert:
-    """A notice shown above any results: what to do now, and whom to call."""
-
-    level: str
-    heading: str
-    message: str
-    call: str
-    # A crisis line also answers texts (sms:) and a web chat; None where it does not.
-    text: str | None = None
-    chat: str | None = None
-
-    def to_dict(self) -> dict[str, str | None]:
-        """The API shape: level, message, the number to call, and to text and the chat URL."""
-        return {
-            "level": self.level,
-            "message": self.message,
-            "call": self.call,
-            "text": self.text,
-            "chat": self.chat,
-        }
 
 
 @dataclass(frozen=True)
 class RedFlags:
     """The loaded vocabulary: stemmed phrases per level and the look-alikes to ignore."""
 
-    alerts: dict[str, Alert]
     phrases: dict[str, frozenset[tuple[str, ...]]]
     not_red_flags: tuple[str, ...]
     exclusions: frozenset[tuple[str, ...]]
     max_len: int
 
-    def detect(self, text: str) -> Alert | None:
-        """The alert ``text`` calls for, or None. Emergencies win over crises."""
+    def detect(self, text: str) -> str | None:
+        """The level ``text`` calls for, or None. Emergencies win over crises."""
         tokens = _without(stems(words(text[:400])), self.exclusions)
         if not tokens:
             return None
@@ -63,7 +46,7 @@ class RedFlags:
             for n in range(min(self.max_len, len(tokens)), 0, -1):
                 for i in range(len(tokens) - n + 1):
                     if tokens[i : i + n] in found:
-                        return self.alerts[level]
+                        return level
         return None
 
 
@@ -84,41 +67,29 @@ def _key(phrase: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def load(path: str | None = None) -> RedFlags:
-    """Read the red-flag vocabulary (cached per path)."""
-    data = json.loads(Path(path or DEFAULT_FILE).read_text(encoding="utf-8"))
-    alerts: dict[str, Alert] = {}
+    """Read the red-flag vocabulary (cached per path): the English file and, by default,
+    the Spanish one beside it."""
+    files = [Path(path)] if path else [DEFAULT_FILE, SPANISH_FILE]
+    datas = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.is_file()]
     phrases: dict[str, frozenset[tuple[str, ...]]] = {}
     max_len = 1
     for level in LEVELS:
-        spec = data["levels"][level]
-        alerts[level] = Alert(
-            level,
-            spec["heading"],
-            spec["message"],
-            str(spec["call"]),
-            text=str(spec["text"]) if spec.get("text") else None,
-            chat=spec.get("chat") or None,
-        )
-        keys = frozenset(k for k in (_key(p) for p in spec["phrases"]) if k)
+        texts = [p for data in datas for p in data["levels"][level]["phrases"]]
+        keys = frozenset(k for k in (_key(p) for p in texts) if k)
         phrases[level] = keys
         max_len = max([max_len, *(len(k) for k in keys)])
-    exclusions = frozenset(k for k in (_key(p) for p in data.get("not_red_flags", [])) if k)
+    not_red = tuple(p for data in datas for p in data.get("not_red_flags", []))
+    exclusions = frozenset(k for k in (_key(p) for p in not_red) if k)
     return RedFlags(
-        alerts=alerts,
         phrases=phrases,
-        not_red_flags=tuple(data.get("not_red_flags", [])),
+        not_red_flags=not_red,
         exclusions=exclusions,
         max_len=max_len,
     )
 
 
-def detect(text: str) -> Alert | None:
-    """The emergency or crisis notice ``text`` calls for, or None."""
+def detect(text: str) -> str | None:
+    """The level ("emergency" or "crisis") ``text`` calls for, or None."""
     if not text:
         return None
     return load().detect(text)
-
-
-def alert(level: str) -> Alert:
-    """The notice for one level ("emergency" or "crisis")."""
-    return load().alerts[level]

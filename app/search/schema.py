@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
@@ -23,7 +22,22 @@ from app.models import (
     provider_language,
 )
 from app.models.visibility import public_clinic, public_listing
+from app.search import cards
 from app.search.text import name_terms, sort_key
+from app.search.types import (
+    Card,
+    CardLanguage,
+    CardLocation,
+    CardLocationLink,
+    CardPhoto,
+    CardSpecialty,
+    CardSpecialtyLink,
+)
+
+# The layout of what the index stores. Bump it when that changes: an index of another
+# format is rebuilt once (``indexer.apply_changes``) and never read meanwhile.
+# 2: result cards are typed ``Card`` structs (format 1 stored untyped dicts, or no cards).
+INDEX_FORMAT = 2
 
 # Names are folded and split by app.search.text before they reach Whoosh, so the index and
 # the query side always agree; the prefix field holds edge n-grams of those name terms.
@@ -128,14 +142,10 @@ def load_documents(
             "lang": [],
             "ins": [],
             "card": {
-                "id": r.id,
-                "slug": r.slug,
-                "full": full,
-                "cred": r.credentials or "",
                 "photo": r.photo or "",
                 "ini": "".join(x[0] for x in (r.first_name, r.last_name) if x).upper(),
-                "acc": bool(r.accepting_new_patients),
-                "tel": bool(r.telehealth),
+                "cred": r.credentials or "",
+                "full": full,
                 "spec": [],
                 "locs": [],
                 "lang": [],
@@ -153,7 +163,9 @@ def load_documents(
         if doc := docs.get(r.provider_id):
             doc["spec"].append(r.slug)
             doc["spec_text"].append(r.display_name)
-            doc["card"]["spec"].append([r.code, r.display_name, r.slug, bool(r.is_primary)])
+            doc["card"]["spec"].append(
+                CardSpecialtyLink(CardSpecialty(r.code, r.display_name, r.slug), bool(r.is_primary))
+            )
     pl, loc = ProviderLocation.__table__.c, Location.__table__.c
     stmt = (
         select(
@@ -179,7 +191,9 @@ def load_documents(
             doc["locs"].append((r.id, r.slug, r.latitude, r.longitude))
             doc["wc"] = doc["wc"] or bool(r.wheelchair_entrance)
             phone = r.own_phone or r.phone or ""
-            doc["card"]["locs"].append([r.id, r.slug, r.name, r.city, r.state, r.zip, phone])
+            doc["card"]["locs"].append(
+                CardLocationLink(CardLocation(r.id, r.slug, r.name, r.city, r.state, r.zip), phone)
+            )
     for table, ref, col, key in (
         (provider_language, Language.__table__, "language_id", "lang"),
         (provider_insurance, InsurancePlan.__table__, "insurance_plan_id", "ins"),
@@ -194,10 +208,29 @@ def load_documents(
             if doc := docs.get(pid):
                 doc[key].append(v)
                 if key == "lang":
-                    doc["card"]["lang"].append([v, label])
+                    doc["card"]["lang"].append(CardLanguage(v, label))
     for doc in docs.values():
-        doc["card"]["lang"].sort(key=lambda pair: pair[1])  # as Provider.languages orders
+        doc["card"] = _card(doc)
     return docs
+
+
+def _card(doc: dict) -> Card:
+    """A loaded document's result card."""
+    parts = doc["card"]
+    return Card(
+        id=doc["pid"],
+        slug=doc["slug"],
+        full_name=parts["full"],
+        credentials=parts["cred"],
+        photo=CardPhoto(parts["photo"]) if parts["photo"] else None,
+        initials=parts["ini"],
+        accepting_new_patients=doc["acc"],
+        telehealth=doc["tel"],
+        specialty_links=tuple(parts["spec"]),
+        active_location_links=tuple(parts["locs"]),
+        # as Provider.languages orders them
+        languages=tuple(sorted(parts["lang"], key=lambda lang: lang.name)),
+    )
 
 
 def spec_names(conn) -> dict[str, str]:
@@ -244,7 +277,7 @@ def whoosh_fields(doc: dict, names: dict[str, str]) -> dict:
             "kid": doc["kid"],
         },
         # What a result card and the API summary show, so a page of results needs no SQL.
-        "card": json.dumps(doc["card"], separators=(",", ":")),
+        "card": cards.encode(doc["card"]),
     }
     coords = [(lat, lon) for _, _, lat, lon in located if lat is not None and lon is not None]
     if coords:

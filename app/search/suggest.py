@@ -6,11 +6,10 @@ pages turn them into URLs with ``url_for``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.search import redflags
 from app.search.snapshot import Snapshot
 from app.search.text import HONORIFICS, FuzzyLexicon, clean, words
+from app.search.types import Suggestions
 from app.search.vocab import Vocab
 
 # Lay-term acronyms shown in capitals ("acl" -> "ACL"); other terms get a capital first letter.
@@ -84,23 +83,24 @@ def _conditions(vocab: Vocab, text: str, limit: int) -> list[dict]:
     return out
 
 
-def suggest(snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limit: int) -> dict:
+def suggest(
+    snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, prefix: str, limit: int
+) -> Suggestions:
     """Suggestions for what has been typed so far."""
     tokens = words(clean(prefix, 80))
     while tokens and tokens[0] in HONORIFICS:
         tokens = tokens[1:]
     text = " ".join(tokens)
-    out: dict[str, Any] = {
+    out: Suggestions = {
         "providers": [],
         "conditions": [],
         "specialties": [],
         "clinics": [],
-        "alert": None,
+        "red_flag": None,
     }
     if not text:
         return out
-    alert = redflags.detect(text)
-    out["alert"] = {**alert.to_dict(), "heading": alert.heading} if alert else None
+    out["red_flag"] = redflags.detect(text)
     out["conditions"] = _conditions(vocab, text, limit)
     docs = snap.prefix_docs(text, limit)
     if not docs and len(tokens[-1]) >= 4:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Dialect
@@ -12,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Location, Provider, ProviderLocation, ProviderSpecialty
 from app.models.visibility import public_ids_sql, public_listing
+from app.search.interface import Card, Hit
 
 
 def provider_load_options() -> list:
@@ -52,138 +52,19 @@ def get_public_provider_by_slug(slug: str) -> Provider | None:
 
 
 # -- result cards: what a search result shows, read from the index instead of the ORM --------
-# Named tuples: immutable like frozen dataclasses, and built in C (a page builds about 100
-# of them; frozen dataclasses cost twice as much, through object.__setattr__ per field).
 
 
-class CardSpecialty(NamedTuple):
-    """A specialty as a result card shows it."""
-
-    code: str
-    display_name: str
-    slug: str
-
-
-class CardSpecialtyLink(NamedTuple):
-    """A provider's specialty and whether it is the primary one."""
-
-    specialty: CardSpecialty
-    is_primary: bool
-
-
-class CardLocation(NamedTuple):
-    """A clinic as a result card shows it."""
-
-    id: int
-    slug: str
-    name: str
-    city: str
-    state: str
-    zip: str
-
-
-class CardLocationLink(NamedTuple):
-    """A provider at an open clinic, with the phone to call there."""
-
-    location: CardLocation
-    effective_phone: str
-
-
-class CardPhoto(NamedTuple):
-    """A provider's photo as a card links it: the content digest in its URL."""
-
-    digest: str
-
-
-class CardLanguage(NamedTuple):
-    """A language a provider speaks."""
-
-    code: str
-    name: str
-
-
-class ProviderCard(NamedTuple):
-    """A provider's result card: the attributes of ``Provider`` that cards and summaries use."""
-
-    id: int
-    slug: str
-    full_name: str
-    credentials: str
-    photo: CardPhoto | None
-    initials: str
-    accepting_new_patients: bool
-    telehealth: bool
-    specialty_links: tuple[CardSpecialtyLink, ...]
-    active_location_links: tuple[CardLocationLink, ...]
-    languages: tuple[CardLanguage, ...]
-
-    @classmethod
-    def from_index(cls, card: dict, open_clinics: set[int] | None = None) -> ProviderCard:
-        """Build a card from the compact dict the search index stores.
-
-        With ``open_clinics``, clinics not in it are left out (closed since indexing).
-        """
-        return cls(
-            id=card["id"],
-            slug=card["slug"],
-            full_name=card["full"],
-            credentials=card["cred"],
-            photo=CardPhoto(card["photo"]) if card.get("photo") else None,
-            initials=card.get("ini", ""),
-            accepting_new_patients=card["acc"],
-            telehealth=card["tel"],
-            specialty_links=tuple(
-                CardSpecialtyLink(CardSpecialty(code, name, slug), primary)
-                for code, name, slug, primary in card["spec"]
-            ),
-            active_location_links=tuple(
-                CardLocationLink(CardLocation(lid, slug, name, city, state, zip_), phone)
-                for lid, slug, name, city, state, zip_, phone in card["locs"]
-                if open_clinics is None or lid in open_clinics
-            ),
-            languages=tuple(CardLanguage(code, name) for code, name in card["lang"]),
-        )
-
-    @property
-    def display_name(self) -> str:
-        """The full name followed by credentials."""
-        return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
-
-    @property
-    def specialties(self) -> list[CardSpecialty]:
-        """Specialties with the primary one first."""
-        return [link.specialty for link in self.specialty_links]
-
-    @property
-    def primary_specialty(self) -> CardSpecialty | None:
-        """The primary specialty, if any."""
-        for link in self.specialty_links:
-            if link.is_primary:
-                return link.specialty
-        return self.specialty_links[0].specialty if self.specialty_links else None
-
-
-def cards_for(hits: Sequence) -> list[tuple[object, ProviderCard | Provider]]:
+def cards_for(hits: Sequence[Hit]) -> list[tuple[Hit, Card]]:
     """Pair each search hit with its card, in rank order.
 
-    Cards come from the index; a hit without one (an index built before cards) falls back
-    to one batched ORM load, so a page never mixes in a missing provider.
+    One small indexed read keeps a listing or clinic hidden a moment ago (or hidden by a
+    write that skipped the outbox) off the page until the index catches up.
     """
-    missing = [h.provider_id for h in hits if not h.card]
-    rows = {p.id: p for p in load_providers(missing)} if missing else {}
-    carded = [h for h in hits if h.card]
-    # One small indexed read keeps a listing or clinic hidden a moment ago (or hidden by a
-    # write that skipped the outbox) off the page until the index catches up.
     listed, open_clinics = _still_active(
-        [h.provider_id for h in carded], [loc[0] for h in carded for loc in h.card["locs"]]
+        [h.provider_id for h in hits],
+        [link.location.id for h in hits for link in h.card.active_location_links],
     )
-    out: list[tuple[object, ProviderCard | Provider]] = []
-    for hit in hits:
-        if hit.card and hit.provider_id in listed:
-            out.append((hit, ProviderCard.from_index(hit.card, open_clinics)))
-        elif hit.provider_id in rows:
-            out.append((hit, rows[hit.provider_id]))
-    return out
+    return [(hit, hit.card.at_clinics(open_clinics)) for hit in hits if hit.provider_id in listed]
 
 
 def _still_active_sql(dialect: Dialect, placeholder: str, providers: int, clinics: int) -> str:

@@ -1,5 +1,5 @@
-"""Geography lives in the search package (``app.search.geo``); this name is kept for callers."""
+"""Geography lives in ``app.geo`` (a leaf module); this name is kept for callers."""
 
-from app.search.geo import city_centroid, haversine_miles, zip_centroid
+from app.geo import city_centroid, haversine_miles, zip_centroid
 
 __all__ = ["city_centroid", "haversine_miles", "zip_centroid"]

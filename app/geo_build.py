@@ -1,6 +1,6 @@
 """Build compact ZIP and city centroid tables from the ``zipcodes`` package.
 
-Run as a script (``python -I app/search/geo_build.py``) by ``geo.tables`` in a short-lived
+Run as a script (``python -I app/geo_build.py``) by ``geo.tables`` in a short-lived
 child process: it imports only ``zipcodes`` and prints the tables as JSON, so the web
 worker never holds the package's 40 MB of data. The tables are also kept in the user's
 cache folder, so later processes read them in ~50 ms; gunicorn's master makes sure of

@@ -1,4 +1,8 @@
-"""Offline geography: ZIP and city centroids from the ``zipcodes`` package, distances."""
+"""Offline geography: ZIP and city centroids from the ``zipcodes`` package, distances.
+
+A neutral leaf module: search, services and forms all use it, and it imports nothing of
+the app but its own table builder.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from app.search import geo_build
+from app import geo_build
 
 EARTH_RADIUS_MILES = 3958.8
 # ASCII digits only: the zipcodes extension (Rust) panics on other Unicode digits.
