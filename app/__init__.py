@@ -25,6 +25,11 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _fill_instance_defaults(app)
+    if not app.config["MFA_REQUIRED_ROLES"]:
+        app.logger.warning(
+            "MFA_REQUIRED_ROLES is empty: staff sign in with a password alone. "
+            "Use this on a development instance only."
+        )
     proxies = int(app.config["TRUSTED_PROXY_COUNT"])
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -133,7 +138,7 @@ def register_commands(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Security headers, compression, hashed static assets and search sync."""
-    from app import assets, faults, reasons, security, templating
+    from app import assets, faults, reasons, security, templating, words
     from app.search import interface as search
 
     faults.init_app(app)
@@ -141,4 +146,5 @@ def register_hooks(app: Flask) -> None:
     assets.init_app(app)
     templating.init_app(app)
     reasons.init_app(app)
+    words.init_app(app)
     search.init_app(app)

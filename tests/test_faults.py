@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 from app.extensions import db as _db
 from app.models import Provider
 from tests import factories
-from tests.conftest import _pg_admin_url, csrf_token
+from tests.conftest import AuthActions, _pg_admin_url, csrf_token
 from tests.test_staff_providers import PASSWORD, _form, add_user, desk, world  # noqa: F401
 
 NUL_PATHS = [
@@ -154,11 +154,7 @@ def test_postgres_going_away_gives_503_and_the_site_recovers_by_itself(seeded_ap
         add_user()
         _db.session.commit()
     signed_in = seeded_app.test_client()
-    token = csrf_token(signed_in, "/staff/login")
-    signed_in.post(
-        "/staff/login",
-        data={"email": "desk@example.org", "password": PASSWORD, "csrf_token": token},
-    )
+    AuthActions(signed_in).login(password=PASSWORD)  # with the second factor
     assert signed_in.get("/staff/").status_code == 200
     assert client.get("/find-a-doctor?q=back+pain").status_code == 200
     assert client.get("/sitemap.xml").status_code == 200
@@ -210,15 +206,7 @@ def test_long_sqlite_write_never_makes_search_or_staff_save_500(seeded_app):
         add_user()
         _db.session.commit()
         pid = _db.session.scalar(_db.select(Provider.id).filter_by(slug="linh-tran-dpt"))
-    token = csrf_token(client, "/staff/login")
-    client.post(
-        "/staff/login",
-        data={
-            "email": "desk@example.org",
-            "password": "correct horse battery",
-            "csrf_token": token,
-        },
-    )
+    AuthActions(client).login()  # with the second factor
     url = f"/staff/providers/{pid}/edit"
     form = _form(client.get(url).get_data(as_text=True))
     form["bio"] = "Saved after the lock."

@@ -264,6 +264,15 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                     "format": "uri",
                     "description": "The crisis line's web chat (a link to follow), or null.",
                 },
+                "text_body": {
+                    "type": ["string", "null"],
+                    "description": "The word to text for this language (Spanish: AYUDA), or null.",
+                },
+                "press": {
+                    "type": ["string", "null"],
+                    "description": "The key that reaches this language after calling (Spanish: "
+                    "2), or null.",
+                },
                 "heading": _STR,
             },
         },
@@ -374,7 +383,7 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                         ),
                         _param(
                             "location",
-                            {**_STR, "maxLength": 200},
+                            _TEXT,
                             "ZIP code or city, carried into next for urgent and soon.",
                         ),
                     ],
@@ -415,6 +424,7 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
             operation.setdefault("parameters", []).append(LANG_PARAM)
             for code, response in COMMON_RESPONSES.items():
                 operation["responses"].setdefault(code, response)
+            operation["responses"].setdefault("400", _ERROR)  # a lang other than en or es
             for response in operation["responses"].values():
                 response.setdefault("headers", {}).update(CONTENT_LANGUAGE)
     return document

@@ -325,88 +325,136 @@ def parse_near(raw: str) -> Near:
 
 def parse_search(resource_type: str, args: Mapping[str, Any], *, strict: bool) -> SearchRequest:
     """Turn query arguments into a SearchRequest; unknown ones are ignored unless ``strict``."""
-    known = SEARCH_PARAMS[resource_type]
     req = SearchRequest(resource_type)
     getlist = args.getlist if hasattr(args, "getlist") else lambda k: [args[k]]
-
-    def unknown(key: str, why: str) -> None:
-        if strict:
-            raise FhirError(400, why)
-        req.ignored.append(key)
-
     for key in args:
         for raw in getlist(key):
             value = _clean(key, raw)
-            if key == "_count":
-                req.count = min(_whole("_count", value, 10**9), MAX_COUNT) if value else req.count
-            elif key == "_offset":
-                req.offset = _whole("_offset", value, MAX_OFFSET) if value else 0
-            elif key == "_format":
-                if value and value.split(";")[0].strip().lower() not in FORMATS:
-                    raise FhirError(406, "Only JSON (application/fhir+json) is supported.")
-            elif key in ("_include", "_revinclude"):
-                table = INCLUDES if key == "_include" else REVINCLUDES
-                value = _include_name(value)
-                if value not in table.get(resource_type, ()):
-                    if not value:
-                        continue
-                    unknown(key, f"{key}={value} is not supported here.")
-                elif key == "_include" and value not in req.includes:
-                    req.includes += (value,)
-                elif key == "_revinclude" and value not in req.revincludes:
-                    req.revincludes += (value,)
-            else:
-                path, _, modifier = key.partition(":")
-                name, _, chain = path.partition(".")
-                type_modifier = ""
-                if "." in modifier:  # location:Location.address-city[:exact]
-                    type_modifier, _, chain = modifier.partition(".")
-                    chain, _, modifier = chain.partition(":")
-                kind = known.get(name)
-                if kind is None:
-                    unknown(key, f"{key} is not a supported search parameter for {resource_type}.")
-                    continue
-                if chain:
-                    try:
-                        kind = _check_chain(resource_type, name, chain, type_modifier)
-                    except FhirError as error:
-                        unknown(key, error.diagnostics)
-                        continue
-                    if modifier not in MODIFIERS.get(kind, ("",)):
-                        raise FhirError(400, f"The modifier :{modifier} is not supported on {key}.")
-                    if not value:
-                        continue
-                    values = tuple(v.strip() for v in _split(value) if v.strip())
-                    if len(values) > MAX_VALUES:
-                        raise FhirError(400, f"{name} takes at most {MAX_VALUES} values.")
-                    if values:
-                        req.clauses.append(Clause(name, modifier, values, chain))
-                    continue
-                if not value:  # FHIR: a parameter with an empty value is ignored
-                    continue
-                if kind == "special":
-                    if modifier:
-                        raise FhirError(400, f"{name} takes no modifier.")
-                    if req.near is not None:
-                        raise FhirError(400, "near can be given only once.")
-                    req.near = parse_near(value)
-                    continue
-                if kind == "reference" and modifier == REFERENCES[(resource_type, name)][0]:
-                    modifier = ""
-                if modifier not in MODIFIERS[kind] or (
-                    modifier == "text" and name in ("_id", "identifier")
-                ):
-                    raise FhirError(400, f"The modifier :{modifier} is not supported on {name}.")
-                values = tuple(v.strip() for v in _split(value) if v.strip())
-                if kind == "date":
-                    for v in values:
-                        if not DATE_RE.match(v):
-                            raise FhirError(400, f"{name}: {v[:40]!r} is not a FHIR date.")
-                if len(values) > MAX_VALUES:
-                    raise FhirError(400, f"{name} takes at most {MAX_VALUES} values.")
-                if values:
-                    req.clauses.append(Clause(name, modifier, values))
+            step = _CONTROL_PARAMS.get(key, _parse_param)
+            step(req, key, value, strict)
     return req
+
+
+def _unknown(req: SearchRequest, key: str, why: str, strict: bool) -> None:
+    """Ignore an unsupported parameter (noted for the outcome), or refuse it when strict."""
+    if strict:
+        raise FhirError(400, why)
+    req.ignored.append(key)
+
+
+def _set_count(req: SearchRequest, key: str, value: str, strict: bool) -> None:
+    if value:
+        req.count = min(_whole("_count", value, 10**9), MAX_COUNT)
+
+
+def _set_offset(req: SearchRequest, key: str, value: str, strict: bool) -> None:
+    req.offset = _whole("_offset", value, MAX_OFFSET) if value else 0
+
+
+def _check_format(req: SearchRequest, key: str, value: str, strict: bool) -> None:
+    if value and value.split(";")[0].strip().lower() not in FORMATS:
+        raise FhirError(406, "Only JSON (application/fhir+json) is supported.")
+
+
+def _add_include(req: SearchRequest, key: str, value: str, strict: bool) -> None:
+    """``_include`` / ``_revinclude``: kept once each, if this resource type lists it."""
+    table = INCLUDES if key == "_include" else REVINCLUDES
+    value = _include_name(value)
+    if value not in table.get(req.resource_type, ()):
+        if value:
+            _unknown(req, key, f"{key}={value} is not supported here.", strict)
+    elif key == "_include" and value not in req.includes:
+        req.includes += (value,)
+    elif key == "_revinclude" and value not in req.revincludes:
+        req.revincludes += (value,)
+
+
+def _split_key(key: str) -> tuple[str, str, str, str]:
+    """``name[.chain][:modifier]`` or ``name:Type.chain[:modifier]`` -> its four parts."""
+    path, _, modifier = key.partition(":")
+    name, _, chain = path.partition(".")
+    type_modifier = ""
+    if "." in modifier:  # location:Location.address-city[:exact]
+        type_modifier, _, chain = modifier.partition(".")
+        chain, _, modifier = chain.partition(":")
+    return name, chain, modifier, type_modifier
+
+
+def _parse_param(req: SearchRequest, key: str, value: str, strict: bool) -> None:
+    """A search parameter of the resource type: plain, chained or ``near``."""
+    name, chain, modifier, type_modifier = _split_key(key)
+    kind = SEARCH_PARAMS[req.resource_type].get(name)
+    if kind is None:
+        why = f"{key} is not a supported search parameter for {req.resource_type}."
+        _unknown(req, key, why, strict)
+    elif chain:
+        _parse_chained(req, key, value, strict, (name, chain, modifier, type_modifier))
+    elif not value:  # FHIR: a parameter with an empty value is ignored
+        return
+    elif kind == "special":
+        _set_near(req, name, modifier, value)
+    else:
+        _parse_plain(req, name, kind, modifier, value)
+
+
+def _parse_chained(
+    req: SearchRequest, key: str, value: str, strict: bool, parts: tuple[str, str, str, str]
+) -> None:
+    name, chain, modifier, type_modifier = parts
+    try:
+        kind = _check_chain(req.resource_type, name, chain, type_modifier)
+    except FhirError as error:
+        _unknown(req, key, error.diagnostics, strict)
+        return
+    if modifier not in MODIFIERS.get(kind, ("",)):
+        raise FhirError(400, f"The modifier :{modifier} is not supported on {key}.")
+    if not value:
+        return
+    values = _values(value)
+    _check_how_many(name, values)
+    if values:
+        req.clauses.append(Clause(name, modifier, values, chain))
+
+
+def _set_near(req: SearchRequest, name: str, modifier: str, value: str) -> None:
+    if modifier:
+        raise FhirError(400, f"{name} takes no modifier.")
+    if req.near is not None:
+        raise FhirError(400, "near can be given only once.")
+    req.near = parse_near(value)
+
+
+def _parse_plain(req: SearchRequest, name: str, kind: str, modifier: str, value: str) -> None:
+    if kind == "reference" and modifier == REFERENCES[(req.resource_type, name)][0]:
+        modifier = ""
+    if modifier not in MODIFIERS[kind] or (modifier == "text" and name in ("_id", "identifier")):
+        raise FhirError(400, f"The modifier :{modifier} is not supported on {name}.")
+    values = _values(value)
+    if kind == "date":
+        for v in values:
+            if not DATE_RE.match(v):
+                raise FhirError(400, f"{name}: {v[:40]!r} is not a FHIR date.")
+    _check_how_many(name, values)
+    if values:
+        req.clauses.append(Clause(name, modifier, values))
+
+
+def _values(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in _split(value) if v.strip())
+
+
+def _check_how_many(name: str, values: tuple[str, ...]) -> None:
+    if len(values) > MAX_VALUES:
+        raise FhirError(400, f"{name} takes at most {MAX_VALUES} values.")
+
+
+_CONTROL_PARAMS = {
+    "_count": _set_count,
+    "_offset": _set_offset,
+    "_format": _check_format,
+    "_include": _add_include,
+    "_revinclude": _add_include,
+}
 
 
 def _include_name(value: str) -> str:

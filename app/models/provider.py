@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import JSONType, UTCDateTime, now_utc
 from app.models.location import Location
+from app.models.network import NetworkParticipation
 from app.models.reference import InsurancePlan, Language, provider_insurance, provider_language
 from app.models.specialty import Specialty
 from app.text import fold
@@ -70,6 +71,11 @@ class Provider(db.Model):
     )
     photo: Mapped[ProviderPhoto | None] = relationship(
         back_populates="provider", cascade="all, delete-orphan", uselist=False
+    )
+    # The networks taken at each clinic: the one source of plan participation (written only
+    # by ``app.services.participation``, which keeps ``insurance_plans`` derived from it).
+    participations: Mapped[list[NetworkParticipation]] = relationship(
+        "NetworkParticipation", cascade="all, delete-orphan", passive_deletes=True
     )
 
     __mapper_args__ = {"version_id_col": version}

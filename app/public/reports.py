@@ -7,6 +7,8 @@ and a POST must come from this site (``Origin`` / ``Sec-Fetch-Site``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -91,49 +93,66 @@ def _token_matches(form: ReportForm, bound: str) -> bool:
 
 def _report(kind: str, slug: str) -> ResponseReturnValue:
     target = _target(kind, slug)
-    name = target.display_name if kind == "provider" else target.name
-    back = url_for(f"public.{'provider' if kind == 'provider' else 'location'}", slug=slug)
-    form = ReportForm(request.form if request.method == "POST" else None)
+    page = _Page(
+        kind=kind,
+        name=target.display_name if kind == "provider" else target.name,
+        back=url_for(f"public.{'provider' if kind == 'provider' else 'location'}", slug=slug),
+        form=ReportForm(request.form if request.method == "POST" else None),
+    )
     bound = f"{kind}:{target.id}"
     problems: list[tuple[str, str]] = []
     if request.method == "POST":
-        if not _same_site():
-            abort(400, "This form must be sent from our website. Open the listing and try again.")
-        if not _token_matches(form, bound):
-            problems.append(
-                ("reason-0", "This form is too old. Check your answers and send it again.")
-            )
-        wait = throttle().retry_after(request.remote_addr or "") or everyone_retry_after()
-        if wait:
-            body = render_template(
-                "public/report.html",
-                form=form,
-                name=name,
-                back=back,
-                problems=[],
-                throttled=True,
-                kind=kind,
-            )
-            return body, 429, {"Retry-After": str(wait)}
-        if form.validate() and not problems:
-            with unit_of_work():
-                submit_report(target, form.reason.data, form.details.data, form.contact.data)
-            throttle().note(request.remote_addr or "")
-            return redirect(url_for(f"public.{kind}_report_sent", slug=slug), 303)
+        done = _take_report(page, target, bound, slug, problems)
+        if done is not None:
+            return done
+    form = page.form
     form.form_token.data = _signer().dumps(bound)
     for field in (form.reason, form.details, form.contact):
         if field.errors:
             problems.append(("reason-0" if field is form.reason else field.id, field.errors[0]))
-    body = render_template(
-        "public/report.html",
-        form=form,
-        name=name,
-        back=back,
-        problems=problems,
-        throttled=False,
-        kind=kind,
-    )
-    return body, 422 if problems else 200
+    return page.render(problems, throttled=False), 422 if problems else 200
+
+
+@dataclass
+class _Page:
+    """What the report page shows, whatever the outcome."""
+
+    kind: str
+    name: str
+    back: str
+    form: ReportForm
+
+    def render(self, problems: list[tuple[str, str]], *, throttled: bool) -> str:
+        return render_template(
+            "public/report.html",
+            form=self.form,
+            name=self.name,
+            back=self.back,
+            problems=problems,
+            throttled=throttled,
+            kind=self.kind,
+        )
+
+
+def _take_report(
+    page: _Page, target: Any, bound: str, slug: str, problems: list[tuple[str, str]]
+) -> ResponseReturnValue | None:
+    """Check and save a sent report; the response, or None to show the form again."""
+    if not _same_site():
+        abort(400, "This form must be sent from our website. Open the listing and try again.")
+    if not _token_matches(page.form, bound):
+        problems.append(("reason-0", "This form is too old. Check your answers and send it again."))
+    wait = throttle().retry_after(request.remote_addr or "") or everyone_retry_after()
+    if wait:
+        return page.render([], throttled=True), 429, {"Retry-After": str(wait)}
+    if page.form.validate() and not problems:
+        with unit_of_work():
+            submit_report(
+                target, page.form.reason.data, page.form.details.data, page.form.contact.data
+            )
+        throttle().note(request.remote_addr or "")
+        return redirect(url_for(f"public.{page.kind}_report_sent", slug=slug), 303)
+    return None
 
 
 @bp.route("/providers/<slug>/report", methods=["GET", "POST"])

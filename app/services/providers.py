@@ -16,6 +16,7 @@ from app.models import (
     InsurancePlan,
     Language,
     Location,
+    NetworkParticipation,
     Provider,
     ProviderLocation,
     ProviderSpecialty,
@@ -28,7 +29,7 @@ from app.models.provider import full_name, name_key
 from app.models.reference import provider_insurance, provider_language
 from app.models.report import VERIFY_METHODS
 from app.parsing.validation import provider_problems
-from app.services import audit, photos
+from app.services import audit, participation, photos
 from app.services.write import replace_links, unique_slugs
 from app.text import fold
 from app.transaction import InvalidInput, StaleEdit, flush, translate
@@ -84,6 +85,10 @@ class ProviderInput:
     clinics: list[tuple[int, str]] = field(default_factory=list)  # (location id, phone)
     language_ids: list[int] = field(default_factory=list)
     plan_ids: list[int] = field(default_factory=list)
+    # The networks taken at each clinic (see app.services.participation): None means "as
+    # the plans in ``plan_ids`` say" (callers that speak in plans); given, it is the
+    # participation, and only the plans of ``plan_ids`` that belong to no network count.
+    networks: participation.Participation | None = None
 
 
 def clinic_entry(name: str, location_id: int, phone: str) -> str:
@@ -106,6 +111,10 @@ def snapshot(p: Provider) -> dict[str, Any]:
     ]
     data["languages"] = sorted(lang.code for lang in p.languages)
     data["insurance"] = sorted(plan.slug for plan in p.insurance_plans)
+    part = participation.current(p)
+    clinic_names = {link.location_id: link.location.name for link in p.location_links}
+    nets = participation.network_names({n for x in part.values() for n in x})
+    data["networks"] = participation.describe(part, clinic_names, nets)
     data["verified_at"] = p.verified_at.isoformat() if p.verified_at else None
     data["version"] = p.version
     return data
@@ -134,8 +143,19 @@ def check_listing(data: ProviderInput) -> None:
             errors["specialty_1"] = "An active listing needs at least one specialty."
         if not data.clinics:
             errors["clinics"] = "An active listing needs at least one clinic. Tick one."
+    if data.networks is not None:
+        _check_networks(data.networks, {c for c, _ in data.clinics})
     if errors:
         raise InvalidInput(errors)
+
+
+def _check_networks(networks: participation.Participation, clinics: set[int]) -> None:
+    """Networks are taken at the listing's own clinics, and must be networks."""
+    ids = {n for nets in networks.values() for n in nets}
+    if any(nets and lid not in clinics for lid, nets in networks.items()):
+        raise InvalidInput({"networks": "Networks are taken at the listing's own clinics."})
+    if ids - set(participation.network_names(ids)):
+        raise InvalidInput({"networks": "Choose networks from the list."})
 
 
 def _apply(p: Provider, data: ProviderInput) -> None:
@@ -158,6 +178,8 @@ def _apply_fields(p: Provider, data: ProviderInput) -> None:
         make=lambda sid: ProviderSpecialty(specialty=specialties[sid]),
         update=_set_primary,
     )
+    before = participation.current(p)
+    old_clinics = [link.location_id for link in p.location_links]
     clinics = _by_ids(Location, [c for c, _ in data.clinics])
     phones = dict(data.clinics)
     p.location_links = replace_links(
@@ -169,8 +191,20 @@ def _apply_fields(p: Provider, data: ProviderInput) -> None:
     )
     languages = _by_ids(Language, data.language_ids)
     p.languages = [languages[i] for i in dict.fromkeys(data.language_ids) if i in languages]
-    plans = _by_ids(InsurancePlan, data.plan_ids)
-    p.insurance_plans = [plans[i] for i in dict.fromkeys(data.plan_ids) if i in plans]
+    plan_map = participation.PlanMap()
+    part = participation.resolve(
+        before,
+        old_clinics,
+        list(phones),
+        data.plan_ids,
+        data.networks,
+        data.accepting_new_patients,
+        plan_map,
+    )
+    participation.write(p, part)
+    plan_ids = plan_map.derived(part, data.plan_ids)
+    plans = _by_ids(InsurancePlan, plan_ids)
+    p.insurance_plans = [plans[i] for i in plan_ids if i in plans]
     # Touch the row itself so its version moves even when only links changed.
     p.updated_at = now_utc()
 
@@ -257,10 +291,10 @@ def create_providers(items: Sequence[ProviderInput], actor: User | None) -> list
                 "provider",
                 pid,
                 actor,
-                after=refs.snapshot(data, row),
+                after=refs.snapshot(n, data, row),
                 summary=full_name(data.first_name, data.middle_name, data.last_name, data.suffix),
             )
-            for data, row, pid in zip(items, rows, ids, strict=True)
+            for n, (data, row, pid) in enumerate(zip(items, rows, ids, strict=True))
         ]
     )
     db.session.execute(
@@ -349,17 +383,41 @@ class _References:
         self.specialties = _labels(Specialty.code, ids["specialty"])
         self.clinics = _labels(Location.name, ids["clinic"])
         self.languages = _labels(Language.code, ids["language"])
-        self.plans = _labels(InsurancePlan.slug, ids["plan"])
+        self._participation(items)
+        self.plans = _labels(InsurancePlan.slug, [i for x in self.derived for i in x])
         if any(i not in self.specialties for i in ids["specialty"]):
             raise InvalidInput({"specialty_1": "Choose a specialty from the list."})
         if any(i not in self.clinics for i in ids["clinic"]):
             raise InvalidInput({"clinics": "Choose clinics from the list."})
 
+    def _participation(self, items: Sequence[ProviderInput]) -> None:
+        """Each new listing's networks per clinic and its derived plans, by the one rule."""
+        self.plan_map = participation.PlanMap()
+        self.parts = [
+            participation.resolve(
+                {},
+                [],
+                [c for c, _ in d.clinics],
+                d.plan_ids,
+                d.networks,
+                d.accepting_new_patients,
+                self.plan_map,
+            )
+            for d in items
+        ]
+        self.derived = [
+            self.plan_map.derived(part, d.plan_ids)
+            for part, d in zip(self.parts, items, strict=True)
+        ]
+        self.networks = participation.network_names(
+            {n for part in self.parts for nets in part.values() for n in nets}
+        )
+
     def languages_of(self, data: ProviderInput) -> list[int]:
         return [i for i in dict.fromkeys(data.language_ids) if i in self.languages]
 
-    def plans_of(self, data: ProviderInput) -> list[int]:
-        return [i for i in dict.fromkeys(data.plan_ids) if i in self.plans]
+    def plans_of(self, n: int) -> list[int]:
+        return [i for i in self.derived[n] if i in self.plans]
 
     def link_rows(self, items: Sequence[ProviderInput], ids: list[int]) -> dict[Any, list]:
         """Rows for the four link tables, as the form's link replacement would make them."""
@@ -368,8 +426,9 @@ class _References:
             ProviderLocation.__table__: [],
             provider_language: [],
             provider_insurance: [],
+            NetworkParticipation.__table__: [],
         }
-        for data, pid in zip(items, ids, strict=True):
+        for n, (data, pid) in enumerate(zip(items, ids, strict=True)):
             for position, sid in enumerate(dict.fromkeys(data.specialty_ids)):
                 out[ProviderSpecialty.__table__].append(
                     {
@@ -393,11 +452,12 @@ class _References:
                 {"provider_id": pid, "language_id": i} for i in self.languages_of(data)
             ]
             out[provider_insurance] += [
-                {"provider_id": pid, "insurance_plan_id": i} for i in self.plans_of(data)
+                {"provider_id": pid, "insurance_plan_id": i} for i in self.plans_of(n)
             ]
+            out[NetworkParticipation.__table__] += participation.rows_for(pid, self.parts[n])
         return out
 
-    def snapshot(self, data: ProviderInput, row: dict[str, Any]) -> dict[str, Any]:
+    def snapshot(self, n: int, data: ProviderInput, row: dict[str, Any]) -> dict[str, Any]:
         """What ``snapshot(provider)`` gives for the listing once it is written."""
         out: dict[str, Any] = {name: row[name] for name in SCALAR_FIELDS}
         out.update({name: list(row[name]) for name in DETAIL_FIELDS})
@@ -405,7 +465,9 @@ class _References:
         phones = dict(data.clinics)
         out["clinics"] = [clinic_entry(self.clinics[lid], lid, phones[lid]) for lid in phones]
         out["languages"] = sorted(self.languages[i] for i in self.languages_of(data))
-        out["insurance"] = sorted(self.plans[i] for i in self.plans_of(data))
+        out["insurance"] = sorted(self.plans[i] for i in self.plans_of(n))
+        names = {lid: self.clinics[lid] for lid in phones}
+        out["networks"] = participation.describe(self.parts[n], names, self.networks)
         out["verified_at"] = row["verified_at"].isoformat()
         out["version"] = row["version"]
         return out

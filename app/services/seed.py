@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -67,9 +68,26 @@ def load_reference_data(base: Path | None = None) -> SeedReport:
     """Add specialties, care paths, languages and plans that are not there yet."""
     base = base or seed_dir()
     report = SeedReport()
+    report.count("specialties", _load_specialties(base))
+    report.count("languages", _load_languages(base))
+    report.count("insurance plans", _load_plans(base))
+    db.session.flush()
+    by_code = {s.code: s for s in db.session.scalars(select(Specialty))}
+    if paths := _load_care_paths(base, by_code):
+        report.count("care paths", paths)
+    report.count("conditions", load_conditions(base, set(by_code)))
+    return report
+
+
+def _new_rows(path: Path, key: str, known: set[str]) -> list[dict[str, str]]:
+    """The CSV rows whose ``key`` column is not among ``known``."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [r for r in csv.DictReader(fh) if r[key] not in known]
+
+
+def _load_specialties(base: Path) -> int:
     known = set(db.session.scalars(select(Specialty.code)))
-    with (base / "specialties.csv").open(encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["code"] not in known]
+    rows = _new_rows(base / "specialties.csv", "code", known)
     db.session.add_all(
         Specialty(
             code=r["code"],
@@ -83,24 +101,27 @@ def load_reference_data(base: Path | None = None) -> SeedReport:
         )
         for r in rows
     )
-    report.count("specialties", len(rows))
+    return len(rows)
 
-    known_langs = set(db.session.scalars(select(Language.code)))
-    with (base / "languages.csv").open(encoding="utf-8", newline="") as fh:
-        langs = [r for r in csv.DictReader(fh) if r["code"] not in known_langs]
+
+def _load_languages(base: Path) -> int:
+    known = set(db.session.scalars(select(Language.code)))
+    langs = _new_rows(base / "languages.csv", "code", known)
     db.session.add_all(Language(code=r["code"], name=r["name"]) for r in langs)
-    report.count("languages", len(langs))
+    return len(langs)
 
-    known_plans = set(db.session.scalars(select(InsurancePlan.slug)))
-    with (base / "insurance_plans.csv").open(encoding="utf-8", newline="") as fh:
-        plans = [r for r in csv.DictReader(fh) if r["slug"] not in known_plans]
+
+def _load_plans(base: Path) -> int:
+    known = set(db.session.scalars(select(InsurancePlan.slug)))
+    plans = _new_rows(base / "insurance_plans.csv", "slug", known)
     db.session.add_all(InsurancePlan(slug=r["slug"], name=r["name"]) for r in plans)
-    report.count("insurance plans", len(plans))
-    db.session.flush()
+    return len(plans)
 
-    by_code = {s.code: s for s in db.session.scalars(select(Specialty))}
+
+def _load_care_paths(base: Path, by_code: dict[str, Specialty]) -> int:
     known_paths = set(db.session.scalars(select(CarePath.slug)))
     paths = json.loads((base / "care_paths.json").read_text(encoding="utf-8"))
+    added = 0
     for slug, spec in paths.items():
         if slug in known_paths:
             continue
@@ -116,9 +137,8 @@ def load_reference_data(base: Path | None = None) -> SeedReport:
             for i, code in enumerate(spec["specialties"])
         ]
         db.session.add(path)
-        report.count("care paths", 1)
-    report.count("conditions", load_conditions(base, set(by_code)))
-    return report
+        added += 1
+    return added
 
 
 def split_terms(value: str | None) -> list[str]:
@@ -192,71 +212,20 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
     for spec in json.loads((base / "locations.json").read_text(encoding="utf-8")):
         if spec["slug"] in clinics:
             continue
-        lat_lon = zip_centroid(spec["zip"]) or (None, None)
-        loc = Location(
-            slug=spec["slug"],
-            name=spec["name"],
-            neighborhood=spec.get("neighborhood", ""),
-            address_line1=spec["address_line1"],
-            address_line2=spec.get("address_line2", ""),
-            city=spec["city"],
-            state=spec["state"],
-            zip=spec["zip"],
-            phone=spec.get("phone", ""),
-            latitude=spec.get("latitude", lat_lon[0]),
-            longitude=spec.get("longitude", lat_lon[1]),
-            accessibility_notes=spec.get("accessibility_notes", ""),
-            parking_notes=spec.get("parking_notes", ""),
-            hours=parse_hours(spec.get("hours", {})),
-            phone_hours=parse_hours(spec.get("phone_hours", {}), LocationPhoneHours),
-            walk_in=spec.get("walk_in", ""),
-            walk_in_hours=parse_hours(spec.get("walk_in_hours", {}), LocationWalkInHours),
-            **{name: name in spec.get("accessibility", ()) for name, _ in ACCESSIBILITY_FEATURES},
-        )
+        loc = _demo_clinic(spec)
         db.session.add(loc)
         clinics[loc.slug] = loc
         report.count("clinics", 1)
 
-    specialties = {s.code: s for s in db.session.scalars(select(Specialty))}
-    languages = {x.code: x for x in db.session.scalars(select(Language))}
-    plans = {x.slug: x for x in db.session.scalars(select(InsurancePlan))}
-    now = now_utc()
-    providers = []
-    for spec in json.loads((base / "providers.json").read_text(encoding="utf-8")):
-        provider = Provider(
-            slug=spec["slug"],
-            first_name=spec["first_name"],
-            middle_name=spec.get("middle_name", ""),
-            last_name=spec["last_name"],
-            suffix=spec.get("suffix", ""),
-            credentials=spec.get("credentials", ""),
-            npi=spec.get("npi") or None,
-            gender=spec.get("gender") or None,
-            pronouns=spec.get("pronouns", ""),
-            bio=spec.get("bio", ""),
-            accepting_new_patients=bool(spec.get("accepting_new_patients", True)),
-            telehealth=bool(spec.get("telehealth", False)),
-            sees_children="children" in spec.get("ages", ()),
-            sees_adults="adults" in spec.get("ages", ()),
-            sees_older_adults="older_adults" in spec.get("ages", ()),
-            board_certifications=spec.get("board_certifications", []),
-            education=spec.get("education", []),
-            hospital_affiliations=spec.get("hospital_affiliations", []),
-            verified_at=now - timedelta(days=int(spec.get("verified_days_ago", 0))),
-        )
-        provider.specialty_links = [
-            ProviderSpecialty(specialty=specialties[code], is_primary=(i == 0), position=i)
-            for i, code in enumerate(spec["specialties"])
-        ]
-        provider.location_links = [
-            ProviderLocation(
-                location=clinics[link["clinic"]], phone=link.get("phone", ""), position=i
-            )
-            for i, link in enumerate(spec["locations"])
-        ]
-        provider.languages = [languages[c] for c in spec.get("languages", [])]
-        provider.insurance_plans = [plans[s] for s in spec.get("insurance", [])]
-        providers.append(provider)
+    refs = _DemoRefs(
+        clinics=clinics,
+        specialties={s.code: s for s in db.session.scalars(select(Specialty))},
+        languages={x.code: x for x in db.session.scalars(select(Language))},
+        plans={x.slug: x for x in db.session.scalars(select(InsurancePlan))},
+        now=now_utc(),
+    )
+    specs = json.loads((base / "providers.json").read_text(encoding="utf-8"))
+    providers = [_demo_provider(spec, refs) for spec in specs]
     db.session.add_all(providers)
     db.session.flush()
     # Each demo listing was last checked by a phone call to its clinic.
@@ -274,6 +243,79 @@ def load_demo_directory(base: Path | None = None) -> SeedReport:
     )
     report.count("providers", len(providers))
     return report
+
+
+@dataclass
+class _DemoRefs:
+    """What demo providers refer to, by their seed keys."""
+
+    clinics: dict[str, Location]
+    specialties: dict[str, Specialty]
+    languages: dict[str, Language]
+    plans: dict[str, InsurancePlan]
+    now: datetime
+
+
+def _demo_clinic(spec: dict[str, Any]) -> Location:
+    lat_lon = zip_centroid(spec["zip"]) or (None, None)
+    return Location(
+        slug=spec["slug"],
+        name=spec["name"],
+        neighborhood=spec.get("neighborhood", ""),
+        address_line1=spec["address_line1"],
+        address_line2=spec.get("address_line2", ""),
+        city=spec["city"],
+        state=spec["state"],
+        zip=spec["zip"],
+        phone=spec.get("phone", ""),
+        latitude=spec.get("latitude", lat_lon[0]),
+        longitude=spec.get("longitude", lat_lon[1]),
+        accessibility_notes=spec.get("accessibility_notes", ""),
+        parking_notes=spec.get("parking_notes", ""),
+        hours=parse_hours(spec.get("hours", {})),
+        phone_hours=parse_hours(spec.get("phone_hours", {}), LocationPhoneHours),
+        walk_in=spec.get("walk_in", ""),
+        walk_in_hours=parse_hours(spec.get("walk_in_hours", {}), LocationWalkInHours),
+        **{name: name in spec.get("accessibility", ()) for name, _ in ACCESSIBILITY_FEATURES},
+    )
+
+
+def _demo_provider(spec: dict[str, Any], refs: _DemoRefs) -> Provider:
+    ages = spec.get("ages", ())
+    provider = Provider(
+        slug=spec["slug"],
+        first_name=spec["first_name"],
+        middle_name=spec.get("middle_name", ""),
+        last_name=spec["last_name"],
+        suffix=spec.get("suffix", ""),
+        credentials=spec.get("credentials", ""),
+        npi=spec.get("npi") or None,
+        gender=spec.get("gender") or None,
+        pronouns=spec.get("pronouns", ""),
+        bio=spec.get("bio", ""),
+        accepting_new_patients=bool(spec.get("accepting_new_patients", True)),
+        telehealth=bool(spec.get("telehealth", False)),
+        sees_children="children" in ages,
+        sees_adults="adults" in ages,
+        sees_older_adults="older_adults" in ages,
+        board_certifications=spec.get("board_certifications", []),
+        education=spec.get("education", []),
+        hospital_affiliations=spec.get("hospital_affiliations", []),
+        verified_at=refs.now - timedelta(days=int(spec.get("verified_days_ago", 0))),
+    )
+    provider.specialty_links = [
+        ProviderSpecialty(specialty=refs.specialties[code], is_primary=(i == 0), position=i)
+        for i, code in enumerate(spec["specialties"])
+    ]
+    provider.location_links = [
+        ProviderLocation(
+            location=refs.clinics[link["clinic"]], phone=link.get("phone", ""), position=i
+        )
+        for i, link in enumerate(spec["locations"])
+    ]
+    provider.languages = [refs.languages[c] for c in spec.get("languages", [])]
+    provider.insurance_plans = [refs.plans[s] for s in spec.get("insurance", [])]
+    return provider
 
 
 def seed_all() -> SeedReport:

@@ -23,6 +23,7 @@ from app.models import (
     OrganizationAffiliation,
     Provider,
 )
+from app.services.participation import PlanMap, current
 
 ADDRESS = ("address_line1", "city", "state", "zip")
 
@@ -139,7 +140,21 @@ def _participation(spec: dict, networks: dict, closed_every: dict) -> int:
                 for link in provider.location_links
             ]
     db.session.add_all(rows)
+    db.session.flush()
+    _derive_plans()
     return len(rows)
+
+
+def _derive_plans() -> None:
+    """Each provider's flat plan list as participation makes it (every plan of each network
+    taken, plus the plans in no network they list), as ``app.services.participation`` does."""
+    plan_map = PlanMap()
+    plans = {x.id: x for x in db.session.scalars(select(InsurancePlan))}
+    for provider in db.session.scalars(select(Provider).order_by(Provider.id)):
+        part = current(provider)
+        wanted = plan_map.derived(part, [x.id for x in provider.insurance_plans])
+        if wanted != sorted(x.id for x in provider.insurance_plans):
+            provider.insurance_plans = [plans[i] for i in wanted]
 
 
 def _services(spec: dict, areas: dict[str, CoverageArea]) -> int:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import request
 from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 from wtforms import SelectChoice
 
 from app.extensions import db
-from app.models import InsurancePlan, Language, Location, Provider, Specialty
+from app.models import InsurancePlan, Language, Location, Organization, Provider, Specialty
 from app.parsing import provider_details as details
 from app.parsing.languages import split_languages
 from app.parsing.validation import normalize_phone
 from app.services.languages import language_rows
+from app.services.participation import Participation, current
 from app.services.providers import SCALAR_FIELDS, ProviderInput
 from app.staff.forms import ProviderForm
 
@@ -65,11 +69,60 @@ def set_choices(
         SelectChoice(x.id, x.name)
         for x in db.session.scalars(select(Language).order_by(Language.name))
     ]
+    no_network = select(InsurancePlan).where(InsurancePlan.network_id.is_(None))
     form.insurance.choices = [
         SelectChoice(x.id, x.name)
-        for x in db.session.scalars(select(InsurancePlan).order_by(InsurancePlan.name))
+        for x in db.session.scalars(no_network.order_by(InsurancePlan.name))
     ]
     return clinics
+
+
+@dataclass(frozen=True)
+class NetworkChoice:
+    """A network as the form offers it: "Payer: network (its plans)"."""
+
+    id: int
+    label: str
+
+
+def network_choices() -> list[NetworkChoice]:
+    """Every network, with its payer and plans, in payer then network order."""
+    payer = aliased(Organization)
+    stmt = (
+        select(Organization.id, Organization.name, payer.name)
+        .outerjoin(payer, payer.id == Organization.parent_id)
+        .where(Organization.kind == "ntwk")
+        .order_by(payer.name, Organization.name, Organization.id)
+    )
+    plans: dict[int, list[str]] = {}
+    plan_rows = select(InsurancePlan.network_id, InsurancePlan.name).order_by(InsurancePlan.name)
+    for nid, name in db.session.execute(plan_rows):
+        plans.setdefault(nid, []).append(name)
+    return [
+        NetworkChoice(nid, f"{payer_name or 'No payer'}: {name} ({', '.join(plans.get(nid, []))})")
+        for nid, name, payer_name in db.session.execute(stmt)
+    ]
+
+
+def submitted_networks(clinics: list[Location]) -> Participation:
+    """The per-clinic network boxes as ticked: network id -> accepting new patients."""
+    out: Participation = {}
+    for c in clinics:
+        taken = _ids(request.form.getlist(f"network_{c.id}"))
+        closed = set(_ids(request.form.getlist(f"closed_{c.id}")))
+        out[c.id] = {nid: nid not in closed for nid in taken}
+    return out
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10][:200]
+
+
+def shown_networks(provider: Provider | None, clinics: list[Location]) -> Participation:
+    """What the network boxes show: as submitted on a POST, else as saved."""
+    if request.method == "POST":
+        return submitted_networks(clinics)
+    return current(provider) if provider is not None else {}
 
 
 def fill_from(form: ProviderForm, p: Provider) -> dict[int, str]:
@@ -86,7 +139,7 @@ def fill_from(form: ProviderForm, p: Provider) -> dict[int, str]:
         getattr(form, field_name).data = link.specialty.display_name
     form.clinics.data = [link.location_id for link in p.location_links]
     form.languages.data = [x.id for x in p.languages]
-    form.insurance.data = [x.id for x in p.insurance_plans]
+    form.insurance.data = [x.id for x in p.insurance_plans if x.network_id is None]
     form.version.data = str(p.version)
     return {link.location_id: link.phone for link in p.location_links}
 
@@ -194,7 +247,9 @@ def _plain_fields(form: ProviderForm) -> dict[str, object]:
     return values
 
 
-def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput, list]:
+def to_input(
+    form: ProviderForm, phones: dict[int, str], networks: Participation | None = None
+) -> tuple[ProviderInput, list]:
     """Build the service input; return it with extra errors as (field id, message) pairs."""
     errors: Errors = []  # collected in the form's order: specialties, details, languages, phones
     specialty_ids = _specialty_ids(form, errors)
@@ -208,6 +263,7 @@ def to_input(form: ProviderForm, phones: dict[int, str]) -> tuple[ProviderInput,
         clinics=clinics,
         language_ids=language_ids,
         plan_ids=list(form.insurance.data or []),
+        networks=None if networks is None else {lid: networks.get(lid, {}) for lid, _ in clinics},
     )
     return data, errors
 

@@ -19,8 +19,11 @@ from app.staff.paging import capped_page
 from app.staff.provider_form import (
     fill_from,
     find_clinics,
+    network_choices,
     parse_version,
     set_choices,
+    shown_networks,
+    submitted_networks,
     submitted_phones,
     to_input,
 )
@@ -129,6 +132,8 @@ def _render_form(
             action_form=ActionForm(),
             searched=searched,
             match_ids={m.id for m in matches},
+            networks=shown_networks(provider, clinics),
+            network_choices=network_choices(),
         ),
         status,
     )
@@ -147,7 +152,7 @@ def provider_new() -> ResponseReturnValue:
     if searched is not None:  # "Find clinic" pressed: show the matches, save nothing
         return _render_form(form, None, clinics, phones, searched=searched, matches=matches)
     if form.validate():
-        data, errors = to_input(form, phones)
+        data, errors = to_input(form, phones, submitted_networks(clinics))
         upload, photo_errors = read_upload(form)
         errors += photo_errors
         if not errors:
@@ -191,7 +196,7 @@ def provider_edit(provider_id: int) -> ResponseReturnValue:
         abort(400, "The form is missing its version number. Reload the page and try again.")
     if not form.validate():
         return _render_form(form, p, clinics, phones, status=422)
-    data, errors = to_input(form, phones)
+    data, errors = to_input(form, phones, submitted_networks(clinics))
     upload, photo_errors = read_upload(form)
     errors += photo_errors
     if errors:

@@ -13,7 +13,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 NPI = "NPI"
 ENTITY = "Entity Type Code"
@@ -185,21 +185,42 @@ def read_records(
     """
     scan = scan if scan is not None else Scan()
     reader = csv.reader(stream, strict=True)
+    header = _read_header(reader)
+    col = _index(header)
+    npi_at, entity_at = col[NPI], col[ENTITY]
+    first_line: dict[str, int] = {}  # wanted NPIs only, so memory follows the directory
+    for line, cells in _rows(reader, len(header)):
+        scan.rows += 1
+        if progress and scan.rows % every == 0:
+            progress("scan", scan.rows, 0)
+        npi, entity = cells[npi_at].strip(), cells[entity_at].strip()
+        if entity == "1":
+            scan.individuals += 1
+        if (npis is not None and npi not in npis) or entity not in ("1", ""):
+            continue  # not wanted, or an organisation
+        _check_once(first_line, npi, line)
+        yield _record(cells, col, line)
+    if progress:
+        progress("scan", scan.rows, scan.rows)
+
+
+def _read_header(reader: Iterator[list[str]]) -> list[str]:
     try:
-        header = next(reader)
+        return next(reader)
     except StopIteration:
         raise NppesFileError("The file is empty.") from None
     except csv.Error as exc:
         raise NppesFileError(f"Line 1: the header row is not valid CSV ({exc}).") from None
-    col = _index(header)
-    width, npi_at, entity_at = len(header), col[NPI], col[ENTITY]
-    first_line: dict[str, int] = {}  # wanted NPIs only, so memory follows the directory
+
+
+def _rows(reader: Any, width: int) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for each row that is not blank; a damaged row refuses the file."""
     while True:
         line = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             raise NppesFileError(
                 f"Line {line}: not valid CSV ({exc}). The whole file is refused; a quote "
@@ -213,25 +234,17 @@ def read_records(
                 "cell per header column). The whole file is refused: it is damaged or cut "
                 "short, so download it again."
             )
-        scan.rows += 1
-        if progress and scan.rows % every == 0:
-            progress("scan", scan.rows, 0)
-        npi, entity = cells[npi_at].strip(), cells[entity_at].strip()
-        if entity == "1":
-            scan.individuals += 1
-        if npis is not None and npi not in npis:
-            continue
-        if entity not in ("1", ""):
-            continue  # organisations
-        if npi in first_line:
-            raise NppesFileError(
-                f"Lines {first_line[npi]} and {line}: NPI {npi} is listed twice. The registry "
-                "lists each NPI once, so the whole file is refused: download it again."
-            )
-        first_line[npi] = line
-        yield _record(cells, col, line)
-    if progress:
-        progress("scan", scan.rows, scan.rows)
+        yield line, cells
+
+
+def _check_once(first_line: dict[str, int], npi: str, line: int) -> None:
+    """A wanted NPI listed twice refuses the file (neither row can be trusted)."""
+    if npi in first_line:
+        raise NppesFileError(
+            f"Lines {first_line[npi]} and {line}: NPI {npi} is listed twice. The registry "
+            "lists each NPI once, so the whole file is refused: download it again."
+        )
+    first_line[npi] = line
 
 
 NOT_UTF8 = (

@@ -122,45 +122,66 @@ def compare(p: Provider, r: NppesRecord, names: dict[str, str]) -> list[tuple[st
             if p.active
             else []
         )
-    out = []
+    checks = (_name_differs, _taxonomy_missing, _address_differs, _phone_differs)
+    found = (check(p, r, names) for check in checks)
+    return [difference for difference in found if difference is not None]
+
+
+Difference = tuple[str, str, str, Any]
+
+
+def _name_differs(p: Provider, r: NppesRecord, names: dict[str, str]) -> Difference | None:
     reg = _registry_name(r)
     # A row without a legal name says nothing about ours (and Accept could never save it).
-    named = bool(reg["first_name"] and reg["last_name"])
-    if named and (_plain(reg["first_name"]), _plain(reg["last_name"])) != (
+    if not (reg["first_name"] and reg["last_name"]):
+        return None
+    if (_plain(reg["first_name"]), _plain(reg["last_name"])) == (
         _plain(p.first_name),
         _plain(p.last_name),
     ):
-        shown = " ".join(x for x in (reg["first_name"], reg["middle_name"], reg["last_name"]) if x)
-        out.append(("name_changed", shown, p.full_name, reg))
+        return None
+    shown = " ".join(x for x in (reg["first_name"], reg["middle_name"], reg["last_name"]) if x)
+    return ("name_changed", shown, p.full_name, reg)
+
+
+def _taxonomy_missing(p: Provider, r: NppesRecord, names: dict[str, str]) -> Difference | None:
     codes = [link.specialty.code for link in p.specialty_links]
-    if r.primary_taxonomy and r.primary_taxonomy not in codes:
-        label = names.get(r.primary_taxonomy, "not in the directory's specialty list")
-        out.append(
-            (
-                "taxonomy_missing",
-                f"{r.primary_taxonomy} ({label})",
-                ", ".join(codes) or "none",
-                {"code": r.primary_taxonomy},
-            )
-        )
+    if not r.primary_taxonomy or r.primary_taxonomy in codes:
+        return None
+    label = names.get(r.primary_taxonomy, "not in the directory's specialty list")
+    return (
+        "taxonomy_missing",
+        f"{r.primary_taxonomy} ({label})",
+        ", ".join(codes) or "none",
+        {"code": r.primary_taxonomy},
+    )
+
+
+def _address_differs(p: Provider, r: NppesRecord, names: dict[str, str]) -> Difference | None:
     loc = _registry_location(r)
+    if loc is None:
+        return None
     clinics = [link.location for link in p.location_links]
-    if loc is not None:
-        key = street_key(loc["address_line1"], loc["address_line2"], loc["zip"])
-        ours = {street_key(c.address_line1, c.address_line2, c.zip) for c in clinics}
-        if key not in ours:
-            shown = "; ".join(c.address_one_line for c in clinics) or "no clinic"
-            out.append(("address_differs", _one_line(loc), shown, loc))
+    key = street_key(loc["address_line1"], loc["address_line2"], loc["zip"])
+    ours = {street_key(c.address_line1, c.address_line2, c.zip) for c in clinics}
+    if key in ours:
+        return None
+    shown = "; ".join(c.address_one_line for c in clinics) or "no clinic"
+    return ("address_differs", _one_line(loc), shown, loc)
+
+
+def _phone_differs(p: Provider, r: NppesRecord, names: dict[str, str]) -> Difference | None:
     try:
         phone = normalize_phone(r.phone) if r.phone else ""
     except ValueError:
         phone = ""
-    if phone:
-        ours = {_digits(x) for link in p.location_links for x in (link.phone, link.location.phone)}
-        if _digits(phone) not in ours:
-            shown = ", ".join(sorted({link.effective_phone for link in p.location_links} - {""}))
-            out.append(("phone_differs", phone, shown or "none", {"phone": phone}))
-    return out
+    if not phone:
+        return None
+    ours = {_digits(x) for link in p.location_links for x in (link.phone, link.location.phone)}
+    if _digits(phone) in ours:
+        return None
+    shown = ", ".join(sorted({link.effective_phone for link in p.location_links} - {""}))
+    return ("phone_differs", phone, shown or "none", {"phone": phone})
 
 
 def _record(
@@ -235,53 +256,80 @@ def reconcile(
     whole registry is refused as complete (``check_complete``). A damaged file is refused
     whole (``read_records``). Stages only: the caller commits, or rolls back on an error.
     """
-    report = ReconcileReport()
+    run = _Run(ReconcileReport())
     providers = {
         p.npi: p
         for p in db.session.scalars(
             select(Provider).where(Provider.npi.is_not(None)).options(*provider_load_options())
         )
     }
-    report.listings = len(providers)
-    names = dict(db.session.execute(select(Specialty.code, Specialty.display_name)).all())
-    existing = {
+    run.report.listings = len(providers)
+    run.existing = {
         (f.provider_id, f.kind, f.registry_value): f for f in db.session.scalars(select(Finding))
     }
+    seen, matching = _compare_all(run, providers, stream, progress)
+    if complete:
+        _record_missing(run, providers, seen)
+    checked = {providers[n].id for n in seen} | (
+        {p.id for p in providers.values()} if complete else set()
+    )
+    _resolve_untouched(run, checked)
+    db.session.flush()
+    record_checks(matching, "nppes", f"Matches the registry file {filename}", actor)
+    audit.record(
+        "reconcile", "registry", None, actor=actor, summary=f"{filename}: {run.report.summary()}"
+    )
+    return run.report
+
+
+@dataclass
+class _Run:
+    """One reconciliation: its report, the findings before it and the ones it saw."""
+
+    report: ReconcileReport
+    existing: dict[tuple[int, str, str], Finding] = field(default_factory=dict)
+    touched: set[tuple[int, str, str]] = field(default_factory=set)
+    scan: Scan = field(default_factory=Scan)
+
+    def record(self, p: Provider, kind: str, registry: str, ours: str, data: Any) -> None:
+        _record(p, kind, registry, ours, data, self.report, self.existing)
+        self.touched.add((p.id, kind, registry[:500]))
+
+
+def _compare_all(
+    run: _Run, providers: dict[str, Provider], stream: Iterable[str], progress: Progress | None
+) -> tuple[set[str], list[int]]:
+    """Compare each registry row with its listing; (NPIs seen, listings that match)."""
+    names = dict(db.session.execute(select(Specialty.code, Specialty.display_name)).all())
     seen: set[str] = set()
-    touched: set[tuple[int, str, str]] = set()
     matching: list[int] = []  # listings the registry confirms in every compared detail
-    scan = Scan()
-    for r in read_records(stream, set(providers), progress, scan=scan):
+    for r in read_records(stream, set(providers), progress, scan=run.scan):
         seen.add(r.npi)  # read_records refuses an NPI listed twice
         p = providers[r.npi]
         differences = compare(p, r, names)
         for kind, registry, ours, data in differences:
-            _record(p, kind, registry, ours, data, report, existing)
-            touched.add((p.id, kind, registry[:500]))
+            run.record(p, kind, registry, ours, data)
         if not differences and p.active:
             matching.append(p.id)
-    report.matched = len(seen)
-    if complete:
-        listed = [npi for npi, p in providers.items() if p.active]
-        check_complete(scan, sum(1 for npi in listed if npi in seen), len(listed))
-        for npi, p in providers.items():
-            if npi not in seen and p.active:
-                registry = "Not in the registry file"
-                _record(p, "not_in_file", registry, npi, None, report, existing)
-                touched.add((p.id, "not_in_file", registry))
-    checked = {providers[n].id for n in seen} | (
-        {p.id for p in providers.values()} if complete else set()
-    )
-    for key, finding in existing.items():
-        if finding.status == "open" and key[0] in checked and key not in touched:
+    run.report.matched = len(seen)
+    return seen, matching
+
+
+def _record_missing(run: _Run, providers: dict[str, Provider], seen: set[str]) -> None:
+    """A whole registry file: each active listing whose NPI it lacks is a finding."""
+    listed = [npi for npi, p in providers.items() if p.active]
+    check_complete(run.scan, sum(1 for npi in listed if npi in seen), len(listed))
+    for npi, p in providers.items():
+        if npi not in seen and p.active:
+            run.record(p, "not_in_file", "Not in the registry file", npi, None)
+
+
+def _resolve_untouched(run: _Run, checked: set[int]) -> None:
+    """Open findings on checked listings that this file no longer shows are resolved."""
+    for key, finding in run.existing.items():
+        if finding.status == "open" and key[0] in checked and key not in run.touched:
             finding.status, finding.resolved_at = "resolved", now_utc()
-            report.resolved += 1
-    db.session.flush()
-    record_checks(matching, "nppes", f"Matches the registry file {filename}", actor)
-    audit.record(
-        "reconcile", "registry", None, actor=actor, summary=f"{filename}: {report.summary()}"
-    )
-    return report
+            run.report.resolved += 1
 
 
 def kind_counts(report: ReconcileReport) -> list[tuple[str, int]]:

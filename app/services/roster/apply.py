@@ -249,6 +249,8 @@ def _input_for(change: ProviderChange, p: Provider | None, loc_id) -> ProviderIn
             changes[attr] = list(getattr(change, attr))
     if change.clinics is not None:
         changes["clinics"] = [(loc_id(ref), phone) for ref, phone in change.clinics]
+    if change.participation is not None:
+        changes["networks"] = {loc_id(ref): dict(n) for ref, n in change.participation.items()}
     if "npi" in changes:
         changes["npi"] = changes["npi"] or None
     if "gender" in changes:

@@ -35,6 +35,7 @@ LISTING_KEYS = {
     "clinics": "clinics",
     "languages": "language_ids",
     "insurance": "plan_ids",
+    "networks": "networks",
 }
 
 
@@ -68,6 +69,11 @@ class ProviderChange:
     clinics: list[tuple[ClinicRef, str | None]] | None = None
     language_ids: list[int] | None = None
     plan_ids: list[int] | None = None
+    # Per clinic, the networks a ``networks`` cell asks for (None: the cell keeps them);
+    # None when the file has no ``networks`` column.
+    networks: dict[ClinicRef, dict[int, bool] | None] | None = None
+    # The whole participation the listing will have (set once the listing is loaded).
+    participation: dict[ClinicRef, dict[int, bool]] | None = None
     codes: dict[str, list[str]] = field(default_factory=dict)
     name: str = ""
     diffs: list[FieldChange] = field(default_factory=list)

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Provider
+from app.models import Organization, Provider
 from app.parsing import provider_details
+from app.services import participation
 from app.services.roster.read import EXPORT_COLUMNS, neutralize, sample_rows
 
 
@@ -30,33 +31,25 @@ def export_rows() -> Iterator[dict[str, str]]:
             selectinload(Provider.location_links),
             selectinload(Provider.languages),
             selectinload(Provider.insurance_plans),
+            selectinload(Provider.participations),
         )
         .order_by(Provider.last_name, Provider.first_name, Provider.id)
         .execution_options(yield_per=1000)
     )
+    slugs = {
+        nid: slug.removeprefix("ntwk-")
+        for nid, slug in db.session.execute(
+            select(Organization.id, Organization.slug).where(Organization.kind == "ntwk")
+        )
+    }
     for p in db.session.scalars(stmt):
-        base: dict[str, Any] = {
-            "npi": p.npi or "",
-            "first_name": p.first_name,
-            "last_name": p.last_name,
-            "credentials": p.credentials,
-            "gender": p.gender or "",
-            "specialties": ";".join(link.specialty.code for link in p.specialty_links),
-            "languages": ";".join(sorted(lang.code for lang in p.languages)),
-            "accepting_new_patients": _yes_no(p.accepting_new_patients),
-            "telehealth": _yes_no(p.telehealth),
-            "insurance": ";".join(sorted(plan.slug for plan in p.insurance_plans)),
-            "bio": p.bio,
-            "sees_children": _yes_no(p.sees_children),
-            "sees_adults": _yes_no(p.sees_adults),
-            "sees_older_adults": _yes_no(p.sees_older_adults),
-        }
-        for name, (_, write) in provider_details.CELLS.items():
-            base[name] = write(getattr(p, name) or [])
+        base = _provider_cells(p)
         links = p.location_links or [None]
+        part = participation.current(p)
         for link in links:
             row = dict(base)
             if link is not None:
+                row["networks"] = _networks_cell(part.get(link.location_id, {}), slugs)
                 loc = link.location
                 row.update(
                     location_name=loc.name,
@@ -67,6 +60,40 @@ def export_rows() -> Iterator[dict[str, str]]:
                     phone=link.effective_phone,
                 )
             yield row
+
+
+def _provider_cells(p: Provider) -> dict[str, Any]:
+    """The provider columns, the same on each of the listing's rows."""
+    base: dict[str, Any] = {
+        "npi": p.npi or "",
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "credentials": p.credentials,
+        "gender": p.gender or "",
+        "specialties": ";".join(link.specialty.code for link in p.specialty_links),
+        "languages": ";".join(sorted(lang.code for lang in p.languages)),
+        "accepting_new_patients": _yes_no(p.accepting_new_patients),
+        "telehealth": _yes_no(p.telehealth),
+        # Plans in a network are in ``networks``, clinic by clinic.
+        "insurance": ";".join(
+            sorted(plan.slug for plan in p.insurance_plans if plan.network_id is None)
+        ),
+        "bio": p.bio,
+        "sees_children": _yes_no(p.sees_children),
+        "sees_adults": _yes_no(p.sees_adults),
+        "sees_older_adults": _yes_no(p.sees_older_adults),
+    }
+    for name, (_, write) in provider_details.CELLS.items():
+        base[name] = write(getattr(p, name) or [])
+    return base
+
+
+def _networks_cell(nets: dict[int, bool], slugs: dict[int, str]) -> str:
+    """One clinic's networks as the ``networks`` cell: slugs, ``(closed)`` where not accepting."""
+    return "; ".join(
+        slugs.get(n, str(n)) + ("" if ok else " (closed)")
+        for n, ok in sorted(nets.items(), key=lambda x: slugs.get(x[0], ""))
+    )
 
 
 def _csv_chunks(rows_per_chunk: int) -> Iterator[tuple[str, int]]:

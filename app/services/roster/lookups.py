@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import InsurancePlan, Language, Location, Provider, Specialty
+from app.models import InsurancePlan, Language, Location, Organization, Provider, Specialty
 from app.parsing.languages import resolve_language, split_languages
 from app.services.roster.change import Plan
 from app.services.roster.read import clinic_key, split_cell
+
+CLOSED = "(closed)"
 
 
 class Lookups:
@@ -50,6 +52,26 @@ class Lookups:
             self.plan.setdefault(plan.name.lower(), plan.id)
             self.plan_slug[plan.id] = plan.slug
             self.plan_name[plan.id] = plan.name
+        self.plan_network: dict[int, int | None] = dict(
+            db.session.execute(select(InsurancePlan.id, InsurancePlan.network_id)).all()
+        )
+        self.plans_in: dict[int, list[int]] = {}
+        for pid, nid in sorted(self.plan_network.items()):
+            if nid is not None:
+                self.plans_in.setdefault(nid, []).append(pid)
+        self.network: dict[str, int] = {}
+        self.network_slug: dict[int, str] = {}
+        self.network_name: dict[int, str] = {}
+        for n in db.session.execute(
+            select(Organization.id, Organization.slug, Organization.name).where(
+                Organization.kind == "ntwk"
+            )
+        ):
+            short = n.slug.removeprefix("ntwk-")
+            for name in (short, n.slug, n.name):
+                self.network.setdefault(name.lower(), n.id)
+            self.network_slug[n.id] = short
+            self.network_name[n.id] = n.name
         self.clinic: dict[tuple[str, str], tuple[int, str]] = {}
         self.clinic_name: dict[int, str] = {}
         for loc in db.session.execute(
@@ -95,6 +117,38 @@ class Lookups:
                     self.language_name[known] = name
             ids.append(known)
         return list(dict.fromkeys(ids))
+
+    def resolve_networks(self, cell: str) -> dict[int, bool]:
+        """Network id -> accepting new patients for a ``networks`` cell (``(closed)``: no)."""
+        out: dict[int, bool] = {}
+        for item in split_cell(cell):
+            name, closed = item, False
+            if item.lower().endswith(CLOSED):
+                name, closed = item[: -len(CLOSED)].strip(), True
+            nid = self.network.get(name.lower())
+            if nid is None:
+                raise ValueError(
+                    f"Unknown network: {name}. Use a network name or slug the directory "
+                    "knows (the export lists them), with (closed) after it when the panel "
+                    "is closed in that network at this clinic."
+                )
+            out[nid] = not closed
+        return out
+
+    def networks_cell(self, nets: dict[int, bool]) -> str:
+        """A clinic's networks as the ``networks`` cell writes them."""
+        return "; ".join(
+            self.network_slug.get(n, str(n)) + ("" if ok else " (closed)")
+            for n, ok in sorted(nets.items(), key=lambda x: self.network_slug.get(x[0], ""))
+        )
+
+    def expand_plans(self, plan_ids: list[int]) -> list[int]:
+        """Plans with every other plan of their networks (a network takes all its plans)."""
+        ids: set[int] = set()
+        for i in plan_ids:
+            nid = self.plan_network.get(i)
+            ids.update(self.plans_in.get(nid, ()) if nid is not None else (i,))
+        return sorted(ids)
 
     def resolve(self, table: dict[str, int], cell: str, what: str, hint: str) -> list[int]:
         """Map a ``;`` list of names or codes to ids; ValueError names the unknown ones."""

@@ -13,6 +13,7 @@ from app.models import (
     Provider,
 )
 from app.parsing.provider_details import CELLS
+from app.services import participation
 from app.services.roster.change import (
     DETAILS,
     FLAGS,
@@ -157,13 +158,39 @@ def _resolve_refs(
         except ValueError as exc:
             errors.append(RowError(line, column, str(exc)))
             continue
+        if column == "insurance" and not _plans_ok(change, ids, look, line, errors):
+            continue
         setattr(change, attr, ids)
         change.codes[column] = [names[i] for i in ids]
 
 
+def _plans_ok(
+    change: ProviderChange, ids: list[int], look: Lookups, line: int, errors: list[RowError]
+) -> bool:
+    """An ``insurance`` cell: with a ``networks`` column it holds only plans in no network
+    (networks are given per clinic); without one, a plan takes its whole network."""
+    if change.networks is None:
+        ids[:] = look.expand_plans(ids)
+        return True
+    networked = [look.plan_name[i] for i in ids if look.plan_network.get(i) is not None]
+    if networked:
+        message = (
+            f"{', '.join(networked)}: a plan in a network is taken per clinic. List its "
+            "network in the networks column instead."
+        )
+        errors.append(RowError(line, "insurance", message))
+        return False
+    return True
+
+
 def _clinics(
-    rows: list[Row], look: Lookups, plan: Plan
+    rows: list[Row],
+    look: Lookups,
+    plan: Plan,
+    cells: dict[ClinicRef, tuple[int, str]] | None = None,
 ) -> list[tuple[ClinicRef, str | None]] | None:
+    """The clinics the rows name (None when the file has no clinic column); ``cells``
+    collects each clinic's ``networks`` cell (its line and text)."""
     if not any("address" in row.values for row in rows):
         return None
     wanted: dict[ClinicRef, tuple[str | None, int]] = {}
@@ -174,6 +201,8 @@ def _clinics(
         if found is None:
             continue
         ref, clinic_phone = found
+        if cells is not None and "networks" in row.values:
+            cells[ref] = (row.line, row.values["networks"])
         phone = row.get("phone")
         # A blank phone cell leaves the provider's own phone at a clinic they already have
         # as it is (None, settled once the listing is loaded); the clinic's number clears it.
@@ -283,15 +312,27 @@ def _diff(change: ProviderChange, p: Provider, look: Lookups, plan: Plan) -> lis
             out.append(FieldChange("specialties", old_text, new_text))
     if change.clinics is not None:
         out += _clinics_diff(change.clinics, p, look, plan)
+    if change.participation is not None:
+        out += _networks_diff(change.participation, p, look, plan)
+    plans_now = _plans_now(change, p, look)
     for column, ids, now, names in (
         ("languages", change.language_ids, {x.id for x in p.languages}, look.language_name),
-        ("insurance", change.plan_ids, {x.id for x in p.insurance_plans}, look.plan_name),
+        ("insurance", change.plan_ids, plans_now, look.plan_name),
     ):
         if ids is not None and set(ids) != now:
             old_text = "; ".join(sorted(names.get(i, str(i)) for i in now))
             new_text = "; ".join(sorted(names.get(i, str(i)) for i in ids))
             out.append(FieldChange(column, old_text, new_text))
     return out
+
+
+def _plans_now(change: ProviderChange, p: Provider, look: Lookups) -> set[int]:
+    """The listing's plans as the ``insurance`` cell speaks of them: with a ``networks``
+    column, only the plans in no network."""
+    plans_now = {x.id for x in p.insurance_plans}
+    if change.networks is not None:
+        plans_now = {i for i in plans_now if look.plan_network.get(i) is None}
+    return plans_now
 
 
 def _field_diff(p: Provider, name: str, value: Any) -> FieldChange | None:
@@ -315,6 +356,23 @@ def _clinics_diff(
     old_text = "; ".join(_clinic_label(ref, phone, look, plan) for ref, phone in old.items())
     new_text = "; ".join(_clinic_label(ref, phone, look, plan) for ref, phone in clinics)
     return [FieldChange("clinics", old_text, new_text)]
+
+
+def _networks_diff(
+    part: dict[ClinicRef, dict[int, bool]], p: Provider, look: Lookups, plan: Plan
+) -> list[FieldChange]:
+    """One change per clinic whose networks differ (emptying a clinic's is a clear)."""
+    old = participation.current(p)
+    out = []
+    for ref in part:  # a clinic the listing leaves takes its networks with it (see clinics)
+        before, after = old.get(ref, {}), part.get(ref, {})  # type: ignore[call-overload]
+        if before == after:
+            continue
+        label = _clinic_label(ref, "", look, plan)
+        old_text = f"{label}: {look.networks_cell(before)}" if before else ""
+        new_text = f"{label}: {look.networks_cell(after)}" if after else ""
+        out.append(FieldChange("networks", old_text, new_text))
+    return out
 
 
 def _clinic_label(ref: ClinicRef, phone: str, look: Lookups, plan: Plan) -> str:
@@ -404,28 +462,85 @@ def _plan_group(
     """The change one provider's rows ask for, or None when they are refused (errors noted)."""
     merged, kept = _merge(group, plan.errors)
     line = kept[0].line
-    pid = _match(merged, line, look, plan.errors)
+    pid = _claim(merged, line, look, plan, claimed)
     if pid is False:
         return None
-    if pid is not None and pid in claimed:
-        message = f"Matches the same listing as line {claimed[pid]}."
-        plan.errors.append(RowError(line, "npi", message))
-        return None
-    if pid is not None:
-        claimed[pid] = line
     change = ProviderChange(line, pid, _fields(merged, pid is not None, blank))
     change.name = f"{merged.get('first_name', '')} {merged.get('last_name', '')}".strip()
     before = len(plan.errors)
+    has_networks = any("networks" in row.values for row in kept)
+    change.networks = {} if has_networks else None
     _resolve_refs(change, merged, line, look, plan, blank)
     if len(plan.errors) > before:
         return None
-    change.clinics = _clinics(kept, look, plan)
+    if not _clinics_and_networks(change, kept, look, plan, blank, before):
+        return None
+    return change
+
+
+def _clinics_and_networks(
+    change: ProviderChange, kept: list[Row], look: Lookups, plan: Plan, blank: str, before: int
+) -> bool:
+    """Settle the rows' clinics and their ``networks`` cells; False when refused."""
+    cells: dict[ClinicRef, tuple[int, str]] = {}
+    change.clinics = _clinics(kept, look, plan, cells)
+    if change.networks is not None and not _network_cells(change, kept, cells, look, plan, blank):
+        return False
     if change.provider_id is None and change.clinics:
         change.clinics = [(ref, phone or "") for ref, phone in change.clinics]
-    if not _needs_met(change, line, plan.errors, clinic_trouble=len(plan.errors) > before):
-        return None
+    if not _needs_met(change, change.line, plan.errors, len(plan.errors) > before):
+        return False
     change.codes["clinics"] = [str(ref) for ref, _ in change.clinics or []]
-    return change
+    if change.provider_id is None and change.networks is not None:
+        change.participation = {
+            ref: change.networks.get(ref) or {} for ref, _ in change.clinics or []
+        }
+    return True
+
+
+def _claim(
+    merged: dict[str, str], line: int, look: Lookups, plan: Plan, claimed: dict[int, int]
+) -> int | bool | None:
+    """The listing these rows match (None: a new one), or False when refused."""
+    pid = _match(merged, line, look, plan.errors)
+    if pid is False:
+        return False
+    if pid is not None and pid in claimed:
+        message = f"Matches the same listing as line {claimed[pid]}."
+        plan.errors.append(RowError(line, "npi", message))
+        return False
+    if pid is not None:
+        claimed[pid] = line
+    return pid
+
+
+def _network_cells(
+    change: ProviderChange,
+    rows: list[Row],
+    cells: dict[ClinicRef, tuple[int, str]],
+    look: Lookups,
+    plan: Plan,
+    blank: str,
+) -> bool:
+    """Each clinic's ``networks`` cell as wanted networks (None: keep); False if refused."""
+    ok = True
+    for row in rows:
+        if row.get("networks") and not row.get("address"):
+            message = "Networks are taken per clinic: give this row's clinic address."
+            plan.errors.append(RowError(row.line, "networks", message))
+            ok = False
+    existing = change.provider_id is not None
+    for ref, (line, cell) in cells.items():
+        value = wanted({"networks": cell}, "networks", existing, blank)
+        try:
+            nets = None if value is None else look.resolve_networks(value)
+        except ValueError as exc:
+            plan.errors.append(RowError(line, "networks", str(exc)))
+            ok = False
+            continue
+        assert change.networks is not None
+        change.networks[ref] = nets
+    return ok
 
 
 def _settle_clinics(
@@ -444,6 +559,23 @@ def _settle_clinics(
     ]
 
 
+def _settle_networks(change: ProviderChange, p: Provider) -> dict[ClinicRef, dict[int, bool]]:
+    """The participation the listing will have: each of its clinics with the file's
+    networks there, or the ones it has where the cell keeps them."""
+    now = participation.current(p)
+    clinics = (
+        [ref for ref, _ in change.clinics]
+        if change.clinics is not None
+        else [link.location_id for link in p.location_links]
+    )
+    asked = change.networks or {}
+    out: dict[ClinicRef, dict[int, bool]] = {}
+    for ref in clinics:
+        nets = asked.get(ref)
+        out[ref] = dict(nets) if nets is not None else dict(now.get(ref, {}))  # type: ignore[call-overload]
+    return out
+
+
 def _load_and_compare(pending: list[ProviderChange], plan: Plan, look: Lookups) -> None:
     existing = [c for c in pending if c.provider_id is not None]
     for start in range(0, len(existing), 1000):
@@ -456,6 +588,7 @@ def _load_and_compare(pending: list[ProviderChange], plan: Plan, look: Lookups) 
                 selectinload(Provider.location_links),
                 selectinload(Provider.languages),
                 selectinload(Provider.insurance_plans),
+                selectinload(Provider.participations),
             )
         )
         loaded = {p.id: p for p in db.session.scalars(stmt)}
@@ -464,5 +597,7 @@ def _load_and_compare(pending: list[ProviderChange], plan: Plan, look: Lookups) 
             change.name = p.full_name
             if change.clinics is not None:
                 change.clinics = _settle_clinics(change.clinics, p)
+            if change.networks is not None:
+                change.participation = _settle_networks(change, p)
             change.diffs = _diff(change, p, look, plan)
     plan.changes = pending

@@ -48,9 +48,12 @@ COLUMNS = (
 # import, written by export after the original columns, so older readers keep working.
 AGE_COLUMNS = ("sees_children", "sees_adults", "sees_older_adults")
 DETAIL_COLUMNS = (*AGE_COLUMNS, *provider_details.CELLS)
-EXPORT_COLUMNS = (*COLUMNS, *DETAIL_COLUMNS)
+# The networks taken at the row's clinic (a clinic column, not a provider one): see
+# docs/roster.md, "Networks and plans".
+NETWORK_COLUMNS = ("networks",)
+EXPORT_COLUMNS = (*COLUMNS, *DETAIL_COLUMNS, *NETWORK_COLUMNS)
 # Accepted on import but never required. ``middle_name`` and ``suffix`` are never exported.
-OPTIONAL_COLUMNS = ("middle_name", "suffix", *DETAIL_COLUMNS)
+OPTIONAL_COLUMNS = ("middle_name", "suffix", *DETAIL_COLUMNS, *NETWORK_COLUMNS)
 FLAG_COLUMNS = ("accepting_new_patients", "telehealth", *AGE_COLUMNS)
 REQUIRED = ("first_name", "last_name")
 PROVIDER_COLUMNS = (
@@ -82,6 +85,7 @@ LIMITS = {
     "specialties": 500,
     "languages": 500,
     "insurance": 1000,
+    "networks": 2000,
     "bio": 4000,
     "board_certifications": 4000,
     "education": 4000,
@@ -100,6 +104,7 @@ CLEARABLE = (
     "bio",
     "languages",
     "insurance",
+    "networks",
     *provider_details.CELLS,
 )
 BLANK_MODES = ("keep", "clear")
@@ -440,7 +445,11 @@ COLUMN_GUIDE = (
     ("languages", "no", "Names or ISO codes: Spanish; es; ASL."),
     ("accepting_new_patients", "no", "yes or no."),
     ("telehealth", "no", "yes or no."),
-    ("insurance", "no", "Plan names or slugs the directory knows, ; between."),
+    (
+        "insurance",
+        "no",
+        "Plans in no network (self-pay); older files: plans whose networks are taken everywhere.",
+    ),
     ("bio", "no", "Up to 4,000 characters."),
     ("sees_children", "no", "yes or no (under 18)."),
     ("sees_adults", "no", "yes or no."),
@@ -448,6 +457,12 @@ COLUMN_GUIDE = (
     ("board_certifications", "no", "Board | Specialty | Year; entries separated by ;"),
     ("education", "no", "Degree or program | Institution | Year; entries separated by ;"),
     ("hospital_affiliations", "no", "Hospital names, ; between."),
+    (
+        "networks",
+        "no",
+        "Networks taken at this row's clinic, ; between; add (closed) when not accepting "
+        "new patients in that network here.",
+    ),
 )
 # Two rows of one fictional provider at two clinics (the demo directory's First Hill clinic,
 # and a new one on a real city and ZIP), every column filled in; staff download it as a start.
@@ -468,7 +483,7 @@ SAMPLE_ROWS = (
         "languages": "en;es",
         "accepting_new_patients": "yes",
         "telehealth": "no",
-        "insurance": "medicare;self-pay",
+        "insurance": "self-pay",
         "bio": "Imani helps people return to walking, lifting and work after back pain.",
         "sees_children": "no",
         "sees_adults": "yes",
@@ -476,6 +491,7 @@ SAMPLE_ROWS = (
         "board_certifications": "ABPTS | Orthopaedic Clinical Specialist | 2019",
         "education": "DPT | University of Washington | 2014",
         "hospital_affiliations": "",
+        "networks": "original-medicare; cascadia-medicare-advantage (closed)",
     },
     {
         "location_name": "Tacoma Stadium District Clinic",

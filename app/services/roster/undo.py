@@ -25,6 +25,7 @@ from app.models import (
     InsurancePlan,
     Language,
     Location,
+    Organization,
     Provider,
     RosterChange,
     RosterUpload,
@@ -47,6 +48,7 @@ COLUMN_OF = {
     "clinics": "clinics",
     "language_ids": "languages",
     "plan_ids": "insurance",
+    "networks": "networks",
 }
 
 
@@ -62,6 +64,10 @@ def listing_state(p: Provider, keys: Iterable[str]) -> dict[str, Any]:
             out[key] = sorted(x.id for x in p.languages)
         elif key == "plan_ids":
             out[key] = sorted(x.id for x in p.insurance_plans)
+        elif key == "networks":
+            out[key] = sorted(
+                [x.location_id, x.network_id, x.accepting_new_patients] for x in p.participations
+            )
         elif key in DETAIL_FIELDS:
             out[key] = list(getattr(p, key) or [])
         else:
@@ -240,6 +246,12 @@ def _undo_one(
         return
     if "clinics" in restore:
         restore["clinics"] = [(lid, phone) for lid, phone in restore["clinics"]]
+    if "networks" in restore:
+        clinics = restore.get("clinics") or current_input(p).clinics
+        nets: dict[int, dict[int, bool]] = {lid: {} for lid, _ in clinics}
+        for lid, nid, ok in restore["networks"]:
+            nets.setdefault(lid, {})[nid] = ok
+        restore["networks"] = nets
     try:
         update_provider(p, current_input(p, **restore), None, actor)
     except InvalidInput as exc:
@@ -325,6 +337,12 @@ def describe(key: str, value: Any) -> str:
         )
         return "; ".join(
             found.get(lid, str(lid)) + (f" ({phone})" if phone else "") for lid, phone in value
+        )
+    if key == "networks":
+        names = dict(db.session.execute(select(Organization.id, Organization.name)).all())
+        return "; ".join(
+            f"#{lid} {names.get(nid, str(nid))}" + ("" if ok else " (closed)")
+            for lid, nid, ok in value
         )
     if key in provider_details.CELLS:
         return provider_details.CELLS[key][1](value)
