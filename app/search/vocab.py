@@ -398,6 +398,12 @@ def _load_spanish(v: Vocab) -> None:
     each finding what its English twin finds. An English phrase keeps its meaning where
     the two spell the same."""
     es = spanish.load()
+    _spanish_specialties(v, es)
+    _spanish_conditions(v, es)
+    _spanish_care_paths(v, es)
+
+
+def _spanish_specialties(v: Vocab, es) -> None:
     slug_by_code = {s.code: s.slug for s in v.specialties.values()}
     for code, (name, synonyms) in es.specialties.items():
         slug = slug_by_code.get(code)
@@ -411,6 +417,9 @@ def _load_spanish(v: Vocab) -> None:
             entries = v.phrases.setdefault(key, [])
             if all(s != slug for s, _ in entries):
                 entries.append((slug, text))
+
+
+def _spanish_conditions(v: Vocab, es) -> None:
     condition_by_name = {c.name: c.slug for c in v.conditions.values()}
     for english, (name, terms) in es.conditions.items():
         slug = condition_by_name.get(english)
@@ -421,6 +430,9 @@ def _load_spanish(v: Vocab) -> None:
             if key:
                 v.condition_phrases.setdefault(key, slug)
                 v.plain_words.update(words(term))
+
+
+def _spanish_care_paths(v: Vocab, es) -> None:
     for slug, terms in es.care_paths.items():
         if slug not in v.care_paths:
             continue
