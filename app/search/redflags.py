@@ -65,21 +65,24 @@ def _key(phrase: str) -> tuple[str, ...]:
     return stems(words(phrase))
 
 
+def _keys(texts) -> frozenset[tuple[str, ...]]:
+    """The phrase keys of ``texts``, leaving out any that fold to nothing."""
+    return frozenset(k for k in (_key(p) for p in texts) if k)
+
+
 @lru_cache(maxsize=4)
 def load(path: str | None = None) -> RedFlags:
     """Read the red-flag vocabulary (cached per path): the English file and, by default,
     the Spanish one beside it."""
     files = [Path(path)] if path else [DEFAULT_FILE, SPANISH_FILE]
     datas = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.is_file()]
-    phrases: dict[str, frozenset[tuple[str, ...]]] = {}
-    max_len = 1
-    for level in LEVELS:
-        texts = [p for data in datas for p in data["levels"][level]["phrases"]]
-        keys = frozenset(k for k in (_key(p) for p in texts) if k)
-        phrases[level] = keys
-        max_len = max([max_len, *(len(k) for k in keys)])
+    phrases = {
+        level: _keys(p for data in datas for p in data["levels"][level]["phrases"])
+        for level in LEVELS
+    }
+    max_len = max([1, *(len(k) for keys in phrases.values() for k in keys)])
     not_red = tuple(p for data in datas for p in data.get("not_red_flags", []))
-    exclusions = frozenset(k for k in (_key(p) for p in not_red) if k)
+    exclusions = _keys(not_red)
     return RedFlags(
         phrases=phrases,
         not_red_flags=not_red,

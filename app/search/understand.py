@@ -474,6 +474,10 @@ def understand(
     return parsed
 
 
+def _not_content(tok: str) -> bool:
+    return tok in STOPWORDS or tok in FILLER or tok in CHILD_WORDS or tok in GLUE
+
+
 def _single_health_words(
     parsed: Parsed, vocab: Vocab, rest: list[str], is_name: Callable[[str], bool]
 ) -> list[str]:
@@ -483,11 +487,7 @@ def _single_health_words(
     health word, so a search with nothing else falls back to primary care instead of
     guessing a name.
     """
-    content = [
-        t
-        for t in rest
-        if t not in STOPWORDS and t not in FILLER and t not in CHILD_WORDS and t not in GLUE
-    ]
+    content = [t for t in rest if not _not_content(t)]
     health = [t for t in content if stem(t) in vocab.words and not is_name(t)]
     parsed.health_words.extend(health)
     if not health or len(health) != len(content):
