@@ -133,7 +133,7 @@ def register_commands(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Security headers, compression, hashed static assets and search sync."""
-    from app import assets, faults, reasons, security, templating
+    from app import assets, faults, reasons, security, templating, words
     from app.search import interface as search
 
     faults.init_app(app)
@@ -141,4 +141,5 @@ def register_hooks(app: Flask) -> None:
     assets.init_app(app)
     templating.init_app(app)
     reasons.init_app(app)
+    words.init_app(app)
     search.init_app(app)

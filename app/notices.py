@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from app.locale import current_lang
+
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "seed_data" / "red_flags.json"
+# Each language's notice words, beside its phrases; a language without a file reads English.
+FILES = {
+    "en": DEFAULT_FILE,
+    "es": Path(__file__).resolve().parents[1] / "seed_data" / "es" / "red_flags.json",
+}
 LEVELS = ("emergency", "crisis")
 
 
@@ -28,6 +35,9 @@ class Alert:
     # A crisis line also answers texts (sms:) and a web chat; None where it does not.
     text: str | None = None
     chat: str | None = None
+    # The word to text (Spanish: "AYUDA") and the key that reaches this language ("2").
+    text_body: str | None = None
+    press: str | None = None
 
     def to_dict(self) -> dict[str, str | None]:
         """The API shape: level, message, the number to call, and to text and the chat URL."""
@@ -37,6 +47,8 @@ class Alert:
             "call": self.call,
             "text": self.text,
             "chat": self.chat,
+            "text_body": self.text_body,
+            "press": self.press,
         }
 
 
@@ -53,13 +65,17 @@ def _alerts(path: str | None = None) -> dict[str, Alert]:
             str(spec["call"]),
             text=str(spec["text"]) if spec.get("text") else None,
             chat=spec.get("chat") or None,
+            text_body=spec.get("text_body") or None,
+            press=str(spec["press"]) if spec.get("press") else None,
         )
     return out
 
 
-def alert(level: str) -> Alert:
-    """The notice for one level ("emergency" or "crisis")."""
-    return _alerts()[level]
+def alert(level: str, lang: str | None = None) -> Alert:
+    """The notice for one level ("emergency" or "crisis"), in ``lang`` (by default the
+    request's language)."""
+    lang = lang or current_lang()
+    return _alerts(str(FILES.get(lang, DEFAULT_FILE)))[level]
 
 
 def alert_for(level: str | None) -> Alert | None:

@@ -282,7 +282,7 @@ def test_profile_shows_every_detail(seeded_client: FlaskClient) -> None:
     assert 'href="tel:+12065550101"' in html
     assert "https://www.openstreetmap.org/search?query=1021+Madison+St" in html
     assert "<iframe" not in html
-    assert re.search(r"<th scope=\"row\">Monday</th>\s*<td>8:00 AM – 5:00 PM</td>", html)
+    assert re.search(r"<th scope=\"row\">Monday</th>\s*<td>8:00\u202fAM – 5:00\u202fPM</td>", html)
     assert "Listing last verified on <time" in html
     assert '<meta name="description" content="María Isabel Núñez, DPT, Physical Therapist' in html
 
@@ -348,6 +348,23 @@ def test_small_filters() -> None:
     assert tel_href("") == ""
     from datetime import time
 
-    assert clock(time(8, 0)) == "8:00 AM" and clock(time(12, 30)) == "12:30 PM"
-    assert clock(time(0, 5)) == "12:05 AM"
+    # Babel (CLDR) puts a narrow no-break space before AM/PM.
+    assert clock(time(8, 0)) == "8:00\u202fAM" and clock(time(12, 30)) == "12:30\u202fPM"
+    assert clock(time(0, 5)) == "12:05\u202fAM"
     assert miles(0.44) == "0.4 miles" and miles(1.0) == "1 mile" and miles(12.3) == "12 miles"
+
+
+def test_small_filters_in_spanish(sqlite_app) -> None:
+    from datetime import datetime, time
+
+    from app.public.filters import long_date, weekday
+
+    with sqlite_app.test_request_context("/es/find-a-doctor"):
+        assert clock(time(8, 0)) == "8:00" and clock(time(13, 30)) == "13:30"
+        assert miles(0.44) == "0,4 millas" and miles(1.0) == "1 milla"
+        assert miles(0.05) == "a menos de 0,1 millas"
+        assert weekday("Monday") == "Lunes"
+        assert long_date(datetime(2025, 3, 4, 12)) == "4 de marzo de 2025"
+    with sqlite_app.test_request_context("/find-a-doctor"):
+        assert weekday("Monday") == "Monday"
+        assert long_date(datetime(2025, 3, 4, 12)) == "March 4, 2025"

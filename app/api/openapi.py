@@ -264,6 +264,15 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
                     "format": "uri",
                     "description": "The crisis line's web chat (a link to follow), or null.",
                 },
+                "text_body": {
+                    "type": ["string", "null"],
+                    "description": "The word to text for this language (Spanish: AYUDA), or null.",
+                },
+                "press": {
+                    "type": ["string", "null"],
+                    "description": "The key that reaches this language after calling (Spanish: "
+                    "2), or null.",
+                },
                 "heading": _STR,
             },
         },

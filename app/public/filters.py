@@ -1,4 +1,8 @@
-"""Template filters for the directory pages: highlighting, phone links, hours, distances."""
+"""Template filters for the directory pages: highlighting, phone links, hours, distances.
+
+Times, dates, weekday names and distances are formatted for the page's language by Babel;
+phone numbers keep the North American form "(206) 555-0100" in both languages.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from urllib.parse import quote_plus
 
+from babel import dates as babel_dates
+from flask_babel import format_decimal, get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
+from app.models.location import WEEKDAY_NAMES
 from app.public import bp
 from app.services.clinic_order import nearest_first
 from app.text import fold as search_fold
@@ -82,30 +89,42 @@ def tel_href(phone: str | None) -> str:
 
 @bp.app_template_filter("clock")
 def clock(value: time | None) -> str:
-    """A time as "8:00 AM" or "12:30 PM"."""
+    """A time in the page's language, by Babel: "8:00 AM" (with CLDR's narrow no-break
+    space) in English, "8:00" in Spanish."""
     if value is None:
         return ""
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+    return babel_dates.format_time(value, "short", locale=get_locale())
+
+
+@bp.app_template_filter("weekday")
+def weekday(name: str) -> str:
+    """An English weekday name ("Monday", from the hours tables) in the page's language."""
+    if name not in WEEKDAY_NAMES:
+        return name
+    found = babel_dates.get_day_names("wide", "format", locale=get_locale())
+    text = found[WEEKDAY_NAMES.index(name)]
+    return text[:1].upper() + text[1:]
 
 
 @bp.app_template_filter("miles")
 def miles(value: float | None) -> str:
-    """A distance as "under 0.1 miles", "0.4 miles", "1 mile" or "12 miles"."""
+    """A distance as "under 0.1 miles", "0.4 miles", "1 mile" or "12 miles" (Spanish: "0,4
+    millas"), the number by Babel."""
     if value is None:
         return ""
     if value < 0.1:
-        return "under 0.1 miles"
-    text = f"{value:.1f}".removesuffix(".0") if value < 10 else f"{value:.0f}"
-    return f"{text} mile" if text == "1" else f"{text} miles"
+        return gettext("under %(num)s miles", num=format_decimal(0.1, "0.#"))
+    rounded = round(value, 1) if value < 10 else round(value)
+    text = format_decimal(rounded, "0.#" if value < 10 else "0")
+    return ngettext("%(dist)s mile", "%(dist)s miles", 1 if rounded == 1 else 2, dist=text)
 
 
 @bp.app_template_filter("long_date")
 def long_date(value: datetime | None) -> str:
-    """A date as "March 4, 2025"."""
+    """A date as "March 4, 2025" (Spanish: "4 de marzo de 2025"), by Babel."""
     if value is None:
         return ""
-    return f"{value:%B} {value.day}, {value.year}"
+    return babel_dates.format_date(value, "long", locale=get_locale())
 
 
 @bp.app_template_filter("map_url")

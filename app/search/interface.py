@@ -29,6 +29,7 @@ from app.search.params import (
     ParamError,
     SearchParams,
 )
+from app.search.spanish import load as spanish_words
 from app.search.store import SearchUnavailable
 from app.search.types import (
     DID_YOU_MEAN,
@@ -98,6 +99,7 @@ __all__ = [
     "Suggestions",
     "init_app",
     "service",
+    "spanish_words",
 ]
 
 

@@ -20,6 +20,9 @@ from pathlib import Path
 from app.search.text import stems, words
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "red_flags.json"
+# The Spanish phrases: read beside the English ones, so "dolor de pecho" raises the 911
+# notice whichever language the page is in (the notice's words follow the page).
+SPANISH_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "es" / "red_flags.json"
 # When both kinds match ("overdose" and "suicidal"), the emergency notice comes first.
 LEVELS = ("emergency", "crisis")
 
@@ -64,19 +67,22 @@ def _key(phrase: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def load(path: str | None = None) -> RedFlags:
-    """Read the red-flag vocabulary (cached per path)."""
-    data = json.loads(Path(path or DEFAULT_FILE).read_text(encoding="utf-8"))
+    """Read the red-flag vocabulary (cached per path): the English file and, by default,
+    the Spanish one beside it."""
+    files = [Path(path)] if path else [DEFAULT_FILE, SPANISH_FILE]
+    datas = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.is_file()]
     phrases: dict[str, frozenset[tuple[str, ...]]] = {}
     max_len = 1
     for level in LEVELS:
-        spec = data["levels"][level]
-        keys = frozenset(k for k in (_key(p) for p in spec["phrases"]) if k)
+        texts = [p for data in datas for p in data["levels"][level]["phrases"]]
+        keys = frozenset(k for k in (_key(p) for p in texts) if k)
         phrases[level] = keys
         max_len = max([max_len, *(len(k) for k in keys)])
-    exclusions = frozenset(k for k in (_key(p) for p in data.get("not_red_flags", [])) if k)
+    not_red = tuple(p for data in datas for p in data.get("not_red_flags", []))
+    exclusions = frozenset(k for k in (_key(p) for p in not_red) if k)
     return RedFlags(
         phrases=phrases,
-        not_red_flags=tuple(data.get("not_red_flags", [])),
+        not_red_flags=not_red,
         exclusions=exclusions,
         max_len=max_len,
     )

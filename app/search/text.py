@@ -40,8 +40,15 @@ STOPWORDS = wordset("a an and the of for with in near at around by to my me i wh
 # name is one of these can still be found by name alone.
 FILLER = wordset(
     "my hurts hurt hurting lower upper pain pains painful ache aches aching sore bad chronic "
-    "severe doctor doctors specialist specialists for with i have has having need see"
+    "severe doctor doctors specialist specialists for with i have has having need see "
+    # The same in Spanish ("me duele la rodilla", "necesito un médico para mi hijo").
+    "dolor duele duelen molestia molestias tengo tiene necesito busco medico medicos medica "
+    "doctora especialista cronico cronica fuerte"
 )
+# Spanish little words ("dolor de rodilla", "pediatra en Seattle", "cerca de 98104"). Not
+# stopwords: "de la" and "del" also start surnames ("de la Cruz"), so they are dropped only
+# beside a specialty or condition phrase, like the filler words.
+GLUE = wordset("de del la el los las en un una para con y cerca alrededor mis")
 
 
 def clean(text: object, cap: int = MAX_TEXT) -> str:

@@ -19,6 +19,7 @@ from app.geo import city_centroid, zip_centroid
 from app.search.text import (
     CREDENTIALS,
     FILLER,
+    GLUE,
     HONORIFICS,
     MAX_TOKENS,
     STOPWORDS,
@@ -33,12 +34,15 @@ from app.search.types import PLACE_NOT_FOUND, ZIP_NOT_FOUND, Origin, Reason
 from app.search.vocab import Vocab
 
 ZIP_TOKEN = re.compile(r"^[0-9]{5}(?:[0-9]{4})?$")
-PLACE_WORDS = ("in", "near", "around", "at")
+PLACE_WORDS = ("in", "near", "around", "at", "en", "cerca", "alrededor")
+# Words after which anything is a place ("near x", "cerca de x"); "de" after them is dropped.
+NEAR_WORDS = ("near", "cerca", "alrededor")
 # Words that ask for care for a child; the primary-care fallback then means pediatrics.
 CHILD_WORDS = wordset(
     "kid kids child children childs baby babies infant infants toddler toddlers newborn "
     "newborns son daughter teen teens teenager teenagers pediatric paediatric pediatrics "
-    "paediatrics pediatrician peds adolescent adolescents boy girl"
+    "paediatrics pediatrician peds adolescent adolescents boy girl "
+    "nino ninos bebe bebes hijo hija hijos hijas adolescente pediatra pediatras infantil"
 )
 # A single health word naming more specialties than this is too vague to narrow a search.
 MAX_WORD_SPECIALTIES = 12
@@ -191,10 +195,13 @@ def split_place(
         if ZIP_TOKEN.match(tok) and tok.isascii():
             return tokens[:i] + tokens[i + 1 :], tok[:5]
     for i in range(len(tokens) - 2, -1, -1):
-        if tokens[i] in PLACE_WORDS and (tokens[i] == "near" or not _in_phrase(tokens, i, vocab)):
+        near = tokens[i] in NEAR_WORDS
+        if tokens[i] in PLACE_WORDS and (near or not _in_phrase(tokens, i, vocab)):
             tail = tokens[i + 1 :]
+            if near and len(tail) > 1 and tail[0] in ("de", "del"):
+                tail = tail[1:]  # "cerca de Seattle"
             head = tokens[:i]
-            if tokens[i] == "near" or _is_place(tail, vocab) or _all_health(head, vocab):
+            if near or _is_place(tail, vocab) or _all_health(head, vocab):
                 return head, " ".join(tail)
     for n in (4, 3, 2, 1):
         if len(tokens) >= n and tuple(tokens[-n:]) in vocab.place_phrases:
@@ -253,6 +260,7 @@ def correct(
             or tok in FILLER
             or tok in CREDENTIALS
             or tok in CHILD_WORDS
+            or tok in GLUE
             or is_name(tok)
         ):
             out.append(tok)
@@ -411,7 +419,7 @@ def understand(
             rest.append(tokens[i])
             i += 1
     rest = _single_health_words(parsed, vocab, rest, is_name)
-    ignored = STOPWORDS | FILLER | CHILD_WORDS if parsed.specialties else STOPWORDS
+    ignored = STOPWORDS | FILLER | CHILD_WORDS | GLUE if parsed.specialties else STOPWORDS
     parsed.name_terms = [
         t[:40] for t in rest if t not in HONORIFICS and t not in CREDENTIALS and t not in ignored
     ][:MAX_TOKENS]
@@ -427,7 +435,11 @@ def _single_health_words(
     health word, so a search with nothing else falls back to primary care instead of
     guessing a name.
     """
-    content = [t for t in rest if t not in STOPWORDS and t not in FILLER and t not in CHILD_WORDS]
+    content = [
+        t
+        for t in rest
+        if t not in STOPWORDS and t not in FILLER and t not in CHILD_WORDS and t not in GLUE
+    ]
     health = [t for t in content if stem(t) in vocab.words and not is_name(t)]
     parsed.health_words.extend(health)
     if not health or len(health) != len(content):

@@ -37,7 +37,7 @@ from app.models import (
     Specialty,
 )
 from app.models.visibility import public_clinic
-from app.search import vocab_file
+from app.search import spanish, vocab_file
 from app.search.prefix import WordPrefixIndex
 from app.search.text import FuzzyLexicon, fold, stems, words
 
@@ -207,6 +207,7 @@ def _load(conn) -> Vocab:
     _load_care_paths(v, conn)
     _load_places(v, conn)
     _load_conditions(v, conn)
+    _load_spanish(v)
     v.suggestions.sort(key=lambda s: (not s[3], s[2] is not None, s[0]))
     v.languages = dict(conn.execute(select(Language.code, Language.name)).all())
     v.plans = dict(conn.execute(select(InsurancePlan.slug, InsurancePlan.name)).all())
@@ -391,6 +392,44 @@ def _load_conditions(v: Vocab, conn) -> None:
             v.condition_suggestions.append((" ".join(words(term)), slug, term))
 
 
+def _load_spanish(v: Vocab) -> None:
+    """Spanish names, synonyms, condition phrases and care-path terms (``seed_data/es``),
+    each finding what its English twin finds. An English phrase keeps its meaning where
+    the two spell the same."""
+    es = spanish.load()
+    slug_by_code = {s.code: s.slug for s in v.specialties.values()}
+    for code, (name, synonyms) in es.specialties.items():
+        slug = slug_by_code.get(code)
+        if slug is None:
+            continue
+        for text in (name, *synonyms):
+            key = stems(words(text))
+            if not key:
+                continue
+            v.plain_words.update(words(text))
+            entries = v.phrases.setdefault(key, [])
+            if all(s != slug for s, _ in entries):
+                entries.append((slug, text))
+    condition_by_name = {c.name: c.slug for c in v.conditions.values()}
+    for english, (name, terms) in es.conditions.items():
+        slug = condition_by_name.get(english)
+        if slug is None:
+            continue
+        for term in (name, *terms):
+            key = stems(words(term))
+            if key:
+                v.condition_phrases.setdefault(key, slug)
+                v.plain_words.update(words(term))
+    for slug, terms in es.care_paths.items():
+        if slug not in v.care_paths:
+            continue
+        for term in terms:
+            key = stems(words(term))
+            if key:
+                v.path_phrases.setdefault(key, slug)
+                v.plain_words.update(words(term))
+
+
 class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -432,8 +471,9 @@ def _code_digest() -> str | None:
     (None, and no saved files, when the sources are not there to read)."""
     h = hashlib.sha256()
     try:
-        for module in ("vocab.py", "vocab_file.py", "prefix.py", "text.py"):
+        for module in ("vocab.py", "vocab_file.py", "prefix.py", "text.py", "spanish.py"):
             h.update((Path(__file__).parent / module).read_bytes())
+        h.update(spanish.digest().encode())
     except OSError:
         return None
     return h.hexdigest()[:16]

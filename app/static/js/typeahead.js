@@ -20,6 +20,17 @@
     ["specialties", "Specialties"],
     ["clinics", "Clinics"]
   ];
+  /* The page's words for this script: a JSON object in the input's data-i18n attribute,
+     keyed by the English text (the server translates them with the page). */
+  var WORDS = {};
+
+  function t(text) {
+    return Object.prototype.hasOwnProperty.call(WORDS, text) ? WORDS[text] : text;
+  }
+
+  function fill(text, values) {
+    return t(text).replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; });
+  }
   var counter = 0;
 
   function fold(text) {
@@ -53,7 +64,7 @@
       return "→ " + item.specialties.join(", ");
     }
     if (group === "specialties" && item.matched && fold(item.matched) !== fold(item.name)) {
-      return "Matches “" + item.matched + "”";
+      return fill("Matches “%(words)s”", { words: item.matched });
     }
     return "";
   }
@@ -61,6 +72,11 @@
   function setup(input) {
     var form = input.form;
     var url = input.getAttribute("data-suggest-url") || "/api/v1/suggest";
+    try {
+      WORDS = JSON.parse(input.getAttribute("data-i18n") || "{}") || {};
+    } catch (e) {
+      WORDS = {};
+    }
     var n = ++counter;
     var listId = (input.id || "typeahead") + "-listbox";
     var wrapper = input.parentElement;
@@ -77,7 +93,7 @@
     listbox.id = listId;
     listbox.className = "combo-listbox";
     listbox.setAttribute("role", "listbox");
-    listbox.setAttribute("aria-label", "Suggestions");
+    listbox.setAttribute("aria-label", t("Suggestions"));
     listbox.hidden = true;
     wrapper.appendChild(listbox);
 
@@ -110,11 +126,18 @@
       actions.className = "red-flag-actions";
       actions.setAttribute("role", "list");
       var digits = function (n) { return String(n).replace(/[^0-9]/g, ""); };
-      actions.appendChild(action("tel:" + digits(alert.call), "button danger call-button", "Call " + alert.call));
-      if (alert.text) actions.appendChild(action("sms:" + digits(alert.text), "button danger-outline", "Text " + alert.text));
+      actions.appendChild(action("tel:" + digits(alert.call), "button danger call-button",
+        alert.press ? fill("Call %(number)s and press %(key)s", { number: alert.call, key: alert.press })
+          : fill("Call %(number)s", { number: alert.call })));
+      if (alert.text) {
+        actions.appendChild(alert.text_body
+          ? action("sms:" + digits(alert.text) + "?body=" + encodeURIComponent(alert.text_body),
+            "button danger-outline", fill("Text %(word)s to %(number)s", { word: alert.text_body, number: alert.text }))
+          : action("sms:" + digits(alert.text), "button danger-outline", fill("Text %(number)s", { number: alert.text })));
+      }
       if (alert.chat && /^https:\/\//.test(alert.chat)) {
         var host = alert.chat.replace(/^https:\/\//, "").replace(/\/$/, "");
-        actions.appendChild(action(alert.chat, "button danger-outline", "Chat at " + host));
+        actions.appendChild(action(alert.chat, "button danger-outline", fill("Chat at %(site)s", { site: host })));
       }
       alertBox.appendChild(heading);
       alertBox.appendChild(message);
@@ -189,7 +212,7 @@
       var searchable = opt.group === "conditions" || opt.group === "specialties";
       if (searchable && place && !place.value.trim()) {
         chosen = { text: input.value, url: opt.item.url };
-        announce(opt.item.name + " chosen. Add a location, or search now.");
+        announce(fill("%(name)s chosen. Add a location, or search now.", { name: opt.item.name }));
         place.focus();
         return;
       }
@@ -223,7 +246,7 @@
         label.id = labelId;
         label.className = "combo-group-label";
         label.setAttribute("role", "presentation");
-        label.textContent = pair[1];
+        label.textContent = t(pair[1]);
         group.appendChild(label);
         items.forEach(function (item) {
           if (!item || !item.url || !item.name) return;
@@ -251,11 +274,11 @@
       });
       if (options.length) {
         open();
-        announce(options.length + (options.length === 1 ? " suggestion" : " suggestions") +
-          " available. Use the up and down arrow keys to choose.");
+        announce(fill(options.length === 1 ? "%(num)s suggestion available. Use the up and down arrow keys to choose."
+          : "%(num)s suggestions available. Use the up and down arrow keys to choose.", { num: options.length }));
       } else {
         close();
-        announce("No suggestions.");
+        announce(t("No suggestions."));
       }
     }
 
@@ -273,7 +296,7 @@
         return;
       }
       controller = typeof AbortController === "function" ? new AbortController() : null;
-      fetch(url + "?q=" + encodeURIComponent(query), {
+      fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query), {
         headers: { Accept: "application/json" },
         credentials: "same-origin",
         signal: controller ? controller.signal : undefined
