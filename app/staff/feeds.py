@@ -45,8 +45,19 @@ def feeds() -> str:
     )
 
 
-@bp.get("/feeds/<id:network_id>/directory.<any(csv,ndjson):fmt>")
-def feed_download(network_id: int, fmt: str) -> Response:
+@bp.get("/feeds/<id:network_id>/directory.csv")
+def feed_csv(network_id: int) -> Response:
+    """Download one network's directory as CSV (logged)."""
+    return _download(network_id, "csv")
+
+
+@bp.get("/feeds/<id:network_id>/directory.ndjson")
+def feed_ndjson(network_id: int) -> Response:
+    """Download one network's directory as Plan-Net NDJSON (logged)."""
+    return _download(network_id, "ndjson")
+
+
+def _download(network_id: int, fmt: str) -> Response:
     """Stream one network's directory; log who took it, the record count and the SHA-256
     of the bytes sent once the last byte has gone."""
     network = network_feed.get_network(network_id)
