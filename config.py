@@ -55,7 +55,7 @@ class Config:
     # 414 in each surface's own format. Keep it below gunicorn's limit_request_line (8190,
     # gunicorn.conf.py), which counts the method and protocol too; 0 switches it off.
     MAX_URL_BYTES = 8000
-    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # set from SESSION_IDLE_MINUTES
     SESSION_REFRESH_EACH_REQUEST = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -110,6 +110,17 @@ class Config:
     FHIR_EXPORT_KEEP_HOURS = 24
     # "Now" for urgent care's open-now, as ISO 8601 (tests pin it); None is the real clock.
     CLOCK_NOW: str | None = None
+    # Roles that must sign in with a second factor (a passkey or an authenticator-app code).
+    # MFA_REQUIRED_ROLES="" switches the requirement off (development only: a warning is
+    # logged at start). Users of these roles with no factor enrol at their next sign-in.
+    MFA_REQUIRED_ROLES: list[str] = ["staff", "admin"]
+    # Bulk and account-changing actions ask for the second factor again when the last check
+    # is older than this (see app/staff/step_up.py).
+    STEP_UP_SECONDS = 600
+    # Server-side session records end after this long without a request, and this long
+    # after sign-in whatever happens.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
     # Gzip for text responses (Flask-Compress; streamed downloads are left alone).
     COMPRESS_ALGORITHM = ["gzip"]
     COMPRESS_MIMETYPES = [
@@ -176,6 +187,21 @@ class Config:
                 f"VERIFY_EVERY_DAYS must be a whole number of days from 1 to 3650, not {days!r}"
             )
         self.VERIFY_EVERY_DAYS = int(days)
+        roles = os.environ.get("MFA_REQUIRED_ROLES")
+        if roles is not None:  # set but empty means "nobody": the requirement is off
+            self.MFA_REQUIRED_ROLES = [r.strip() for r in roles.split(",") if r.strip()]
+        unknown = set(self.MFA_REQUIRED_ROLES) - {"staff", "admin"}
+        if unknown:
+            raise RuntimeError(
+                f"MFA_REQUIRED_ROLES may name staff and admin only, not {sorted(unknown)}"
+            )
+        for name in ("STEP_UP_SECONDS", "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"):
+            value = _env(name, str(getattr(self, name))) or ""
+            if not (value.isascii() and value.isdigit() and int(value) >= 1):
+                raise RuntimeError(f"{name} must be a whole number of at least 1, not {value!r}")
+            setattr(self, name, int(value))
+        # The cookie outlives no server-side session: idle timeout is the cookie's lifetime.
+        self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=self.SESSION_IDLE_MINUTES)
 
 
 class DevelopmentConfig(Config):

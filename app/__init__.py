@@ -25,6 +25,11 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _fill_instance_defaults(app)
+    if not app.config["MFA_REQUIRED_ROLES"]:
+        app.logger.warning(
+            "MFA_REQUIRED_ROLES is empty: staff sign in with a password alone. "
+            "Use this on a development instance only."
+        )
     proxies = int(app.config["TRUSTED_PROXY_COUNT"])
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

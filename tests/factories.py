@@ -17,6 +17,7 @@ from app.models import (
     Specialty,
     User,
 )
+from app.services.mfa import new_totp_secret
 from app.services.users import hash_password
 
 _seq = itertools.count(1)
@@ -95,7 +96,13 @@ def provider(specialties=(), locations=(), **kw) -> Provider:
 def user(
     email: str = "desk@example.org", password: str = "correct horse battery", role="staff"
 ) -> User:
-    obj = User(email=email, password_hash=hash_password(password), role=role)
+    # An authenticator app already set up, as if enrolled: the test login gives its code.
+    obj = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        totp_secret=new_totp_secret(),
+    )
     db.session.add(obj)
     return obj
 

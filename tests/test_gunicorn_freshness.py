@@ -18,6 +18,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -31,6 +32,7 @@ from tests.test_access_log import GUNICORN, database, gunicorn
 __all__ = ["database"]  # the fixture, re-used from the access-log test
 
 PASSWORD = "a long staff passphrase"
+TOTP_SECRET = pyotp.random_base32(32)
 EDITS = 5
 CONSISTENT_READS = 8  # consecutive answers that must agree, so both workers are seen
 DEADLINE = 60.0  # seconds an edit may take to show before the test calls it lost
@@ -40,7 +42,12 @@ def add_staff(env: dict[str, str]) -> None:
     app = create_app(config.TestingConfig, {"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
     with app.app_context():
         db.session.add(
-            User(email="desk@example.org", password_hash=hash_password(PASSWORD), role="staff")
+            User(
+                email="desk@example.org",
+                password_hash=hash_password(PASSWORD),
+                role="staff",
+                totp_secret=TOTP_SECRET,  # enrolled: the sign-in below gives its code
+            )
         )
         db.session.commit()
         db.engine.dispose()
@@ -100,6 +107,8 @@ def test_every_edit_reaches_every_worker_in_order(database, tmp_path: Path):
                     "csrf_token": staff.token("/staff/login"),
                 },
             )
+            code = pyotp.TOTP(TOTP_SECRET).now()
+            staff.post("/staff/mfa", {"code": code, "csrf_token": staff.token("/staff/mfa")})
             for _ in range(EDITS):
                 with engine.connect() as conn:
                     version, was = conn.execute(

@@ -222,7 +222,8 @@ def test_sign_in_attempts_go_after_30_days(any_app: Flask):
     AuthActions(any_app.test_client()).login()
     with any_app.app_context():
         emails = sorted(db.session.scalars(select(LoginAttempt.email)))
-    assert emails == ["desk@example.org", "y@example.org"]
+    # The password step and the second factor's (under its own throttle key).
+    assert emails == ["desk@example.org", "mfa:desk@example.org", "y@example.org"]
 
 
 @pytest.mark.parametrize("claim", ["30 days, then deleted", "not kept at all", "45 days"])

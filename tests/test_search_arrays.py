@@ -150,7 +150,7 @@ def test_edits_add_segment_arrays_and_merges_drop_stale_ones(seeded_app):
 def _snapshot():
     st = search.store()
     with st.read_mutex:
-        return search._view(st)[0]
+        return search.view(st)[0]
 
 
 def test_many_segments_answer_as_one_and_hold_their_arrays_once(seeded_app):
@@ -208,13 +208,13 @@ def test_a_moved_clinic_measures_from_where_it_is_now(seeded_app):
             audit.enqueue("location", [clinic.id])
             db.session.commit()
             snap = _snapshot()
-            assert len(snap.segments) > 1 and snap._sites() is None  # old spot still in a segment
+            assert len(snap.segments) > 1 and snap.sites() is None  # old spot still in a segment
             moved = search.search(search.parse_params(MultiDict(params), api=True))
             far = [h for h in moved.hits if clinic.id in h.location_distances]
             assert all(h.location_distances[clinic.id] > 200 for h in far)
             assert far or moved.hits[0].provider_id != first.provider_id
             search.rebuild()  # one segment: one spot per clinic again
-            assert _snapshot()._sites() is not None
+            assert _snapshot().sites() is not None
             again = search.search(search.parse_params(MultiDict(params), api=True))
             assert [(h.provider_id, h.location_distances) for h in again.hits] == [
                 (h.provider_id, h.location_distances) for h in moved.hits
@@ -344,38 +344,39 @@ def test_a_first_search_and_the_warm_up_build_each_table_once(seeded_app, monkey
     import threading
     import time
 
+    calls: list = []
+    real_bits, real_sites = snapshot.build_bitsets, snapshot.build_sites
+
+    def slow_bits(docs, vals, n_values, n):
+        calls.append(n_values)
+        time.sleep(0.05)  # long enough for the other threads to arrive
+        return real_bits(docs, vals, n_values, n)
+
+    def slow_sites(*arrays):
+        calls.append("sites")
+        time.sleep(0.05)
+        return real_sites(*arrays)
+
+    # The builders are test seams (docs/architecture.md): a fresh snapshot has built nothing.
+    monkeypatch.setattr(snapshot, "build_bitsets", slow_bits)
+    monkeypatch.setattr(snapshot, "build_sites", slow_sites)
     with seeded_app.app_context():
-        snap = _snapshot()
-        snap._bits.clear()
-        snap._first.clear()
-        snap._site_cache = snap._doc_site_cache = None
-        calls: list[str] = []
-        real_bits, real_sites = snap._build_bitsets, snap._sites_built
-
-        def slow_bits(facet):
-            calls.append(facet)
-            time.sleep(0.05)  # long enough for the other thread to arrive
-            return real_bits(facet)
-
-        def slow_sites():
-            if snap._site_cache is None:  # a build, not a thread finding it built
-                calls.append("sites")
-                time.sleep(0.05)
-            return real_sites()
-
-        monkeypatch.setattr(snap, "_build_bitsets", slow_bits)
-        monkeypatch.setattr(snap, "_sites_built", slow_sites)
+        st = search.store()
+        with st.read_mutex:
+            search.view(st)
+            snap = snapshot.Snapshot(st.searcher(), {}, st.codes)
+        languages = len(snap.codes.values["language"])
         results = []
 
         def ask():
-            results.append((snap._bitsets("language"), snap._offsets("clinic"), snap._sites()))
+            results.append((snap.bitsets("language"), snap.offsets("clinic"), snap.sites()))
 
         threads = [threading.Thread(target=ask) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
-        assert calls.count("language") == 1 and calls.count("sites") == 1
+        assert calls.count(languages) == 1 and calls.count("sites") == 1
         assert len(results) == 4
         first = results[0]
         for other in results[1:]:

@@ -6,6 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import search
 from app.extensions import db
+from app.search import snapshot
 from app.search.engine import FACET_LIMIT
 from app.services import audit
 from tests import factories
@@ -55,25 +56,40 @@ def test_clinic_facet_is_capped_and_keeps_selected(any_app):
         api.close()
 
 
-def test_sparse_and_dense_facet_counting_agree(seeded_app):
+def test_sparse_and_dense_facet_counting_agree(seeded_app, monkeypatch):
     """Counting from the matches' own values gives what the full scan gives, any density."""
     import numpy as np
+
+    offsets_of = []  # the (doc, value) pairs whose per-doc offsets were built
+    real_starts = snapshot.doc_starts
+
+    def doc_starts(docs, n):
+        offsets_of.append(docs)
+        return real_starts(docs, n)
 
     with seeded_app.app_context():
         st = search.store()
         with st.read_mutex:
-            snap, _ = search._view(st)
-            rng = np.random.default_rng(7)
-            for density in (0.0, 0.001, 0.01, 0.05, 0.2, 0.9):
-                mask = (rng.random(snap.n) < density) & snap.live
-                mask[rng.integers(0, snap.n)] = density > 0  # at least one when asked
-                for facet in ("specialty", "clinic", "language", "insurance"):
-                    docs, vals = snap.pairs[facet]
-                    direct = np.bincount(vals[mask[docs]], minlength=len(snap.codes.values[facet]))
-                    names = snap.codes.values[facet]
-                    expected = {names[i]: int(direct[i]) for i in np.flatnonzero(direct)}
-                    assert snap.counts(facet, mask) == expected, (facet, density)
-                    assert snap.counts(facet, np.flatnonzero(mask)) == expected, (facet, density)
-            assert snap._bits["language"] is not None  # the bitset path was taken
-            # ... for narrow matches too: facets with bitsets keep no per-doc offsets
-            assert "language" not in snap._first and "insurance" not in snap._first
+            search.view(st)
+            snap = snapshot.Snapshot(st.searcher(), {}, st.codes)  # nothing built yet
+        # doc_starts is a test seam (docs/architecture.md): every offset table is built by it.
+        monkeypatch.setattr(snapshot, "doc_starts", doc_starts)
+        rng = np.random.default_rng(7)
+        for density in (0.0, 0.001, 0.01, 0.05, 0.2, 0.9):
+            mask = (rng.random(snap.n) < density) & snap.live
+            mask[rng.integers(0, snap.n)] = density > 0  # at least one when asked
+            for facet in ("specialty", "clinic", "language", "insurance"):
+                docs, vals = snap.pairs[facet]
+                direct = np.bincount(vals[mask[docs]], minlength=len(snap.codes.values[facet]))
+                names = snap.codes.values[facet]
+                expected = {names[i]: int(direct[i]) for i in np.flatnonzero(direct)}
+                assert snap.counts(facet, mask) == expected, (facet, density)
+                assert snap.counts(facet, np.flatnonzero(mask)) == expected, (facet, density)
+        assert snap.bitsets("language") is not None  # the bitset path was taken
+        # ... for narrow matches too: facets with bitsets keep no per-doc offsets
+        snap.offsets("clinic")  # asked for, so built through the seam (which sees builds)
+        built = [
+            facet for facet in snap.pairs if any(d is snap.pairs[facet][0] for d in offsets_of)
+        ]
+        assert "clinic" in built
+        assert "language" not in built and "insurance" not in built

@@ -83,7 +83,7 @@ def test_postings_keep_deleted_docs_and_term_docs_drops_them(app):
         assert set(ours) >= theirs and len(theirs) == 466 - 40
         st = search.store()
         with st.read_mutex:
-            snap = search._view(st)[0]
+            snap = search.view(st)[0]
             live = snap.term_docs("last", "smith")  # what the engine uses: live docs only
             assert len(live) == 466 - 40 and snap.live[live].all()
 

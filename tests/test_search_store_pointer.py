@@ -6,12 +6,12 @@ import os
 import shutil
 from pathlib import Path
 
-from app.search.store import POINTER, STATE, Store, _write_atomic
+from app.search.store import POINTER, STATE, Store, write_atomic
 
 
 def _generation(root: Path, name: str) -> None:
     (root / name).mkdir()
-    _write_atomic(root / name / STATE, '{"last_seq": 0}')
+    write_atomic(root / name / STATE, '{"last_seq": 0}')
 
 
 def _touch_later(path: Path, seconds: int) -> None:
@@ -25,16 +25,16 @@ def test_signature_follows_every_way_the_pointer_changes(tmp_path: Path):
     assert store.signature() == (None, None, None)  # no index yet
     _generation(tmp_path, "gen-a")
     _generation(tmp_path, "gen-b")
-    _write_atomic(tmp_path / POINTER, "gen-a\n")
+    write_atomic(tmp_path / POINTER, "gen-a\n")
     assert store.signature()[0] == "gen-a"
     assert store.signature()[0] == "gen-a"  # the cached read
-    _write_atomic(tmp_path / POINTER, "gen-b\n")  # a rebuild's switch: a rename
+    write_atomic(tmp_path / POINTER, "gen-b\n")  # a rebuild's switch: a rename
     assert store.signature()[0] == "gen-b"
     (tmp_path / POINTER).write_text("gen-a\n")  # an operator's rollback, in place
     _touch_later(tmp_path / POINTER, 2)
     assert store.signature()[0] == "gen-a"
     first = store.signature()
-    _write_atomic(tmp_path / "gen-a" / STATE, '{"last_seq": 5}')  # an applied batch
+    write_atomic(tmp_path / "gen-a" / STATE, '{"last_seq": 5}')  # an applied batch
     assert store.signature()[0] == "gen-a" and store.signature() != first
     shutil.rmtree(tmp_path / "gen-a")  # the live generation removed under us
     assert store.signature()[0] is None
@@ -44,7 +44,7 @@ def test_signature_follows_every_way_the_pointer_changes(tmp_path: Path):
 
 def test_a_pointer_naming_a_missing_generation_is_no_index(tmp_path: Path):
     store = Store(tmp_path)
-    _write_atomic(tmp_path / POINTER, "gen-gone\n")
+    write_atomic(tmp_path / POINTER, "gen-gone\n")
     assert store.signature()[0] is None
     assert store.current_generation() is None
     _generation(tmp_path, "gen-gone")  # the copy finishes: now it is served

@@ -60,7 +60,7 @@ def test_index_check_failing_after_commit_never_fails_the_save(seeded_app, monke
     def vanished() -> bool:
         raise FileNotFoundError("segment merged away by another process")
 
-    monkeypatch.setattr(sync, "_index_healthy", vanished)
+    monkeypatch.setattr(sync, "index_healthy", vanished)
     with seeded_app.app_context():
         with unit_of_work():
             pid = _edit("rebecca-smith-md", last_name="Resilient").id

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from app.search import interface as search
 from app.search.text import FuzzyLexicon, clean, damerau, fold, max_edits, name_terms, words
 
 
@@ -50,17 +51,17 @@ def test_fuzzy_lexicon_finds_near_words_only():
 def _reference_lookup(vocabulary: list[str], word: str) -> list[tuple[str, int]]:
     """The lexicon's contract, by brute force over the same deletion neighbourhoods: a
     word is a candidate when the two share a deletion key, then the edit distance rules."""
-    from app.search.text import _deletes
+    from app.search.text import deletions
 
     limit = max_edits(word)
     if not limit:
         return []
-    mine = _deletes(word, limit)
+    mine = deletions(word, limit)
     found = {}
     for cand in set(vocabulary):
         if len(cand) < 4 or cand == word:
             continue
-        if not mine & _deletes(cand, 2 if len(cand) >= 8 else 1):
+        if not mine & deletions(cand, 2 if len(cand) >= 8 else 1):
             continue
         dist = damerau(word, cand, limit)
         if dist <= min(limit, max_edits(cand) or 1):
@@ -87,9 +88,9 @@ def test_fuzzy_lexicon_grown_in_many_steps_equals_one_built_at_once(batches, wor
     first = None
     for batch in batches:  # one extend per new index segment; chunks merge past a few
         grown.extend(batch)
-        first = first if first is not None or not grown._chunks else grown._chunks[0]
-    assert len(grown._chunks) <= FuzzyLexicon.MAX_CHUNKS
-    assert first is None or grown._chunks[0] is first  # the first chunk is never re-sorted
+        first = first if first is not None or not grown.chunks else grown.chunks[0]
+    assert len(grown.chunks) <= FuzzyLexicon.MAX_CHUNKS
+    assert first is None or grown.chunks[0] is first  # the first chunk is never re-sorted
     everything = [w for batch in batches for w in batch]
     assert grown.lookup(word) == FuzzyLexicon(everything).lookup(word)
     assert grown.words == {w for w in everything if len(w) >= 4}
@@ -155,9 +156,10 @@ def test_understand_splits_specialty_place_and_name(seeded_app):
         assert resolve_place("Totem Lake", vocab)[0].label == "Totem Lake"
         assert resolve_place("Seattle, WA", vocab)[0] is not None
         origin, message = resolve_place("00000", vocab)
-        assert origin is None and "ZIP" in message
+        assert origin is None and message == search.Reason(search.ZIP_NOT_FOUND, {"zip": "00000"})
         origin, message = resolve_place("Atlantis Undersea", vocab)
-        assert origin is None and "Atlantis" in message
+        assert origin is None and message.code == search.PLACE_NOT_FOUND
+        assert message.args == {"place": "Atlantis Undersea"}
 
 
 def _osa_reference(a: str, b: str, cap: int) -> int:
@@ -193,6 +195,6 @@ _WORD = st.sampled_from(["back", "broke", "my", "arm", "car", "crash", "fell", "
 def test_phrase_lookup_by_word_runs_agrees_with_a_scan(tokens, phrases):
     """The injury check looks phrases up among the query's word runs; it must say what a
     plain scan of every position says."""
-    from app.search.understand import _contains, _has_any
+    from app.search.understand import contains_phrase, has_any_phrase
 
-    assert _has_any(tokens, phrases) == any(_contains(tokens, p) for p in phrases)
+    assert has_any_phrase(tokens, phrases) == any(contains_phrase(tokens, p) for p in phrases)

@@ -25,12 +25,12 @@ def _no_building(monkeypatch) -> None:
     def refuse(conn):
         raise AssertionError("the vocabulary was rebuilt instead of loaded")
 
-    monkeypatch.setattr(vocab_module, "_load", refuse)
+    monkeypatch.setattr(vocab_module, "build", refuse)
 
 
 def _restart() -> None:
     """What a new process sees: no vocabulary in memory (the saved files stay)."""
-    vocab_module._cache.entries.clear()
+    invalidate(keep_saved=True)
 
 
 def _shape(v) -> tuple:
@@ -92,8 +92,7 @@ def test_a_file_from_other_code_is_not_used(seeded_app, monkeypatch):
         invalidate()
         get_vocab()
         before = _saved(seeded_app)
-        vocab_module._code_digest.cache_clear()
-        monkeypatch.setattr(vocab_module, "_code_digest", lambda: "another-release")
+        monkeypatch.setattr(vocab_module, "code_digest", lambda: "another-release")
         _restart()
         get_vocab()
         assert _saved(seeded_app) != before

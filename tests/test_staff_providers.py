@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import AuditEvent, Provider, ProviderLocation, SearchOutbox, User, now_utc
+from app.services.mfa import new_totp_secret
 from app.services.users import hash_password
 from app.staff.forms import ProviderForm
 from tests import factories
@@ -25,8 +26,12 @@ def _hash() -> str:
 
 
 def add_user(email: str = "desk@example.org", role: str = "staff") -> User:
-    """Add an account with the shared test password (hashed once per run), uncommitted."""
-    user = User(email=email, role=role, password_hash=_hash())
+    """Add an account with the shared test password (hashed once per run), uncommitted.
+
+    It comes with an authenticator app already set up (as if enrolled on a phone), so the
+    test login gives a real code without an enrolment in each test's audit log.
+    """
+    user = User(email=email, role=role, password_hash=_hash(), totp_secret=new_totp_secret())
     _db.session.add(user)
     return user
 

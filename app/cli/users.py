@@ -1,4 +1,4 @@
-"""``flask users create|deactivate``."""
+"""``flask users create|deactivate|reset-mfa|end-sessions|prune-attempts``."""
 
 from __future__ import annotations
 
@@ -53,6 +53,40 @@ def deactivate(email: str) -> None:
     click.echo(f"Deactivated {user.email}.")
 
 
+@users_group.command("reset-mfa")
+@click.argument("email")
+@with_appcontext
+def reset_mfa(email: str) -> None:
+    """Remove a user's passkeys, authenticator app and recovery codes, and end their sessions.
+
+    For a sole administrator who lost every factor: they set up new ones at next sign-in.
+    Audited as done by "system".
+    """
+    from app.services.mfa import reset_factors
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    with unit_of_work():
+        reset_factors(user, None)
+    click.echo(f"Reset the sign-in factors of {user.email}; they enrol again at next sign-in.")
+
+
+@users_group.command("end-sessions")
+@click.argument("email")
+@with_appcontext
+def end_sessions_command(email: str) -> None:
+    """End every session of a user (audited as done by "system")."""
+    from app.services.sessions import end_all_sessions
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    with unit_of_work():
+        count = end_all_sessions(user, None, "ended from the command line")
+    click.echo(f"Ended {count} session(s) of {user.email}.")
+
+
 @users_group.command("prune-attempts")
 @click.option(
     "--keep-days",
@@ -67,7 +101,10 @@ def prune_attempts_command(keep_days: int) -> None:
     from datetime import timedelta
 
     from app.services.auth import prune_attempts
+    from app.services.sessions import prune_sessions
 
     with unit_of_work():
         removed = prune_attempts(timedelta(days=keep_days))
+        sessions = prune_sessions(timedelta(days=keep_days))
     click.echo(f"Deleted {removed} login attempt(s) older than {keep_days} day(s).")
+    click.echo(f"Deleted {sessions} session record(s) older than {keep_days} day(s).")

@@ -42,6 +42,7 @@ from app.models.report import (
     Verification,
 )
 from app.models.roster_job import JOB_STATES, RosterChange, RosterUpload
+from app.models.security import RecoveryCode, UserSession, WebAuthnCredential
 from app.models.specialty import CarePath, CarePathSpecialty, HealthCondition, Specialty
 from app.models.user import ROLES, LoginAttempt, User
 
@@ -89,12 +90,15 @@ __all__ = [
     "ProviderLocation",
     "ProviderPhoto",
     "ProviderSpecialty",
+    "RecoveryCode",
     "RosterChange",
     "RosterUpload",
     "SearchOutbox",
     "Specialty",
     "User",
+    "UserSession",
     "Verification",
+    "WebAuthnCredential",
     "now_utc",
     "provider_insurance",
     "provider_language",

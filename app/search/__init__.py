@@ -106,7 +106,7 @@ _fuzzy_lock = threading.Lock()
 RESULT_CACHE = True
 
 
-def _view(st) -> tuple[Snapshot, FuzzyLexicon]:
+def view(st) -> tuple[Snapshot, FuzzyLexicon]:
     """The snapshot for the store's current searcher (call with st.read_mutex held)."""
     searcher = st.searcher()
     if st.view is None or st.view.searcher is not searcher:
@@ -140,16 +140,16 @@ def warm() -> None:
     engine.place_lexicon(vocab)
     st = store()
     with st.read_mutex, guarded(st):
-        snap, _ = _view(st)
+        snap, _ = view(st)
     snap.prepare()
     # Only distance and place searches need the ZIP and city tables: a restarted worker
-    # answers a name search first, then loads them (0.1–0.2 s) before anyone asks.
+    # answers a name search first, then loads them before anyone asks.
     geo.tables()
     # Nothing above needs the ORM's mappers (a first search does not either), so they are
     # configured here, after the searcher is ready, not by the first visitor to a profile.
     configure_mappers()
     # The arrays, name lists and vocabulary live as long as the worker: move them out of
-    # the collector's reach, or every full collection walks them (~10 ms at 100k docs).
+    # the collector's reach, or every full collection walks them.
     gc.freeze()
     release_free_memory()
 
@@ -160,7 +160,7 @@ def search(params: SearchParams) -> Results:
     settings = _settings()
     st = store()
     with st.read_mutex, guarded(st):
-        snap, fuzzy = _view(st)
+        snap, fuzzy = view(st)
         if not RESULT_CACHE or not _result_cache_on():
             return engine.run(snap, vocab, fuzzy, params, settings)
         return snap.cached(
@@ -238,7 +238,7 @@ def suggest(prefix: str, limit: int = 5) -> Suggestions:
     st = store()
     limit = max(1, min(int(limit), 20))
     with st.read_mutex, guarded(st):
-        snap, fuzzy = _view(st)
+        snap, fuzzy = view(st)
         return snap.cached(
             ("suggest", prefix[:100], limit, id(vocab)),
             lambda: _suggest.suggest(snap, vocab, fuzzy, prefix, limit),

@@ -77,7 +77,7 @@ def intersect_sorted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Values in both ascending arrays of unique doc numbers, with their positions in ``a``
     and in ``b`` (what ``np.intersect1d(..., assume_unique=True, return_indices=True)``
     gives). The shorter array is looked up in the longer by binary search, so the cost is
-    the shorter's length times a log, not a sort of both (1.4 ms per full name at 1M)."""
+    the shorter's length times a log, not a sort of both."""
     swap = len(a) > len(b)
     small, big = (b, a) if swap else (a, b)
     if not len(small) or not len(big):
@@ -106,8 +106,8 @@ def word_scores(
 
     Usually a word is one of its own prefixes and a last name is also a name, so the
     prefix docs are all the docs and only the exact ones need marking, found by binary
-    search of the few in the many; that skips sorting the three lists together (about
-    0.5 ms per word at 1M). Any other case is merged.
+    search of the few in the many; that skips sorting the three lists together. Any other
+    case is merged.
     """
     # A surname's three lists are often one and the same: compare before searching.
     same = len(exact) == len(prefix) and np.array_equal(exact, prefix)
@@ -255,21 +255,8 @@ def _facets(
     }
     for key in FACET_KEYS:
         mask = _and(base, [m for name, m in masks.items() if name != key])
-        counts = space.counts(key, mask, FACET_LIMIT)
         selected = set(params.filters().get(key, ()))
-        if key == "clinic":
-            # A clinic hidden a moment ago leaves the list at once: the vocabulary reloads
-            # on commit, the index only when the outbox is applied.
-            counts = {v: n for v, n in counts.items() if _public_place(vocab, v) or v in selected}
-        for value in selected:
-            counts.setdefault(value, 0)
-        values = [
-            FacetValue(value, labels[key](value), count, value in selected)
-            for value, count in counts.items()
-        ]
-        values.sort(key=lambda f: (-f.count, f.label.lower()))
-        # The most common values, plus every selected one (so its chip and box stay).
-        facets[key] = values[:FACET_LIMIT] + [f for f in values[FACET_LIMIT:] if f.selected]
+        facets[key] = _list_facet(space, vocab, key, mask, selected, labels[key])
     snap = space.snap
     for key, array, label in (
         ("accepting", snap.acc, "Accepting new patients"),
@@ -283,7 +270,26 @@ def _facets(
     return facets
 
 
-def _order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) -> np.ndarray:
+def _list_facet(
+    space: _Space, vocab: Vocab, key: str, mask, selected: set[str], label
+) -> list[FacetValue]:
+    """One list facet's most common values among ``mask``, plus every selected one."""
+    counts = space.counts(key, mask, FACET_LIMIT)
+    if key == "clinic":
+        # A clinic hidden a moment ago leaves the list at once: the vocabulary reloads
+        # on commit, the index only when the outbox is applied.
+        counts = {v: n for v, n in counts.items() if _public_place(vocab, v) or v in selected}
+    for value in selected:
+        counts.setdefault(value, 0)
+    values = [
+        FacetValue(value, label(value), count, value in selected) for value, count in counts.items()
+    ]
+    values.sort(key=lambda f: (-f.count, f.label.lower()))
+    # The most common values, plus every selected one (so its chip and box stay).
+    return values[:FACET_LIMIT] + [f for f in values[FACET_LIMIT:] if f.selected]
+
+
+def order(snap: Snapshot, docs: np.ndarray, score, nearest, sort: str, k: int) -> np.ndarray:
     """The first ``k`` of ``docs`` in the requested order (partitioning before sorting).
 
     Only the candidates that can make the first ``k`` are sorted in full. A broad search
@@ -572,11 +578,7 @@ def _finish(
         score = space.add(score, CHILD_BOOST * space.of(snap.kid))
     nearest = miles = None
     if origin is not None:
-        miles, nearest = snap.distances(origin.lat, origin.lon)
-        near = space.of(nearest)
-        score = space.add(score, NEAR_WEIGHT / (1.0 + np.minimum(near, 1e6) / 5.0))
-        if params.radius:
-            base = base & (near <= params.radius)
+        miles, nearest, score, base = _near(space, origin, params, score, base)
     masks = {name: space.of(mask) for name, mask in _filter_masks(snap, params).items()}
     matched = _and(base, masks.values())
     facets = _facets(space, vocab, params, base, masks)
@@ -586,21 +588,8 @@ def _finish(
     start = (params.page - 1) * params.per_page
     sort = params.sort if (params.sort != "distance" or origin is not None) else "relevance"
     note = _distance_note(params) if origin is None and not place_text else None
-    ordered = _order(snap, docs, score, nearest, sort, start + params.per_page) if total else docs
-    hits = []
-    for d in ordered[start:]:
-        # Shown distances come from the float64 miles per clinic (the nearest array, used
-        # for filtering and order, is float32).
-        located = snap.doc_locations(int(d), miles)
-        hits.append(
-            Hit(
-                provider_id=int(snap.pid[d]),
-                score=round(float(score[d]), 4),
-                distance_miles=min(located.values()) if located else None,
-                location_distances=located,
-                card=snap.card(int(d)),
-            )
-        )
+    ordered = order(snap, docs, score, nearest, sort, start + params.per_page) if total else docs
+    hits = _hits(snap, ordered[start:], score, miles)
     reasons = [r for r in (match.did_you_mean, match.ignored, note, place_reason) if r]
     if not total and place_reason is None:
         reasons.append(_no_match(params, origin))
@@ -622,6 +611,35 @@ def _finish(
         highlight_terms=list(dict.fromkeys(h for h in match.highlights if h)),
         injury_info=parsed.injury,
     )
+
+
+def _near(space: _Space, origin: Origin, params: SearchParams, score, base):
+    """Distances from ``origin``: nearer providers score higher; the radius filters."""
+    miles, nearest = space.snap.distances(origin.lat, origin.lon)
+    near = space.of(nearest)
+    score = space.add(score, NEAR_WEIGHT / (1.0 + np.minimum(near, 1e6) / 5.0))
+    if params.radius:
+        base = base & (near <= params.radius)
+    return miles, nearest, score, base
+
+
+def _hits(snap: Snapshot, docs, score, miles) -> list[Hit]:
+    """One page of hits, each with its card and its clinics' distances."""
+    hits = []
+    for d in docs:
+        # Shown distances come from the float64 miles per clinic (the nearest array, used
+        # for filtering and order, is float32).
+        located = snap.doc_locations(int(d), miles)
+        hits.append(
+            Hit(
+                provider_id=int(snap.pid[d]),
+                score=round(float(score[d]), 4),
+                distance_miles=min(located.values()) if located else None,
+                location_distances=located,
+                card=snap.card(int(d)),
+            )
+        )
+    return hits
 
 
 def health_lexicon(vocab: Vocab) -> FuzzyLexicon:

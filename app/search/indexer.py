@@ -263,6 +263,13 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
         _check_batch(_active_count(), max_batch)
         rebuild_locked(st)
         return len(rows)
+    _write_documents(ix, ids, docs, names)
+    st.write_state(gen, _state_after(rows, last, gaps, now))
+    return len(rows)
+
+
+def _write_documents(ix, ids: set[int], docs: dict[int, dict], names: dict[str, str]) -> None:
+    """Update each changed provider's document, or delete it when it is no longer listed."""
     writer = ix.writer(compound=False)
     try:
         for pid in sorted(ids):
@@ -276,6 +283,10 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
         raise
     finally:
         ix.storage.close()
+
+
+def _state_after(rows, last: int, gaps: list, now: float) -> dict:
+    """The index state once ``rows`` are applied: the new last seq and the gaps still open."""
     seqs = [r.seq for r in rows]
     new_last = max(last, seqs[-1])
     found = set(seqs)
@@ -284,8 +295,7 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
         remaining.extend(_missing_ranges([s for s in seqs if lo <= s <= hi], lo - 1, hi, t))
     remaining.extend(_missing_ranges([s for s in seqs if s > last], last, new_last, now))
     remaining = [g for g in remaining if not (g[0] == g[1] and g[0] in found)][-MAX_GAPS:]
-    st.write_state(gen, {"last_seq": new_last, "gaps": remaining, "format": INDEX_FORMAT})
-    return len(rows)
+    return {"last_seq": new_last, "gaps": remaining, "format": INDEX_FORMAT}
 
 
 def integrity_problem() -> str | None:
@@ -346,9 +356,9 @@ def _comparable(data: dict) -> dict:
 def _served_card_drift(st, indexed: dict[int, dict]) -> list[str]:
     """Providers whose result card as searches serve it (from the segments' saved card
     tables) is not the card the index stores (call with st.read_mutex held)."""
-    from app.search import _view  # the snapshot searches read; imported late (a cycle)
+    from app.search import view  # the snapshot searches read; imported late (a cycle)
 
-    snap, _ = _view(st)
+    snap, _ = view(st)
     out = []
     for doc in np.flatnonzero(snap.live).tolist():
         arrays, local = snap.locate(doc)

@@ -162,6 +162,12 @@ def _check_api(args: Mapping[str, Any], vocab) -> None:
     The pages forgive what forms and edited links send (a blank field, "f" for F, text cut
     to length); an API client is told at once, as the document says.
     """
+    _check_api_scalars(args)
+    _check_api_lists(args, vocab)
+
+
+def _check_api_scalars(args: Mapping[str, Any]) -> None:
+    """Text lengths, whole numbers in range and single choices (gender, sort)."""
     for name in ("q", "location"):
         if any(len(value) > MAX_TEXT for value in _raw_values(args, name)):
             raise ParamError(name, f"{name} must be at most {MAX_TEXT} characters.")
@@ -172,6 +178,10 @@ def _check_api(args: Mapping[str, Any], vocab) -> None:
     for name, (allowed, message) in API_CHOICES.items():
         if any(value not in allowed for value in _raw_values(args, name)):
             raise ParamError(name, message)
+
+
+def _check_api_lists(args: Mapping[str, Any], vocab) -> None:
+    """List filters: at most MAX_VALUES values, each one the directory knows."""
     for name, known, label in _lists(vocab):
         values = _raw_values(args, name)
         if len(values) > MAX_VALUES:

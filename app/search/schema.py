@@ -67,8 +67,8 @@ def make_schema() -> Schema:
         card=STORED,
     )
     # Whoosh 2.7 stats the disk once per posting of any field without a length column while
-    # writing a segment (half a million stat calls per 10k documents); giving every indexed
-    # field lengths makes writing several times faster.
+    # writing a segment (docs/benchmarks.md); giving every indexed field lengths makes
+    # writing several times faster.
     for name in schema.names():
         field = schema[name]
         if field.indexed and not field.scorable:
@@ -98,6 +98,18 @@ def load_documents(
     """Documents for the given ids, an inclusive id range, or all public listings (with
     their public clinics only: ``app.models.visibility``)."""
     id_list = id_range if id_range else None if ids is None else sorted(set(ids))
+    docs = _providers(conn, id_list)
+    if docs:
+        _add_specialties(conn, id_list, docs)
+        _add_locations(conn, id_list, docs)
+        _add_languages_and_plans(conn, id_list, docs)
+        for doc in docs.values():
+            doc["card"] = _card(doc)
+    return docs
+
+
+def _providers(conn, id_list: list[int] | tuple[int, int] | None) -> dict[int, dict]:
+    """Step 1: one document per public listing, with its own columns and a card's parts."""
     p = Provider.__table__.c
     docs: dict[int, dict] = {}
     stmt = (
@@ -151,8 +163,11 @@ def load_documents(
                 "lang": [],
             },
         }
-    if not docs:
-        return docs
+    return docs
+
+
+def _add_specialties(conn, id_list, docs: dict[int, dict]) -> None:
+    """Step 2: each document's specialties, primary first."""
     ps, s = ProviderSpecialty.__table__.c, Specialty.__table__.c
     stmt = (
         select(ps.provider_id, ps.is_primary, s.code, s.slug, s.display_name)
@@ -166,6 +181,10 @@ def load_documents(
             doc["card"]["spec"].append(
                 CardSpecialtyLink(CardSpecialty(r.code, r.display_name, r.slug), bool(r.is_primary))
             )
+
+
+def _add_locations(conn, id_list, docs: dict[int, dict]) -> None:
+    """Step 3: each document's public clinics, in the provider's order."""
     pl, loc = ProviderLocation.__table__.c, Location.__table__.c
     stmt = (
         select(
@@ -194,6 +213,10 @@ def load_documents(
             doc["card"]["locs"].append(
                 CardLocationLink(CardLocation(r.id, r.slug, r.name, r.city, r.state, r.zip), phone)
             )
+
+
+def _add_languages_and_plans(conn, id_list, docs: dict[int, dict]) -> None:
+    """Step 4: each document's languages and insurance plans."""
     for table, ref, col, key in (
         (provider_language, Language.__table__, "language_id", "lang"),
         (provider_insurance, InsurancePlan.__table__, "insurance_plan_id", "ins"),
@@ -209,9 +232,6 @@ def load_documents(
                 doc[key].append(v)
                 if key == "lang":
                     doc["card"]["lang"].append(CardLanguage(v, label))
-    for doc in docs.values():
-        doc["card"] = _card(doc)
-    return docs
 
 
 def _card(doc: dict) -> Card:

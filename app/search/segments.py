@@ -77,7 +77,7 @@ class SegmentArrays:
         # of a million strings and its joined copy would hold the table four times over).
         card_blob = bytearray()
         card_ends = array("q")
-        # Compact typed arrays while reading: Python int lists would cost ~60 MB at 100k.
+        # Compact typed arrays while reading: Python int lists would cost many times more.
         pairs = {f: (array("i"), array("i")) for f in FACETS}
         loc_doc, loc_id = array("i"), array("i")
         loc_lat, loc_lon = array("d"), array("d")
@@ -132,7 +132,7 @@ class SegmentArrays:
         self.labels = StringTable.of(self.labels)
         # A page of results reads its cards from here: once saved, one pread from the keys
         # file per card (strtable.FileStrings), instead of Whoosh's stored fields (a seek, a
-        # read, zlib and pickle per card, about 40 us each, with every other stored field).
+        # read, zlib and pickle per card, with every other stored field).
         offsets = np.zeros(n + 1, np.int64)
         offsets[1:] = np.frombuffer(card_ends, np.int64)
         # None once served without a saved file (see segment_arrays): Whoosh's stored
@@ -413,10 +413,10 @@ def segment_arrays(reader, codes: Codes, folder: Path | None, key: str) -> Segme
         if saved is not None and saved.n == arrays.n:
             return saved
     # Not saved (a read-only index folder, or another process replaced the file): the cards
-    # are read from Whoosh's stored fields rather than kept here (350 MB at a million docs).
+    # are read from Whoosh's stored fields rather than kept in the worker's heap.
     arrays.cards = None
     arrays.suggest_keys()
-    for f in _BUILD_ONLY:  # only needed to build the suggest keys: ~10 MB per 100k docs
+    for f in _BUILD_ONLY:  # only needed to build the suggest keys
         setattr(arrays, f, [])
     return arrays
 

@@ -36,7 +36,7 @@ CACHE_BYTES = 16 * 2**20  # per-process budget for cached masks, distances and r
 CACHE_ENTRIES = 2048
 BITSET_MAX_VALUES = 64  # facets with at most this many values count broad matches by bitset
 BITSET_CHUNK = 16  # values whose bitsets are built in one pass
-CACHE_BYTES_PER_DOC = 48  # ... or this much per doc in a large index (48 MB at 1M)
+CACHE_BYTES_PER_DOC = 48  # ... or this much per doc in a large index
 SPARSE_RATIO = 16  # fewer matches than 1 in 16 docs: count facets from the matches' own values
 
 
@@ -85,8 +85,8 @@ def _gather(parts: list[np.ndarray], dtype) -> np.ndarray:
 
 def doc_starts(docs: np.ndarray, n: int) -> np.ndarray:
     """Where each doc's entries start in ``docs`` (ascending doc numbers), for docs 0..n:
-    ``np.searchsorted(docs, np.arange(n + 1))``, counted in one pass instead of a million
-    binary searches (45 ms of a worker's start at a million docs)."""
+    ``np.searchsorted(docs, np.arange(n + 1))``, counted in one pass instead of a binary
+    search per doc."""
     if len(docs) and docs[0] < 0:  # not doc numbers: the general way
         return np.searchsorted(docs, np.arange(n + 1)).astype(np.int32)
     out = np.zeros(n + 1, np.int32)
@@ -107,6 +107,87 @@ def postings(leaf, field: str, text: str) -> np.ndarray:
     return block_postings(leaf, field, text)
 
 
+def build_bitsets(
+    docs: np.ndarray, vals: np.ndarray, n_values: int, n: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(value codes present, one packed bit row per value over ``n`` docs) from a facet's
+    (doc, value) pairs; None past BITSET_MAX_VALUES values. A test seam (docs/architecture.md)."""
+    present = np.flatnonzero(np.bincount(vals, minlength=n_values))
+    if len(present) > BITSET_MAX_VALUES:
+        return None
+    # A scatter into a (values x docs) bool matrix, then packed: much faster than sorting
+    # the pairs by value. BITSET_CHUNK values at a time (one pass for languages and plans)
+    # bound the matrix. Flat int32 positions where they fit: int64 row numbers and 2-D
+    # indexes were most of a worker's first build in fresh pages (docs/benchmarks.md).
+    row = np.full(n_values, -1, np.int32)
+    row[present] = np.arange(len(present), dtype=np.int32)
+    rows_of = row[vals]
+    wide = min(len(present), BITSET_CHUNK) * n >= 2**31
+    bits = np.zeros((len(present), (n + 7) // 8), np.uint8)
+    for first in range(0, len(present), BITSET_CHUNK):
+        last = min(first + BITSET_CHUNK, len(present))
+        if first == 0 and last == len(present):  # one pass: every pair belongs to it
+            chunk_rows, chunk_docs = rows_of, docs
+        else:
+            chosen = (rows_of >= first) & (rows_of < last)
+            chunk_rows, chunk_docs = rows_of[chosen] - first, docs[chosen]
+        flat = chunk_rows.astype(np.int64) if wide else chunk_rows.copy()
+        flat *= n
+        flat += chunk_docs
+        member = np.zeros((last - first) * n, bool)
+        member[flat] = True
+        bits[first:last] = np.packbits(member.reshape(last - first, n), axis=1)
+    return present, bits
+
+
+def build_sites(
+    loc_id: np.ndarray, loc_lat: np.ndarray, loc_lon: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each clinic's coordinates indexed by clinic id, from the per-entry arrays; None when
+    a clinic's entries disagree (a moved clinic whose old entries linger in deleted docs).
+    A test seam (docs/architecture.md)."""
+    size = int(loc_id.max()) + 1 if len(loc_id) else 0
+    lat, lon = np.full(size, np.nan), np.full(size, np.nan)
+    lat[loc_id], lon[loc_id] = loc_lat, loc_lon
+    same = np.array_equal(lat[loc_id], loc_lat, equal_nan=True) and (
+        np.array_equal(lon[loc_id], loc_lon, equal_nan=True)
+    )
+    return (lat, lon) if same else None
+
+
+def _segment_key(reader, base: int) -> str:
+    segment = reader.segment()
+    return segment.segment_id() if segment is not None else f"anon{base}"
+
+
+def _open_segments(
+    leaves, segment_cache: dict, codes: Codes, folder: Path | None
+) -> tuple[list[tuple[SegmentArrays, int]], list[np.ndarray]]:
+    """Each leaf's arrays (from the cache, else read or built) and its live-doc mask; drop
+    cached and saved arrays of segments no longer in the index."""
+    segs: list[tuple[SegmentArrays, int]] = []
+    live_parts = []
+    for reader, base in leaves:
+        segment = reader.segment()
+        key = _segment_key(reader, base)
+        arrays = segment_cache.get(key)
+        if arrays is None:
+            arrays = segment_cache[key] = segment_arrays(reader, codes, folder, key)
+        live = np.ones(arrays.n, bool)
+        if reader.has_deletions() and segment is not None:
+            dead = np.fromiter(segment.deleted_docs(), np.int64)
+            live[dead[dead < arrays.n]] = False
+        live &= arrays.pid > 0
+        segs.append((arrays, base))
+        live_parts.append(live)
+    live_keys = {_segment_key(r, b) for r, b in leaves}
+    for stale in set(segment_cache) - live_keys:
+        del segment_cache[stale]
+    if folder is not None:
+        forget_stale_arrays(folder, live_keys)
+    return segs, live_parts
+
+
 class Snapshot:
     """The whole index as arrays, for one open searcher."""
 
@@ -116,31 +197,30 @@ class Snapshot:
         self.searcher = searcher
         self.codes = codes
         leaves = searcher.reader().leaf_readers()
-        segs: list[tuple[SegmentArrays, int]] = []
-        live_parts = []
-        for reader, base in leaves:
-            segment = reader.segment()
-            key = segment.segment_id() if segment is not None else f"anon{base}"
-            arrays = segment_cache.get(key)
-            if arrays is None:
-                arrays = segment_cache[key] = segment_arrays(reader, codes, folder, key)
-            live = np.ones(arrays.n, bool)
-            if reader.has_deletions() and segment is not None:
-                dead = np.fromiter(segment.deleted_docs(), np.int64)
-                live[dead[dead < arrays.n]] = False
-            live &= arrays.pid > 0
-            segs.append((arrays, base))
-            live_parts.append(live)
-        live_keys = {
-            (r.segment().segment_id() if r.segment() is not None else f"anon{b}") for r, b in leaves
-        }
-        for stale in set(segment_cache) - live_keys:
-            del segment_cache[stale]
-        if folder is not None:
-            forget_stale_arrays(folder, live_keys)
+        segs, live_parts = _open_segments(leaves, segment_cache, codes, folder)
         self.segments = segs
         self.n = sum(a.n for a, _ in segs)
         self.live = np.concatenate(live_parts) if segs else np.zeros(0, bool)
+        self._join_segments()
+        self.loc_first = doc_starts(self.loc_doc, self.n)
+        self.doc_count = int(np.count_nonzero(self.live))
+        self._first: dict[str, np.ndarray] = {}
+        self._site_cache: tuple | None = None
+        self._doc_site_cache: tuple | None = None
+        self._primary_present: set[int] | None = None
+        self._bits: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        # One build of each lazy table: a restarted worker's first search would otherwise
+        # build the same bitsets as the warm-up thread, at once, sharing the two cores.
+        self._build_lock = threading.RLock()
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_bytes = 0
+        # A broad search at a national size caches masks and doc lists per specialty; a
+        # fixed budget would evict "physical therapist"'s own masks mid-search.
+        self._cache_budget = max(CACHE_BYTES, self.n * CACHE_BYTES_PER_DOC)
+
+    def _join_segments(self) -> None:
+        """Concatenate every segment's per-doc, per-facet and per-clinic arrays."""
+        segs = self.segments
         for name, dtype in PER_DOC:
             setattr(self, name, _gather([getattr(a, name) for a, _ in segs], dtype))
         self.pairs = {
@@ -154,21 +234,6 @@ class Snapshot:
         for name, dtype in PER_LOC:
             setattr(self, name, _gather([getattr(a, name) for a, _ in segs], dtype))
         self._share_with_segments()
-        self.loc_first = doc_starts(self.loc_doc, self.n)
-        self.doc_count = int(np.count_nonzero(self.live))
-        self._first: dict[str, np.ndarray] = {}
-        self._site_cache: tuple | None = None
-        self._doc_site_cache: tuple | None = None
-        self._primary_present: set[int] | None = None
-        self._bits: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
-        # One build of each lazy table: a restarted worker's first search would otherwise
-        # build the same bitsets as the warm-up thread, at once, sharing the two cores.
-        self._build_lock = threading.RLock()
-        self._cache: OrderedDict = OrderedDict()
-        self._cache_bytes = 0
-        # A broad search at a million docs caches a few MB of masks and doc lists per
-        # specialty; a fixed 16 MB would evict "physical therapist"'s own masks mid-search.
-        self._cache_budget = max(CACHE_BYTES, self.n * CACHE_BYTES_PER_DOC)
 
     def _share_with_segments(self) -> None:
         """Point each cached segment's arrays at its slice of this snapshot's.
@@ -198,14 +263,14 @@ class Snapshot:
 
     def prepare(self) -> None:
         """Build now what the first searches would otherwise build as they need it: the
-        clinic coordinate table, facet bitsets and per-doc facet offsets (a few hundred ms
-        at a million docs, paid by the warm-up instead of a visitor). Facet tables first:
+        clinic coordinate table, facet bitsets and per-doc facet offsets (paid by the warm-up
+        instead of a visitor). Facet tables first:
         every search counts facets, only distance searches need the clinic tables."""
         for facet in FACETS:
-            if self._bitsets(facet) is None:
-                self._offsets(facet)
-        if self._sites() is not None:
-            self._doc_sites()
+            if self.bitsets(facet) is None:
+                self.offsets(facet)
+        if self.sites() is not None:
+            self.doc_sites()
 
     # -- small helpers -----------------------------------------------------------------
     def cached(self, key, build):
@@ -300,7 +365,7 @@ class Snapshot:
         """The bitset rows of ``values`` (none for values no doc has), or None when the
         facet keeps no bitsets. A specialty family names dozens of NUCC codes, most held
         by nobody: those now cost nothing instead of a scan of every (doc, value) pair."""
-        built = self._bitsets(facet)
+        built = self.bitsets(facet)
         if built is None:
             return None
         present = built[0]
@@ -353,24 +418,25 @@ class Snapshot:
             present = present[counted >= kth]
         return {names[i]: int(c) for i in present for c in (found[i],)}
 
-    def _bitsets(self, facet: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def bitsets(self, facet: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(value codes, one packed bit row per value) for a facet with few values."""
         if facet not in self._bits:
             with self._build_lock:
                 if facet not in self._bits:
-                    self._bits[facet] = self._build_bitsets(facet)
+                    self._bits[facet] = build_bitsets(
+                        *self.pairs[facet], len(self.codes.values[facet]), self.n
+                    )
         return self._bits[facet]
 
     def _bitset_counts(self, facet: str, mask: np.ndarray) -> np.ndarray | None:
         """Counts for a facet with few values (languages, plans, most specialty sets), from
         one packed bitset per value.
 
-        A broad match ANDs its own packed mask with each row: a million docs are 125 KB
-        per value, where gathering five million (doc, plan) pairs costs tens of
-        milliseconds. A narrow one reads each match's bit in every row, so these facets
-        need no per-doc offsets (15 MB at a million docs).
+        A broad match ANDs its own packed mask with each row (one bit per doc and value),
+        where gathering every (doc, plan) pair costs far more. A narrow one reads each
+        match's bit in every row, so these facets need no per-doc offsets.
         """
-        built = self._bitsets(facet)
+        built = self.bitsets(facet)
         if built is None:
             return None
         present, bits = built
@@ -383,38 +449,6 @@ class Snapshot:
             shift = (7 - (hits & 7)).astype(np.uint8)
             found[present] = ((bits[:, hits >> 3] >> shift) & 1).sum(axis=1, dtype=np.int64)
         return found
-
-    def _build_bitsets(self, facet: str) -> tuple[np.ndarray, np.ndarray] | None:
-        docs, vals = self.pairs[facet]
-        present = np.flatnonzero(np.bincount(vals, minlength=len(self.codes.values[facet])))
-        if len(present) > BITSET_MAX_VALUES:
-            return None
-        # A scatter into a (values x docs) bool matrix, then packed: at a million docs
-        # tens of ms, where sorting five million pairs by value took 330 ms. Sixteen
-        # values at a time (one pass for languages and plans) keep the matrix at 16 MB.
-        # Flat int32 positions where they fit: five million (doc, plan) pairs as int64
-        # row numbers and 2-D indexes were 80 MB of fresh pages, most of a worker's first
-        # build (about 100 ms of its start).
-        row = np.full(len(self.codes.values[facet]), -1, np.int32)
-        row[present] = np.arange(len(present), dtype=np.int32)
-        rows_of = row[vals]
-        n = self.n
-        wide = min(len(present), BITSET_CHUNK) * n >= 2**31
-        bits = np.zeros((len(present), (n + 7) // 8), np.uint8)
-        for first in range(0, len(present), BITSET_CHUNK):
-            last = min(first + BITSET_CHUNK, len(present))
-            if first == 0 and last == len(present):  # one pass: every pair belongs to it
-                chunk_rows, chunk_docs = rows_of, docs
-            else:
-                chosen = (rows_of >= first) & (rows_of < last)
-                chunk_rows, chunk_docs = rows_of[chosen] - first, docs[chosen]
-            flat = chunk_rows.astype(np.int64) if wide else chunk_rows.copy()
-            flat *= n
-            flat += chunk_docs
-            member = np.zeros((last - first) * n, bool)
-            member[flat] = True
-            bits[first:last] = np.packbits(member.reshape(last - first, n), axis=1)
-        return present, bits
 
     def _values_of(self, facet: str, mask: np.ndarray) -> np.ndarray:
         """The facet value codes of every doc in ``mask`` (a bool per doc or doc numbers),
@@ -430,7 +464,7 @@ class Snapshot:
                 return vals[mask[docs]]
         else:
             hits = mask
-        first = self._offsets(facet)
+        first = self.offsets(facet)
         starts = first[hits].astype(np.int64)
         lens = first[hits + 1] - starts
         total = int(lens.sum())
@@ -439,7 +473,7 @@ class Snapshot:
         before = np.cumsum(lens) - lens
         return vals[np.repeat(starts - before, lens) + np.arange(total)]
 
-    def _offsets(self, facet: str) -> np.ndarray:
+    def offsets(self, facet: str) -> np.ndarray:
         """Where each doc's values start in the facet's (doc, value) pairs."""
         first = self._first.get(facet)
         if first is None:
@@ -453,15 +487,15 @@ class Snapshot:
         """(miles to each clinic, per-doc nearest miles as float32; inf without a located
         clinic).
 
-        With consistent clinic coordinates the miles are computed once per clinic (25,000,
-        not 1.3M provider-clinic pairs) and each doc's nearest is gathered from its first
-        clinic, with only the docs at several clinics reduced over theirs: about half the
-        time, and a cache entry of 4 MB instead of 18 at a million docs.
+        With consistent clinic coordinates the miles are computed once per clinic (not per
+        provider-clinic pair) and each doc's nearest is gathered from its first clinic, with
+        only the docs at several clinics reduced over theirs: less time and a smaller cache
+        entry (docs/benchmarks.md).
         """
 
         def build() -> tuple[Miles, np.ndarray]:
             p1, l1 = math.radians(lat), math.radians(lon)
-            sites = self._sites()
+            sites = self.sites()
             with np.errstate(invalid="ignore"):
                 if sites is not None:
                     miles = haversine_radians(p1, l1, *sites)
@@ -471,7 +505,7 @@ class Snapshot:
             # One spare inf at the end: what a doc without a clinic points at.
             miles = np.append(np.where(np.isnan(miles), np.inf, miles), np.inf)
             if sites is not None:
-                first, multi, multi_sites, multi_starts = self._doc_sites()
+                first, multi, multi_sites, multi_starts = self.doc_sites()
                 nearest = miles[first].astype(np.float32)
                 if len(multi):
                     reduced = np.minimum.reduceat(miles[multi_sites], multi_starts)
@@ -488,7 +522,7 @@ class Snapshot:
 
         return self.cached(("dist", round(lat, 5), round(lon, 5)), build)
 
-    def _doc_sites(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def doc_sites(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per doc, its first clinic's id (the spare last slot when it has none); and for
         the docs at several clinics: those docs, all their clinic ids, and where each
         doc's run of ids starts."""
@@ -499,7 +533,7 @@ class Snapshot:
 
     def _doc_sites_built(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if self._doc_site_cache is None:
-            sites = self._sites()
+            sites = self.sites()
             spare = len(sites[0]) if sites is not None else 0
             starts, ends = self.loc_first[:-1], self.loc_first[1:]
             counts = ends - starts
@@ -515,7 +549,7 @@ class Snapshot:
             self._doc_site_cache = (first, multi, self.loc_id[picks], offsets)
         return self._doc_site_cache
 
-    def _sites(self) -> tuple[np.ndarray, np.ndarray] | None:
+    def sites(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Each clinic's coordinates, indexed by clinic id; None when a clinic's entries
         disagree (a moved clinic whose old entries linger in deleted docs)."""
         if self._site_cache is not None:
@@ -525,13 +559,7 @@ class Snapshot:
 
     def _sites_built(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self._site_cache is None:
-            size = int(self.loc_id.max()) + 1 if len(self.loc_id) else 0
-            lat, lon = np.full(size, np.nan), np.full(size, np.nan)
-            lat[self.loc_id], lon[self.loc_id] = self.loc_lat, self.loc_lon
-            same = np.array_equal(lat[self.loc_id], self.loc_lat, equal_nan=True) and (
-                np.array_equal(lon[self.loc_id], self.loc_lon, equal_nan=True)
-            )
-            self._site_cache = (lat, lon) if same else ()
+            self._site_cache = build_sites(self.loc_id, self.loc_lat, self.loc_lon) or ()
         return self._site_cache or None
 
     def doc_locations(self, doc: int, miles: Miles | None) -> dict[int, float]:

@@ -73,7 +73,7 @@ class IndexMissing(SearchUnavailable):
     """No index has been built in this directory yet."""
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
@@ -168,7 +168,7 @@ class Store:
         files = self.file_manifest(gen)
         known = {**self.read_state(gen).get("sha256", {}), **state.get("sha256", {})}
         state = {**state, "files": files, "sha256": self._digests(gen, files, known)}
-        _write_atomic(self.gen_path(gen) / STATE, json.dumps(state, separators=(",", ":")))
+        write_atomic(self.gen_path(gen) / STATE, json.dumps(state, separators=(",", ":")))
 
     def _digests(self, gen: str, files: dict, known: dict) -> dict[str, list]:
         """name -> [size, mtime, SHA-256] of the index files and saved arrays of ``gen``."""
@@ -257,7 +257,7 @@ class Store:
     def swap(self, gen: str) -> None:
         """Make ``gen`` live and delete generations older than the previous one."""
         previous = self.current_generation()
-        _write_atomic(self.root / POINTER, gen + "\n")
+        write_atomic(self.root / POINTER, gen + "\n")
         keep = {gen, previous}
         for child in self.root.iterdir():
             if child.is_dir() and child.name.startswith("gen-") and child.name not in keep:
@@ -344,7 +344,7 @@ class Store:
         """Record that ``gen``'s files could not be decoded, so every worker and the writer
         treat it as damaged (the marker is outside the manifest, like other dot files)."""
         with contextlib.suppress(FileNotFoundError):  # already swapped away and removed
-            _write_atomic(self.gen_path(gen) / UNREADABLE, reason[:300] + "\n")
+            write_atomic(self.gen_path(gen) / UNREADABLE, reason[:300] + "\n")
 
     def drop_searcher(self) -> None:
         """Close the open searcher (after a failed read), keeping the per-segment caches."""

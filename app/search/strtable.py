@@ -1,9 +1,10 @@
 """Many short strings packed in one UTF-8 buffer with offsets.
 
 A Python ``str`` costs about 50 bytes before its first character, and a list adds 8 more
-per item, so the names, slugs and typeahead keys of a million providers would hold about
-400 MB in a worker.  Packed, they cost their UTF-8 bytes plus 4 or 8 bytes of offset each,
-load from disk as two arrays, and answer ``table[i]`` by decoding one slice.
+per item, so the names, slugs and typeahead keys of a national directory would hold hundreds
+of megabytes in a worker (docs/benchmarks.md).  Packed, they cost their UTF-8 bytes plus
+4 or 8 bytes of offset each, load from disk as two arrays, and answer ``table[i]`` by
+decoding one slice.
 
 A table built from sorted strings stays sorted by bytes too (UTF-8 keeps code-point
 order), so ``bisect_left`` can binary-search it for typeahead prefixes.
@@ -88,9 +89,8 @@ class FileStrings:
 
     For large tables read a few items at a time (a page of result cards): a memory map would
     count every page it touched, and the kernel maps up to 16 neighbouring pages per touch,
-    in the worker's resident memory — 350 MB after a few thousand searches at a million
-    cards. Read this way they stay in the page cache, shared and reclaimable, at one system
-    call (a few microseconds) per item.
+    in the worker's resident memory, which grows with every search. Read this way they stay
+    in the page cache, shared and reclaimable, at one system call per item.
     """
 
     __slots__ = ("__weakref__", "at", "fd", "offsets")

@@ -102,14 +102,46 @@ def suggest(
         return out
     out["red_flag"] = redflags.detect(text)
     out["conditions"] = _conditions(vocab, text, limit)
+    docs = _provider_docs(snap, fuzzy, tokens, text, limit)
+    out["providers"] = [_provider(snap, vocab, d) for d in docs[:limit]]
+    out["specialties"] = _specialties(vocab, text, limit)
+    found = sorted(vocab.clinic_index.ranks(text))  # the list is in name order
+    clinics = [vocab.clinic_list[n] for n in found[:limit]]
+    out["clinics"] = [{"name": p.name, "slug": p.slug, "city": p.city} for p in clinics[:limit]]
+    return out
+
+
+def _provider_docs(
+    snap: Snapshot, fuzzy: FuzzyLexicon, tokens: list[str], text: str, limit: int
+) -> list[int]:
+    """Providers whose names start like ``text``; failing that, like a near spelling of it."""
     docs = snap.prefix_docs(text, limit)
     if not docs and len(tokens[-1]) >= 4:
         for cand, _ in fuzzy.lookup(tokens[-1])[:3]:
             docs += [
                 d for d in snap.prefix_docs(" ".join([*tokens[:-1], cand]), limit) if d not in docs
             ]
-    out["providers"] = [_provider(snap, vocab, d) for d in docs[:limit]]
+    return docs
 
+
+def _specialties(vocab: Vocab, text: str, limit: int) -> list[dict]:
+    """Specialties by name or synonym, then care-path lay terms not already shown."""
+    ranked = _specialty_entries(vocab, text)
+    seen = {_same(" ".join(words(entry["name"]))) for _, _, entry in ranked}
+    for _, _, entry in ranked:
+        if entry["matched"]:
+            seen.add(_same(" ".join(words(entry["matched"]))))
+    for item in sorted(_path_terms(vocab, text), key=lambda r: r[0]):
+        key = _same(" ".join(words(item[2]["matched"])))
+        if key not in seen:
+            seen.add(key)
+            ranked.append(item)
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [entry for _, _, entry in ranked[:limit]]
+
+
+def _specialty_entries(vocab: Vocab, text: str) -> list[tuple[float, str, dict]]:
+    """Each specialty matching ``text`` once, at its best rank (names before synonyms)."""
     best: dict[str, tuple[float, str | None]] = {}
     for n, level in vocab.suggestion_index.ranks(text).items():
         _, slug, synonym, featured, pos = vocab.suggestions[n]
@@ -131,19 +163,4 @@ def suggest(
         for slug, (rank, synonym) in best.items()
     ]
     ranked.sort(key=lambda r: (r[0], r[1]))
-    seen = {_same(" ".join(words(entry["name"]))) for _, _, entry in ranked}
-    for _, _, entry in ranked:
-        if entry["matched"]:
-            seen.add(_same(" ".join(words(entry["matched"]))))
-    for item in sorted(_path_terms(vocab, text), key=lambda r: r[0]):
-        key = _same(" ".join(words(item[2]["matched"])))
-        if key not in seen:
-            seen.add(key)
-            ranked.append(item)
-    ranked.sort(key=lambda r: (r[0], r[1]))
-    out["specialties"] = [entry for _, _, entry in ranked[:limit]]
-
-    found = sorted(vocab.clinic_index.ranks(text))  # the list is in name order
-    clinics = [vocab.clinic_list[n] for n in found[:limit]]
-    out["clinics"] = [{"name": p.name, "slug": p.slug, "city": p.city} for p in clinics[:limit]]
-    return out
+    return ranked

@@ -75,7 +75,7 @@ def apply_after_commit(app: Flask, outbox_rows: int) -> None:
 
     limit = int(app.config["SEARCH_REQUEST_BATCH"])
     try:
-        if outbox_rows > int(app.config["SEARCH_SYNC_MAX_ROWS"]) or not _index_healthy():
+        if outbox_rows > int(app.config["SEARCH_SYNC_MAX_ROWS"]) or not index_healthy():
             hand_off(app)
         else:
             search.apply_changes(build_missing=False, max_batch=limit)
@@ -93,7 +93,7 @@ def apply_after_commit(app: Flask, outbox_rows: int) -> None:
         hand_off(app)
 
 
-def _index_healthy() -> bool:
+def index_healthy() -> bool:
     from app import search
 
     st = search.store()

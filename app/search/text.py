@@ -126,7 +126,7 @@ def max_edits(word: str) -> int:
     return 0 if n < 4 else 1 if n < 8 else 2
 
 
-def _deletes(word: str, depth: int) -> set[str]:
+def deletions(word: str, depth: int) -> set[str]:
     out = {word}
     frontier = {word}
     for _ in range(depth):
@@ -144,10 +144,9 @@ class FuzzyLexicon:
     """Symmetric-delete typo lookup over a vocabulary (fast at any size, and compact).
 
     Every word's deletion keys are kept as sorted 32-bit hashes beside the number of the
-    word they came from, in numpy arrays: at 25,000 clinics the place words' index is then
-    about 2 MB, where a dict of key strings held about 20 MB in every worker, and it loads
-    from the saved vocabulary as two buffers instead of 200,000 strings (0.09 s of a
-    restart). Two keys that share a hash only bring an extra candidate, which the edit
+    word they came from, in numpy arrays: far smaller than a dict of key strings in every worker,
+    and it loads from the saved vocabulary as two buffers instead of one string per key
+    (docs/benchmarks.md). Two keys that share a hash only bring an extra candidate, which the edit
     distance then rules out.
     """
 
@@ -156,13 +155,13 @@ class FuzzyLexicon:
     def __init__(self, vocabulary=()) -> None:
         self.words: set[str] = set()
         self._by_id: list[str] = []
-        self._chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, word ids)
+        self.chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, word ids)
         self.extend(vocabulary)
 
     def parts(self) -> tuple[list[str], list[tuple[bytes, bytes]]]:
         """What ``from_parts`` needs: the words by number, and each chunk's sorted uint32
         hashes and int32 word numbers as native buffers."""
-        return list(self._by_id), [(h.tobytes(), i.tobytes()) for h, i in self._chunks]
+        return list(self._by_id), [(h.tobytes(), i.tobytes()) for h, i in self.chunks]
 
     @classmethod
     def from_parts(cls, by_id: list[str], chunks: list[tuple[bytes, bytes]]) -> FuzzyLexicon:
@@ -174,7 +173,7 @@ class FuzzyLexicon:
             chunk = np.frombuffer(hashes, np.uint32), np.frombuffer(ids, np.int32)
             if len(chunk[0]) != len(chunk[1]) or (len(chunk[1]) and chunk[1].max() >= len(by_id)):
                 raise ValueError("a saved typo lookup does not match its words")
-            lexicon._chunks.append(chunk)
+            lexicon.chunks.append(chunk)
         return lexicon
 
     def extend(self, vocabulary) -> None:
@@ -184,7 +183,7 @@ class FuzzyLexicon:
             for word in vocabulary:
                 if len(word) < 4 or word in self.words:
                     continue
-                keys = [_key(d) for d in _deletes(word, 2 if len(word) >= 8 else 1)]
+                keys = [_key(d) for d in deletions(word, 2 if len(word) >= 8 else 1)]
                 number = len(self._by_id)
                 self._by_id.append(word)
                 self.words.add(word)
@@ -201,7 +200,7 @@ class FuzzyLexicon:
         # A word's id is in _by_id before any chunk naming it is published, so a lookup in
         # another thread never meets an id it cannot resolve.
         chunk = _sorted_chunk(np.frombuffer(hashes, np.uint32), np.frombuffer(ids, np.int32))
-        chunks = [*self._chunks, chunk]
+        chunks = [*self.chunks, chunk]
         if len(chunks) > self.MAX_CHUNKS:
             # Merge the later, smaller chunks only: the first (every word known at start)
             # is not re-sorted while the searches of this worker wait.
@@ -212,16 +211,16 @@ class FuzzyLexicon:
                     np.concatenate([h for h, _ in rest]), np.concatenate([i for _, i in rest])
                 ),
             ]
-        self._chunks = chunks
+        self.chunks = chunks
 
     def lookup(self, word: str) -> list[tuple[str, int]]:
         """Words within the allowed edit distance of ``word``, nearest first."""
         limit = max_edits(word)
-        if not limit or not self._chunks:
+        if not limit or not self.chunks:
             return []
-        keys = np.fromiter((_key(d) for d in _deletes(word, limit)), np.uint32)
+        keys = np.fromiter((_key(d) for d in deletions(word, limit)), np.uint32)
         numbers: set[int] = set()
-        for hashes, ids in self._chunks:
+        for hashes, ids in self.chunks:
             lo = np.searchsorted(hashes, keys, "left")
             hi = np.searchsorted(hashes, keys, "right")
             for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):

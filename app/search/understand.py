@@ -99,12 +99,12 @@ class Parsed:
         return max(self.tiers.values(), default=0)
 
 
-def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+def contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
-def _has_any(tokens: list[str], phrases: list[tuple[str, ...]]) -> bool:
+def has_any_phrase(tokens: list[str], phrases: list[tuple[str, ...]]) -> bool:
     """Whether any of ``phrases`` occurs in ``tokens`` (word runs, compared whole)."""
     lengths = {len(p) for p in phrases}
     runs = {tuple(tokens[i : i + n]) for n in lengths for i in range(len(tokens) - n + 1)}
@@ -169,9 +169,12 @@ def _in_phrase(tokens: list[str], i: int, vocab: Vocab) -> bool:
     return False
 
 
+Split = tuple[list[str], str | None]
+
+
 def split_place(
     tokens: list[str], vocab: Vocab, is_person: Callable[[list[str]], bool] | None = None
-) -> tuple[list[str], str | None]:
+) -> Split:
     """Remove a ZIP, "in/near <place>" or a known place name from the tokens.
 
     Words that together name a listed provider exactly ("mary smith") are that person, not
@@ -184,16 +187,34 @@ def split_place(
     def person() -> bool:  # asked only when a place would otherwise be taken
         return is_person is not None and is_person(tokens)
 
-    if (
-        tokens
-        and all(t in vocab.place_words and stem(t) not in vocab.words for t in tokens)
-        and not person()
-    ):
+    if _only_place_words(tokens, vocab) and not person():
         # Only place words, in any order ("downtown bellevue", "city columbia").
         return [], " ".join(tokens)
+    return (
+        _split_zip(tokens)
+        or _split_after_place_word(tokens, vocab)
+        or _split_known_place(tokens, vocab, person)
+        or _split_city_state(tokens)
+        or (tokens, None)
+    )
+
+
+def _only_place_words(tokens: list[str], vocab: Vocab) -> bool:
+    return bool(tokens) and all(
+        t in vocab.place_words and stem(t) not in vocab.words for t in tokens
+    )
+
+
+def _split_zip(tokens: list[str]) -> Split | None:
+    """A five-digit ZIP (or ZIP+4) anywhere in the query."""
     for i, tok in enumerate(tokens):
         if ZIP_TOKEN.match(tok) and tok.isascii():
             return tokens[:i] + tokens[i + 1 :], tok[:5]
+    return None
+
+
+def _split_after_place_word(tokens: list[str], vocab: Vocab) -> Split | None:
+    """The words after the last "in"/"near" that is not inside a health phrase."""
     for i in range(len(tokens) - 2, -1, -1):
         near = tokens[i] in NEAR_WORDS
         if tokens[i] in PLACE_WORDS and (near or not _in_phrase(tokens, i, vocab)):
@@ -203,24 +224,36 @@ def split_place(
             head = tokens[:i]
             if near or _is_place(tail, vocab) or _all_health(head, vocab):
                 return head, " ".join(tail)
+    return None
+
+
+def _split_known_place(tokens: list[str], vocab: Vocab, person: Callable[[], bool]) -> Split | None:
+    """A listed place name at the end (or the start) of the query, unless it names a person."""
     for n in (4, 3, 2, 1):
         if len(tokens) >= n and tuple(tokens[-n:]) in vocab.place_phrases:
             if len(tokens) > 1 and person():
-                break
+                return None
             return tokens[:-n], " ".join(tokens[-n:])
         if len(tokens) > n and tuple(tokens[:n]) in vocab.place_phrases:
             if person():
-                break
+                return None
             return tokens[n:], " ".join(tokens[:n])
-    if len(tokens) > 1:
-        state, n = state_code(tokens)
-        if state:
-            for size in (3, 2, 1):
-                if len(tokens) >= n + size:
-                    city = tokens[-n - size : -n]
-                    if city_centroid(" ".join(city), state) is not None:
-                        return tokens[: -n - size], " ".join(tokens[-n - size :])
-    return tokens, None
+    return None
+
+
+def _split_city_state(tokens: list[str]) -> Split | None:
+    """A known city followed by its state ("dayton oh", "salem new hampshire")."""
+    if len(tokens) <= 1:
+        return None
+    state, n = state_code(tokens)
+    if not state:
+        return None
+    for size in (3, 2, 1):
+        if len(tokens) >= n + size:
+            city = tokens[-n - size : -n]
+            if city_centroid(" ".join(city), state) is not None:
+                return tokens[: -n - size], " ".join(tokens[-n - size :])
+    return None
 
 
 @dataclass
@@ -251,34 +284,49 @@ def correct(
     out: list[str] = []
     changed = False
     for i, tok in enumerate(tokens):
-        if (
-            not max_edits(tok)
-            or not tok.isalpha()
-            or stem(tok) in vocab.words
-            or tok in vocab.place_words
-            or tok in STOPWORDS
-            or tok in FILLER
-            or tok in CREDENTIALS
-            or tok in CHILD_WORDS
-            or tok in GLUE
-            or is_name(tok)
-        ):
-            out.append(tok)
-            continue
-        after_place_word = i > 0 and tokens[i - 1] in PLACE_WORDS
-        best = _nearest(tok, places if after_place_word else health)
-        other = _nearest(tok, health if after_place_word else places)
-        if best is None or (other is not None and other[1] < best[1]):
-            best = other
-        place_first = after_place_word and _nearest(tok, places) is not None
-        person = _nearest(tok, names) if names is not None and not place_first else None
-        if best is None or (person is not None and person[1] <= best[1]):
-            # A misspelt surname ("metha") stays a name when a name is as close.
-            out.append(tok)
-            continue
-        out.append(best[0])
-        changed = True
+        fixed = None
+        if not _known_word(tok, vocab, is_name):
+            after_place_word = i > 0 and tokens[i - 1] in PLACE_WORDS
+            fixed = _fix_word(tok, after_place_word, health, places, names)
+        out.append(fixed or tok)
+        changed = changed or fixed is not None
     return Correction(out, changed)
+
+
+def _known_word(tok: str, vocab: Vocab, is_name: Callable[[str], bool]) -> bool:
+    """True for a word that is left as typed: short, not letters, known, or a name."""
+    return (
+        not max_edits(tok)
+        or not tok.isalpha()
+        or stem(tok) in vocab.words
+        or tok in vocab.place_words
+        or tok in STOPWORDS
+        or tok in FILLER
+        or tok in CREDENTIALS
+        or tok in CHILD_WORDS
+        or tok in GLUE
+        or is_name(tok)
+    )
+
+
+def _fix_word(
+    tok: str,
+    after_place_word: bool,
+    health: FuzzyLexicon,
+    places: FuzzyLexicon,
+    names: FuzzyLexicon | None,
+) -> str | None:
+    """The nearest health or place word to a typo, or None to keep it as typed."""
+    best = _nearest(tok, places if after_place_word else health)
+    other = _nearest(tok, health if after_place_word else places)
+    if best is None or (other is not None and other[1] < best[1]):
+        best = other
+    place_first = after_place_word and _nearest(tok, places) is not None
+    person = _nearest(tok, names) if names is not None and not place_first else None
+    if best is None or (person is not None and person[1] <= best[1]):
+        # A misspelt surname ("metha") stays a name when a name is as close.
+        return None
+    return best[0]
 
 
 def _nearest(word: str, lexicon: FuzzyLexicon) -> tuple[str, int] | None:
@@ -402,7 +450,7 @@ def understand(
     """
     parsed = Parsed()
     tokens = (words(q) if isinstance(q, str) else list(q))[: MAX_TOKENS * 2]
-    parsed.injury = _has_any(tokens, vocab.injury_terms)
+    parsed.injury = has_any_phrase(tokens, vocab.injury_terms)
     parsed.named_person = names_person(tokens, vocab)
     parsed.children = any(t in CHILD_WORDS for t in tokens)
     tokens, parsed.location_text = split_place(tokens, vocab, is_person)
@@ -446,14 +494,20 @@ def _single_health_words(
         # Mixed with other words ("memory loss" without the phrase): don't guess.
         return rest
     for tok in health:
-        slugs = vocab.word_specialties.get(stem(tok), [])
-        if len(slugs) > MAX_WORD_SPECIALTIES:
-            slugs = [s for s in slugs if vocab.specialties[s].featured]
-        if 0 < len(slugs) <= MAX_WORD_SPECIALTIES:
+        slugs = _word_specialties(tok, vocab)
+        if slugs:
             for slug in slugs:
                 _add(parsed, slug, 0.8)
             parsed.phrase_words.append(tok)
     return [t for t in rest if t not in health]
+
+
+def _word_specialties(tok: str, vocab: Vocab) -> list[str]:
+    """The few specialties a lone health word narrows to (featured ones if it names many)."""
+    slugs = vocab.word_specialties.get(stem(tok), [])
+    if len(slugs) > MAX_WORD_SPECIALTIES:
+        slugs = [s for s in slugs if vocab.specialties[s].featured]
+    return slugs if len(slugs) <= MAX_WORD_SPECIALTIES else []
 
 
 def resolve_place(
@@ -494,21 +548,7 @@ def _zip_origin(
 def _clinic_origin(tokens: list[str], raw: str, vocab: Vocab, state: str | None) -> Origin | None:
     """The point of a clinic, neighborhood or clinic city named by ``tokens``."""
     key = tuple(tokens)
-    slugs = vocab.place_phrases.get(key)
-    if slugs is None:
-        for phrase, found in vocab.long_place_phrases:
-            if _contains(tokens, phrase) or sorted(phrase) == sorted(key):
-                slugs = found
-                break
-    if not slugs:
-        return None
-    places = [
-        vocab.places[s]
-        for s in slugs
-        if vocab.places[s].lat is not None
-        and vocab.places[s].lon is not None
-        and (state is None or vocab.places[s].state.upper() == state)
-    ]
+    places = _placed(_place_slugs(key, vocab), vocab, state)
     if not places:
         return None
     text = " ".join(key)
@@ -523,6 +563,27 @@ def _clinic_origin(tokens: list[str], raw: str, vocab: Vocab, state: str | None)
     lat = sum(p.lat for p in places) / len(places)
     lon = sum(p.lon for p in places) / len(places)
     return Origin(raw.title(), lat, lon)
+
+
+def _place_slugs(key: tuple[str, ...], vocab: Vocab) -> list[str]:
+    """The places a phrase names exactly, or the first long place phrase found in it."""
+    slugs = vocab.place_phrases.get(key)
+    if slugs is None:
+        for phrase, found in vocab.long_place_phrases:
+            if contains_phrase(list(key), phrase) or sorted(phrase) == sorted(key):
+                return found
+    return slugs or []
+
+
+def _placed(slugs: list[str], vocab: Vocab, state: str | None):
+    """The places among ``slugs`` that have a point, in ``state`` when one is named."""
+    return [
+        vocab.places[s]
+        for s in slugs
+        if vocab.places[s].lat is not None
+        and vocab.places[s].lon is not None
+        and (state is None or vocab.places[s].state.upper() == state)
+    ]
 
 
 def _city_origin(tokens: list[str], state: str | None, default_state: str | None) -> Origin | None:

@@ -3,9 +3,9 @@
 Admins edit specialty synonyms and clinics, so the vocabulary is read from the database
 (never from the seed files) and reloaded whenever the version key changes.
 
-Building it from 25,000 clinics takes about a second of CPU, so the first process to build
-a version also saves it beside the search index; a restarted worker loads that in about
-0.1 s instead.
+Building it from a national directory's clinics is slow, so the first process to build a
+version also saves it beside the search index, and a restarted worker loads that instead
+(load time and size: docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from app.models import (
 from app.models.visibility import public_clinic
 from app.search import spanish, vocab_file
 from app.search.prefix import WordPrefixIndex
-from app.search.text import FuzzyLexicon, fold, stems, words
+from app.search.text import FuzzyLexicon, stems, words
 
 CHECK_SECONDS = 2.0
 SUFFIX = ".msgpack"  # the saved vocabulary (app/search/vocab_file.py)
@@ -163,7 +163,7 @@ def _version_key(conn) -> tuple:
     specialty links are hashed whole, so a new care-path term changes the key too.
     """
     # Core tables, not the mapped classes: a restarted worker's first search then does not
-    # wait for SQLAlchemy to configure every mapper (0.12 s); warm() does that afterwards.
+    # wait for SQLAlchemy to configure every mapper; warm() does that afterwards.
     spec, loc, lang, plan, cond = (
         m.__table__.c for m in (Specialty, Location, Language, InsurancePlan, HealthCondition)
     )
@@ -199,8 +199,9 @@ def _version_key(conn) -> tuple:
     return (*tuple(row), paths.hexdigest()[:16])
 
 
-def _load(conn) -> Vocab:
-    """Build the vocabulary from the database."""
+def build(conn) -> Vocab:
+    """Build the vocabulary from the database (what ``get_vocab`` does when no saved one
+    fits)."""
     v = Vocab()
     _load_specialties(v, conn)
     _load_hierarchy(v, conn)
@@ -434,7 +435,7 @@ class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         # One load at a time: a first request arriving during the worker's warm-up waits
-        # for that load (a second or two at 25,000 clinics) instead of repeating it.
+        # for that load instead of repeating it.
         self.loading = threading.Lock()
         self.entries: dict[str, tuple[float, tuple, Vocab]] = {}
 
@@ -457,8 +458,8 @@ def get_vocab() -> Vocab:
             return entry[2]
         vocab = _read_saved(url, key)
         if vocab is None:
-            vocab = _load(conn)
-            for kind in ("health", "place"):  # saved with it: a quarter second at 25,000 clinics
+            vocab = build(conn)
+            for kind in ("health", "place"):  # saved with it: slow to build at national size
                 vocab.lexicon(kind)
             _save(url, key, vocab)
         _store(url, now, key, vocab)
@@ -466,9 +467,10 @@ def get_vocab() -> Vocab:
 
 
 @cache
-def _code_digest() -> str | None:
+def code_digest() -> str | None:
     """Changes whenever the code that shapes a Vocab does, so an old file is never used
-    (None, and no saved files, when the sources are not there to read)."""
+    (None, and no saved files, when the sources are not there to read). A test seam:
+    replaced to act as another release (docs/architecture.md)."""
     h = hashlib.sha256()
     try:
         for module in ("vocab.py", "vocab_file.py", "prefix.py", "text.py", "spanish.py"):
@@ -481,9 +483,9 @@ def _code_digest() -> str | None:
 
 def _saved_path(url: str, key: tuple) -> Path | None:
     folder = current_app.config["SEARCH_INDEX_DIR"]
-    if not folder or _code_digest() is None:
+    if not folder or code_digest() is None:
         return None
-    what = hashlib.sha256(repr((key, _code_digest())).encode()).hexdigest()[:16]
+    what = hashlib.sha256(repr((key, code_digest())).encode()).hexdigest()[:16]
     return Path(folder) / f"vocab-{_database_tag(url)}-{what}{SUFFIX}"
 
 
@@ -548,20 +550,19 @@ def _store(url: str, now: float, key: tuple, vocab: Vocab) -> None:
             _cache.entries.pop(next(iter(_cache.entries)))
 
 
-def invalidate() -> None:
+def invalidate(*, keep_saved: bool = False) -> None:
     """Forget cached vocabularies (after an admin edit in this process), and this
-    database's saved ones: the edit may be one the version key cannot see."""
+    database's saved ones: the edit may be one the version key cannot see.
+
+    ``keep_saved=True`` forgets only what this process holds, which is what a restarted
+    worker sees (a test seam: docs/architecture.md).
+    """
     with _cache.lock:
         _cache.entries.clear()
-    if has_app_context():
+    if has_app_context() and not keep_saved:
         for old in _saved_files(str(db.engine.url)):
             with contextlib.suppress(OSError):
                 old.unlink()
-
-
-def folded_place(text: str) -> str:
-    """A place name folded for comparison."""
-    return " ".join(words(fold(text)))
 
 
 def every_phrase(vocab: Vocab) -> list[str]:

@@ -34,8 +34,8 @@ def installed_version() -> str:
 def block_postings(leaf, field: str, text: str) -> np.ndarray:
     """Doc numbers (in the leaf, ascending, deleted ones included) having ``text`` in ``field``.
 
-    Whoosh's matchers hand out one posting per Python call: 180,000 of them cost 250 ms at
-    a million providers.  Its on-disk blocks hold up to 128 delta-coded ids, so reading
+    Whoosh's matchers hand out one posting per Python call, which is slow for a common
+    word in a national directory.  Its on-disk blocks hold up to 128 delta-coded ids, so reading
     whole blocks into numpy costs a fraction of that.  Terms stored inline (one posting)
     and any other matcher go through the public API.
     """

@@ -97,7 +97,7 @@ def lock_remaining(email: str, client: str, now: datetime | None = None) -> time
     return max(remaining) if remaining else None
 
 
-def _serialize(email: str) -> None:
+def serialize_attempts(email: str) -> None:
     """Let one attempt per account count and check at a time (until the caller commits).
 
     PostgreSQL: a transaction-scoped advisory lock keyed by the email. SQLite: take the
@@ -135,7 +135,7 @@ def attempt_login(email: str, password: str, client: str) -> LoginResult:
     """Check a login and stage the attempt (the caller commits); refuse all while locked."""
     email = normalize_email(email)[:254]
     client = (client or "unknown")[:64]
-    _serialize(email)
+    serialize_attempts(email)
     locked = lock_remaining(email, client)
     if locked is not None:
         return LoginResult(locked_for=locked)

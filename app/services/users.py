@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import ROLES, User, now_utc
+from app.models import ROLES, User, UserSession, now_utc
 from app.models.user import new_session_token
 from app.services import audit, passwords
 
@@ -79,14 +79,41 @@ def set_active(user: User, active: bool, actor: User | None = None) -> User:
     return user
 
 
-def set_password(user: User, password: str, actor: User | None = None) -> User:
-    """Change a password after checking it; ends the user's other sessions."""
+def set_password(
+    user: User, password: str, actor: User | None = None, keep: UserSession | None = None
+) -> User:
+    """Change a password after checking it; ends every session of the user but ``keep``."""
+    from app.services.sessions import end_all_sessions, end_other_sessions
+
     problem = password_problem(password, user.email)
     if problem:
         raise UserError(problem)
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()
     audit.record("password", "user", user.id, actor=actor, summary=user.email)
+    if keep is None:
+        end_all_sessions(user, actor, "password changed")
+    else:
+        end_other_sessions(user, keep, actor, "password changed")
+    return user
+
+
+def set_role(user: User, role: str, actor: User | None = None) -> User:
+    """Change a user's role (audited)."""
+    if role not in ROLES:
+        raise UserError(f"Role must be one of: {', '.join(ROLES)}.")
+    if role == user.role:
+        return user
+    before = {"role": user.role}
+    user.role = role
+    audit.record(
+        "role",
+        "user",
+        user.id,
+        actor=actor,
+        before=before,
+        after={"role": role},
+        summary=user.email,
+    )
     return user
 
 

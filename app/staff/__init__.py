@@ -14,5 +14,8 @@ from app.staff import (  # noqa: E402,F401
     reports,
     roster,
     routes,
+    security,
+    sessions,
+    step_up,
     verification,
 )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, HealthCondition, Specialty, User
 from app.services.conditions import ConditionData, create_condition, update_condition
+from app.services.mfa import factor_summaries
 from app.services.specialties import MAX_SYNONYM_LENGTH, update_synonyms
 from app.services.users import UserError, create_user, set_active
 from app.staff import bp
@@ -19,6 +20,7 @@ from app.staff.args import date_arg, int_arg, page_arg
 from app.staff.forms import ActionForm, ConditionForm, SynonymsForm, UserForm
 from app.staff.provider_form import parse_version
 from app.staff.routes import admin_required
+from app.staff.step_up import step_up_required
 from app.transaction import InvalidInput, StaleEdit, unit_of_work
 
 AUDIT_PER_PAGE = 50
@@ -26,6 +28,11 @@ AUDIT_PER_PAGE = 50
 
 @bp.route("/users", methods=["GET", "POST"])
 @admin_required
+@step_up_required(
+    "Create a user",
+    secret_fields={"password": "Password", "confirm": "Repeat the password"},
+    methods=("POST",),
+)
 def users() -> ResponseReturnValue:
     """List accounts and create new ones."""
     form = UserForm()
@@ -51,7 +58,11 @@ def users() -> ResponseReturnValue:
         status = 422
     accounts = db.session.scalars(select(User).order_by(User.email)).all()
     html = render_template(
-        "staff/users.html", form=form, accounts=accounts, action_form=ActionForm()
+        "staff/users.html",
+        form=form,
+        accounts=accounts,
+        factors=factor_summaries(accounts),
+        action_form=ActionForm(),
     )
     return html, status
 

@@ -361,3 +361,54 @@ class ReportStatusForm(StaffForm):
         choices=[SelectChoice(key, label) for key, label in REPORT_STATUSES.items()],
     )
     note = StringField("Note for colleagues (optional)", [Optional(), Length(max=1000)])
+
+
+class CodeForm(StaffForm):
+    """A second-factor code: six digits from the app, or a recovery code."""
+
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Enter the code."), Length(max=64)],
+        filters=[_strip],
+    )
+
+
+class TotpEnrolForm(StaffForm):
+    """The first code from a newly added authenticator app."""
+
+    code = StringField(
+        "Code from the app",
+        validators=[DataRequired("Enter the six-digit code your app shows."), Length(max=16)],
+        filters=[_strip],
+    )
+
+
+class PasskeyNameForm(StaffForm):
+    """A passkey's name."""
+
+    name = StringField("Name", validators=[Length(max=60)], filters=[_strip])
+
+
+class PasswordChangeForm(StaffForm):
+    """The current password and a new one, twice."""
+
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=256)],
+    )
+    password = PasswordField(
+        "New password", validators=[DataRequired("Enter a new password."), Length(max=256)]
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[
+            DataRequired("Enter the new password again."),
+            EqualTo("password", "The passwords do not match."),
+        ],
+    )
+
+
+class RoleForm(StaffForm):
+    """A user's new role."""
+
+    role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])

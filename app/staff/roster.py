@@ -39,6 +39,7 @@ from app.services.roster.read import CLEAR_MARKER, CLEARABLE, COLUMN_GUIDE
 from app.services.roster.undo import undo_refusal
 from app.staff import bp
 from app.staff.forms import RosterApplyForm, RosterJobForm, RosterUploadForm
+from app.staff.step_up import step_up_required
 from app.transaction import unit_of_work
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -129,6 +130,7 @@ def roster_preview() -> ResponseReturnValue:
 
 
 @bp.post("/roster/apply")
+@step_up_required("Apply the roster import")
 def roster_apply() -> ResponseReturnValue:
     """Start applying a previewed roster in the background; a second click is told so.
 
@@ -210,6 +212,7 @@ def roster_undo(token: str) -> ResponseReturnValue:
 
 
 @bp.get("/roster/export.csv")
+@step_up_required("Export the roster")
 def roster_export() -> Response:
     """Download every active listing in the roster format."""
     stamp = datetime.now(UTC).strftime("%Y%m%d")

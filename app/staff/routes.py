@@ -5,9 +5,19 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
@@ -15,23 +25,64 @@ from app.models import AuditEvent
 from app.services import dashboard as figures
 from app.services.auth import attempt_login, prune_attempts
 from app.services.health import directory_health
+from app.services.mfa import has_factor, mfa_required
 from app.services.reports import open_counts
-from app.services.users import end_sessions
+from app.services.sessions import end_session, touch
 from app.staff import bp
 from app.staff.forms import ActionForm, LoginForm
+from app.staff.signin import begin_pending, complete_login, current_record
 from app.transaction import unit_of_work
 
-OPEN_ENDPOINTS = frozenset({"staff.login"})
+# Reachable without a session: the password form, the second-factor step after it (which
+# checks its own pending state) and passkey sign-in.
+OPEN_ENDPOINTS = frozenset(
+    {
+        "staff.login",
+        "staff.mfa_verify",
+        "staff.mfa_passkey_options",
+        "staff.mfa_passkey",
+        "staff.passkey_login_options",
+        "staff.passkey_login",
+    }
+)
+# Reachable signed in but before a required second factor is enrolled (or checked).
+ENROL_ENDPOINTS = frozenset(
+    {
+        "staff.security",
+        "staff.totp_enrol",
+        "staff.passkey_register_options",
+        "staff.passkey_register",
+        "staff.logout",
+    }
+)
 DUE_SHOWN = 10  # the dashboard's preview of the "Due for re-check" page
 LISTING_ENTITIES = ("provider", "location", "specialty", "directory", "roster")
 
 
 @bp.before_request
 def require_login() -> ResponseReturnValue | None:
-    """Send anyone not logged in to the login page (every staff page but login)."""
-    if request.endpoint in OPEN_ENDPOINTS or current_user.is_authenticated:
+    """Send anyone not logged in to the login page (every staff page but login), and anyone
+    whose role needs a second factor they have not checked to enrolment or the check."""
+    if request.endpoint in OPEN_ENDPOINTS:
         return None
-    return login_manager.unauthorized()
+    if not current_user.is_authenticated:
+        if g.get("session_end_state") in ("idle", "expired"):
+            session.clear()
+            flash("Your session timed out. Please log in again.", "info")
+        return login_manager.unauthorized()
+    record = current_record()
+    if record is not None and touch(record):
+        with unit_of_work():
+            pass
+    if session.get("mfa_at") or request.endpoint in ENROL_ENDPOINTS:
+        return None
+    if has_factor(current_user):
+        # A session from before a factor was added: check it now, then carry on.
+        return redirect(url_for(".mfa_verify", next=request.full_path.rstrip("?")))
+    if mfa_required(current_user):
+        flash("Set up a second factor to use the staff area.", "info")
+        return redirect(url_for(".security"))
+    return None
 
 
 def admin_required(view):
@@ -72,9 +123,14 @@ def login() -> ResponseReturnValue:
             prune_attempts()  # the privacy notice promises sign-in attempts go after 30 days
         if result.user is not None:
             target = safe_next(form.next.data) or url_for(".dashboard")
-            session.clear()  # a fresh session at login: no fixation
-            login_user(result.user)
-            session.permanent = True
+            if has_factor(result.user):
+                begin_pending(result.user, target)  # no session yet: the factor comes first
+                return redirect(url_for(".mfa_verify"))
+            with unit_of_work():
+                complete_login(result.user, second_factor=False)  # fresh session: no fixation
+            if mfa_required(result.user):
+                flash("Set up a second factor (a passkey or an authenticator app).", "info")
+                return redirect(url_for(".security", next=target))
             flash("You are logged in.", "info")
             return redirect(target)
         if result.locked_for is not None:
@@ -99,9 +155,10 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """Log out and forget the session."""
-    if current_user.is_authenticated:
+    record = current_record()
+    if record is not None:
         with unit_of_work():
-            end_sessions(current_user)  # a copied session cookie dies with this logout too
+            end_session(record, current_user, "signed out")  # a copied cookie dies too
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

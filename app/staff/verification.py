@@ -20,6 +20,7 @@ from app.services.registry.reconcile import WHY, kind_counts, reconcile
 from app.staff import bp
 from app.staff.args import page_arg
 from app.staff.forms import ActionForm, NppesUploadForm
+from app.staff.step_up import step_up_required
 from app.transaction import InvalidInput, StaleEdit, unit_of_work
 
 PER_PAGE = 50
@@ -67,6 +68,36 @@ def finding_accept(finding_id: int) -> ResponseReturnValue:
 def finding_dismiss(finding_id: int) -> ResponseReturnValue:
     """Keep our value; the finding is kept (dismissed) and audited."""
     return _decide(finding_id, "dismiss")
+
+
+MAX_BULK = 500
+
+
+@bp.post("/findings/accept")
+@step_up_required("Accept registry values in bulk")
+def findings_accept() -> ResponseReturnValue:
+    """Accept the registry's value for every selected finding, each in its own unit of work."""
+    ids = sorted({int(v) for v in request.form.getlist("finding") if v.isdigit()})[:MAX_BULK]
+    if not ids:
+        return _queue(422, "Select at least one registry difference to accept.")
+    accepted, problems = 0, []
+    for finding_id in ids:
+        finding = db.session.get(Finding, finding_id)
+        if finding is None:
+            continue
+        label = f"{finding.kind_label} (NPI {finding.npi})"
+        try:
+            with unit_of_work():
+                accept_finding(finding, current_user)
+        except (InvalidInput, StaleEdit) as exc:
+            reason = "; ".join(exc.errors.values()) if isinstance(exc, InvalidInput) else "changed"
+            problems.append(f"{label}: {reason}")
+        else:
+            accepted += 1
+    if problems:
+        return _queue(409, f"Accepted {accepted}. Not accepted: " + " · ".join(problems[:20]))
+    flash(f"Applied the registry's value for {accepted} difference(s).", "info")
+    return redirect(url_for(".verification", kind=request.args.get("kind") or None), 303)
 
 
 def _decide(finding_id: int, decision: str) -> ResponseReturnValue:

@@ -62,10 +62,12 @@ def chromium_path() -> str:
 
 @dataclass(frozen=True)
 class StaffUser:
-    """Credentials of the front-desk account created in the live app."""
+    """Credentials of the front-desk account created in the live app, with its
+    authenticator-app secret (enrolled when the account is made)."""
 
     email: str
     password: str
+    totp_secret: str = ""
 
 
 @pytest.fixture(scope="session")
@@ -103,15 +105,19 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def staff_user(live_app) -> StaffUser:
     """A front-desk (``staff`` role) account in the live app."""
+    from app.services.mfa import new_totp_secret
     from app.services.users import create_user, find_user
     from app.transaction import unit_of_work
 
     with live_app.app_context():
-        if find_user(STAFF_EMAIL) is None:
+        user = find_user(STAFF_EMAIL)
+        if user is None:
             with unit_of_work():
-                create_user(STAFF_EMAIL, "staff", STAFF_PASSWORD)
+                user = create_user(STAFF_EMAIL, "staff", STAFF_PASSWORD)
+                user.totp_secret = new_totp_secret()  # as if enrolled on their phone
+        secret = user.totp_secret
         db.session.remove()
-    return StaffUser(STAFF_EMAIL, STAFF_PASSWORD)
+    return StaffUser(STAFF_EMAIL, STAFF_PASSWORD, secret)
 
 
 @pytest.fixture(scope="session")
@@ -277,8 +283,11 @@ def record_requests(live_server: str) -> Callable[..., RequestRecorder]:
 # --- staff -------------------------------------------------------------------------------
 
 
-def staff_login(page, base_url: str, user: StaffUser) -> None:
-    """Log in through the real form, by its labels, and land on the dashboard."""
+def staff_login(page, base_url: str, user: StaffUser, app=None) -> None:
+    """Log in through the real form, by its labels, then give the authenticator app's code
+    (the next one the server has not accepted) and land on the dashboard."""
+    from tests.conftest import next_totp
+
     response = page.goto(base_url + "/staff/login")
     if response is None or response.status != 200:
         pytest.fail(f"/staff/login answered {response and response.status}: not built (yet)?")
@@ -286,9 +295,13 @@ def staff_login(page, base_url: str, user: StaffUser) -> None:
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name=re.compile(r"^(log|sign) ?in$", re.I)).click()
     page.wait_for_url(lambda url: "/staff/login" not in url)
+    if "/staff/mfa" in page.url and app is not None:
+        page.get_by_label("Code").fill(next_totp(app, user.email))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(lambda url: "/staff/mfa" not in url)
 
 
 @pytest.fixture
-def login(live_server: str, staff_user: StaffUser) -> Callable[..., None]:
-    """Log ``page`` in as the front-desk user."""
-    return lambda page: staff_login(page, live_server, staff_user)
+def login(live_app, live_server: str, staff_user: StaffUser) -> Callable[..., None]:
+    """Log ``page`` in as the front-desk user, with the second factor."""
+    return lambda page: staff_login(page, live_server, staff_user, live_app)

@@ -75,6 +75,19 @@ def test_staff_pages_are_accessible(axe_page, axe, live_server, login):
     axe(page, "staff provider list")
 
 
+def test_staff_security_pages_are_accessible(axe_page, axe, live_server, login):
+    """The security page, authenticator-app set-up (with its QR code) and sessions."""
+    page = axe_page
+    login(page)
+    for path, name in (
+        ("/staff/security", "your security"),
+        ("/staff/security/totp", "authenticator app set-up"),
+        ("/staff/sessions", "your sessions"),
+    ):
+        goto_ok(page, live_server + path)
+        axe(page, name)
+
+
 def test_staff_provider_edit_with_errors_is_accessible(axe_page, axe, live_server, login):
     page = axe_page
     login(page)
