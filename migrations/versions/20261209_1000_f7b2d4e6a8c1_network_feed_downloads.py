@@ -1,8 +1,8 @@
 """the network feed download log
 
 Revision ID: f7b2d4e6a8c1
-Revises: e5a1c9d3b7f2
-Create Date: 2026-12-07 15:00:00
+Revises: c5e1a7d3f802
+Create Date: 2026-12-09 10:00:00
 
 ``network_feed_download`` records every download of one network's directory feed (CSV or
 Plan-Net NDJSON): who, when, which network, the record count and the SHA-256 of the bytes
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f7b2d4e6a8c1"
-down_revision = "e5a1c9d3b7f2"
+down_revision = "c5e1a7d3f802"
 branch_labels = None
 depends_on = None
 
