@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.models.visibility import public_clinic
 from tests.test_roster_safe import desk, seeded  # noqa: F401  (fixtures)
+from tests.test_step_up import _stale, _step_up
 
 
 def _busiest_network() -> Organization:
@@ -198,3 +199,16 @@ def test_feeds_need_a_login(seeded_app):
     response = client.get("/staff/feeds/1/directory.csv")
     assert response.status_code in (302, 401)
     assert _log_rows(seeded_app) == []
+
+
+def test_a_stale_second_factor_steps_up_before_the_download(seeded_app, desk):  # noqa: F811
+    net = _setup(seeded_app)
+    url = f"/staff/feeds/{net['id']}/directory.ndjson"
+    _stale(desk)
+    asked = desk.get(url)
+    assert _log_rows(seeded_app) == []  # nothing sent, nothing logged
+    location = _step_up(desk, asked, "desk@example.org")
+    assert location.endswith(url)
+    body = desk.get(location).get_data()
+    [log] = _log_rows(seeded_app)
+    assert log.sha256 == hashlib.sha256(body).hexdigest()

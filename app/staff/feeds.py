@@ -15,6 +15,7 @@ from app.models import NetworkFeedDownload
 from app.services import network_feed
 from app.staff import bp
 from app.staff.args import int_arg, page_arg
+from app.staff.step_up import step_up_required
 from app.transaction import unit_of_work
 
 FEED_LOG_PER_PAGE = 50
@@ -46,12 +47,14 @@ def feeds() -> str:
 
 
 @bp.get("/feeds/<id:network_id>/directory.csv")
+@step_up_required("Download a network feed")
 def feed_csv(network_id: int) -> Response:
     """Download one network's directory as CSV (logged)."""
     return _download(network_id, "csv")
 
 
 @bp.get("/feeds/<id:network_id>/directory.ndjson")
+@step_up_required("Download a network feed")
 def feed_ndjson(network_id: int) -> Response:
     """Download one network's directory as Plan-Net NDJSON (logged)."""
     return _download(network_id, "ndjson")
