@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench.roster",
     "bench.pages",
     "bench.staff",
+    "bench.vocab_memory",
 ]
 
 

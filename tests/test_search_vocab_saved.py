@@ -187,3 +187,66 @@ def test_a_restarted_worker_searches_before_configuring_the_orm(seeded_app):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok True"
+
+
+def test_the_saved_vocabulary_loads_equal_and_holds_each_string_once(seeded_app):
+    """Every table comes back equal, and a string met in several tables is one object (the
+    file's string table), as in the vocabulary built from the database."""
+    from app.search import vocab_file
+
+    with seeded_app.app_context():
+        invalidate()
+        built = get_vocab()
+    loaded = vocab_file.load(vocab_file.dump(built))
+    for name in (
+        "specialties",
+        "phrases",
+        "path_phrases",
+        "care_paths",
+        "injury_terms",
+        "places",
+        "place_phrases",
+        "languages",
+        "plans",
+        "words",
+        "plain_words",
+        "place_words",
+        "suggestions",
+        "path_suggestions",
+        "bags",
+        "children",
+        "conditions",
+        "condition_phrases",
+        "condition_suggestions",
+        "word_specialties",
+        "max_phrase",
+        "long_place_phrases",
+        "clinic_list",
+    ):
+        assert getattr(loaded, name) == getattr(built, name), name
+    assert loaded.clinic_index.texts == built.clinic_index.texts
+    assert loaded.lexicon("place").lookup("seatle") == built.lexicon("place").lookup("seatle")
+    objects: dict[str, int] = {}
+    for place in loaded.places.values():
+        for text in (place.slug, place.city, place.state):
+            assert objects.setdefault(text, id(text)) == id(text), text
+    for slugs in loaded.place_phrases.values():
+        for slug in slugs:
+            assert objects.setdefault(slug, id(slug)) == id(slug), slug
+    assert loaded.suggestions
+    for _, slug, *_ in loaded.suggestions:
+        assert slug is loaded.specialties[slug].slug
+
+
+@pytest.mark.parametrize("number", [10**9, -2])
+def test_a_string_number_past_the_table_is_refused(seeded_app, number):
+    """A file whose structures name a string it does not hold fails to load (and is rebuilt)."""
+    import msgspec
+
+    from app.search import vocab_file
+
+    with seeded_app.app_context():
+        saved = msgspec.msgpack.decode(vocab_file.dump(get_vocab()))
+    saved[7] = [[number, *entry[1:]] for entry in saved[7]]  # the clinics' slugs
+    with pytest.raises(ValueError):
+        vocab_file.load(msgspec.msgpack.encode(saved))

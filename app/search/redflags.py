@@ -65,8 +65,9 @@ def _key(phrase: str) -> tuple[str, ...]:
     return stems(words(phrase))
 
 
-def _keys(texts) -> frozenset[tuple[str, ...]]:
-    """The phrase keys of ``texts``, leaving out any that fold to nothing."""
+def _keys(datas: list[dict], level: str) -> frozenset[tuple[str, ...]]:
+    """The phrase keys of one level, from every file."""
+    texts = [p for data in datas for p in data["levels"][level]["phrases"]]
     return frozenset(k for k in (_key(p) for p in texts) if k)
 
 
@@ -76,13 +77,10 @@ def load(path: str | None = None) -> RedFlags:
     the Spanish one beside it."""
     files = [Path(path)] if path else [DEFAULT_FILE, SPANISH_FILE]
     datas = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.is_file()]
-    phrases = {
-        level: _keys(p for data in datas for p in data["levels"][level]["phrases"])
-        for level in LEVELS
-    }
+    phrases = {level: _keys(datas, level) for level in LEVELS}
     max_len = max([1, *(len(k) for keys in phrases.values() for k in keys)])
     not_red = tuple(p for data in datas for p in data.get("not_red_flags", []))
-    exclusions = _keys(not_red)
+    exclusions = frozenset(k for k in (_key(p) for p in not_red) if k)
     return RedFlags(
         phrases=phrases,
         not_red_flags=not_red,

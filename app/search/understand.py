@@ -474,10 +474,6 @@ def understand(
     return parsed
 
 
-def _not_content(tok: str) -> bool:
-    return tok in STOPWORDS or tok in FILLER or tok in CHILD_WORDS or tok in GLUE
-
-
 def _single_health_words(
     parsed: Parsed, vocab: Vocab, rest: list[str], is_name: Callable[[str], bool]
 ) -> list[str]:
@@ -487,7 +483,7 @@ def _single_health_words(
     health word, so a search with nothing else falls back to primary care instead of
     guessing a name.
     """
-    content = [t for t in rest if not _not_content(t)]
+    content = _content_words(rest)
     health = [t for t in content if stem(t) in vocab.words and not is_name(t)]
     parsed.health_words.extend(health)
     if not health or len(health) != len(content):
@@ -500,6 +496,15 @@ def _single_health_words(
                 _add(parsed, slug, 0.8)
             parsed.phrase_words.append(tok)
     return [t for t in rest if t not in health]
+
+
+def _content_words(tokens: list[str]) -> list[str]:
+    """The tokens that carry meaning: not stop, filler, child or glue words."""
+    return [
+        t
+        for t in tokens
+        if t not in STOPWORDS and t not in FILLER and t not in CHILD_WORDS and t not in GLUE
+    ]
 
 
 def _word_specialties(tok: str, vocab: Vocab) -> list[str]:

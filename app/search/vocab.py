@@ -398,21 +398,14 @@ def _load_spanish(v: Vocab) -> None:
     each finding what its English twin finds. An English phrase keeps its meaning where
     the two spell the same."""
     es = spanish.load()
-    _spanish_specialties(v, es.specialties)
-    condition_by_name = {c.name: c.slug for c in v.conditions.values()}
-    for english, (name, terms) in es.conditions.items():
-        slug = condition_by_name.get(english)
-        if slug is not None:
-            _spanish_terms(v, v.condition_phrases, slug, (name, *terms))
-    for slug, terms in es.care_paths.items():
-        if slug in v.care_paths:
-            _spanish_terms(v, v.path_phrases, slug, terms)
+    _spanish_specialties(v, es)
+    _spanish_conditions(v, es)
+    _spanish_care_paths(v, es)
 
 
-def _spanish_specialties(v: Vocab, names: dict) -> None:
-    """Each specialty's Spanish name and synonyms find that specialty."""
+def _spanish_specialties(v: Vocab, es) -> None:
     slug_by_code = {s.code: s.slug for s in v.specialties.values()}
-    for code, (name, synonyms) in names.items():
+    for code, (name, synonyms) in es.specialties.items():
         slug = slug_by_code.get(code)
         if slug is None:
             continue
@@ -426,13 +419,28 @@ def _spanish_specialties(v: Vocab, names: dict) -> None:
                 entries.append((slug, text))
 
 
-def _spanish_terms(v: Vocab, table: dict, slug: str, terms) -> None:
-    """Each term finds ``slug`` in ``table`` unless an English phrase already spells it."""
-    for term in terms:
-        key = stems(words(term))
-        if key:
-            table.setdefault(key, slug)
-            v.plain_words.update(words(term))
+def _spanish_conditions(v: Vocab, es) -> None:
+    condition_by_name = {c.name: c.slug for c in v.conditions.values()}
+    for english, (name, terms) in es.conditions.items():
+        slug = condition_by_name.get(english)
+        if slug is None:
+            continue
+        for term in (name, *terms):
+            key = stems(words(term))
+            if key:
+                v.condition_phrases.setdefault(key, slug)
+                v.plain_words.update(words(term))
+
+
+def _spanish_care_paths(v: Vocab, es) -> None:
+    for slug, terms in es.care_paths.items():
+        if slug not in v.care_paths:
+            continue
+        for term in terms:
+            key = stems(words(term))
+            if key:
+                v.path_phrases.setdefault(key, slug)
+                v.plain_words.update(words(term))
 
 
 class _Cache:
