@@ -271,3 +271,30 @@ class OrganizationAffiliation(db.Model):
     network: Mapped[Organization] = relationship(foreign_keys=[network_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# How a network's feed was downloaded (``NetworkFeedDownload.format``).
+FEED_FORMATS = (("csv", "CSV"), ("ndjson", "Plan-Net NDJSON"))
+
+
+class NetworkFeedDownload(db.Model):
+    """One download of a network's directory feed: who, when, which network, how many
+    records and the SHA-256 of the bytes sent, so the clinic can show a plan what it sent."""
+
+    __tablename__ = "network_feed_download"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    user_label: Mapped[str] = mapped_column(String(254), default="")
+    # Kept by name too: the log outlives a network that is later deleted.
+    network_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    network_name: Mapped[str] = mapped_column(String(160), default="")
+    format: Mapped[str] = mapped_column(String(8))
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    byte_count: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))

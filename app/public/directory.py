@@ -14,6 +14,7 @@ from app.public import bp
 from app.public import directory_view as view
 from app.public.jsonld import clinic_jsonld, provider_jsonld
 from app.search import interface as search
+from app.services import plan_display
 from app.services.clinic_order import nearest_first
 from app.services.directory import (
     cards_for,
@@ -60,6 +61,7 @@ def find_a_doctor() -> ResponseReturnValue:
         showing=view.showing_range(results),
         sort_options=view.sort_options(params, results),
         widen=view.widen_suggestions(params, results),
+        insurance_groups=plan_display.group_by_payer(results.facets.get("insurance", [])),
     )
     return render_template("public/directory/search.html", **context)
 
@@ -93,6 +95,10 @@ def provider(slug: str) -> str:
         near=near,
         origin=origin,
         clinics=nearest_first(found.active_location_links, distances),
+        clinic_plans=plan_display.plans_by_clinic(
+            found, [link.location_id for link in found.active_location_links]
+        ),
+        other_plans=plan_display.networkless_plans(found),
     )
 
 

@@ -118,12 +118,14 @@ def delete(token: str) -> bool:
     return True
 
 
-def _chunks(kind: str, since: datetime | None) -> Iterator[list]:
-    """Rows of one kind in keyset order, CHUNK at a time."""
+def chunks(kind: str, since: datetime | None, where: Any = None) -> Iterator[list]:
+    """Public rows of one kind (and matching ``where``) in keyset order, CHUNK at a time."""
     spec = plannet.SPECS[kind]
     last: Any = None
     while True:
         stmt = spec.base()
+        if where is not None:
+            stmt = stmt.where(where)
         if since is not None:
             stmt = stmt.where(spec.updated() >= since.replace(tzinfo=None))
         if kind == "PractitionerRole":
@@ -146,15 +148,21 @@ def _chunks(kind: str, since: datetime | None) -> Iterator[list]:
             return
 
 
+def ndjson_lines(kind: str, since: datetime | None, where: Any = None) -> Iterator[str]:
+    """Every public resource of ``kind`` (matching ``where``) as one NDJSON line each,
+    rendered a chunk at a time with the session emptied after each chunk."""
+    for rows in chunks(kind, since, where):
+        for resource in render_page(kind, rows, Context.load(kind, rows)):
+            yield json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"
+        db.session.expunge_all()
+
+
 def export_kind(kind: str, since: datetime | None, out) -> int:
     """Write every public resource of ``kind`` as NDJSON lines; return the count."""
     count = 0
-    for rows in _chunks(kind, since):
-        for resource in render_page(kind, rows, Context.load(kind, rows)):
-            out.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
-            out.write("\n")
-            count += 1
-        db.session.expunge_all()
+    for line in ndjson_lines(kind, since):
+        out.write(line)
+        count += 1
     return count
 
 
