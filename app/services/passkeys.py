@@ -62,12 +62,12 @@ class RelyingParty:
 def relying_party() -> RelyingParty:
     """The relying party for this request, from SITE_URL or a trusted Host header."""
     name = current_app.config["ORG_NAME"]
-    site = current_app.config.get("SITE_URL")
+    site = current_app.config["SITE_URL"]
     if site:
         parts = urlsplit(site)
         if parts.scheme in ("http", "https") and parts.hostname:
             return RelyingParty(parts.hostname, f"{parts.scheme}://{parts.netloc}", name)
-    trusted = current_app.config.get("TRUSTED_HOSTS") or []
+    trusted = current_app.config["TRUSTED_HOSTS"] or []
     host = (request.host or "").rsplit(":", 1)[0] if request else ""
     if host and host in trusted:
         return RelyingParty(host, f"{request.scheme}://{request.host}", name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bench.pages import PUBLIC_PAGES as BENCH_PAGES
@@ -37,3 +39,17 @@ def goto_ok(page, url: str, status: int = 200):
         pytest.fail(f"{url} answers 404: the page is not built (yet)")
     assert response.status == status, f"{url} answered {response.status}, expected {status}"
     return response
+
+
+def wait_until(page, expression: str, arg=None, timeout: float = 10.0) -> None:
+    """Poll ``expression`` (a JavaScript function or expression) until it is truthy.
+
+    ``page.wait_for_function`` polls with ``eval`` inside the page, which the site's CSP
+    (no 'unsafe-eval') refuses whenever the first check is false; ``page.evaluate`` goes
+    through the DevTools protocol, which the CSP does not cover.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            pytest.fail(f"still false after {timeout:.0f} s: {expression}")
+        page.wait_for_timeout(50)

@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.site import wait_until
+
 DISTANCE_RE = re.compile(r"(under )?([\d.]+) miles? away")
 
 
@@ -132,11 +134,12 @@ def test_search_bar_sticks_on_a_phone(new_context, live_server):
     results, filters = page.locator("#results"), page.locator("#filters")
     assert filters.bounding_box()["y"] > results.bounding_box()["y"]
     page.mouse.wheel(0, 2500)
-    page.wait_for_function("window.scrollY > 1000")
+    wait_until(page, "window.scrollY > 1000")
     # The wheel scroll may still be settling: wait until the bar rests at the very top.
-    page.wait_for_function(
+    wait_until(
+        page,
         "Math.abs(document.querySelector('.dir-searchbar').getBoundingClientRect().top) < 1",
-        timeout=5000,
+        timeout=5,
     )
     expect(page.get_by_label("Name, specialty or condition")).to_be_in_viewport()
 
