@@ -362,7 +362,7 @@ def test_small_filters_in_spanish(sqlite_app) -> None:
     with sqlite_app.test_request_context("/es/find-a-doctor"):
         assert clock(time(8, 0)) == "8:00" and clock(time(13, 30)) == "13:30"
         assert miles(0.44) == "0,4 millas" and miles(1.0) == "1 milla"
-        assert miles(0.05) == "a menos de 0,1 millas"
+        assert miles(0.05) == "menos de 0,1 millas"  # "a …" comes from "%(distance)s away"
         assert weekday("Monday") == "Lunes"
         assert long_date(datetime(2025, 3, 4, 12)) == "4 de marzo de 2025"
     with sqlite_app.test_request_context("/find-a-doctor"):

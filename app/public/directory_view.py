@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -130,10 +131,10 @@ def showing_range(results) -> tuple[int, int]:
 
 def sort_options(params, results) -> list[tuple[str, str]]:
     """(value, label) sort choices; distance only when the search has a place."""
-    options = [("relevance", "Best match")]
+    options = [("relevance", gettext("Best match"))]
     if params.location or (results is not None and results.origin is not None):
-        options.append(("distance", "Distance"))
-    options.append(("name", "Last name"))
+        options.append(("distance", gettext("Distance")))
+    options.append(("name", gettext("Last name")))
     return options
 
 
