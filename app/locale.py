@@ -76,8 +76,11 @@ def alternates() -> list[tuple[str, str]]:
 def switch_links() -> list[tuple[str, str, str]]:
     """(lang, native name, URL) of this page in each other language, query kept.
 
-    Pages without a twin (errors, staff) link to the other language's home page.
+    Pages without a twin (errors) link to the other language's home page. The staff area
+    is in English only and offers no switch.
     """
+    if request.blueprint == "staff":
+        return []
     here = current_lang()
     links = []
     for lang in LANGUAGES:
