@@ -102,6 +102,9 @@ def _first_answer(url: str, process: subprocess.Popen | None = None) -> float:
     raise TimeoutError(f"{url} did not answer within {START_TIMEOUT:.0f}s")
 
 
+PLAIN_CONFIG = Path(__file__).with_name("gunicorn_plain.py")
+
+
 class Server:
     """A gunicorn master with 2 workers on a loopback port."""
 
@@ -109,7 +112,9 @@ class Server:
         self.port = _port()
         self.log = open(OUT / f"gunicorn-{app.split(':')[0]}.log", "ab")  # noqa: SIM115
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        args = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{self.port}"]
+        # The reference apps get an empty config: gunicorn would otherwise read our
+        # ./gunicorn.conf.py, whose hooks start the search poller in every worker.
+        args = [str(gunicorn), "-c", str(PLAIN_CONFIG), "-w", "2", "-b", f"127.0.0.1:{self.port}"]
         if config:
             args = [str(gunicorn), "-c", config]
             env = {**env, "PORT": str(self.port), "WEB_CONCURRENCY": "2", "HOST": "127.0.0.1"}

@@ -1,0 +1,1 @@
+"""An empty gunicorn config for the reference apps (no hooks from ./gunicorn.conf.py)."""
