@@ -93,9 +93,10 @@ def register_extensions(app: Flask) -> None:
 
         Migrate(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    from app.locale import current_lang
+    from app.locale import current_lang, install_gettext
 
     babel.init_app(app, locale_selector=current_lang, default_timezone=app.config["ORG_TIMEZONE"])
+    install_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please log in to use the staff area."

@@ -8,9 +8,11 @@ visitor's choice is theirs and every URL is the same page for everybody.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
+from flask_babel import get_translations
 from werkzeug.routing import BuildError
 
 DEFAULT = "en"
@@ -28,14 +30,55 @@ def lang_from_path(path: str) -> str:
     return DEFAULT
 
 
+# Per-request answers kept in the WSGI environ (one dict per request, gone with it): a page
+# asks for its language and its catalog hundreds of times (every ``_()`` and ``url_for``).
+_LANG_KEY = "findcare.lang"
+_TRANSLATIONS_KEY = "findcare.translations"
+
+
 def current_lang() -> str:
     """The language of this request: the URL prefix, or ``?lang=`` on the API."""
     if not has_request_context():
         return DEFAULT
-    if request.path.startswith("/api/"):
-        asked = request.args.get("lang", DEFAULT)
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    lang = req.environ.get(_LANG_KEY)
+    if lang is None:
+        lang = req.environ[_LANG_KEY] = _lang_of(req.path, req.args)
+    return lang
+
+
+def _lang_of(path: str, args: Any) -> str:
+    if path.startswith("/api/"):
+        asked = args.get("lang", DEFAULT)
         return asked if asked in LANGUAGES else DEFAULT
-    return lang_from_path(request.path)
+    return lang_from_path(path)
+
+
+def _translations() -> Any:
+    """This request's catalog, looked up once (Flask-Babel finds it through several
+    context lookups on every call)."""
+    if not has_request_context():
+        return get_translations()
+    environ = request.environ
+    found = environ.get(_TRANSLATIONS_KEY)
+    if found is None:
+        found = environ[_TRANSLATIONS_KEY] = get_translations()
+    return found
+
+
+def install_gettext(app: Flask) -> None:
+    """Give templates ``_``/``gettext``/``ngettext`` that read this request's catalog once.
+
+    Same behaviour as Flask-Babel's own (newstyle: autoescaped, ``%(name)s`` filled in by
+    Jinja); only the lookup is cached.
+    """
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def localized(endpoint: str | None) -> bool:

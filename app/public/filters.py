@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, time
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 from babel import dates as babel_dates
@@ -25,8 +26,11 @@ MAX_TERMS = 12
 bp.app_template_global("nearest_first")(nearest_first)
 
 
-def _fold_with_map(text: str) -> tuple[str, list[int]]:
+def _fold_with_map(text: str) -> tuple[str, list[int] | range]:
     """``text`` folded as search folds it, plus, per folded char, its index in ``text``."""
+    if text.isascii():
+        # ASCII folds char for char (lower case; a backquote becomes an apostrophe).
+        return search_fold(text), range(len(text))
     folded: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
@@ -41,17 +45,23 @@ def fold(text: str) -> str:
     return search_fold(text)
 
 
-def _spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
-    """Merged (start, end) spans of the words in ``text`` that start with one of ``terms``."""
-    folded, index = _fold_with_map(text)
+@lru_cache(maxsize=256)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for the words starting with any of ``terms`` (folded), or None."""
     wanted = []
-    for term in list(terms)[:MAX_TERMS]:
-        t = fold(str(term)).strip()
+    for term in terms[:MAX_TERMS]:
+        t = fold(term).strip()
         if t and len(t) <= 60:
             wanted.append(re.escape(t))
-    if not wanted or not folded:
+    return re.compile(r"(?<!\w)(?:" + "|".join(wanted) + r")\w*") if wanted else None
+
+
+def _spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) spans of the words in ``text`` that start with one of ``terms``."""
+    pattern = _pattern(tuple(str(t) for t in list(terms)[:MAX_TERMS]))
+    if pattern is None or not text:
         return []
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(wanted) + r")\w*")
+    folded, index = _fold_with_map(text)
     spans: list[tuple[int, int]] = []
     for match in pattern.finditer(folded):
         start = index[match.start()]

@@ -14,10 +14,14 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import InsurancePlan, NetworkParticipation, Organization, Provider
 
+# Made once: a new alias per call would make each statement new to SQLAlchemy's compiled
+# cache, and building it cost more than running it.
+_OWNER, _NETWORK, _PARENT = aliased(Organization), aliased(Organization), aliased(Organization)
+
 
 def plan_payers() -> dict[str, str]:
     """Every plan's payer name by plan slug ("" for a plan with no payer, e.g. self-pay)."""
-    owner, network, parent = aliased(Organization), aliased(Organization), aliased(Organization)
+    owner, network, parent = _OWNER, _NETWORK, _PARENT
     rows = db.session.execute(
         select(InsurancePlan.slug, owner.name, parent.name)
         .outerjoin(owner, owner.id == InsurancePlan.owned_by_id)
@@ -70,8 +74,7 @@ def plans_by_clinic(p: Provider, clinic_ids: Iterable[int]) -> dict[int, list[Cl
     if not wanted:
         return {}
     np = NetworkParticipation
-    payer = aliased(Organization)
-    network = aliased(Organization)
+    payer, network = _PARENT, _NETWORK
     rows = db.session.execute(
         select(np.location_id, InsurancePlan.name, payer.name, np.accepting_new_patients)
         .join(InsurancePlan, InsurancePlan.network_id == np.network_id)
