@@ -206,3 +206,72 @@ def test_old_search_links_land_on_the_focused_page(seeded_client):
         assert response.headers["Location"] == "/find-care/spine-care?location=98104"
     with seeded_client.get("/find-care/search?location=++") as response:
         assert response.headers["Location"] == "/find-care/spine-care"
+
+
+# --- in Spanish: the same questions and answers, worded from seed_data/es/triage.json -----
+
+ES = triage.for_lang("es")
+MACHINE = "Traducción automática."
+
+
+def test_the_spanish_question_lists_the_spanish_wording_and_says_it_is_machine_made(client):
+    page = get(client, "/es/find-care")
+    assert page.find("form", class_="question")[0].attrs["action"] == "/es/find-care"
+    labels = {label.attrs["for"]: label.text for label in page.find("label")}
+    assert labels["sign-none"] == "Ninguna de estas"
+    for sign in ES.signs.values():
+        assert labels[f"sign-{sign.key}"] == sign.label
+        if sign.hint:
+            assert sign.hint in page.main_text
+    legends = [e.text for e in page.find("legend")]
+    assert legends[0] == "¿Le pasa alguna de estas cosas?"
+    assert [g for _, g in ES.groups] == legends[1:4]
+    # Not yet reviewed: said at the top, in Spanish, with the English original linked.
+    notice = page.find("div", class_="notice-translation")[0]
+    assert page.main_text.index(MACHINE) < page.main_text.index(legends[0])
+    original = next(a for a in page.find("a") if a.attrs.get("hreflang") == "en")
+    assert original.attrs["href"] == "/find-care" and notice
+    assert MACHINE not in get(client, "/find-care").main_text
+
+
+def test_the_spanish_emergency_answer_says_911_with_a_tel_link(client):
+    page = get(client, "/es/find-care?asked=signs&sign=saddle-numbness&sign=minor-fall")
+    assert page.find("h1")[0].text == ES.outcomes["emergency"].title
+    assert "911" in page.find("h1")[0].text and "tel:911" in page.links()
+    assert ES.signs["saddle-numbness"].label in page.main_text
+    assert ES.rules[1].reason in page.main_text and "Usted marcó:" in page.main_text
+    assert not any("find-a-doctor" in h for h in page.links())
+    # The call comes first; the translation notice follows the 911 answer.
+    assert page.main_text.index("Llame al 911") < page.main_text.index(MACHINE)
+    original = next(a for a in page.find("a") if a.attrs.get("hreflang") == "en")
+    assert original.attrs["href"] == "/find-care?asked=signs&sign=saddle-numbness&sign=minor-fall"
+    back = next(a for a in page.find("a") if "cambiar mis respuestas" in a.text)
+    assert back.attrs["href"] == "/es/find-care?checked=saddle-numbness&checked=minor-fall"
+
+
+def test_spanish_answers_go_on_to_spanish_pages(client):
+    with client.get("/es/find-care?asked=signs&sign=fever&location=98104") as response:
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/es/find-care/urgent-care?sign=fever&location=98104"
+    with client.get("/es/find-care?asked=signs&sign=injury") as response:
+        assert response.headers["Location"] == "/es/find-care/spine-care?sign=injury"
+    page = get(client, "/es/find-care?asked=signs&sign=none")
+    assert page.find("h1")[0].text == "Empiece con calma y siga moviéndose"
+    assert ES.outcomes["self-care"].default_reason in page.main_text
+    assert "Qué ayuda" in page.main_text and "/es/health/exercise-for-the-spine" in page.links()
+    page = get(client, "/es/find-care?asked=signs")
+    assert "Hay un problema" in page.main_text
+
+
+def test_the_spanish_spine_page(seeded_client):
+    page = get(seeded_client, "/es/find-care/spine-care?sign=injury&location=98104")
+    assert page.find("h1")[0].text == "Cuidado de la columna cerca de 98104"
+    assert ES.outcomes["soon"].title in page.main_text
+    assert ES.rules[[r.id for r in ES.rules].index("known-injury")].reason in page.main_text
+    assert "aceptan pacientes nuevos, del más cercano al más lejano" in page.main_text
+    assert MACHINE in page.main_text
+    everything = next(e for e in page.find("a") if e.text.startswith("Ver los"))
+    assert urlsplit(everything.attrs["href"]).path == "/es/find-a-doctor"
+    # Without ticked signs no triage wording shows, and so no translation notice.
+    results = get(seeded_client, "/es/find-care/spine-care?location=98104")
+    assert MACHINE not in results.main_text

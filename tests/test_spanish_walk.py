@@ -88,13 +88,6 @@ ENGLISH = frozenset(
 )
 # Pages whose Spanish is not complete yet, and what they still show in English.
 NOT_YET = {
-    "find-care": "the back and neck triage questions (seed_data/triage.json has no Spanish)",
-    "find-care-unanswered": "the back and neck triage questions",
-    "find-care-emergency": "triage outcomes (seed_data/triage.json)",
-    "find-care-urgent": "the urgent-care page and triage outcomes",
-    "find-care-soon": "the spine-care results page and triage outcomes",
-    "find-care-self-care": "triage outcomes and the self-care advice",
-    "find-care-results": "the spine-care results page",
     "article": "the spine article (seed_data/articles has no Spanish version yet)",
     "news-item": "news items (English only)",
     "home": "one English catalogue sentence (the wellness lead) shows; its source is not traced",

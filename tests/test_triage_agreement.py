@@ -55,11 +55,12 @@ def _query(signs: tuple[str, ...], **extra: str) -> str:
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
-def _page(client, signs: tuple[str, ...], location: str = "") -> tuple[str, Page]:
+def _page(client, signs: tuple[str, ...], location: str = "", prefix: str = "") -> tuple[str, Page]:
     """Submit the form with these boxes ticked; return where it landed and the page."""
     ticked = signs or ("none",)
     extra = {"asked": "signs", **({"location": location} if location else {})}
-    response = client.get(f"/find-care?{_query(ticked, **extra)}", follow_redirects=True)
+    url = f"{prefix}/find-care?{_query(ticked, **extra)}"
+    response = client.get(url, follow_redirects=True)
     assert response.status_code == 200, signs
     landed = response.request.path + (
         "?" + response.request.query_string.decode() if response.request.query_string else ""
@@ -73,15 +74,22 @@ def _outcome_of(page: Page) -> str:
     return boxes[0].attrs["data-outcome"]
 
 
+# The page in each language and the API asked for it (?lang=) agree the same way.
+LANGS = {"en": "", "es": "/es"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("signs", ALL_CASES, ids=[",".join(c) or "no-sign" for c in ALL_CASES])
-def test_page_and_api_agree(reader, signs):
-    api = reader.get(f"/api/v1/triage?{_query(signs, location='98104')}")
-    assert api.status_code == 200
+def test_page_and_api_agree(reader, signs, lang):
+    prefix = LANGS[lang]
+    api = reader.get(f"/api/v1/triage?{_query(signs, location='98104', lang=lang)}")
+    assert api.status_code == 200 and api.headers["Content-Language"] == lang
     body = api.get_json()
     assert set(body) == {"outcome", "reasons", "call", "next"}
-    assert body["outcome"] == triage.decide(signs).outcome.key
+    decision = triage.decide(signs, lang)
+    assert body["outcome"] == decision.outcome.key and body["reasons"] == decision.reasons
 
-    landed, page = _page(reader, signs, location="98104")
+    landed, page = _page(reader, signs, location="98104", prefix=prefix)
     assert _outcome_of(page) == body["outcome"]
     for reason in body["reasons"]:
         assert " ".join(reason.split()) in page.main_text
@@ -90,13 +98,27 @@ def test_page_and_api_agree(reader, signs):
     elif body["outcome"] in ("soon", "self-care"):
         assert "tel:911" not in page.links()
     if body["outcome"] == "self-care":
-        assert body["next"] == ARTICLE and ARTICLE in page.links()
+        assert body["next"] == prefix + ARTICLE and prefix + ARTICLE in page.links()
     elif body["outcome"] == "emergency":
-        assert urlsplit(body["next"]).path == "/find-care" == urlsplit(landed).path
+        assert urlsplit(body["next"]).path == prefix + "/find-care" == urlsplit(landed).path
         assert parse_qs(urlsplit(body["next"]).query)["sign"] == list(signs)
     else:
         # The page was sent on to the very URL the API names.
         assert landed == body["next"]
+
+
+def test_spanish_reasons_are_the_spanish_wording_not_the_english(reader):
+    english = reader.get("/api/v1/triage?sign=fever").get_json()
+    spanish = reader.get("/api/v1/triage?sign=fever&lang=es").get_json()
+    assert english["reasons"] == [triage.decide(["fever"], "en").reasons[0]]
+    assert spanish["reasons"] == [
+        "El dolor de espalda con fiebre puede ser una infección en la "
+        "columna, que hay que revisar el mismo día."
+    ]
+    assert spanish["next"] == "/es/find-care/urgent-care?sign=fever"
+    assert {k: v for k, v in spanish.items() if k not in ("reasons", "next")} == {
+        k: v for k, v in english.items() if k not in ("reasons", "next")
+    }
 
 
 def test_no_sign_is_self_care_and_unknown_signs_are_a_400_naming_them(reader):

@@ -141,6 +141,35 @@ def test_the_urgent_page_lists_sites_with_words_from_a_fixed_clock(app, client):
     assert "Urgent care and walk-in clinics" in text and "Get care today" not in text
 
 
+def test_the_spanish_urgent_page_words_times_and_days_by_babel(app, client):
+    _sites(app)
+    with app.app_context():
+        factories.location(
+            name="Weekday Walk-In", slug="wkd-wi", walk_in="walk-in",
+            hours=[LocationHours(weekday=d, opens=time(9), closes=time(17)) for d in range(5)],
+        )  # fmt: skip
+        _db.session.commit()
+    app.config["CLOCK_NOW"] = "2026-12-08T15:30:00+00:00"  # Tuesday 07:30 in Seattle
+    response = client.get("/es/find-care/urgent-care?sign=fever&location=98101")
+    assert response.status_code == 200 and response.headers["Content-Language"] == "es"
+    page = Page(response.get_data(as_text=True))
+    text = page.main_text
+    assert "Abierto ahora hasta las 20:00" in text  # Phoenix, by its own clock
+    assert "Cerrado ahora. Abre a las 8:00" in text  # Seattle
+    assert "Busque atención hoy" in text and "Clínica sin cita" in text
+    assert "tel:911" in page.links() and "llame al 911" in text
+    assert "Traducción automática." in text
+    app.config["CLOCK_NOW"] = "2026-12-09T05:00:00+00:00"  # Tuesday 21:00 in Seattle
+    text = Page(client.get("/es/find-care/urgent-care").get_data(as_text=True)).main_text
+    assert "Abre mañana a las 8:00" in text and "Atención de urgencia y clínicas sin cita" in text
+    assert "Traducción automática." not in text  # no triage wording without signs
+    app.config["CLOCK_NOW"] = "2026-12-12T20:00:00+00:00"  # Saturday noon in Seattle
+    es = Page(client.get("/es/find-care/urgent-care").get_data(as_text=True)).main_text
+    assert "Abre el lunes a las 9:00" in es
+    en = Page(client.get("/find-care/urgent-care").get_data(as_text=True)).main_text
+    assert "Opens Monday at 9 AM" in en
+
+
 def test_urgent_page_sends_other_outcomes_on(client):
     for signs, target in (
         ("sign=bladder-bowel", "/find-care?sign=bladder-bowel"),

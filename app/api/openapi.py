@@ -283,12 +283,17 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
             "required": ["outcome", "reasons", "call", "next"],
             "properties": {
                 "outcome": {"type": "string", "enum": list(OUTCOMES)},
-                "reasons": {"type": "array", "items": _STR},
+                "reasons": {
+                    "type": "array",
+                    "items": _STR,
+                    "description": "Why, in the language asked (lang; see Content-Language).",
+                },
                 "call": {"type": ["string", "null"], "enum": ["911", None]},
                 "next": {
                     "type": "string",
-                    "description": "The page for this outcome: the 911 page, urgent-care and "
-                    "walk-in sites, spine care near the place, or the self-care article.",
+                    "description": "The page for this outcome, in the language asked: the 911 "
+                    "page, urgent-care and walk-in sites, spine care near the place, or the "
+                    "self-care article.",
                 },
             },
         },

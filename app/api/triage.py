@@ -1,4 +1,9 @@
-"""GET /api/v1/triage: the find-care decision for a set of warning signs, as JSON."""
+"""GET /api/v1/triage: the find-care decision for a set of warning signs, as JSON.
+
+``lang=es`` answers the reasons from the Spanish wording of the same rule table
+(``seed_data/es/triage.json``) and points ``next`` at the Spanish page; the Content-Language
+header says which language answered, as on every API operation.
+"""
 
 from __future__ import annotations
 

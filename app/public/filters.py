@@ -141,3 +141,23 @@ def long_date(value: datetime | None) -> str:
 def map_url(address: str) -> str:
     """A plain OpenStreetMap search link for an address (nothing is embedded)."""
     return "https://www.openstreetmap.org/search?query=" + quote_plus(address or "")
+
+
+@bp.app_template_filter("short_clock")
+def short_clock(value: time | None) -> str:
+    """A time as short as the page's language writes it, by Babel: "8 PM" and "8:30 PM"
+    (no ":00" on the hour) in English, "20:00" and "8:30" in Spanish (24-hour)."""
+    if value is None:
+        return ""
+    locale = get_locale()
+    pattern = locale.time_formats["short"].pattern if locale else ""
+    if value.minute == 0 and "h" in pattern:
+        return babel_dates.format_skeleton("h", value, locale=locale)
+    return babel_dates.format_time(value, "short", locale=locale)
+
+
+@bp.app_template_filter("day_name")
+def day_name(weekday: int) -> str:
+    """A weekday (0 = Monday) as the page's language writes it inside a sentence: "Monday",
+    "lunes"."""
+    return babel_dates.get_day_names("wide", "format", locale=get_locale())[weekday]

@@ -20,6 +20,7 @@ from werkzeug.routing import BuildError
 
 from app import notices
 from app.extensions import db
+from app.locale import page_url
 from app.models import CarePath, CarePathSpecialty
 from app.public import bp
 from app.services import triage
@@ -98,6 +99,11 @@ def read_signs(values: list[str]) -> tuple[list[str], list[str], bool]:
     return known, unknown, NO_SIGNS in values
 
 
+def wording_context(table: triage.Table) -> dict[str, object]:
+    """What ``public/_unreviewed.html`` needs: the text's review status and the English page."""
+    return {"triage_wording": table.wording, "english_url": page_url("en")}
+
+
 def outcome_redirect(decision: triage.Decision, location: str) -> ResponseReturnValue:
     """Send the person on (303) to the page for the decision's outcome."""
     return redirect(triage.next_url(decision, location), code=303)
@@ -106,7 +112,7 @@ def outcome_redirect(decision: triage.Decision, location: str) -> ResponseReturn
 @bp.get("/find-care")
 def find_care() -> ResponseReturnValue:
     """Ask which warning signs apply, then show or send on to the right kind of care."""
-    table = triage.load()
+    table = triage.for_lang()
     known, unknown, none_ticked = read_signs(request.args.getlist("sign"))
     location = clean_location(request.args.get("location"))
     if known or none_ticked:
@@ -114,6 +120,7 @@ def find_care() -> ResponseReturnValue:
         if decision.outcome.key not in SHOWN_HERE:
             return outcome_redirect(decision, location)
         context: dict[str, object] = {"step": decision.outcome.key, "decision": decision}
+        context |= wording_context(table)
         context["chosen"] = [table.signs[k] for k in decision.signs]
         context["change_url"] = url_for("public.find_care", checked=list(decision.signs))
         if decision.outcome.key == "emergency":
@@ -130,6 +137,7 @@ def find_care() -> ResponseReturnValue:
         checked=checked,
         unanswered=unanswered,
         location=location,
+        **wording_context(table),
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.models import WEEKDAY_NAMES
 from app.public import bp
 from app.public.find_care import (
     SPINE_PATH,
@@ -20,6 +19,7 @@ from app.public.find_care import (
     outcome_redirect,
     read_signs,
     spine_search_url,
+    wording_context,
 )
 from app.reasons import reason_text
 from app.search import interface as search
@@ -70,10 +70,10 @@ def urgent_care() -> ResponseReturnValue:
         location=location,
         origin=origin,
         place_message=place_message,
-        weekday_names=WEEKDAY_NAMES,
         org_phone=current_app.config["ORG_PHONE"],
         signs=list(decision.signs) if decision else [],
         change_url=url_for("public.find_care", checked=list(decision.signs)) if decision else "",
+        **wording_context(triage.for_lang()),
     )
 
 
@@ -116,6 +116,7 @@ def spine_care() -> ResponseReturnValue:
         "change_url": url_for("public.find_care", checked=list(decision.signs)) if decision else "",
         "all_url": spine_search_url(location),
         "pt_url": directory_url(specialty="physical-therapist", location=location or None),
+        **wording_context(triage.for_lang()),
     }
     try:
         params, results = _spine_results(location)

@@ -134,10 +134,12 @@ def test_without_javascript_a_sign_outranks_none_of_these(new_context, live_serv
     assert page.get_by_role("heading", level=1).inner_text() == EMERGENCY
 
 
+@pytest.mark.parametrize("prefix", ["", "/es"], ids=["en", "es"])
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
-def test_first_provider_is_on_the_first_phone_screen(new_context, live_server, js):
+def test_first_provider_is_on_the_first_phone_screen(new_context, live_server, js, prefix):
+    """In Spanish too, below the machine-translation notice."""
     page = new_context("phone", java_script_enabled=js).new_page()
-    page.goto(live_server + "/find-care/spine-care?sign=minor-fall&location=98104")
+    page.goto(live_server + prefix + "/find-care/spine-care?sign=minor-fall&location=98104")
     page.wait_for_load_state("load")
     card = page.locator("main .provider-card").first
     box = card.bounding_box()
@@ -150,4 +152,48 @@ def test_first_provider_is_on_the_first_phone_screen(new_context, live_server, j
     phone = card.locator("a[href^='tel:']").first.bounding_box()
     assert phone is not None and phone["y"] + phone["height"] <= height, phone
     if js:
-        _shot(page, "spine-care")
+        _shot(page, "spine-care" + prefix.replace("/", "-"))
+
+
+def test_the_spanish_path_in_spanish_words(phone, live_server, axe):
+    """/es/find-care: the Spanish labels lead to the same doors, with Spanish pages on the way."""
+    page = phone
+    check = phone_axe(page, axe)
+    page.goto(live_server + "/es/find-care")
+    assert page.locator("html").get_attribute("lang") == "es"
+    notice = page.locator("main .notice-translation")
+    assert notice.is_visible() and "Traducción automática" in notice.inner_text()
+    assert notice.get_by_role("link").get_attribute("href") == "/find-care"
+    check(page, "find-care form, Spanish")
+    if page.js:
+        _shot(page, "form-es")
+
+    _tick(page, "Una caída estando de pie", "Debilidad nueva o que empeora en las piernas")
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Continuar").click()
+    main = page.locator("main")
+    heading = main.get_by_role("heading", level=1).inner_text()
+    assert heading == "Llame al 911 o vaya ahora a la sala de emergencias más cercana"
+    call = main.get_by_role("link", name="Llame al 911")
+    assert call.get_attribute("href") == "tel:911"
+    # The call button is on the first screen, above the translation notice.
+    box = call.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= page.viewport_size["height"]
+    assert box["y"] < main.locator(".notice-translation").bounding_box()["y"]
+    check(page, "emergency, Spanish")
+    if page.js:
+        _shot(page, "emergency-es")
+
+    page.goto(live_server + "/es/find-care")
+    _tick(page, "Fiebre, escalofríos")
+    page.get_by_label(re.compile("Código postal o ciudad")).fill("98104")
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Continuar").click()
+    assert urlsplit(page.url).path == "/es/find-care/urgent-care"
+    assert page.get_by_role("heading", level=1).inner_text() == "Busque atención hoy"
+    sites = page.locator("main .site-card")
+    assert re.search(r"Abierto ahora|Abre ", sites.first.inner_text())
+    assert sites.evaluate_all("cards => cards.every(c => c.scrollWidth <= c.clientWidth)")
+    check(page, "urgent care, Spanish")
+    if page.js:
+        _shot(page, "urgent-es")
