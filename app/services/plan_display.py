@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -14,14 +15,19 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import InsurancePlan, NetworkParticipation, Organization, Provider
 
-# Made once: a new alias per call would make each statement new to SQLAlchemy's compiled
-# cache, and building it cost more than running it.
-_OWNER, _NETWORK, _PARENT = aliased(Organization), aliased(Organization), aliased(Organization)
+
+@cache
+def _aliases() -> tuple[Any, Any, Any]:
+    """The owner, network and parent aliases of Organization, made once on first use: a new
+    alias per call would make each statement new to SQLAlchemy's compiled cache. Not made at
+    import, where aliasing would configure every mapper before a restarted worker's first
+    search."""
+    return aliased(Organization), aliased(Organization), aliased(Organization)
 
 
 def plan_payers() -> dict[str, str]:
     """Every plan's payer name by plan slug ("" for a plan with no payer, e.g. self-pay)."""
-    owner, network, parent = _OWNER, _NETWORK, _PARENT
+    owner, network, parent = _aliases()
     rows = db.session.execute(
         select(InsurancePlan.slug, owner.name, parent.name)
         .outerjoin(owner, owner.id == InsurancePlan.owned_by_id)
@@ -74,7 +80,7 @@ def plans_by_clinic(p: Provider, clinic_ids: Iterable[int]) -> dict[int, list[Cl
     if not wanted:
         return {}
     np = NetworkParticipation
-    payer, network = _PARENT, _NETWORK
+    _, network, payer = _aliases()
     rows = db.session.execute(
         select(np.location_id, InsurancePlan.name, payer.name, np.accepting_new_patients)
         .join(InsurancePlan, InsurancePlan.network_id == np.network_id)
