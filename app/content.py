@@ -1,5 +1,9 @@
 """Editorial content from ``seed_data/``: articles, news items and community events.
 
+Each text may have one file per language: ``NAME.md`` (or ``NAME.en.md``) in English and
+``NAME.es.md`` in Spanish, whose front matter carries a ``review_status``. A page asked for in
+a language it has no file for is shown in English, and says so.
+
 Articles and news are Markdown files with TOML front matter between ``+++`` lines. The body
 is split into named sections by ``<!-- section: NAME -->`` markers so templates can place a
 callout or cards between them; a section's ``### `` headings become accordion items. Markdown
@@ -23,17 +27,21 @@ import nh3
 from flask import current_app
 from markupsafe import Markup, escape
 
+from app.locale import current_lang
 from app.services.seed import seed_dir
 
 ALLOWED_TAGS = {
     "p", "ul", "ol", "li", "h2", "h3", "h4", "strong", "em", "a", "blockquote", "br",
-    "code", "abbr", "details", "summary", "hr",
+    "code", "abbr", "details", "summary", "hr", "span",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+# ``<span lang="en">`` marks an English name or address quoted in a translation.
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "span": {"lang"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 SECTION_RE = re.compile(r"^<!--\s*section:\s*([a-z0-9_-]+)\s*-->\s*$", re.MULTILINE)
 HEADING_RE = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANG_SUFFIX_RE = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2})$")
+DEFAULT_LANG = "en"
 
 
 class ContentError(ValueError):
@@ -69,6 +77,12 @@ class Document:
     sections: tuple[Section, ...]
     published: date | None = None
     last_reviewed: date | None = None
+    lang: str = DEFAULT_LANG
+
+    @property
+    def review_status(self) -> str:
+        """``original`` (written in this language), ``machine`` or ``reviewed``."""
+        return str(self.meta.get("review_status", "original"))
 
     @property
     def description(self) -> str:
@@ -104,6 +118,7 @@ class Event:
     place: str
     summary: str
     demo: bool = True
+    lang: str = DEFAULT_LANG
 
 
 @dataclass(frozen=True)
@@ -196,23 +211,36 @@ def _fill_meta(value: Any, org_name: str) -> Any:
     return value
 
 
+def split_lang(path: Path) -> tuple[str, str]:
+    """A content file's name and language: ``x.es.md`` is ``("x", "es")``, ``x.md`` English."""
+    match = LANG_SUFFIX_RE.match(path.stem)
+    return (match["stem"], match["lang"]) if match else (path.stem, DEFAULT_LANG)
+
+
 def load_document(path: Path, org_name: str, values: tuple[tuple[str, str], ...] = ()) -> Document:
     """Parse one Markdown file into a ``Document``.
 
     ``values`` fill further ``{{ name }}`` placeholders (settings such as the phone number)
     in the Markdown source, before it is rendered and sanitized.
     """
-    text = path.read_text(encoding="utf-8")
+    return parse_document(path.read_text(encoding="utf-8"), path, org_name, values)
+
+
+def parse_document(
+    text: str, path: Path, org_name: str, values: tuple[tuple[str, str], ...] = ()
+) -> Document:
+    """Parse the text of ``path`` (a file or a staff edit of it) into a ``Document``."""
     for key, value in values:
         text = re.sub(r"\{\{\s*" + key + r"\s*\}\}", lambda _m, v=value: v, text)
     meta, body = split_front_matter(text, path)
     meta = _fill_meta(meta, org_name)
-    slug = str(meta.get("slug") or path.stem)
+    stem, lang = split_lang(path)
+    slug = str(meta.get("slug") or stem)
     if not SLUG_RE.match(slug):
         raise ContentError(f"{path.name}: slug {slug!r} must be lowercase words joined by -")
     if not meta.get("title"):
         raise ContentError(f"{path.name}: title is required")
-    return Document(
+    doc = Document(
         slug=slug,
         title=str(meta["title"]),
         summary=str(meta.get("summary", "")),
@@ -220,41 +248,66 @@ def load_document(path: Path, org_name: str, values: tuple[tuple[str, str], ...]
         sections=parse_sections(body, org_name),
         published=_as_date(meta.get("date"), path, "date"),
         last_reviewed=_as_date(meta.get("last_reviewed"), path, "last_reviewed"),
+        lang=lang,
     )
+    _check_review(doc, path)
+    return doc
 
 
-def load_events(path: Path) -> tuple[Event, ...]:
-    """Read community events from JSON, sorted by day."""
+EVENT_TEXT = ("title", "start", "end", "place", "summary")
+
+
+def load_events(path: Path, translation: Path | None = None) -> tuple[Event, ...]:
+    """Read community events from JSON, sorted by day.
+
+    ``translation`` (``seed_data/LANG/events.json``) holds the words only, keyed by the
+    English file's slugs; days and flags stay in the English file. An event it does not
+    name stays in English.
+    """
     if not path.exists():
         return ()
     rows = json.loads(path.read_text(encoding="utf-8"))
-    events = [
-        Event(
-            slug=row["slug"],
-            title=row["title"],
-            day=_as_date(row["date"], path, "date") or date.min,
-            start=row.get("start", ""),
-            end=row.get("end", ""),
-            place=row.get("place", ""),
-            summary=row.get("summary", ""),
-            demo=bool(row.get("demo", True)),
+    words: dict[str, dict[str, str]] = {}
+    lang = DEFAULT_LANG
+    if translation is not None and translation.exists():
+        data = json.loads(translation.read_text(encoding="utf-8"))
+        if data.get("review_status") not in ("machine", "reviewed"):
+            raise ContentError(f"{translation}: review_status must be machine or reviewed")
+        words = {row["slug"]: row for row in data["events"]}
+        lang = translation.parent.name
+    events = []
+    for row in rows:
+        text = words.get(row["slug"])
+        source = {k: (text or row).get(k, row.get(k, "")) for k in EVENT_TEXT}
+        events.append(
+            Event(
+                slug=row["slug"],
+                title=source["title"],
+                day=_as_date(row["date"], path, "date") or date.min,
+                start=source["start"],
+                end=source["end"],
+                place=source["place"],
+                summary=source["summary"],
+                demo=bool(row.get("demo", True)),
+                lang=lang if text else DEFAULT_LANG,
+            )
         )
-        for row in rows
-    ]
     return tuple(sorted(events, key=lambda e: (e.day, e.start)))
 
 
 @lru_cache(maxsize=8)
-def load_library(folder: str, org_name: str) -> Library:
-    """Load every article, news item and event under ``folder`` (cached per process)."""
+def load_library(folder: str, org_name: str, lang: str = DEFAULT_LANG) -> Library:
+    """Load every article, news item and event under ``folder`` in ``lang``, each in English
+    where it has no file in ``lang`` (cached per process)."""
     base = Path(folder)
-    articles = {d.slug: d for d in (load_document(p, org_name) for p in _md(base / "articles"))}
-    news_docs = [load_document(p, org_name) for p in _md(base / "news")]
+    articles = [load_document(p, org_name) for p in _in_lang(base / "articles", lang)]
+    news_docs = [load_document(p, org_name) for p in _in_lang(base / "news", lang)]
     news_docs.sort(key=lambda d: (d.published or date.min, d.slug), reverse=True)
+    translation = base / lang / "events.json" if lang != DEFAULT_LANG else None
     return Library(
-        articles=articles,
+        articles={d.slug: d for d in articles},
         news={d.slug: d for d in news_docs},
-        events=load_events(base / "events.json"),
+        events=load_events(base / "events.json", translation),
     )
 
 
@@ -262,11 +315,17 @@ def _md(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
 
-@lru_cache(maxsize=8)
-def load_page(folder: str, name: str, org_name: str) -> Document | None:
-    """One stand-alone page such as ``privacy.md`` (cached per process), if it exists."""
-    path = Path(folder) / f"{name}.md"
-    return load_document(path, org_name) if path.is_file() else None
+def _in_lang(folder: Path, lang: str) -> list[Path]:
+    """Each text's file in ``lang``, else its English file."""
+    files: dict[str, dict[str, Path]] = {}
+    for path in _md(folder):
+        stem, file_lang = split_lang(path)
+        files.setdefault(stem, {})[file_lang] = path
+    return [
+        versions.get(lang) or versions[DEFAULT_LANG]
+        for versions in files.values()
+        if lang in versions or DEFAULT_LANG in versions
+    ]
 
 
 REVIEW_STATUSES = ("original", "machine", "reviewed")
@@ -283,7 +342,7 @@ class Translated:
     @property
     def review_status(self) -> str:
         """``original`` (written in this language), ``machine`` or ``reviewed``."""
-        return str(self.doc.meta.get("review_status", "original"))
+        return self.doc.review_status
 
     @property
     def unreviewed(self) -> bool:
@@ -299,17 +358,21 @@ def _check_review(doc: Document, path: Path) -> None:
         raise ContentError(f"{path.name}: a reviewed translation names its reviewer and date")
 
 
+def translated(doc: Document, lang: str) -> Translated:
+    """``doc`` as the page for ``lang``: an English fallback when it is in another language."""
+    return Translated(doc, doc.lang, doc.lang != lang)
+
+
 @lru_cache(maxsize=64)
 def load_translated(
     folder: str, name: str, lang: str, org_name: str, values: tuple[tuple[str, str], ...]
 ) -> Translated | None:
-    """``NAME.LANG.md`` under ``folder``, else ``NAME.en.md`` (cached per process)."""
-    for candidate in dict.fromkeys((lang, "en")):
-        path = Path(folder) / f"{name}.{candidate}.md"
+    """``NAME.LANG.md`` under ``folder``, else the English ``NAME.en.md`` or ``NAME.md``
+    (cached per process)."""
+    for candidate in (f"{name}.{lang}.md", f"{name}.en.md", f"{name}.md"):
+        path = Path(folder) / candidate
         if path.is_file():
-            doc = load_document(path, org_name, values)
-            _check_review(doc, path)
-            return Translated(doc, candidate, candidate != lang)
+            return translated(load_document(path, org_name, values), lang)
     return None
 
 
@@ -374,14 +437,14 @@ def taglines() -> tuple[Tagline, ...]:
     return load_taglines(str(seed_dir()))
 
 
-def privacy_notice() -> Document | None:
-    """The privacy notice from ``seed_data/privacy.md``."""
-    return load_page(str(seed_dir()), "privacy", current_app.config["ORG_NAME"])
+def privacy_notice(lang: str = DEFAULT_LANG) -> Translated | None:
+    """The privacy notice, ``seed_data/privacy.LANG.md`` or the English ``privacy.md``."""
+    return load_translated(str(seed_dir()), "privacy", lang, current_app.config["ORG_NAME"], ())
 
 
-def library() -> Library:
-    """The content library for the current app."""
-    return load_library(str(seed_dir()), current_app.config["ORG_NAME"])
+def library(lang: str | None = None) -> Library:
+    """The content library for the current app, in ``lang`` (by default the request's)."""
+    return load_library(str(seed_dir()), current_app.config["ORG_NAME"], lang or current_lang())
 
 
 def today() -> date:

@@ -8,6 +8,7 @@ from flask import Response, abort, render_template, url_for
 from flask_babel import format_date
 
 from app import content
+from app.locale import current_lang, page_url
 from app.public import bp
 from app.public.find_care import care_links, directory_url  # also registers /find-care
 from app.templating import site_url
@@ -49,7 +50,13 @@ def article(slug: str) -> str:
     doc = content.library().articles.get(slug)
     if doc is None:
         abort(404)
-    return render_template("public/article.html", article=doc, links=care_links())
+    return render_template(
+        "public/article.html",
+        article=doc,
+        page=content.translated(doc, current_lang()),
+        english_url=page_url("en", query=False),
+        links=care_links(),
+    )
 
 
 @bp.get("/news")
@@ -64,16 +71,26 @@ def news_item(slug: str) -> str:
     item = content.library().news.get(slug)
     if item is None:
         abort(404)
-    return render_template("public/news_item.html", item=item)
+    return render_template(
+        "public/news_item.html",
+        item=item,
+        page=content.translated(item, current_lang()),
+        english_url=page_url("en", query=False),
+    )
 
 
 @bp.get("/privacy")
 def privacy() -> str:
     """Show the privacy notice: what the site collects and keeps, for how long, and contact."""
-    notice = content.privacy_notice()
-    if notice is None:
+    page = content.privacy_notice(current_lang())
+    if page is None:
         abort(404)
-    return render_template("public/privacy.html", notice=notice)
+    return render_template(
+        "public/privacy.html",
+        notice=page.doc,
+        page=page,
+        english_url=page_url("en", query=False),
+    )
 
 
 @bp.get("/robots.txt", localized=False)
