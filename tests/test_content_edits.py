@@ -148,3 +148,23 @@ def test_html_and_scripts_from_staff_are_removed(seeded_app, admin_client):
     assert "javascript:" not in main and "<img" not in main
     assert '<span lang="en">Good Faith</span>' in main
     assert "&lt;b&gt;Título&lt;/b&gt; &lt;script&gt;" in main
+
+
+def test_removing_an_edit_brings_back_the_file_and_is_audited(seeded_app, admin_client):
+    assert _post(admin_client, ARTICLE, 0, title="Editado").status_code == 302
+    revert = ARTICLE + "/revert"
+    stale = admin_client.post(
+        revert, data={"csrf_token": csrf_token(admin_client, ARTICLE), "version": "7"}
+    )
+    assert stale.status_code == 303 and len(_rows(seeded_app)) == 1
+    done = admin_client.post(
+        revert, data={"csrf_token": csrf_token(admin_client, ARTICLE), "version": "1"}
+    )
+    assert done.status_code == 302 and not _rows(seeded_app)
+    es = seeded_app.test_client().get("/es/health/exercise-for-the-spine").get_data(as_text=True)
+    assert '<h1 id="article-title">Ejercicio para la columna</h1>' in es
+    with seeded_app.app_context():
+        actions = _db.session.scalars(
+            select(AuditEvent.action).filter_by(entity_type="content_page").order_by(AuditEvent.id)
+        )
+        assert list(actions) == ["create", "delete"]

@@ -204,3 +204,27 @@ def save_text(
         summary=f"{text.label} ({lang}), {data.review_status}",
     )
     return row
+
+
+def revert_text(
+    text: EditableText, lang: str, expected_version: int, actor: User | None
+) -> ContentPage | None:
+    """Stage removing staff's edit of ``text`` in ``lang`` (the file's words come back),
+    with its audit row. StaleEdit when the edit changed since the form was opened."""
+    row = saved_edit(text, lang)
+    if row is None:
+        return None
+    if row.version != expected_version:
+        raise StaleEdit(row)
+    before, row_id = snapshot(row), row.id
+    db.session.delete(row)
+    flush(row)
+    audit.record(
+        "delete",
+        "content_page",
+        row_id,
+        actor=actor,
+        before=before,
+        summary=f"{text.label} ({lang}): back to the file",
+    )
+    return row

@@ -13,12 +13,13 @@ from app.services.content_pages import (
     current_page,
     editable_texts,
     find_text,
+    revert_text,
     save_text,
     saved_edit,
     source_body,
 )
 from app.staff import bp
-from app.staff.forms import ContentForm
+from app.staff.forms import ActionForm, ContentForm
 from app.staff.routes import admin_required
 from app.transaction import InvalidInput, StaleEdit, unit_of_work
 
@@ -108,8 +109,30 @@ def content_edit(kind: str, slug: str, lang: str) -> ResponseReturnValue:
         page=current_page(text, lang),
         row=saved_edit(text, lang),
         public_url=_public_url(text, lang),
+        action_form=ActionForm(),
     )
     return html, status
+
+
+@bp.post("/content/<kind>/<slug>/<lang>/revert")
+@admin_required
+def content_revert(kind: str, slug: str, lang: str) -> ResponseReturnValue:
+    """Remove the saved edit so the public page shows the file's text again."""
+    text = find_text(kind, slug)
+    if text is None or lang not in LANGUAGES:
+        abort(404)
+    form = ActionForm()
+    if not form.validate() or form.version.data is None:
+        abort(400)
+    try:
+        with unit_of_work():
+            removed = revert_text(text, lang, form.version.data, current_user)
+    except StaleEdit:
+        flash("Someone else saved this text after you opened it; nothing was removed.", "error")
+        return redirect(url_for(".content_edit", kind=kind, slug=slug, lang=lang)), 303
+    if removed is not None:
+        flash(f"{text.label} ({NATIVE_NAMES[lang]}) shows the file's text again.", "info")
+    return redirect(url_for(".content_edit", kind=kind, slug=slug, lang=lang))
 
 
 def _public_url(text: EditableText, lang: str) -> str:
