@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -26,8 +26,11 @@ import markdown
 import nh3
 from flask import current_app
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
+from app.extensions import db
 from app.locale import current_lang
+from app.models import ContentPage
 from app.services.seed import seed_dir
 
 ALLOWED_TAGS = {
@@ -217,6 +220,13 @@ def split_lang(path: Path) -> tuple[str, str]:
     return (match["stem"], match["lang"]) if match else (path.stem, DEFAULT_LANG)
 
 
+def fill_values(text: str, values: tuple[tuple[str, str], ...]) -> str:
+    """Fill ``{{ name }}`` placeholders for settings (before Markdown is rendered)."""
+    for key, value in values:
+        text = re.sub(r"\{\{\s*" + key + r"\s*\}\}", lambda _m, v=value: v, text)
+    return text
+
+
 def load_document(path: Path, org_name: str, values: tuple[tuple[str, str], ...] = ()) -> Document:
     """Parse one Markdown file into a ``Document``.
 
@@ -229,10 +239,8 @@ def load_document(path: Path, org_name: str, values: tuple[tuple[str, str], ...]
 def parse_document(
     text: str, path: Path, org_name: str, values: tuple[tuple[str, str], ...] = ()
 ) -> Document:
-    """Parse the text of ``path`` (a file or a staff edit of it) into a ``Document``."""
-    for key, value in values:
-        text = re.sub(r"\{\{\s*" + key + r"\s*\}\}", lambda _m, v=value: v, text)
-    meta, body = split_front_matter(text, path)
+    """Parse the text of ``path`` into a ``Document``."""
+    meta, body = split_front_matter(fill_values(text, values), path)
     meta = _fill_meta(meta, org_name)
     stem, lang = split_lang(path)
     slug = str(meta.get("slug") or stem)
@@ -389,9 +397,11 @@ def notice_values() -> tuple[tuple[str, str], ...]:
 
 
 def notice(name: str, lang: str) -> Translated | None:
-    """One legal notice (``seed_data/notices/NAME.LANG.md``) in ``lang`` or English."""
+    """One legal notice (``seed_data/notices/NAME.LANG.md``) in ``lang`` or English, with
+    staff's saved edit in ``lang`` if there is one."""
     folder = str(seed_dir() / "notices")
-    return load_translated(folder, name, lang, current_app.config["ORG_NAME"], notice_values())
+    page = load_translated(folder, name, lang, current_app.config["ORG_NAME"], notice_values())
+    return with_edit(page, "notice", name, lang)
 
 
 PHONE_RE = re.compile(r"\{\{\s*org_phone\s*\}\}")
@@ -438,8 +448,51 @@ def taglines() -> tuple[Tagline, ...]:
 
 
 def privacy_notice(lang: str = DEFAULT_LANG) -> Translated | None:
-    """The privacy notice, ``seed_data/privacy.LANG.md`` or the English ``privacy.md``."""
-    return load_translated(str(seed_dir()), "privacy", lang, current_app.config["ORG_NAME"], ())
+    """The privacy notice, ``seed_data/privacy.LANG.md`` or the English ``privacy.md``, with
+    staff's saved edit in ``lang`` if there is one."""
+    page = load_translated(str(seed_dir()), "privacy", lang, current_app.config["ORG_NAME"], ())
+    return with_edit(page, "page", "privacy", lang)
+
+
+def article(slug: str, lang: str) -> Translated | None:
+    """One article in ``lang`` (else English), with staff's saved edit if there is one."""
+    doc = library(lang).articles.get(slug)
+    return with_edit(translated(doc, lang), "article", slug, lang) if doc else None
+
+
+def with_edit(page: Translated | None, kind: str, slug: str, lang: str) -> Translated | None:
+    """``page`` with the title, body and review status staff saved for it in ``lang``.
+
+    The seed file keeps its front matter (slug, summary, cards); a saved edit is rendered
+    and sanitized exactly like the file's Markdown.
+    """
+    if page is None:
+        return None
+    row = db.session.scalar(
+        select(ContentPage).where(
+            ContentPage.kind == kind, ContentPage.slug == slug, ContentPage.lang == lang
+        )
+    )
+    if row is None:
+        return page
+    values = notice_values() if kind == "notice" else ()
+    org_name = current_app.config["ORG_NAME"]
+    title, sections = render_edit(row.title, row.body, org_name, values)
+    meta = {k: v for k, v in page.doc.meta.items() if k not in ("reviewer", "reviewed_on")}
+    meta["review_status"] = row.review_status
+    if row.review_status == "reviewed":
+        meta.update(reviewer=row.reviewer, reviewed_on=row.reviewed_on)
+    doc = replace(page.doc, title=title, sections=sections, meta=meta, lang=row.lang)
+    return Translated(doc, row.lang, row.lang != lang)
+
+
+@lru_cache(maxsize=64)
+def render_edit(
+    title: str, body: str, org_name: str, values: tuple[tuple[str, str], ...]
+) -> tuple[str, tuple[Section, ...]]:
+    """A saved edit's title and rendered, sanitized sections (cached per text)."""
+    filled = fill_values(body, values)
+    return fill_placeholders(title, org_name, html=False), parse_sections(filled, org_name)
 
 
 def library(lang: str | None = None) -> Library:

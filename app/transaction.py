@@ -27,6 +27,10 @@ T = TypeVar("T")
 UNIQUE_MESSAGES: dict[tuple[str, str], tuple[str, str]] = {
     ("provider", "npi"): ("npi", "Another listing already has this NPI."),
     ("user_account", "email"): ("email", "A user with this email already exists."),
+    # Two first saves of the same text at once (PostgreSQL names the constraint, SQLite
+    # its first column).
+    ("content_page", "kind_slug_lang"): ("body", "Someone else saved this text just now."),
+    ("content_page", "kind"): ("body", "Someone else saved this text just now."),
 }
 # Unique columns the code chooses itself: a clash is a race, and trying again fixes it.
 RETRYABLE_COLUMNS = frozenset({"slug"})

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent, SearchOutbox
 from app.models.base import now_utc
+from app.models.content_page import CONTENT_KINDS, ContentPage
 from app.models.finding import FINDING_KINDS, Finding
 from app.models.location import (
     ACCESSIBILITY_FEATURES,
@@ -51,6 +52,7 @@ __all__ = [
     "AFFILIATION_ROLES",
     "CLINIC_GROUP_SLUG",
     "CONNECTION_TYPES",
+    "CONTENT_KINDS",
     "FEED_FORMATS",
     "FINDING_KINDS",
     "JOB_STATES",
@@ -69,6 +71,7 @@ __all__ = [
     "AuditEvent",
     "CarePath",
     "CarePathSpecialty",
+    "ContentPage",
     "CoverageArea",
     "Endpoint",
     "Finding",

@@ -18,7 +18,9 @@ FEATURED_ARTICLE = "exercise-for-the-spine"
 
 def _featured_article() -> content.Document | None:
     articles = content.library().articles
-    return articles.get(FEATURED_ARTICLE) or next(iter(articles.values()), None)
+    slug = FEATURED_ARTICLE if FEATURED_ARTICLE in articles else next(iter(articles), None)
+    page = content.article(slug, current_lang()) if slug else None
+    return page.doc if page else None
 
 
 @bp.get("/")
@@ -47,13 +49,13 @@ def health() -> str:
 @bp.get("/health/<slug>")
 def article(slug: str) -> str:
     """Show one health article."""
-    doc = content.library().articles.get(slug)
-    if doc is None:
+    page = content.article(slug, current_lang())
+    if page is None:
         abort(404)
     return render_template(
         "public/article.html",
-        article=doc,
-        page=content.translated(doc, current_lang()),
+        article=page.doc,
+        page=page,
         english_url=page_url("en", query=False),
         links=care_links(),
     )

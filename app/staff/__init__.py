@@ -7,6 +7,7 @@ bp = Blueprint("staff", __name__)
 
 from app.staff import (  # noqa: E402,F401
     admin,
+    content,
     feeds,
     locations,
     providers,

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     FloatField,
     HiddenField,
@@ -412,3 +413,21 @@ class RoleForm(StaffForm):
     """A user's new role."""
 
     role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
+
+
+class ContentForm(StaffForm):
+    """A site text in one language: title, Markdown body and review status."""
+
+    title = StringField("Title", [DataRequired("Enter the page's title."), Length(max=200)])
+    body = TextAreaField("Text (Markdown)", [Length(max=100_000)])
+    review_status = SelectField(
+        "Review status",
+        choices=[
+            SelectChoice("machine", "Machine translation (not reviewed)"),
+            SelectChoice("reviewed", "Reviewed by a qualified translator"),
+        ],
+        validate_choice=False,
+    )
+    reviewer = StringField("Reviewer's name", [Length(max=200)])
+    reviewed_on = DateField("Reviewed on", [Optional()])
+    version = HiddenField()
