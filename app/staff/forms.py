@@ -7,7 +7,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    FieldList,
     FloatField,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -47,6 +49,7 @@ from app.parsing.validation import (
     url_problem,
 )
 from app.services.geo import zip_centroid
+from app.staff.service_forms import ServiceRowForm
 
 
 def _npi(form, field) -> None:
@@ -220,6 +223,7 @@ class LocationForm(StaffForm):
     walk_in = SelectField(
         "Walk-in care", choices=[SelectChoice(v, label) for v, label in WALK_IN_KINDS], default=""
     )
+    services = FieldList(FormField(ServiceRowForm))
     version = HiddenField()
 
     def validate(self, extra_validators=None) -> bool:
