@@ -127,42 +127,53 @@ def new_service(location_id: int, data: ServiceInput, **extra: Any) -> Healthcar
     return service
 
 
-def apply_services(loc: Location, rows: list[ServiceInput], actor: User | None) -> bool:
-    """Stage the clinic's service changes: rows with an id edit or withdraw that service,
-    rows without one add a service; services no row names are left as they are. Returns
-    whether anything changed."""
-    current = {s.id: s for s in active_services(loc)}
+def _check_rows(current: dict[int, HealthcareService], rows: list[ServiceInput]) -> None:
+    """Refuse rows naming a service not at the clinic, and rows the rule refuses."""
     names = {s.id: s.name for s in current.values()}
     for row in rows:
-        if row.id is not None and row.id not in names:
+        if row.id is None:
+            continue
+        if row.id not in names:
             raise InvalidInput({"services": "A service on the form is no longer at this clinic."})
-        if row.id is not None:
-            names.pop(row.id)
+        names.pop(row.id)
     # Services no row names come first, so a new row that repeats one of them is the one
     # flagged.
     kept = [ServiceInput(name=n, category="other") for n in names.values()]
     found = {i - len(kept): p for i, p in list_problems([*kept, *rows]).items() if i >= len(kept)}
     if found:
         raise _first_problem(found)
+
+
+def _change(service: HealthcareService, row: ServiceInput, actor: User | None) -> bool:
+    """Edit or withdraw one service as its row says; audit it when that changed it."""
+    before = service_snapshot(service)
+    if row.remove:
+        service.active = False
+    else:
+        for name, value in _fields(row).items():
+            setattr(service, name, value)
+    if service_snapshot(service) == before:
+        return False
+    db.session.flush()
+    _audit("delete" if row.remove else "update", service, before, actor)
+    return True
+
+
+def apply_services(loc: Location, rows: list[ServiceInput], actor: User | None) -> bool:
+    """Stage the clinic's service changes: rows with an id edit or withdraw that service,
+    rows without one add a service; services no row names are left as they are. Returns
+    whether anything changed."""
+    current = {s.id: s for s in active_services(loc)}
+    _check_rows(current, rows)
     changed = False
     for row in rows:
-        if row.id is None:
-            service = new_service(loc.id, row)
-            db.session.flush()
-            _audit("create", service, None, actor)
-            changed = True
+        if row.id is not None:
+            changed = _change(current[row.id], row, actor) or changed
             continue
-        service = current[row.id]
-        before = service_snapshot(service)
-        if row.remove:
-            service.active = False
-        else:
-            for name, value in _fields(row).items():
-                setattr(service, name, value)
-        if service_snapshot(service) != before:
-            db.session.flush()
-            _audit("delete" if row.remove else "update", service, before, actor)
-            changed = True
+        service = new_service(loc.id, row)
+        db.session.flush()
+        _audit("create", service, None, actor)
+        changed = True
     return changed
 
 
