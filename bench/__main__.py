@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench.pages",
     "bench.staff",
     "bench.vocab_memory",
+    "bench.export",
 ]
 
 

@@ -83,9 +83,9 @@ def _form(html: str) -> dict:
                 data.setdefault(attrs["name"], []).append(attrs.get("value", "y"))
         else:
             data[attrs["name"]] = attrs.get("value", "").replace("&#39;", "'")
-    for m in re.finditer(r'<textarea[^>]*name="(\w+)"[^>]*>(.*?)</textarea>', form, re.S):
+    for m in re.finditer(r'<textarea[^>]*name="([\w-]+)"[^>]*>(.*?)</textarea>', form, re.S):
         data[m.group(1)] = m.group(2).strip()
-    for m in re.finditer(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', form, re.S):
+    for m in re.finditer(r'<select[^>]*name="([\w-]+)"[^>]*>(.*?)</select>', form, re.S):
         sel = re.search(
             r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', m.group(2)
         )

@@ -21,6 +21,7 @@ from app.models import (
     now_utc,
 )
 from app.services import audit
+from app.services.clinic_services import ServiceInput, apply_services, services_summary
 from app.services.geo import zip_centroid
 from app.services.write import unique_slug
 from app.transaction import InvalidInput, StaleEdit, flush
@@ -74,6 +75,9 @@ class LocationInput:
     phone_hours: list[tuple[int, time, time]] = field(default_factory=list)
     walk_in: str = ""
     walk_in_hours: list[tuple[int, time, time]] = field(default_factory=list)
+    # The services rows the form sends (``app.services.clinic_services``); None leaves the
+    # clinic's services as they are.
+    services: list[ServiceInput] | None = None
 
 
 def _spans(rows) -> list[str]:
@@ -86,6 +90,7 @@ def location_snapshot(loc: Location) -> dict[str, Any]:
     data["hours"] = _spans(loc.hours)
     data["phone_hours"] = _spans(loc.phone_hours)
     data["walk_in_hours"] = _spans(loc.walk_in_hours)
+    data["services"] = services_summary(loc.id) if loc.id is not None else []
     data["version"] = loc.version
     return data
 
@@ -165,6 +170,9 @@ def create_location(data: LocationInput, actor: User | None) -> Location:
     with db.session.no_autoflush:
         _apply(loc, data)
     db.session.add(loc)
+    flush(loc)
+    if data.services:
+        apply_services(loc, data.services, actor)
     _save(loc, "create", None, actor)
     return loc
 
@@ -178,5 +186,7 @@ def update_location(
     before = location_snapshot(loc)
     with db.session.no_autoflush:
         _apply(loc, data)
+    if data.services is not None:
+        apply_services(loc, data.services, actor)
     _save(loc, "update", before, actor)
     return loc

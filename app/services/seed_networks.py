@@ -15,7 +15,6 @@ from app.extensions import db
 from app.models import (
     CoverageArea,
     Endpoint,
-    HealthcareService,
     InsurancePlan,
     Location,
     NetworkParticipation,
@@ -23,6 +22,7 @@ from app.models import (
     OrganizationAffiliation,
     Provider,
 )
+from app.services.clinic_services import ServiceInput, new_service
 from app.services.participation import PlanMap, current
 
 ADDRESS = ("address_line1", "city", "state", "zip")
@@ -170,14 +170,14 @@ def _services(spec: dict, areas: dict[str, CoverageArea]) -> int:
                 specialties.setdefault(primary.id, primary)
         for s in specialties.values():
             category = "behav" if "behavior" in s.grouping.lower() else "prov"
-            db.session.add(
-                HealthcareService(
-                    location_id=loc.id,
-                    category=category,
+            new_service(
+                loc.id,
+                ServiceInput(
                     name=s.display_name,
+                    category=category,
                     type_text=s.display_name,
                     specialty_id=s.id,
-                )
+                ),
             )
             added += 1
         extras = list(spec.get("extra", {}).get(loc.slug, []))
@@ -185,7 +185,6 @@ def _services(spec: dict, areas: dict[str, CoverageArea]) -> int:
             extras.insert(0, spec[loc.walk_in])
         for x in extras:
             fields = {k: v for k, v in x.items() if k != "area"}
-            area = areas.get(x.get("area", ""))
-            db.session.add(HealthcareService(location_id=loc.id, coverage_area=area, **fields))
+            new_service(loc.id, ServiceInput(**fields), coverage_area=areas.get(x.get("area", "")))
             added += 1
     return added

@@ -8,7 +8,9 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FieldList,
     FloatField,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -48,6 +50,7 @@ from app.parsing.validation import (
     url_problem,
 )
 from app.services.geo import zip_centroid
+from app.staff.service_forms import ServiceRowForm
 
 
 def _npi(form, field) -> None:
@@ -221,6 +224,7 @@ class LocationForm(StaffForm):
     walk_in = SelectField(
         "Walk-in care", choices=[SelectChoice(v, label) for v, label in WALK_IN_KINDS], default=""
     )
+    services = FieldList(FormField(ServiceRowForm))
     version = HiddenField()
 
     def validate(self, extra_validators=None) -> bool:

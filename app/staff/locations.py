@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ACCESSIBILITY_FEATURES, WEEKDAY_NAMES, Location, ProviderLocation
+from app.services.clinic_services import ServiceInput, active_services
 from app.services.locations import (
     LOCATION_FIELDS,
     LocationInput,
@@ -18,7 +19,8 @@ from app.services.locations import (
 from app.staff import bp
 from app.staff.forms import LocationForm
 from app.staff.provider_form import parse_version
-from app.transaction import StaleEdit, perform, unit_of_work
+from app.staff.service_forms import fill_services, services_from, set_choices
+from app.transaction import InvalidInput, StaleEdit, perform, unit_of_work
 
 ENDS = ("opens", "closes")
 
@@ -52,6 +54,7 @@ def _fill(form: LocationForm, loc: Location) -> None:
     for h in loc.walk_in_hours:
         getattr(form, LocationForm.walk_in_field(h.weekday, "opens")).data = h.opens
         getattr(form, LocationForm.walk_in_field(h.weekday, "closes")).data = h.closes
+    fill_services(form.services, active_services(loc))
     form.version.data = str(loc.version)
 
 
@@ -108,7 +111,9 @@ def _walk_in_hours(form: LocationForm) -> list[tuple]:
     return hours
 
 
-def _input(form: LocationForm, hours: list[tuple], phone_hours: list[tuple]) -> LocationInput:
+def _input(
+    form: LocationForm, hours: list[tuple], phone_hours: list[tuple], services: list[ServiceInput]
+) -> LocationInput:
     """The service's input from a validated form (walk-in hours read again, error-free)."""
     return LocationInput(
         name=form.name.data.strip(),
@@ -129,10 +134,24 @@ def _input(form: LocationForm, hours: list[tuple], phone_hours: list[tuple]) -> 
         phone_hours=phone_hours,
         walk_in=form.walk_in.data or "",
         walk_in_hours=_daily(form, LocationForm.walk_in_field),
+        services=services,
     )
 
 
-def _render(form, loc, status=200, conflict=None):
+def _service_errors(form: LocationForm, problem: str = "") -> list[tuple[str, str]]:
+    """The error summary's lines for the service rows (their errors are set by hand)."""
+    found = [("services", problem)] if problem else []
+    for entry in form.services:
+        found += [(f.id, f.errors[0]) for f in entry.form if f.errors]
+    return found
+
+
+def _first(exc: InvalidInput) -> str:
+    return next(iter(exc.errors.values()))
+
+
+def _render(form, loc, status=200, conflict=None, problem=""):
+    set_choices(form.services)
     html = render_template(
         "staff/locations/form.html",
         form=form,
@@ -143,19 +162,21 @@ def _render(form, loc, status=200, conflict=None):
         walk_in_field=LocationForm.walk_in_field,
         features=ACCESSIBILITY_FEATURES,
         conflict=conflict,
+        service_errors=_service_errors(form, problem),
     )
     return html, status
 
 
-def _valid(form: LocationForm) -> tuple[bool, list, list]:
+def _valid(form: LocationForm) -> tuple[bool, list, list, list | None]:
     valid = form.validate()
+    services = services_from(form.services)
     hours, phone_hours = _hours(form), _phone_hours(form)
     _walk_in_hours(form)
     names = [LocationForm.hour_field(d, s, e) for d in range(7) for s in (1, 2) for e in ENDS]
     names += [LocationForm.phone_field(d, e) for d in range(7) for e in ENDS]
     names += [LocationForm.walk_in_field(d, e) for d in range(7) for e in ENDS] + ["walk_in"]
     has_hour_errors = any(getattr(form, name).errors for name in names)
-    return valid and not has_hour_errors, hours, phone_hours
+    return valid and not has_hour_errors and services is not None, hours, phone_hours, services
 
 
 @bp.route("/locations/new", methods=["GET", "POST"])
@@ -164,12 +185,16 @@ def location_new() -> ResponseReturnValue:
     form = LocationForm()
     if request.method == "GET":
         form.active.data = True
+        fill_services(form.services, [])
         return _render(form, None)
-    ok, hours, phone_hours = _valid(form)
+    ok, hours, phone_hours, services = _valid(form)
     if not ok:
         return _render(form, None, 422)
-    data = _input(form, hours, phone_hours)
-    loc = perform(lambda: create_location(data, current_user))
+    data = _input(form, hours, phone_hours, services)
+    try:
+        loc = perform(lambda: create_location(data, current_user))
+    except InvalidInput as exc:
+        return _render(form, None, 422, problem=_first(exc))
     flash(f"Created {loc.name}.", "info")
     return redirect(url_for(".location_edit", location_id=loc.id))
 
@@ -185,14 +210,17 @@ def location_edit(location_id: int) -> ResponseReturnValue:
     version = parse_version(form.version.data)
     if version is None:
         abort(400, "The form is missing its version number. Reload the page and try again.")
-    ok, hours, phone_hours = _valid(form)
+    ok, hours, phone_hours, services = _valid(form)
     if not ok:
         return _render(form, loc, 422)
+    data = _input(form, hours, phone_hours, services)
     try:
         with unit_of_work():
-            update_location(loc, _input(form, hours, phone_hours), version, current_user)
+            update_location(loc, data, version, current_user)
     except StaleEdit as exc:
         form.version.data = str(exc.current.version)
         return _render(form, exc.current, 409, conflict=True)
+    except InvalidInput as exc:
+        return _render(form, db.session.get(Location, location_id), 422, problem=_first(exc))
     flash(f"Saved {loc.name}. Its providers' listings are being updated in search.", "info")
     return redirect(url_for(".location_edit", location_id=loc.id))

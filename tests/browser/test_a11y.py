@@ -108,6 +108,27 @@ def test_staff_provider_edit_with_errors_is_accessible(axe_page, axe, live_serve
     axe(page, "staff provider edit with errors")
 
 
+def test_staff_clinic_services_with_errors_are_accessible(axe_page, axe, live_server, login):
+    """The clinic form's service rows, and a row the rule refuses, pass axe; the error links
+    to its field."""
+    page = axe_page
+    login(page)
+    goto_ok(page, live_server + "/staff/locations")
+    page.locator("main a[href*='/locations/'][href$='/edit']").first.click()
+    page.wait_for_url(re.compile(r"/staff/locations/\d+/edit"))
+    axe(page, "staff clinic edit with services")
+    blank = page.locator("#services .service-row").last
+    blank.locator("input[name$='-name']").fill("Physio")
+    page.locator("main form [type=submit]").last.click()
+    page.wait_for_load_state()
+    link = page.locator(".error-summary a", has_text="Choose the kind of service.")
+    assert link.count() == 1, "the refused service row is not in the error summary"
+    target = link.get_attribute("href").lstrip("#")
+    described = page.locator(f"#{target}").get_attribute("aria-describedby") or ""
+    assert f"{target}-error" in described
+    axe(page, "staff clinic edit with a refused service")
+
+
 def test_staff_roster_import_preview_is_accessible(axe_page, axe, live_server, login, tmp_path):
     page = axe_page
     login(page)
