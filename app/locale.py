@@ -9,10 +9,11 @@ visitor's choice is theirs and every URL is the same page for everybody.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import get_translations
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 DEFAULT = "en"
@@ -132,3 +133,19 @@ def switch_links() -> list[tuple[str, str, str]]:
         url = page_url(lang) or url_for("public.home", lang=lang)
         links.append((lang, NATIVE_NAMES[lang], url))
     return links
+
+
+def local_path(path: str) -> str:
+    """A site path written in English (in content: ``/health``) in the request's language,
+    when that page has one (``/es/health``); any other URL as it is."""
+    lang = current_lang()
+    parts = urlsplit(path)
+    if lang == DEFAULT or parts.scheme or parts.netloc or not path.startswith("/"):
+        return path
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:  # no such page, or a redirect: leave it to the server
+        return path
+    if lang_from_path(parts.path) != DEFAULT or not localized(endpoint):
+        return path
+    return PREFIXES[lang] + path

@@ -73,6 +73,8 @@ def init_app(app: Flask) -> None:
             "site_url": site_url,
         }
 
+    app.jinja_env.filters["local_path"] = locale.local_path
+
     @app.after_request
     def content_language(response: Response) -> Response:
         """Say which language a page or API answer is in (not for static files)."""

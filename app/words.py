@@ -1,5 +1,6 @@
 """Words templates need in the visitor's language beyond the catalog: specialty names
-(from ``seed_data/es/specialties.csv``, tied to NUCC codes) and the typeahead's words.
+(from ``seed_data/es/specialties.csv``, tied to NUCC codes), language names (CLDR's, through
+Babel) and the typeahead's words.
 
 The catalog (gettext) translates the site's own sentences; specialty names are data, one
 per NUCC code, so they come from the same file Spanish search reads.
@@ -7,6 +8,9 @@ per NUCC code, so they come from the same file Spanish search reads.
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -32,7 +36,13 @@ DATA_LABELS = (
     _l("Female"),
     _l("Male"),
     _l("Nonbinary"),
+    _l("Self-pay"),
 )
+# Languages CLDR has no name for (ASL), or names less exactly than the directory does.
+LANGUAGE_NAMES = {
+    "ase": _l("American Sign Language"),
+    "zh": _l("Chinese (Mandarin)"),
+}
 
 
 def translate(text: object) -> str:
@@ -47,6 +57,32 @@ def specialty_name(display: str, code: str | None) -> str:
         return display
     found = spanish_words().specialties.get(code)
     return found[0] if found else display
+
+
+def place_label(label: str) -> str:
+    """The search's name for a place (``ZIP 98104``, a city, a clinic) in the request's
+    language: only the ZIP's word needs translating."""
+    code = label.removeprefix("ZIP ")
+    if code != label and code.isdigit():
+        return gettext("ZIP %(code)s", code=code)
+    return label
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def language_name(name: str, code: str | None, start: bool = False) -> str:
+    """A spoken or signed language's name in the request's language (``name``, the stored
+    English one, where there is none); ``start`` capitalises it to begin a line or label
+    (Spanish writes language names in lower case)."""
+    lang = current_lang()
+    if lang == "en" or not code:
+        return name
+    found = LANGUAGE_NAMES.get(code)
+    text = str(found) if found is not None else _locale(lang).languages.get(code, name)
+    return text[:1].upper() + text[1:] if start else text
 
 
 def typeahead_words() -> dict[str, str]:
@@ -89,7 +125,10 @@ def typeahead_words() -> dict[str, str]:
 
 
 def init_app(app: Flask) -> None:
-    """Give templates ``specialty_name``, ``translate`` and ``typeahead_words``."""
+    """Give templates ``specialty_name``, ``language_name``, ``place_label``, ``translate``
+    and ``typeahead_words``."""
     app.jinja_env.filters["specialty_name"] = specialty_name
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["place_label"] = place_label
     app.jinja_env.filters["translate"] = translate
     app.jinja_env.globals["typeahead_words"] = typeahead_words

@@ -172,3 +172,27 @@ def test_spanish_words_and_dates_on_the_translated_pages(site):
     assert '<article class="news-article" aria-labelledby="news-title">' in item
     missing = site.get("/es/no-such-page").get_data(as_text=True)
     assert "Página no encontrada" in missing and "No encontramos esa página." in missing
+
+
+def test_content_links_and_data_names_follow_the_page(demo_app):
+    """Links written in content go to the Spanish twin of a page, and nothing else moves;
+    language names and the ZIP label are in the page's language."""
+    from app.locale import local_path
+    from app.words import language_name, place_label
+
+    with demo_app.test_request_context("/es/health"):
+        assert local_path("/health") == "/es/health"
+        assert local_path("/find-a-doctor?q=knee") == "/es/find-a-doctor?q=knee"
+        for kept in ("/es/news", "/robots.txt", "/no-such-page", "https://example.org/x", "#a"):
+            assert local_path(kept) == kept
+        assert language_name("English", "en") == "inglés"
+        assert language_name("American Sign Language", "ase", start=True) == (
+            "Lengua de señas americana"
+        )
+        assert language_name("Klingon", "tlh-x") == "Klingon"
+        assert place_label("ZIP 98104") == "código postal 98104"
+        assert place_label("Seattle") == "Seattle"
+    with demo_app.test_request_context("/health"):
+        assert local_path("/health") == "/health"
+        assert language_name("English", "en") == "English"
+        assert place_label("ZIP 98104") == "ZIP 98104"

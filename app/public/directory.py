@@ -53,6 +53,7 @@ def find_a_doctor() -> ResponseReturnValue:
         context["unavailable"] = True
         retry = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
         return render_template("public/directory/search.html", **context), 503, retry
+    results = view.localized(results)
     context.update(
         results=results,
         providers=_providers_for(results),

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.locale import current_lang
 from app.models import CarePath, Location, Specialty
 from app.models.visibility import public_clinic
 from app.search import interface as search
+from app.words import language_name, specialty_name, translate
 
 RADIUS_CHOICES = search.PAGE_RADII
 FILTER_FIELDS = search.LIST_FIELDS
 FILTER_TITLES = {
-    "specialty": "Specialty",
-    "clinic": "Clinic",
-    "language": "Language spoken",
-    "insurance": "Insurance plan",
-    "gender": "Provider gender",
+    "specialty": _l("Specialty"),
+    "clinic": _l("Clinic"),
+    "language": _l("Language spoken"),
+    "insurance": _l("Insurance plan"),
+    "gender": _l("Provider gender"),
 }
 GENDER_LABELS = search.GENDER_LABELS
 FEW_RESULTS = 3
@@ -65,6 +68,36 @@ def filter_form_fields(params) -> set[str]:
     return fields | {"radius"} if params.location else fields
 
 
+def localized(results):
+    """``results`` with its filter options named in the request's language: specialties
+    and languages by code, genders and plans such as self-pay from the catalog; clinic and
+    plan names are names. A copy, as the search may hand the same results to another page."""
+    if current_lang() == "en":
+        return results
+    codes = specialty_codes([f.value for f in results.facets.get("specialty", [])])
+    names: dict[str, Callable[[Any], str]] = {
+        "specialty": lambda f: specialty_name(f.label, codes.get(f.value)),
+        "language": lambda f: language_name(f.label, f.value, start=True),
+        "gender": lambda f: translate(f.label),
+        "insurance": lambda f: translate(f.label),
+    }
+    facets = {
+        field: [replace(f, label=names[field](f)) for f in values] if field in names else values
+        for field, values in results.facets.items()
+    }
+    return replace(results, facets=facets)
+
+
+def specialty_codes(slugs: Collection[str]) -> dict[str, str]:
+    """The NUCC code of each of these specialties, by slug."""
+    if not slugs:
+        return {}
+    rows = db.session.execute(
+        select(Specialty.slug, Specialty.code).where(Specialty.slug.in_(list(slugs)))
+    )
+    return {slug: code for slug, code in rows}
+
+
 def _labels(results, field: str) -> dict[str, str]:
     if results is None:
         return {}
@@ -85,15 +118,16 @@ def chips(params, results) -> list[Chip]:
         label = _labels(results, "gender").get(params.gender) or GENDER_LABELS.get(
             params.gender, params.gender
         )
-        out.append(Chip(f"Gender: {label}", search_url(params, gender=None)))
+        title = FILTER_TITLES["gender"]
+        out.append(Chip(f"{title}: {translate(label)}", search_url(params, gender=None)))
     if params.accepting:
-        out.append(Chip("Accepting new patients", search_url(params, accepting=False)))
+        out.append(Chip(gettext("Accepting new patients"), search_url(params, accepting=False)))
     if params.telehealth:
-        out.append(Chip("Offers telehealth", search_url(params, telehealth=False)))
+        out.append(Chip(gettext("Offers telehealth"), search_url(params, telehealth=False)))
     if params.wheelchair:
-        out.append(Chip("Wheelchair accessible", search_url(params, wheelchair=False)))
+        out.append(Chip(gettext("Wheelchair accessible"), search_url(params, wheelchair=False)))
     if params.children:
-        out.append(Chip("Sees children", search_url(params, children=False)))
+        out.append(Chip(gettext("Sees children"), search_url(params, children=False)))
     return out
 
 
@@ -146,11 +180,10 @@ def widen_suggestions(params, results) -> list[tuple[str, str]]:
     if params.radius:
         bigger = [r for r in RADIUS_CHOICES if r > params.radius]
         if bigger:
-            tips.append(
-                (f"Search within {bigger[-1]} miles", search_url(params, radius=bigger[-1]))
-            )
+            text = ngettext("Search within %(num)d mile", "Search within %(num)d miles", bigger[-1])
+            tips.append((text, search_url(params, radius=bigger[-1])))
         else:
-            tips.append(("Search at any distance", search_url(params, radius=None)))
+            tips.append((gettext("Search at any distance"), search_url(params, radius=None)))
     if (
         params.accepting
         or params.telehealth
@@ -159,10 +192,10 @@ def widen_suggestions(params, results) -> list[tuple[str, str]]:
         or params.gender
         or any(getattr(params, f) for f in FILTER_FIELDS)
     ):
-        tips.append(("Remove all filters", clear_filters_url(params)))
+        tips.append((gettext("Remove all filters"), clear_filters_url(params)))
     if params.location:
         everywhere = search_url(params, location="", radius=None, sort="relevance")
-        tips.append(("Search everywhere, not just near this place", everywhere))
+        tips.append((gettext("Search everywhere, not just near this place"), everywhere))
     return tips
 
 
@@ -202,6 +235,10 @@ def interpretation(params, results) -> dict[str, object] | None:
     names = [counted[slug] for slug in found.specialties if slug in counted]
     if not names:
         names = search.service().specialty_names(found.specialties)
+        codes = specialty_codes(found.specialties) if current_lang() != "en" else {}
+        known = [s for s in found.specialties if s in codes]
+        if codes and len(known) == len(names):
+            names = [specialty_name(n, codes[s]) for s, n in zip(known, names, strict=True)]
     path = None
     if found.care_path:
         path = db.session.scalar(select(CarePath.name).where(CarePath.slug == found.care_path))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, render_template, url_for
-from flask_babel import format_date
+from flask import Response, abort, current_app, render_template, url_for
+from flask_babel import format_date, gettext
 
 from app import content
 from app.locale import current_lang, page_url
@@ -14,6 +14,36 @@ from app.public.find_care import care_links, directory_url  # also registers /fi
 from app.templating import site_url
 
 FEATURED_ARTICLE = "exercise-for-the-spine"
+
+
+def _home_resources() -> list[dict[str, str]]:
+    """The home page's cards to the site's sections, in the visitor's language."""
+    org = current_app.config["ORG_NAME"]
+    return [
+        {
+            "title": gettext("Health and wellness"),
+            "url": url_for("public.health"),
+            "text": gettext(
+                "Looking for ways to feel your best? "
+                "Check out our wellness library and community events."
+            ),
+        },
+        {
+            "title": gettext("News"),
+            "url": url_for("public.news"),
+            "text": gettext(
+                "Visit this page regularly to find out what's happening at %(org)s.", org=org
+            ),
+        },
+        {
+            "title": gettext("Find a doctor"),
+            "url": url_for("public.find_a_doctor"),
+            "text": gettext(
+                "Search for a doctor or other provider at %(org)s by name, specialty or location.",
+                org=org,
+            ),
+        },
+    ]
 
 
 def _featured_article() -> content.Document | None:
@@ -25,12 +55,12 @@ def _featured_article() -> content.Document | None:
 
 @bp.get("/")
 def home() -> str:
-    """Show the home page: the doctor search, Find care, the featured article and resources."""
-    article = _featured_article()
+    """Show the home page: the doctor search, Find care, the featured article and the
+    site's sections."""
     return render_template(
         "public/home.html",
-        article=article,
-        resources=article.meta.get("resources", []) if article else [],
+        article=_featured_article(),
+        resources=_home_resources(),
         find_a_doctor_url=directory_url(),
     )
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 
 import pytest
+from babel.support import Translations
 
 from bench.pages import PUBLIC_PAGES as BENCH_PAGES
 
@@ -17,6 +21,29 @@ SEARCH_ZERO = "/find-a-doctor?q=zqxjvw+kkpfr"
 
 # name -> path: every public page of the issue (each find-care step too); each must answer 200.
 PUBLIC_PAGES: dict[str, str] = BENCH_PAGES
+
+# Each language's URL prefix: every public page has a twin under /es/ (tests/test_languages.py).
+LANGS = {"en": "", "es": "/es"}
+CATALOGS = Path(__file__).resolve().parents[2] / "app" / "translations"
+
+
+@cache
+def words(lang: str) -> Callable[[str], str]:
+    """The site's own words in ``lang``, from the catalog its pages use (English as is).
+
+    A word with no translation fails the test, so a Spanish run never quietly looks for
+    English labels."""
+    if lang == "en":
+        return lambda text: text
+    catalog = Translations.load(str(CATALOGS), [lang])
+
+    def word(text: str) -> str:
+        found = catalog.ugettext(text)
+        assert found != text, f"{text!r} has no {lang} translation in {CATALOGS}"
+        return found
+
+    return word
+
 
 # The pages whose weight, layout and screenshots matter most.
 KEY_PAGES = ("home", "article", "search-results", "profile")

@@ -38,7 +38,14 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
-@pytest.mark.parametrize("url", [KNEE, "/find-a-doctor?q=physical+therapist&language=es"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        KNEE,
+        "/find-a-doctor?q=physical+therapist&language=es",
+        "/es/find-a-doctor?q=fisioterapeuta+cerca+de+98104",
+    ],
+)
 def test_results_page_does_not_shift(vpage, viewport, live_server, url):
     """The filter panel's first paint is its final state: no script folds or moves it."""
     vpage.goto(live_server + url, wait_until="load")
