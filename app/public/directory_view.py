@@ -8,22 +8,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CarePath, Location, Specialty
 from app.models.visibility import public_clinic
 from app.search import interface as search
+from app.words import translate
 
 RADIUS_CHOICES = search.PAGE_RADII
 FILTER_FIELDS = search.LIST_FIELDS
 FILTER_TITLES = {
-    "specialty": "Specialty",
-    "clinic": "Clinic",
-    "language": "Language spoken",
-    "insurance": "Insurance plan",
-    "gender": "Provider gender",
+    "specialty": _l("Specialty"),
+    "clinic": _l("Clinic"),
+    "language": _l("Language spoken"),
+    "insurance": _l("Insurance plan"),
+    "gender": _l("Provider gender"),
 }
 GENDER_LABELS = search.GENDER_LABELS
 FEW_RESULTS = 3
@@ -79,21 +81,24 @@ def chips(params, results) -> list[Chip]:
         labels = _labels(results, field)
         for value in values:
             rest = tuple(v for v in values if v != value)
-            label = f"{FILTER_TITLES[field]}: {labels.get(value, value)}"
+            label = gettext(
+                "%(title)s: %(value)s", title=FILTER_TITLES[field], value=labels.get(value, value)
+            )
             out.append(Chip(label, search_url(params, **{field: rest})))
     if params.gender:
         label = _labels(results, "gender").get(params.gender) or GENDER_LABELS.get(
             params.gender, params.gender
         )
-        out.append(Chip(f"Gender: {label}", search_url(params, gender=None)))
+        label = gettext("Gender: %(value)s", value=translate(label))
+        out.append(Chip(label, search_url(params, gender=None)))
     if params.accepting:
-        out.append(Chip("Accepting new patients", search_url(params, accepting=False)))
+        out.append(Chip(gettext("Accepting new patients"), search_url(params, accepting=False)))
     if params.telehealth:
-        out.append(Chip("Offers telehealth", search_url(params, telehealth=False)))
+        out.append(Chip(gettext("Offers telehealth"), search_url(params, telehealth=False)))
     if params.wheelchair:
-        out.append(Chip("Wheelchair accessible", search_url(params, wheelchair=False)))
+        out.append(Chip(gettext("Wheelchair accessible"), search_url(params, wheelchair=False)))
     if params.children:
-        out.append(Chip("Sees children", search_url(params, children=False)))
+        out.append(Chip(gettext("Sees children"), search_url(params, children=False)))
     return out
 
 
@@ -146,11 +151,10 @@ def widen_suggestions(params, results) -> list[tuple[str, str]]:
     if params.radius:
         bigger = [r for r in RADIUS_CHOICES if r > params.radius]
         if bigger:
-            tips.append(
-                (f"Search within {bigger[-1]} miles", search_url(params, radius=bigger[-1]))
-            )
+            text = ngettext("Search within %(num)d mile", "Search within %(num)d miles", bigger[-1])
+            tips.append((text, search_url(params, radius=bigger[-1])))
         else:
-            tips.append(("Search at any distance", search_url(params, radius=None)))
+            tips.append((gettext("Search at any distance"), search_url(params, radius=None)))
     if (
         params.accepting
         or params.telehealth
@@ -159,10 +163,10 @@ def widen_suggestions(params, results) -> list[tuple[str, str]]:
         or params.gender
         or any(getattr(params, f) for f in FILTER_FIELDS)
     ):
-        tips.append(("Remove all filters", clear_filters_url(params)))
+        tips.append((gettext("Remove all filters"), clear_filters_url(params)))
     if params.location:
         everywhere = search_url(params, location="", radius=None, sort="relevance")
-        tips.append(("Search everywhere, not just near this place", everywhere))
+        tips.append((gettext("Search everywhere, not just near this place"), everywhere))
     return tips
 
 
