@@ -21,6 +21,8 @@ import sqlite3
 
 from flask import Flask, abort, current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
@@ -31,11 +33,12 @@ from app.search import interface as search
 from app.transaction import InvalidInput, SlugTaken, StaleEdit
 
 NUL = "\x00"
-UNAVAILABLE_MESSAGE = (
+# Words people read, in the request's language (babel.cfg extracts this module).
+UNAVAILABLE_MESSAGE = _l(
     "The directory is briefly unavailable while we reconnect to our database. "
     "Nothing you saved is lost. Please try again in a minute."
 )
-SEARCH_UNAVAILABLE_MESSAGE = (
+SEARCH_UNAVAILABLE_MESSAGE = _l(
     "Search is briefly unavailable while its index is rebuilt. Please try again in a minute."
 )
 _sqlite_listening = False
@@ -52,7 +55,7 @@ def reject_nul() -> None:
     if _has_nul(request.args) or (
         request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form)
     ):
-        abort(400, "The request contained a character that is not allowed (NUL).")
+        abort(400, gettext("The request contained a character that is not allowed (NUL)."))
 
 
 def url_bytes() -> int:
@@ -72,7 +75,10 @@ def reject_long_url() -> None:
     if limit and url_bytes() > limit:
         abort(
             414,
-            f"The address is too long (over {limit:,} bytes). Shorten the search and try again.",
+            gettext(
+                "The address is too long (over %(limit)s bytes). Shorten the search and try again.",
+                limit=format_decimal(limit),
+            ),
         )
 
 
@@ -112,7 +118,9 @@ def data_refused(error: DataError) -> ResponseReturnValue:
 
     current_app.logger.info("database refused a value: %s", str(error).splitlines()[0])
     _rollback_quietly()
-    return render_error(422, "Some of what was sent could not be stored. Check it and try again.")
+    return render_error(
+        422, gettext("Some of what was sent could not be stored. Check it and try again.")
+    )
 
 
 def stale_edit(error: StaleEdit) -> ResponseReturnValue:
@@ -121,7 +129,8 @@ def stale_edit(error: StaleEdit) -> ResponseReturnValue:
 
     _rollback_quietly()
     return render_error(
-        409, "Someone else saved this record after you opened it. Reload it and try again."
+        409,
+        gettext("Someone else saved this record after you opened it. Reload it and try again."),
     )
 
 
@@ -138,7 +147,9 @@ def slug_taken(error: SlugTaken) -> ResponseReturnValue:
     from app.errors import render_error
 
     _rollback_quietly()
-    return render_error(409, "Someone saved a record with the same name just now. Save again.")
+    return render_error(
+        409, gettext("Someone saved a record with the same name just now. Save again.")
+    )
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:

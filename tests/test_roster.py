@@ -65,7 +65,8 @@ def test_export_then_import_is_all_unchanged(seeded):
     data = _export()
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     header = data.decode().splitlines()[0].split(",")
-    assert header == HEADER.split(",") + list(DETAIL_COLUMNS) + ["networks"]  # new ones last
+    new_ones_last = [*DETAIL_COLUMNS, "networks", "bio_es"]
+    assert header == HEADER.split(",") + new_ones_last
     assert rows and set(rows[0]) == set(header)
     audit_before = _count(AuditEvent)
     report = apply_roster(data, dry_run=False)

@@ -2,8 +2,10 @@
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from app.locale import LANGUAGES
+from app.param_words import choices_text
 
 bp = Blueprint("api", __name__)
 
@@ -13,7 +15,11 @@ def _check_lang() -> ResponseReturnValue | None:
     """Refuse a ``lang`` the API does not speak, naming the parameter (400)."""
     values = request.args.getlist("lang")
     if len(values) > 1 or any(value not in LANGUAGES for value in values):
-        message = f"lang must be one of {', '.join(LANGUAGES)}, given once."
+        message = gettext(
+            "%(name)s must be one of %(choices)s, given once.",
+            name="lang",
+            choices=choices_text(list(LANGUAGES)),
+        )
         return jsonify(error=message, field="lang", status=400), 400
     return None
 

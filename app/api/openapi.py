@@ -151,7 +151,15 @@ def openapi_document(filters: Mapping[str, Sequence[str]] | None = None) -> dict
         "Error": {
             "type": "object",
             "required": ["error"],
-            "properties": {"error": _STR, "field": _STR, "status": {"type": "integer"}},
+            "properties": {
+                "error": {
+                    "type": "string",
+                    "description": "What went wrong, in the language asked (lang; see "
+                    "Content-Language).",
+                },
+                "field": {"type": "string", "description": "The parameter at fault."},
+                "status": {"type": "integer"},
+            },
         },
         "ProviderSummary": {
             "type": "object",

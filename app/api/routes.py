@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from sqlalchemy import select
 
-from app import notices, reasons
+from app import notices, param_words, reasons
 from app.api import bp
 from app.api.openapi import FLAG_PARAMS, FLAG_VALUES, openapi_document
 from app.extensions import db
@@ -19,13 +20,14 @@ from app.services.directory import cards_for, load_providers
 
 @bp.errorhandler(search.ParamError)
 def param_error(error: search.ParamError) -> ResponseReturnValue:
-    return jsonify(error=error.message, field=error.field, status=400), 400
+    return jsonify(error=param_words.text(error), field=error.field, status=400), 400
 
 
 @bp.errorhandler(search.SearchUnavailable)
 def unavailable(error: search.SearchUnavailable) -> ResponseReturnValue:
     retry = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
-    return jsonify(error="Search is temporarily unavailable.", status=503), 503, retry
+    message = gettext("Search is temporarily unavailable.")
+    return jsonify(error=message, status=503), 503, retry
 
 
 def _location(link, distances: dict[int, float] | None = None) -> dict:
@@ -76,7 +78,7 @@ def providers() -> ResponseReturnValue:
     for name in FLAG_PARAMS:
         for value in request.args.getlist(name):
             if value not in FLAG_VALUES:
-                raise search.ParamError(name, f"{name} must be 1 or 0 (or left out).")
+                raise search.ParamError(name, search.NOT_A_FLAG, zero=True)
     engine = search.service()
     params = engine.parse_params(request.args, api=True)
     results = engine.search(params)
@@ -113,7 +115,7 @@ def provider_detail(provider_id: int) -> ResponseReturnValue:
     """One publicly listed provider with everything the profile shows."""
     found = load_providers([provider_id])
     if not found:
-        abort(404, description="No listed provider has that id.")
+        abort(404, description=gettext("No listed provider has that id."))
     p = found[0]
     body = provider_summary(p)
     body.update(
@@ -169,7 +171,7 @@ def specialties() -> ResponseReturnValue:
     """Featured specialties, or every NUCC specialty with ``?all=1``."""
     flag = request.args.get("all", "")
     if flag not in ("", "0", "1"):
-        abort(400, description="all must be 1 or left out.")
+        abort(400, description=gettext("%(name)s must be 1 or left out.", name="all"))
     stmt = select(Specialty).order_by(Specialty.display_name)
     if flag != "1":
         stmt = stmt.where(Specialty.featured.is_(True))
@@ -194,7 +196,15 @@ def suggest() -> ResponseReturnValue:
     """Typeahead suggestions grouped as providers, specialties and clinics."""
     raw_limit = request.args.get("limit", "5")
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
-        abort(400, description="limit must be a whole number from 1 to 20.")
+        abort(
+            400,
+            description=gettext(
+                "%(name)s must be a whole number from %(low)d to %(high)d.",
+                name="limit",
+                low=1,
+                high=20,
+            ),
+        )
     found = search.service().suggest(request.args.get("q", ""), int(raw_limit))
     alert = notices.alert_for(found["red_flag"])
 

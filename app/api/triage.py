@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 
 from app.api import bp
 from app.public.find_care import clean_location
@@ -22,14 +23,23 @@ def triage_decision() -> ResponseReturnValue:
     """Decide the outcome for ``sign=KEY`` (repeated); an unknown key is a 400 naming it."""
     location = request.args.get("location")
     if location is not None and (len(location) > MAX_LOCATION or "\x00" in location):
-        message = f"location must be at most {MAX_LOCATION} characters, with no NUL."
+        message = gettext(
+            "%(name)s must be at most %(max)d characters, with no NUL.",
+            name="location",
+            max=MAX_LOCATION,
+        )
         return jsonify(error=message, field="location", status=400), 400
     try:
         decision = triage.decide(request.args.getlist("sign"))
     except triage.UnknownSign as exc:
         names = ", ".join(f"“{key[:40]}”" for key in exc.keys[:5])
-        plural = "s" if len(exc.keys) > 1 else ""
-        message = f"Unknown sign{plural} {names}. Known signs: {', '.join(triage.sign_keys())}."
+        message = ngettext(
+            "Unknown sign %(names)s. Known signs: %(known)s.",
+            "Unknown signs %(names)s. Known signs: %(known)s.",
+            len(exc.keys),
+            names=names,
+            known=", ".join(triage.sign_keys()),
+        )
         return jsonify(error=message, field="sign", status=400), 400
     outcome = decision.outcome
     return jsonify(

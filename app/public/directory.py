@@ -6,7 +6,7 @@ from flask import abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from app import notices
+from app import notices, param_words
 from app.extensions import db
 from app.models import Location, Provider, ProviderLocation, ProviderSpecialty, Specialty
 from app.models.visibility import public_clinic, public_listing
@@ -41,7 +41,9 @@ def find_a_doctor() -> ResponseReturnValue:
     try:
         params = engine.parse_params(request.args, api=False)
     except search.ParamError as exc:
-        context.update(error=exc.message, form_q=_echo("q"), form_location=_echo("location"))
+        context.update(
+            error=param_words.text(exc), form_q=_echo("q"), form_location=_echo("location")
+        )
         return render_template("public/directory/search.html", **context), 400
     context["params"] = params
     if params.is_empty():

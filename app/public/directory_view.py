@@ -112,14 +112,18 @@ def chips(params, results) -> list[Chip]:
         labels = _labels(results, field)
         for value in values:
             rest = tuple(v for v in values if v != value)
-            label = f"{FILTER_TITLES[field]}: {labels.get(value, value)}"
+            label = gettext(
+                "%(title)s: %(value)s", title=FILTER_TITLES[field], value=labels.get(value, value)
+            )
             out.append(Chip(label, search_url(params, **{field: rest})))
     if params.gender:
         label = _labels(results, "gender").get(params.gender) or GENDER_LABELS.get(
             params.gender, params.gender
         )
-        title = FILTER_TITLES["gender"]
-        out.append(Chip(f"{title}: {translate(label)}", search_url(params, gender=None)))
+        label = gettext(
+            "%(title)s: %(value)s", title=FILTER_TITLES["gender"], value=translate(label)
+        )
+        out.append(Chip(label, search_url(params, gender=None)))
     if params.accepting:
         out.append(Chip(gettext("Accepting new patients"), search_url(params, accepting=False)))
     if params.telehealth:

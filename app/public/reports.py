@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from wtforms import Form, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
@@ -33,23 +35,44 @@ from app.services.reports import (
 from app.transaction import unit_of_work
 
 TOKEN_MAX_AGE = 2 * 3600
+# The patient's words for REPORT_REASONS (the staff inbox keeps the model's English labels);
+# tests/test_report_spanish.py checks both name the same keys.
+REASON_LABELS = {
+    "address": _l("Wrong address or location"),
+    "phone": _l("Wrong phone number"),
+    "specialty": _l("Wrong specialty"),
+    "accepting": _l("Wrong “accepting new patients”"),
+    "insurance": _l("Wrong insurance plans"),
+    "affiliation": _l("Wrong clinic or hospital affiliation"),
+    "other": _l("Something else"),
+}
 
 
 class ReportForm(Form):
-    """What is wrong, in the CMS directory's categories, and optional words and contact."""
+    """What is wrong, in the CMS directory's categories, and optional words and contact.
+
+    Labels and messages are lazy, so they come out in the language of the page that shows
+    them (``/es/...`` in Spanish).
+    """
 
     reason = RadioField(
-        "What is wrong?",
-        choices=[SelectChoice(key, label) for key, label in REPORT_REASONS.items()],
-        validators=[InputRequired("Choose what is wrong.")],
+        _l("What is wrong?"),
+        choices=[SelectChoice(key, REASON_LABELS[key]) for key in REPORT_REASONS],
+        validators=[InputRequired(_l("Choose what is wrong."))],
     )
     details = TextAreaField(
-        "Tell us more (optional)",
-        validators=[Optional(), Length(max=MAX_DETAILS, message="Write at most 1,000 characters.")],
+        _l("Tell us more (optional)"),
+        validators=[
+            Optional(),
+            Length(max=MAX_DETAILS, message=_l("Write at most 1,000 characters.")),
+        ],
     )
     contact = StringField(
-        "Your phone or email (optional)",
-        validators=[Optional(), Length(max=MAX_CONTACT, message="Write at most 200 characters.")],
+        _l("Your phone or email (optional)"),
+        validators=[
+            Optional(),
+            Length(max=MAX_CONTACT, message=_l("Write at most 200 characters.")),
+        ],
     )
     form_token = HiddenField()
 
@@ -139,9 +162,14 @@ def _take_report(
 ) -> ResponseReturnValue | None:
     """Check and save a sent report; the response, or None to show the form again."""
     if not _same_site():
-        abort(400, "This form must be sent from our website. Open the listing and try again.")
+        abort(
+            400,
+            gettext("This form must be sent from our website. Open the listing and try again."),
+        )
     if not _token_matches(page.form, bound):
-        problems.append(("reason-0", "This form is too old. Check your answers and send it again."))
+        problems.append(
+            ("reason-0", gettext("This form is too old. Check your answers and send it again."))
+        )
     wait = throttle().retry_after(request.remote_addr or "") or everyone_retry_after()
     if wait:
         return page.render([], throttled=True), 429, {"Retry-After": str(wait)}

@@ -23,13 +23,30 @@ _TRUE = ("1", "true", "on", "yes")
 _FALSE = ("", "0", "false", "off", "no")
 
 
-class ParamError(ValueError):
-    """A query parameter that cannot be used; ``field`` names it."""
+# ParamError codes: search says what is wrong with which parameter; the words, in each
+# language, live in app/param_words.py (as reason codes' words live in app/reasons.py).
+NOT_A_FLAG = "not-a-flag"  # {}
+UNKNOWN_VALUE = "unknown-value"  # {"value": shown}
+TOO_MANY_VALUES = "too-many-values"  # {"max": MAX_VALUES}
+TOO_LONG = "too-long"  # {"max": MAX_TEXT}
+OUT_OF_RANGE = "out-of-range"  # {"low": 1, "high": n}
+NOT_A_CHOICE = "not-a-choice"  # {"choices": [...]}
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+
+class ParamError(ValueError):
+    """A query parameter that cannot be used: ``field`` names it, ``code`` says why (one of
+    the codes above) with ``values``; ``message`` is a plain English note for logs."""
+
+    def __init__(self, field: str, code: str, **args: Any) -> None:
+        super().__init__(f"{field}: {code} {args}" if args else f"{field}: {code}")
         self.field = field
-        self.message = message
+        self.code = code
+        self.values = args
+
+    @property
+    def message(self) -> str:
+        """``field: code {args}``, for logs; people read ``app.param_words.text``."""
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -106,16 +123,16 @@ def _first(args: Mapping[str, Any], name: str) -> str:
     return values[0] if values else ""
 
 
-def _int(args: Mapping[str, Any], name: str, low: int, high: int, message: str) -> int | None:
+def _int(args: Mapping[str, Any], name: str, low: int, high: int) -> int | None:
     raw = _first(args, name)
     if raw == "":
         return None
     try:
         value = int(raw)
     except ValueError:
-        raise ParamError(name, message) from None
+        raise ParamError(name, OUT_OF_RANGE, low=low, high=high) from None
     if not low <= value <= high:
-        raise ParamError(name, message)
+        raise ParamError(name, OUT_OF_RANGE, low=low, high=high)
     return value
 
 
@@ -125,10 +142,10 @@ def _flag(args: Mapping[str, Any], name: str) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise ParamError(name, f"{name} must be 1 or left out.")
+    raise ParamError(name, NOT_A_FLAG)
 
 
-def _slugs(args: Mapping[str, Any], name: str, known, label: str) -> tuple[str, ...]:
+def _slugs(args: Mapping[str, Any], name: str, known) -> tuple[str, ...]:
     values: list[str] = []
     for raw in _getlist(args, name):
         value = raw.strip()
@@ -136,23 +153,16 @@ def _slugs(args: Mapping[str, Any], name: str, known, label: str) -> tuple[str, 
             continue
         if value not in known:
             shown = value if len(value) <= 40 else value[:40] + "…"
-            raise ParamError(name, f"Unknown {label}: “{shown}”.")
+            raise ParamError(name, UNKNOWN_VALUE, value=shown)
         values.append(value)
     if len(values) > MAX_VALUES:
-        raise ParamError(name, f"Choose at most {MAX_VALUES} values for {name}.")
+        raise ParamError(name, TOO_MANY_VALUES, max=MAX_VALUES)
     return tuple(values)
 
 
 # What the API's OpenAPI document allows (app/api/openapi.py); the pages are forgiving.
-API_INTS = {
-    "page": (1, MAX_PAGE, f"page must be a whole number from 1 to {MAX_PAGE}."),
-    "per_page": (1, MAX_PER_PAGE, f"per_page must be from 1 to {MAX_PER_PAGE}."),
-    "radius": (1, 500, "radius must be a whole number of miles, 1 to 500."),
-}
-API_CHOICES = {
-    "gender": (GENDERS, "gender must be F, M or X."),
-    "sort": (("", *SORTS), "sort must be relevance, distance or name."),
-}
+API_INTS = {"page": (1, MAX_PAGE), "per_page": (1, MAX_PER_PAGE), "radius": (1, 500)}
+API_CHOICES = {"gender": GENDERS, "sort": ("", *SORTS)}
 
 
 def _check_api(args: Mapping[str, Any], vocab) -> None:
@@ -170,41 +180,41 @@ def _check_api_scalars(args: Mapping[str, Any]) -> None:
     """Text lengths, whole numbers in range and single choices (gender, sort)."""
     for name in ("q", "location"):
         if any(len(value) > MAX_TEXT for value in _raw_values(args, name)):
-            raise ParamError(name, f"{name} must be at most {MAX_TEXT} characters.")
-    for name, (low, high, message) in API_INTS.items():
+            raise ParamError(name, TOO_LONG, max=MAX_TEXT)
+    for name, (low, high) in API_INTS.items():
         for value in _raw_values(args, name):
             if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
-                raise ParamError(name, message)
-    for name, (allowed, message) in API_CHOICES.items():
+                raise ParamError(name, OUT_OF_RANGE, low=low, high=high)
+    for name, allowed in API_CHOICES.items():
         if any(value not in allowed for value in _raw_values(args, name)):
-            raise ParamError(name, message)
+            raise ParamError(name, NOT_A_CHOICE, choices=[a for a in allowed if a])
 
 
 def _check_api_lists(args: Mapping[str, Any], vocab) -> None:
     """List filters: at most MAX_VALUES values, each one the directory knows."""
-    for name, known, label in _lists(vocab):
+    for name, known in _lists(vocab):
         values = _raw_values(args, name)
         if len(values) > MAX_VALUES:
-            raise ParamError(name, f"Choose at most {MAX_VALUES} values for {name}.")
+            raise ParamError(name, TOO_MANY_VALUES, max=MAX_VALUES)
         for value in values:
             if value not in known:
                 shown = clean(value, 40) + ("…" if len(value) > 40 else "")
-                raise ParamError(name, f"Unknown {label}: “{shown}”.")
+                raise ParamError(name, UNKNOWN_VALUE, value=shown)
 
 
-def _lists(vocab) -> tuple[tuple[str, Any, str], ...]:
-    """The list filters: (parameter, the values the directory knows, what one is called)."""
+def _lists(vocab) -> tuple[tuple[str, Any], ...]:
+    """The list filters: (parameter, the values the directory knows)."""
     return (
-        ("specialty", vocab.specialties, "specialty"),
-        ("clinic", vocab.places, "clinic"),
-        ("language", vocab.languages, "language"),
-        ("insurance", vocab.plans, "insurance plan"),
+        ("specialty", vocab.specialties),
+        ("clinic", vocab.places),
+        ("language", vocab.languages),
+        ("insurance", vocab.plans),
     )
 
 
 def filter_values(vocab) -> dict[str, list[str]]:
     """Every value each list filter accepts, sorted (the API document's enums)."""
-    return {name: sorted(known) for name, known, _ in _lists(vocab)}
+    return {name: sorted(known) for name, known in _lists(vocab)}
 
 
 def parse_params(args: Mapping[str, Any], *, api: bool) -> SearchParams:
@@ -217,33 +227,33 @@ def parse_params(args: Mapping[str, Any], *, api: bool) -> SearchParams:
     vocab = get_vocab()
     if api:
         _check_api(args, vocab)
-    page = _int(args, "page", 1, MAX_PAGE, f"page must be a whole number from 1 to {MAX_PAGE}.")
+    page = _int(args, "page", 1, MAX_PAGE)
     if api:
-        radius = _int(args, "radius", 1, 500, "radius must be a whole number of miles, 1 to 500.")
-        per_page = _int(
-            args, "per_page", 1, MAX_PER_PAGE, f"per_page must be from 1 to {MAX_PER_PAGE}."
-        )
+        radius = _int(args, "radius", 1, 500)
+        per_page = _int(args, "per_page", 1, MAX_PER_PAGE)
     else:
-        choices = ", ".join(str(r) for r in PAGE_RADII)
-        radius = _int(args, "radius", 0, 10**6, f"radius must be one of {choices} miles.")
+        try:
+            radius = _int(args, "radius", 0, 10**6)
+        except ParamError:
+            radius = -1
         if radius is not None and radius not in PAGE_RADII:
-            raise ParamError("radius", f"radius must be one of {choices} miles.")
+            raise ParamError("radius", NOT_A_CHOICE, choices=list(PAGE_RADII))
         per_page = None
     sort = _first(args, "sort").lower() or "relevance"
     if sort not in SORTS:
-        raise ParamError("sort", "sort must be relevance, distance or name.")
+        raise ParamError("sort", NOT_A_CHOICE, choices=list(SORTS))
     gender = _first(args, "gender").upper() or None
     if gender is not None and gender not in GENDERS:
-        raise ParamError("gender", "gender must be F, M or X.")
+        raise ParamError("gender", NOT_A_CHOICE, choices=list(GENDERS))
     return SearchParams(
         q=clean(_first_raw(args, "q")),
         location=clean(_first_raw(args, "location")),
         radius=radius,
-        specialty=_slugs(args, "specialty", vocab.specialties, "specialty"),
-        clinic=_slugs(args, "clinic", vocab.places, "clinic"),
-        language=_slugs(args, "language", vocab.languages, "language"),
+        specialty=_slugs(args, "specialty", vocab.specialties),
+        clinic=_slugs(args, "clinic", vocab.places),
+        language=_slugs(args, "language", vocab.languages),
         gender=gender,
-        insurance=_slugs(args, "insurance", vocab.plans, "insurance plan"),
+        insurance=_slugs(args, "insurance", vocab.plans),
         accepting=_flag(args, "accepting"),
         telehealth=_flag(args, "telehealth"),
         wheelchair=_flag(args, "wheelchair"),

@@ -17,6 +17,7 @@ SCALARS = (
     "npi",
     "gender",
     "bio",
+    "bio_es",
 )
 FLAGS = (
     "accepting_new_patients",

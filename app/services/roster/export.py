@@ -79,6 +79,7 @@ def _provider_cells(p: Provider) -> dict[str, Any]:
             sorted(plan.slug for plan in p.insurance_plans if plan.network_id is None)
         ),
         "bio": p.bio,
+        "bio_es": p.bio_es,
         "sees_children": _yes_no(p.sees_children),
         "sees_adults": _yes_no(p.sees_adults),
         "sees_older_adults": _yes_no(p.sees_older_adults),

@@ -23,7 +23,7 @@ from app.parsing.normalize import (
     split_name_cells,
     state_code,
 )
-from app.parsing.validation import normalize_phone, npi_problem, provider_problems
+from app.parsing.validation import nfc, normalize_phone, npi_problem, provider_problems
 
 COLUMNS = (
     "npi",
@@ -51,9 +51,19 @@ DETAIL_COLUMNS = (*AGE_COLUMNS, *provider_details.CELLS)
 # The networks taken at the row's clinic (a clinic column, not a provider one): see
 # docs/roster.md, "Networks and plans".
 NETWORK_COLUMNS = ("networks",)
-EXPORT_COLUMNS = (*COLUMNS, *DETAIL_COLUMNS, *NETWORK_COLUMNS)
+# The Spanish biography (the staff form's "Biography in Spanish"), written last.
+LANGUAGE_COLUMNS = ("bio_es",)
+# Free text checked by the staff form's own rule (``provider_problems``), NFC first.
+BIOGRAPHIES = ("bio", "bio_es")
+EXPORT_COLUMNS = (*COLUMNS, *DETAIL_COLUMNS, *NETWORK_COLUMNS, *LANGUAGE_COLUMNS)
 # Accepted on import but never required. ``middle_name`` and ``suffix`` are never exported.
-OPTIONAL_COLUMNS = ("middle_name", "suffix", *DETAIL_COLUMNS, *NETWORK_COLUMNS)
+OPTIONAL_COLUMNS = (
+    "middle_name",
+    "suffix",
+    *DETAIL_COLUMNS,
+    *NETWORK_COLUMNS,
+    *LANGUAGE_COLUMNS,
+)
 FLAG_COLUMNS = ("accepting_new_patients", "telehealth", *AGE_COLUMNS)
 REQUIRED = ("first_name", "last_name")
 PROVIDER_COLUMNS = (
@@ -70,6 +80,7 @@ PROVIDER_COLUMNS = (
     "telehealth",
     "insurance",
     "bio",
+    "bio_es",
     *DETAIL_COLUMNS,
 )
 LIMITS = {
@@ -102,6 +113,7 @@ CLEARABLE = (
     "credentials",
     "gender",
     "bio",
+    "bio_es",
     "languages",
     "insurance",
     "networks",
@@ -369,7 +381,10 @@ def _check_listing_fields(v: dict[str, str], fail) -> None:
     """The staff form's rules for the listing's own fields (``provider_problems``), on the
     cleaned cells this row gives: one rule for the form, the roster and the registry."""
     own = ("first_name", "middle_name", "last_name", "suffix", "credentials", "npi", "gender")
-    given = {name: v[name] for name in (*own, "bio") if v.get(name)}
+    for name in BIOGRAPHIES:
+        if v.get(name) and v[name] != CLEAR_MARKER:
+            v[name] = nfc(v[name]) or ""  # as the form stores and counts it
+    given = {name: v[name] for name in (*own, *BIOGRAPHIES) if v.get(name)}
     probe = SimpleNamespace(**{"first_name": "x", "last_name": "x", **given})
     for name, message in provider_problems(probe).items():
         if name in given:
@@ -451,6 +466,7 @@ COLUMN_GUIDE = (
         "Plans in no network (self-pay); older files: plans whose networks are taken everywhere.",
     ),
     ("bio", "no", "Up to 4,000 characters."),
+    ("bio_es", "no", "The biography in Spanish, up to 4,000 characters."),
     ("sees_children", "no", "yes or no (under 18)."),
     ("sees_adults", "no", "yes or no."),
     ("sees_older_adults", "no", "yes or no (65 and over)."),
@@ -485,6 +501,7 @@ SAMPLE_ROWS = (
         "telehealth": "no",
         "insurance": "self-pay",
         "bio": "Imani helps people return to walking, lifting and work after back pain.",
+        "bio_es": "Imani ayuda a volver a caminar, cargar peso y trabajar tras el dolor lumbar.",
         "sees_children": "no",
         "sees_adults": "yes",
         "sees_older_adults": "yes",
