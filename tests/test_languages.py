@@ -19,6 +19,9 @@ PAGES = {
     "nondiscrimination": "/nondiscrimination",
     "surprise-billing": "/surprise-billing",
     "good-faith-estimate": "/good-faith-estimate",
+    "report": "/providers/maria-nunez-dpt/report",
+    "report-sent": "/providers/maria-nunez-dpt/report/sent",
+    "clinic-report": "/locations/first-hill/report",
 }
 
 
