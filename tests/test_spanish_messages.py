@@ -133,7 +133,7 @@ def test_filter_chips_in_spanish(demo_app):
     html = client.get(
         "/es/find-a-doctor?q=zzzzqqq&location=98104&radius=5&accepting=1&telehealth=1&gender=F"
     ).get_data(as_text=True)
-    for words in ("Acepta pacientes nuevos", "Género: Mujer", "Ofrece telesalud"):
+    for words in ("Acepta pacientes nuevos", "Género del proveedor: Mujer", "Ofrece telesalud"):
         assert words in html, words
     for english in ("Accepting new patients", "Gender: Female", "Offers telehealth"):
         assert english not in html, english

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -66,40 +68,14 @@ def content_edit(kind: str, slug: str, lang: str) -> ResponseReturnValue:
     status = 200
     if request.method == "GET":
         _load_form(form, text, lang)
-    elif form.validate():
-        version = form.version.data
-        if not (version or "").isdigit() or len(version) > 9:
-            abort(400)
-        data = TextData(
-            title=form.title.data or "",
-            body=form.body.data or "",
-            review_status=form.review_status.data or "",
-            reviewer=form.reviewer.data or "",
-            reviewed_on=form.reviewed_on.data,
-        )
-        try:
-            with unit_of_work():
-                save_text(text, lang, data, int(version), current_user)
-        except StaleEdit as exc:
-            current = exc.current
-            form.version.data = str(current.version if current else 0)
-            status = 409
-            flash(
-                "Someone else saved this text after you opened it. Your text is still in "
-                "the form; their version is on the public page. Save again to replace it.",
-                "error",
-            )
-        except InvalidInput as exc:
-            for name, message in exc.errors.items():
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-            status = 422
-        else:
+    elif not form.validate():
+        status = 422
+    else:
+        saved = _save(form, text, lang)
+        if saved is None:
             flash(f"Saved {text.label} ({NATIVE_NAMES[lang]}).", "info")
             return redirect(url_for(".content_edit", kind=kind, slug=slug, lang=lang))
-    else:
-        status = 422
+        status = saved
     html = render_template(
         "staff/content_form.html",
         form=form,
@@ -112,6 +88,40 @@ def content_edit(kind: str, slug: str, lang: str) -> ResponseReturnValue:
         action_form=ActionForm(),
     )
     return html, status
+
+
+def _save(form: ContentForm, text: Any, lang: str) -> int | None:
+    """Save a validated form; None when saved, else the status to answer with (the form
+    then carries the errors, or the saved version after a stale save)."""
+    version = form.version.data
+    if not (version or "").isdigit() or len(version) > 9:
+        abort(400)
+    data = TextData(
+        title=form.title.data or "",
+        body=form.body.data or "",
+        review_status=form.review_status.data or "",
+        reviewer=form.reviewer.data or "",
+        reviewed_on=form.reviewed_on.data,
+    )
+    try:
+        with unit_of_work():
+            save_text(text, lang, data, int(version), current_user)
+    except StaleEdit as exc:
+        current = exc.current
+        form.version.data = str(current.version if current else 0)
+        flash(
+            "Someone else saved this text after you opened it. Your text is still in "
+            "the form; their version is on the public page. Save again to replace it.",
+            "error",
+        )
+        return 409
+    except InvalidInput as exc:
+        for name, message in exc.errors.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+        return 422
+    return None
 
 
 @bp.post("/content/<kind>/<slug>/<lang>/revert")
