@@ -470,7 +470,10 @@ def with_edit(page: Translated | None, kind: str, slug: str, lang: str) -> Trans
         return None
     row = db.session.scalar(
         select(ContentPage).where(
-            ContentPage.kind == kind, ContentPage.slug == slug, ContentPage.lang == lang
+            ContentPage.kind == kind,
+            ContentPage.slug == slug,
+            ContentPage.lang == lang,
+            ContentPage.active.is_(True),
         )
     )
     if row is None:

@@ -182,6 +182,28 @@ def test_a_service_of_another_clinic_cannot_be_edited_here(app, client, clinic):
     assert _services(app, clinic["location"]) == [("X-ray", "outpat", True)]
 
 
+@pytest.mark.parametrize("mangled", ["²", "٣", "9" * 25, str(2**63), "-1"])
+def test_mangled_numbers_in_a_service_row_are_refused_not_a_500(app, client, clinic, mangled):
+    """Digits Python's int() refuses, and numbers past any column's range, on both fields."""
+    AuthActions(client).login()
+    data = _form(client.get(_url(clinic)).get_data(as_text=True))
+    n = _blank(data)
+    data.update(
+        {
+            f"services-{n}-name": "Physio",
+            f"services-{n}-category": "lab",
+            f"services-{n}-specialty_id": mangled,
+        }
+    )
+    response = client.post(_url(clinic), data=data)
+    assert response.status_code == 422
+    assert "Choose a specialty from the list." in response.get_data(as_text=True)
+    data = _form(client.get(_url(clinic)).get_data(as_text=True))
+    data[f"services-{_row(data, 'X-ray')}-id"] = mangled
+    assert client.post(_url(clinic), data=data).status_code == 422
+    assert _services(app, clinic["location"]) == [("X-ray", "outpat", True)]
+
+
 def test_a_stale_clinic_form_answers_409_and_loses_no_service(app, client, clinic):
     AuthActions(client).login()
     mine = _form(client.get(_url(clinic)).get_data(as_text=True))

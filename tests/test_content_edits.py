@@ -160,7 +160,8 @@ def test_removing_an_edit_brings_back_the_file_and_is_audited(seeded_app, admin_
     done = admin_client.post(
         revert, data={"csrf_token": csrf_token(admin_client, ARTICLE), "version": "1"}
     )
-    assert done.status_code == 302 and not _rows(seeded_app)
+    assert done.status_code == 302
+    assert [(r.active, r.version) for r in _rows(seeded_app)] == [(False, 2)]  # kept, inactive
     es = seeded_app.test_client().get("/es/health/exercise-for-the-spine").get_data(as_text=True)
     assert '<h1 id="article-title">Ejercicio para la columna</h1>' in es
     with seeded_app.app_context():
@@ -168,3 +169,29 @@ def test_removing_an_edit_brings_back_the_file_and_is_audited(seeded_app, admin_
             select(AuditEvent.action).filter_by(entity_type="content_page").order_by(AuditEvent.id)
         )
         assert list(actions) == ["create", "delete"]
+
+
+def test_a_form_opened_before_a_removal_cannot_overwrite_the_next_edit(seeded_app, admin_client):
+    """Versions keep rising across a removal: an old form never matches a new first edit."""
+    assert _post(admin_client, ARTICLE, 0, title="Primera").status_code == 302  # v1
+    revert = ARTICLE + "/revert"
+    token = csrf_token(admin_client, ARTICLE)
+    assert admin_client.post(revert, data={"csrf_token": token, "version": "1"}).status_code == 302
+    assert _post(admin_client, ARTICLE, 2, title="Segunda").status_code == 302  # after removal
+    stale = _post(admin_client, ARTICLE, 1, title="Desde un formulario viejo")
+    assert stale.status_code == 409
+    old_revert = admin_client.post(revert, data={"csrf_token": token, "version": "1"})
+    assert old_revert.status_code == 303
+    (row,) = _rows(seeded_app)
+    assert (row.title, row.active, row.version) == ("Segunda", True, 3)
+    public = seeded_app.test_client()
+    page = public.get("/es/health/exercise-for-the-spine").get_data(as_text=True)
+    assert "Segunda" in page
+    listing = public.get("/es/health").get_data(as_text=True)
+    assert "Segunda" in listing  # the library's card shows the saved title at once
+    assert 'aria-current="page">Segunda' in page  # a Spanish title is not marked English
+    with seeded_app.app_context():
+        actions = _db.session.scalars(
+            select(AuditEvent.action).filter_by(entity_type="content_page").order_by(AuditEvent.id)
+        )
+        assert list(actions) == ["create", "delete", "create"]

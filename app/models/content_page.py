@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -40,6 +40,10 @@ class ContentPage(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # False once staff removed the edit (the file's words are back). The row stays so its
+    # version keeps rising: a form opened before the removal is stale, never a match for a
+    # new first edit.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

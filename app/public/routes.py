@@ -68,10 +68,13 @@ def home() -> str:
 @bp.get("/health")
 def health() -> str:
     """List the health articles and the upcoming community events."""
-    lib = content.library()
+    lib, lang = content.library(), current_lang()
+    # Each card through the article's page, so a title staff saved shows here at once.
+    pages = (content.article(slug, lang) for slug in lib.articles)
+    articles = [page.doc for page in pages if page is not None]
     return render_template(
         "public/health.html",
-        articles=sorted(lib.articles.values(), key=lambda a: a.title),
+        articles=sorted(articles, key=lambda a: a.title),
         events=content.upcoming_events(lib.events, content.today()),
     )
 

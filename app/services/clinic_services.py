@@ -53,7 +53,9 @@ def service_problems(data: ServiceInput) -> dict[str, str]:
         problems["type_text"] = f"Keep the type to {TYPE_MAX} characters."
     if len(data.description.strip()) > DESCRIPTION_MAX:
         problems["description"] = f"Keep the description to {DESCRIPTION_MAX} characters."
-    if data.specialty_id is not None and db.session.get(Specialty, data.specialty_id) is None:
+    if data.specialty_id is not None and (
+        not 0 < data.specialty_id < 2**31 or db.session.get(Specialty, data.specialty_id) is None
+    ):
         problems["specialty_id"] = "Choose a specialty from the list."
     return problems
 

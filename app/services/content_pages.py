@@ -76,11 +76,24 @@ def current_page(text: EditableText, lang: str) -> content.Translated | None:
     return content.notice(text.slug, lang)
 
 
-def saved_edit(text: EditableText, lang: str) -> ContentPage | None:
-    """The row staff last saved for ``text`` in ``lang``, if any."""
+def _row(text: EditableText, lang: str) -> ContentPage | None:
+    """The row for ``text`` in ``lang``, active or removed."""
     return db.session.scalar(
         select(ContentPage).filter_by(kind=text.kind, slug=text.slug, lang=lang)
     )
+
+
+def saved_edit(text: EditableText, lang: str) -> ContentPage | None:
+    """The edit staff saved for ``text`` in ``lang`` and the public page shows, if any."""
+    row = _row(text, lang)
+    return row if row is not None and row.active else None
+
+
+def edit_version(text: EditableText, lang: str) -> int:
+    """The version a form opened now must send back: it rises with every save and removal
+    (0 before the first edit)."""
+    row = _row(text, lang)
+    return row.version if row is not None else 0
 
 
 def source_body(text: EditableText, lang: str) -> str:
@@ -179,14 +192,15 @@ def save_text(
     """
     if lang not in LANGUAGES:
         raise InvalidInput({"lang": "Choose English or Spanish."})
-    row = saved_edit(text, lang)
+    row = _row(text, lang)
     if (row.version if row else 0) != expected_version:
         raise StaleEdit(row)
     data = validate(data, lang)
-    before = snapshot(row) if row else None
+    before = snapshot(row) if row is not None and row.active else None
     if row is None:
         row = ContentPage(kind=text.kind, slug=text.slug, lang=lang)
         db.session.add(row)
+    row.active = True
     row.title = data.title
     row.body = data.body
     row.review_status = data.review_status
@@ -211,13 +225,13 @@ def revert_text(
 ) -> ContentPage | None:
     """Stage removing staff's edit of ``text`` in ``lang`` (the file's words come back),
     with its audit row. StaleEdit when the edit changed since the form was opened."""
-    row = saved_edit(text, lang)
-    if row is None:
-        return None
-    if row.version != expected_version:
+    row = _row(text, lang)
+    if (row.version if row else 0) != expected_version:
         raise StaleEdit(row)
+    if row is None or not row.active:
+        return None
     before, row_id = snapshot(row), row.id
-    db.session.delete(row)
+    row.active = False  # kept, so its version keeps rising
     flush(row)
     audit.record(
         "delete",

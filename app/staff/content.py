@@ -13,6 +13,7 @@ from app.services.content_pages import (
     EditableText,
     TextData,
     current_page,
+    edit_version,
     editable_texts,
     find_text,
     revert_text,
@@ -53,7 +54,7 @@ def _load_form(form: ContentForm, text: EditableText, lang: str) -> None:
         if translated and page.review_status == "reviewed":
             form.reviewer.data = page.doc.meta.get("reviewer", "")
             form.reviewed_on.data = page.doc.meta.get("reviewed_on")
-    form.version.data = str(row.version if row else 0)
+    form.version.data = str(edit_version(text, lang))
 
 
 @bp.route("/content/<kind>/<slug>/<lang>", methods=["GET", "POST"])

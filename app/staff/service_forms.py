@@ -91,8 +91,16 @@ def _is_blank(row: Form) -> bool:
 
 
 def _int_or_none(raw: str | None) -> int | None:
+    """A row number as sent (ASCII digits, at most 9 of them); None when blank or mangled."""
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
+def _specialty_id(raw: str | None) -> int | None:
+    """None for no specialty; a mangled value becomes 0, which the rule refuses."""
+    if not (raw or "").strip():
+        return None
+    return _int_or_none(raw) or 0
 
 
 def services_from(rows) -> list[ServiceInput] | None:
@@ -116,7 +124,7 @@ def services_from(rows) -> list[ServiceInput] | None:
                     name=row.name.data or "",
                     category=row.category.data or "",
                     type_text=row.type_text.data or "",
-                    specialty_id=_int_or_none(row.specialty_id.data),
+                    specialty_id=_specialty_id(row.specialty_id.data),
                     telehealth=bool(row.telehealth.data),
                     description=row.description.data or "",
                     remove=bool(row.remove.data),

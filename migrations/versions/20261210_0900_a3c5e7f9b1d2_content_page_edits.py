@@ -6,7 +6,8 @@ Create Date: 2026-12-10 09:00:00
 
 ``content_page`` holds one row per text and language that staff have edited at
 ``/staff/content`` (the article, the privacy notice, the legal notices): title, Markdown
-body and review status. A row replaces the seed file's words on the public page.
+body and review status. An active row replaces the seed file's words on the public page; a
+removed edit keeps its row (inactive) so its version keeps rising.
 """
 
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ def upgrade():
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.ForeignKeyConstraint(
             ["updated_by_id"],
             ["user_account.id"],
