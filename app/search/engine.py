@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -350,28 +350,95 @@ def run(
     settings = settings or Settings()
     level = redflags.detect(f"{params.q} {params.location}")
     tokens = words(params.q)
-    fixed = understand_mod.correct(
-        tokens, vocab, health_lexicon(vocab), place_lexicon(vocab), _name_test(snap), fuzzy
-    )
+    fixed = _corrected_tokens(snap, vocab, fuzzy, tokens, level)
     parsed = understand(fixed.tokens, vocab, _name_test(snap), _person_test(snap))
+    if level:
+        parsed = _about_a_red_flag(parsed)
     place_text = params.location or parsed.location_text or ""
     origin, place_reason = (
         resolve_place(place_text, vocab, settings.default_state) if place_text else (None, None)
     )
+    if level and origin is None and not params.location:
+        place_text, place_reason = "", None  # "numb in my groin" names no place
+        parsed = replace(parsed, location_text=None)
     match = _text_match(snap, vocab, fuzzy, parsed)
     fallback = False
-    if params.q and not match.any_live(snap) and not _plainly_name(params.q, parsed):
+    if level:
+        match, fallback = _under_a_red_flag(snap, vocab, parsed, match, level)
+    elif params.q and not match.any_live(snap) and not _plainly_name(params.q, parsed):
         fallback = True
         match = _primary_care(snap, vocab, parsed)
     results = _finish(snap, vocab, params, parsed, match, origin, place_text, place_reason)
-    if fallback:
-        _fell_back(results, params.q, parsed.children)
+    _explain(results, params.q, parsed, fixed, tokens, fallback, level)
+    results.interpretation.conditions = [vocab.conditions[c].name for c in parsed.conditions]
+    return results
+
+
+def _corrected_tokens(
+    snap: Snapshot, vocab: Vocab, fuzzy: FuzzyLexicon, tokens: list[str], level: str | None
+) -> understand_mod.Correction:
+    """Typo fixes for the query's words. A red flag's words are read as typed: a "fix"
+    there turned "quitarme la vida" into an infection and "quiero" into a chiropractor."""
+    if level:
+        return understand_mod.Correction(tokens, False)
+    return understand_mod.correct(
+        tokens, vocab, health_lexicon(vocab), place_lexicon(vocab), _name_test(snap), fuzzy
+    )
+
+
+def _explain(
+    results: Results,
+    q: str,
+    parsed: Parsed,
+    fixed: understand_mod.Correction,
+    tokens: list[str],
+    fallback: bool,
+    level: str | None,
+) -> None:
+    """Add the reasons the page and the API word: the fallback, a typo fix, a red flag."""
+    if fallback and level == "crisis":
+        results.reasons = [r for r in results.reasons if r.code != DID_YOU_MEAN]
+    elif fallback:
+        _fell_back(results, q, parsed.children)
     elif fixed.changed and results.total:
         _corrected(results, " ".join(fixed.tokens), " ".join(tokens))
     if level:
         results.reasons.append(Reason(RedFlag(level).code))
-    results.interpretation.conditions = [vocab.conditions[c].name for c in parsed.conditions]
-    return results
+
+
+def _about_a_red_flag(parsed: Parsed) -> Parsed:
+    """A red-flag query ("dolor de pecho", "no quiero vivir") is about care, not a person:
+    its leftover words ("de", "no", "vivir") never search names below the notice."""
+    return replace(parsed, name_terms=[], named_person=False)
+
+
+def _under_a_red_flag(
+    snap: Snapshot, vocab: Vocab, parsed: Parsed, match: _Match, level: str
+) -> tuple[_Match, bool]:
+    """The match shown below a red flag's notice, and whether it is the level's own care:
+    the care the words ask for when they name any ("dolor de pecho": cardiology), else
+    mental health care for a crisis and primary care for an emergency."""
+    if (parsed.specialties or parsed.conditions or parsed.care_path) and match.any_live(snap):
+        return match, False
+    own = _crisis_care(snap, vocab) if level == "crisis" else None
+    return own or _primary_care(snap, vocab, parsed), True
+
+
+# The condition whose clinicians a crisis query with no other health words is shown.
+CRISIS_CONDITION = "suicidal-thoughts"
+
+
+def _crisis_care(snap: Snapshot, vocab: Vocab) -> _Match | None:
+    """Mental health care for a crisis query that names nothing else (under the 988
+    notice); None when the directory's vocabulary has no such condition."""
+    condition = vocab.conditions.get(CRISIS_CONDITION)
+    slugs = tuple(s for s in (condition.specialties if condition else ()) if s in vocab.specialties)
+    if not slugs:
+        return None
+    mask = snap.facet_mask("specialty", slugs)
+    score = np.where(mask, 1.0, 0.0).astype(np.float32)
+    score[snap.primary_mask(slugs)] += 1.0
+    return _Match(mask, score * SPEC_WEIGHT, [])
 
 
 def _fell_back(results: Results, q: str, children: bool) -> None:

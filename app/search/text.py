@@ -43,7 +43,10 @@ FILLER = wordset(
     "severe doctor doctors specialist specialists for with i have has having need see "
     # The same in Spanish ("me duele la rodilla", "necesito un médico para mi hijo").
     "dolor duele duelen molestia molestias tengo tiene necesito busco medico medicos medica "
-    "doctora especialista cronico cronica fuerte"
+    "doctora especialista cronico cronica fuerte "
+    # Wanting and feeling ("quiero un pediatra", "no quiero vivir"): never typos of a health
+    # word ("quiero" is one letter from "quiro", as in quiropráctico).
+    "quiero quiere queremos quisiera siento"
 )
 # Spanish little words ("dolor de rodilla", "pediatra en Seattle", "cerca de 98104"). Not
 # stopwords: "de la" and "del" also start surnames ("de la Cruz"), so they are dropped only
