@@ -291,7 +291,9 @@ def _index_import() -> bool:
         click.echo(f"Indexed {applied} change(s) in {time.monotonic() - started:.1f} s.")
         return True
     click.echo(f"Rebuilding the search index for {active:,} listings ({pending:,} changes)...")
-    report = rebuild_with_progress()
+    # A web worker that saw the import's changes first rebuilds them in a child process;
+    # then this one finds the index up to date instead of rebuilding it twice.
+    report = rebuild_with_progress(if_behind=True)
     click.echo(
         f"Indexed {report['documents']:,} providers in {report['seconds']}s "
         f"({human_size(report['size_bytes'])})."
