@@ -41,7 +41,7 @@ def test_a_web_worker_rebuilds_a_big_change_in_a_child_process(seeded_app, monke
         applied = search.apply_changes()
         assert applied > 5
         assert read_here == []  # not rebuilt in this process
-        generation, last_seq = search.index_version()
+        generation, _ = search.index_version()
         assert generation != before[0]  # the child swapped in a new generation
         assert search.status()["pending"] == 0
         assert search.verify() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,8 +145,8 @@ def import_roster(
                     report.errors.append(error)
                 else:
                     _keep(row, spool, groups, report)
-                if progress and (spool.count + len(report.errors)) % 1000 == 0:
-                    progress("read", spool.count, 0)
+                if progress and report.rows % 1000 == 0:
+                    progress("read", report.rows, 0)
         except RosterFileError as exc:
             report.file_error = str(exc)
             report.errors, report.rows = [], 0
@@ -240,8 +241,9 @@ def _import_spooled(
     report.rows += len([e for e in report.errors if not e.field])
     groups.settle(spool)
     planner = Planner(blank)
+    found = _Found(groups.last_line)
     for n, batch in enumerate(batches(groups.of(spool), BATCH), 1):
-        _count(planner.changes(batch), report)
+        _count(found.note(planner.changes(batch)), report)
         if progress:
             progress("check", min(n * BATCH, len(groups)), len(groups))
     errors = report.row_errors + planner.plan.errors
@@ -257,10 +259,36 @@ def _import_spooled(
     if report.cleared and (not confirm_clear or over):
         report.needs_confirmation = True
         return report
-    _apply(spool, groups, blank, actor, progress, log, verify_method, filename)
+    _apply(spool, groups, found, blank, actor, progress, log)
+    # Every existing listing the file named was confirmed by it, changed or not. Written
+    # last: on SQLite a write that outgrows the page cache locks readers out until the
+    # commit, so the bulk of it comes just before the commit.
+    record_checks(found.named, verify_method, filename, actor)
     audit.record("import", "roster", None, actor=actor, summary=f"{filename}: {report.summary()}")
     report.applied = True
     return report
+
+
+class _Found:
+    """What the check pass learnt for the write pass, in little memory: which providers'
+    rows change something (by their first line) and the listings the file names."""
+
+    def __init__(self, last_line: int) -> None:
+        self.changed = bytearray(last_line + 1)
+        self.named = array("q")
+
+    def note(self, changes: list[ProviderChange]) -> list[ProviderChange]:
+        for change in changes:
+            if change.changed:
+                self.changed[change.line] = 1
+            if change.provider_id is not None:
+                self.named.append(change.provider_id)
+        return changes
+
+    def changes(self, group: list[Row]) -> bool:
+        """Whether this provider's rows change anything (an unchanged one is not planned
+        again: checking it needed its listing loaded, writing it needs nothing)."""
+        return bool(self.changed[group[0].line])
 
 
 def _count(changes: list[ProviderChange], report: RosterReport) -> None:
@@ -363,30 +391,26 @@ def _apply_batch(
 def _apply(
     spool: RowSpool,
     groups: Groups,
+    found: _Found,
     blank: str,
     actor: User | None,
     progress: Progress | None,
     log: ChangeLog | None,
-    verify_method: str,
-    filename: str,
 ) -> None:
-    """Plan the rows again, a batch at a time, and write each batch with the staff forms'
-    own operations (they stage; the caller commits). The directory is as it was when the
-    file was checked (one transaction), so each batch plans as it did then."""
-    total = len(groups)
+    """Plan the rows that change something again, a batch at a time, and write each batch
+    with the staff forms' own operations (they stage; the caller commits). The directory
+    is as it was when the file was checked (one transaction), so each plans as it did."""
+    total = found.changed.count(1)
     if progress:
         progress("write", 0, total)
     planner = Planner(blank)
     created = _Created(actor)
-    named: list[int] = []
-    for n, batch in enumerate(batches(groups.of(spool), BATCH), 1):
+    done = 0
+    wanted = (group for group in groups.of(spool) if found.changes(group))
+    for batch in batches(wanted, BATCH):
         changes = planner.changes(batch)
         created.add(planner.plan, changes)
         _apply_batch([c for c in changes if c.changed], actor, created.loc_id, log)
-        named += [c.provider_id for c in changes if c.provider_id is not None]
+        done += len(batch)
         if progress:
-            progress("write", min(n * BATCH, total), total)
-    # Every existing listing the file named was confirmed by it, changed or not. Written
-    # last: on SQLite a write that outgrows the page cache locks readers out until the
-    # commit, so the bulk of it comes just before the commit.
-    record_checks(named, verify_method, filename, actor)
+            progress("write", done, total)

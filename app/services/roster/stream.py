@@ -80,9 +80,11 @@ class Groups:
         self.last: dict[GroupKey, int] = {}  # the line of each provider's last row
         self.by_name: dict[tuple[str, str], str] = {}  # name -> the one NPI it carries
         self._nameless = False
+        self.last_line = 0  # of the whole file
 
     def note(self, row: Row) -> None:
         """Record one checked row (first pass)."""
+        self.last_line = max(self.last_line, row.line)
         npi = row.get("npi")
         if npi:
             self.last[npi] = row.line
