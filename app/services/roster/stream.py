@@ -19,20 +19,27 @@ from app.services.roster.read import Row
 
 FRAME_ROWS = 2000  # rows per msgpack frame
 _encoder = msgspec.msgpack.Encoder()
-_decoder = msgspec.msgpack.Decoder(list[tuple[int, dict[str, str]]])
+_decoder = msgspec.msgpack.Decoder(list[tuple[int, int, list[str]]])
 
 
 class RowSpool:
-    """Checked rows in a temporary file, read back in the order they were added."""
+    """Checked rows in a temporary file, read back in the order they were added.
+
+    A row is kept as its line, the number of its set of columns (the file's header, give
+    or take the columns checking adds, so a few per file, held here) and its values.
+    """
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile(prefix="roster-rows-")  # noqa: SIM115 - closed by close()
-        self._frame: list[tuple[int, dict[str, str]]] = []
+        self._frame: list[tuple[int, int, list[str]]] = []
+        self._shapes: dict[tuple[str, ...], int] = {}
         self.count = 0
 
     def add(self, row: Row) -> None:
         """Keep one checked row (its line and cleaned cells)."""
-        self._frame.append((row.line, row.values))
+        shape = tuple(row.values)
+        number = self._shapes.setdefault(shape, len(self._shapes))
+        self._frame.append((row.line, number, list(row.values.values())))
         self.count += 1
         if len(self._frame) >= FRAME_ROWS:
             self._write()
@@ -48,9 +55,11 @@ class RowSpool:
         self._write()
         self._file.flush()
         self._file.seek(0)
+        shapes = list(self._shapes)
         while size := self._file.read(4):
-            for line, values in _decoder.decode(self._file.read(int.from_bytes(size, "little"))):
-                yield Row(line, values)
+            frame = _decoder.decode(self._file.read(int.from_bytes(size, "little")))
+            for line, number, values in frame:
+                yield Row(line, dict(zip(shapes[number], values, strict=True)))
         self._file.seek(0, 2)
 
     def close(self) -> None:
