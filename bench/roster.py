@@ -7,7 +7,9 @@ or less. Set ROSTER_ROWS to try another size.
 that many providers at 25,000 clinics on real US ZIP codes (about 2.3 rows per provider) is
 written to disk, a fresh SQLite directory is migrated and seeded with reference data, and
 ``flask roster import`` imports and indexes it, timed from outside. Goal at 1,000,000:
-15 minutes.
+15 minutes. Two gunicorn workers serve the directory meanwhile; their RSS after the import
+(goal 500 MB, without a restart) and after a restart is reported (``ROSTER_WORKERS=0``
+leaves them out).
 """
 
 from __future__ import annotations
