@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -103,13 +104,12 @@ def _import_roster_file(
     path: Path, dry_run: bool, blank: str, confirm: bool, progress, allowed: int | None = None
 ) -> tuple[RosterReport, str | None]:
     """Import a roster file in one transaction; with a job record so it can be undone."""
-    data = path.read_bytes()
     try:
         with unit_of_work():
             _bulk_cache()
-            job = None if dry_run else cli_job(path.name, data, blank, None)
+            job = None if dry_run else cli_job(path.name, _digest(path), blank, None)
             report = import_roster(
-                data,
+                path,
                 dry_run=dry_run,
                 progress=progress,
                 filename=path.name,
@@ -125,6 +125,12 @@ def _import_roster_file(
     except _NotApplied as stop:
         return stop.report, None
     return report, (job.token if job is not None else None)
+
+
+def _digest(path: Path) -> str:
+    """The file's SHA-256, read in chunks (a national file is hundreds of megabytes)."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @roster_group.command("import")
@@ -285,7 +291,9 @@ def _index_import() -> bool:
         click.echo(f"Indexed {applied} change(s) in {time.monotonic() - started:.1f} s.")
         return True
     click.echo(f"Rebuilding the search index for {active:,} listings ({pending:,} changes)...")
-    report = rebuild_with_progress()
+    # A web worker that saw the import's changes first rebuilds them in a child process;
+    # then this one finds the index up to date instead of rebuilding it twice.
+    report = rebuild_with_progress(if_behind=True)
     click.echo(
         f"Indexed {report['documents']:,} providers in {report['seconds']}s "
         f"({human_size(report['size_bytes'])})."

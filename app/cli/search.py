@@ -68,11 +68,12 @@ class IndexProgress:
             self.bar = None
 
 
-def rebuild_with_progress() -> dict:
-    """A full rebuild (in parallel for a large directory) with a progress bar or lines."""
+def rebuild_with_progress(if_behind: bool = False) -> dict:
+    """A full rebuild (in parallel for a large directory) with a progress bar or lines;
+    with ``if_behind``, none when the index already holds every change."""
     progress = IndexProgress()
     try:
-        return search.service().rebuild(progress=progress)
+        return search.service().rebuild(progress=progress, if_behind=if_behind)
     finally:
         progress.close()
 
@@ -85,13 +86,18 @@ def search_group() -> None:
 @search_group.command("rebuild")
 @with_appcontext
 @click.option("--if-missing", is_flag=True, help="Only build when no index exists yet.")
-def rebuild_command(if_missing: bool) -> None:
+@click.option(
+    "--if-behind",
+    is_flag=True,
+    help="Only rebuild when the index misses changes (checked once the writer lock is held).",
+)
+def rebuild_command(if_missing: bool, if_behind: bool) -> None:
     """Rebuild the index from the database and swap it in atomically."""
     if if_missing and search.service().status()["generation"]:
         applied = search.service().apply()
         click.echo(f"Search index present; applied {applied} pending change(s).")
         return
-    report = rebuild_with_progress()
+    report = rebuild_with_progress(if_behind)
     click.echo(
         f"Indexed {report['documents']} providers in {report['seconds']}s "
         f"({human_size(report['size_bytes'])}, last change {report['last_seq']})."

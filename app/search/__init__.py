@@ -32,7 +32,7 @@ from app.search.indexer import (
     store,
     verify,
 )
-from app.search.memory import release_free_memory
+from app.search.memory import collect_frozen, release_free_memory
 from app.search.params import (
     FACET_KEYS,
     GENDER_LABELS,
@@ -123,6 +123,9 @@ def view(st) -> tuple[Snapshot, FuzzyLexicon]:
         with _fuzzy_lock:
             for field in ("name",):
                 lexicon.extend(t.decode() for t in searcher.reader().lexicon(field))
+        if st.renewed:
+            st.renewed = False
+            collect_frozen()
     return st.view, st.fuzzy
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from flask import current_app
@@ -61,17 +64,50 @@ def _missing_ranges(present: list[int], lo: int, hi: int, now: float) -> list[li
     return gaps
 
 
-def rebuild(progress: Callable[[int, int], None] | None = None, procs: int = 1) -> dict:
+def rebuild(
+    progress: Callable[[int, int], None] | None = None, procs: int = 1, if_behind: bool = False
+) -> dict:
     """Rebuild the whole index into a new generation and swap it in atomically.
 
     With ``procs`` above 1, a directory of at least SEARCH_PARALLEL_FROM providers is
     written by that many processes (one segment each) while this one reads the database.
+    With ``if_behind``, an index that already holds every committed change (another
+    process rebuilt it while this one waited for the lock) is left as it is.
     """
     st = store()
     with st.writer_lock(blocking=True) as ok:
         if not ok:
             raise SearchUnavailable("the index is locked by another writer")
+        if if_behind and not _behind(st):
+            return _current(st)
         return rebuild_locked(st, progress, procs)
+
+
+def _behind(st: Store) -> bool:
+    """Whether the live index misses committed changes, or is missing, damaged or old
+    (the caller holds the writer lock)."""
+    if not st.exists() or st.integrity_problem_locked() or outdated(st):
+        return True
+    last = int(st.read_state().get("last_seq", 0))
+    with db.engine.connect() as conn:
+        return (conn.scalar(select(func.max(SearchOutbox.seq))) or 0) > last
+
+
+def _current(st: Store) -> dict:
+    """``rebuild``'s report for the live generation, when it was already up to date."""
+    gen = st.current_generation()
+    ix = st.open_index(gen)
+    try:
+        documents = ix.doc_count()
+    finally:
+        ix.storage.close()
+    return {
+        "documents": documents,
+        "seconds": 0.0,
+        "last_seq": int(st.read_state(gen).get("last_seq", 0)),
+        "generation": gen,
+        "size_bytes": st.size_bytes(),
+    }
 
 
 def rebuild_procs() -> int:
@@ -167,6 +203,7 @@ def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -
     st = store()
     total = 0
     for _ in range(5):
+        apart = 0
         with st.writer_lock(blocking=False) as ok:
             if not ok:
                 st.pending = True  # the holder loops once more and picks our rows up
@@ -182,12 +219,54 @@ def apply_changes(*, build_missing: bool = True, max_batch: int | None = None) -
                 if not build_missing:
                     return total
                 _check_batch(_active_count(), max_batch)
-                total += rebuild_locked(st)["documents"]
+                if in_web_worker():
+                    apart = 1
+                else:
+                    total += rebuild_locked(st)["documents"]
             else:
-                total += apply_locked(st, max_batch)
+                try:
+                    total += apply_locked(st, max_batch)
+                except _RebuildApart as big:
+                    apart = big.rows
+        if apart:
+            # Outside the lock: the child process takes it (and skips the rebuild if another
+            # writer, such as the import that wrote these rows, got there first).
+            rebuild_apart()
+            total += apart
         if not st.pending:
             break
     return total
+
+
+class _RebuildApart(Exception):
+    """Too many changes for a web worker: rebuild in a child process instead."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(f"{rows} outbox rows")
+        self.rows = rows
+
+
+def in_web_worker() -> bool:
+    """Whether this process serves requests (gunicorn's config sets the variable)."""
+    return os.environ.get("FINDCARE_WEB_WORKER") == "1"
+
+
+def rebuild_apart() -> None:
+    """``flask search rebuild --if-behind`` in a child process, waited for.
+
+    A rebuild reads every listing; in a web worker that would leave hundreds of megabytes
+    in its heap for as long as it lives (a million-listing import grew workers from
+    416 MB to 916 MB). The child's memory goes back to the system when it ends.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "FINDCARE_WEB_WORKER"}
+    root = Path(current_app.root_path).parent
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "search", "rebuild", "--if-behind"]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and command
+        command, cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        log.error("search: the rebuild in a child process failed: %s", done.stderr[-2000:])
+        raise SearchUnavailable("the rebuild in a child process failed")
 
 
 def outdated(st: Store, gen: str | None = None) -> bool:
@@ -242,6 +321,13 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
     o = SearchOutbox.__table__.c
     cond = or_(o.seq > last, *[and_(o.seq >= lo, o.seq <= hi) for lo, hi, _ in gaps])
     with db.engine.connect() as conn:
+        if in_web_worker():
+            # Count before reading: a national import's million rows are a rebuild's work,
+            # and reading them here alone would grow the worker for good.
+            waiting = conn.scalar(select(func.count()).select_from(SearchOutbox).where(cond))
+            if waiting > BIG_BATCH:
+                _check_batch(_active_count(), max_batch)
+                raise _RebuildApart(waiting)
         rows = conn.execute(
             select(o.seq, o.entity_type, o.entity_id).where(cond).order_by(o.seq)
         ).all()
@@ -252,6 +338,8 @@ def apply_locked(st: Store, max_batch: int | None = None) -> int:
         ids = _provider_ids(conn, rows)
         _check_batch(len(ids), max_batch)
         if len(ids) > BIG_BATCH:
+            if in_web_worker():
+                raise _RebuildApart(len(rows))
             rebuild_locked(st)
             return len(rows)
         docs = load_documents(conn, ids)

@@ -167,10 +167,13 @@ class SearchService(Protocol):
         """``apply``, logging (never raising) failures a later poll will retry."""
 
     def rebuild(
-        self, progress: Callable[[int, int], None] | None = None, procs: int | None = None
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        procs: int | None = None,
+        if_behind: bool = False,
     ) -> dict[str, Any]:
         """Rebuild the whole index from the database and swap it in (``procs``: writers,
-        the configured number when None)."""
+        the configured number when None; ``if_behind``: only when it misses changes)."""
 
     def verify(self) -> list[str]:
         """Every difference between the database and the index, described."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 
 
 def release_free_memory() -> None:
@@ -15,3 +16,20 @@ def release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         return
+
+
+def collect_frozen() -> None:
+    """Free what a warmed worker froze and has since dropped (the previous generation's
+    snapshot, searcher and vocabulary), then freeze what lives on.
+
+    ``gc.freeze()`` after the warm-up keeps the collector off the worker's long-lived
+    objects, but a frozen object caught in a reference cycle is never freed: after each
+    rebuild the old generation's arrays would stay in the worker for good. A no-op in a
+    process that froze nothing (tests, the CLI).
+    """
+    if not gc.get_freeze_count():
+        return
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    release_free_memory()

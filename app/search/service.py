@@ -73,10 +73,15 @@ class WhooshSearch:
         return sync.apply_quietly(app, build_missing=build_missing)
 
     def rebuild(
-        self, progress: Callable[[int, int], None] | None = None, procs: int | None = None
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        procs: int | None = None,
+        if_behind: bool = False,
     ) -> dict[str, Any]:
         """Rebuild the whole index into a new generation and swap it in."""
-        return search.rebuild(progress=progress, procs=procs or search.rebuild_procs())
+        return search.rebuild(
+            progress=progress, procs=procs or search.rebuild_procs(), if_behind=if_behind
+        )
 
     def verify(self) -> list[str]:
         """Compare the database with the index; describe every difference."""

@@ -129,6 +129,7 @@ class Store:
         self.segment_cache: dict[str, object] = {}
         self.codes: Codes | None = None
         self.fuzzy: FuzzyLexicon | None = None
+        self.renewed = False  # the searcher moved to another generation: free the old one
 
     # -- generations and state -------------------------------------------------------
     def current_generation(self) -> str | None:
@@ -336,7 +337,11 @@ class Store:
                 raise SearchUnavailable(f"cannot read the search index: {exc}") from exc
             self._close_searcher()
             if gen != self._gen:
+                # A new generation (a rebuild): nothing of the old one is reused, and the
+                # typo lexicon starts again from its names instead of growing with each.
                 self.segment_cache.clear()
+                self.fuzzy = None
+                self.renewed = self._gen is not None
             self._searcher, self._gen, self._sig = searcher, gen, sig
         return self._searcher
 

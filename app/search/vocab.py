@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.models.visibility import public_clinic
 from app.search import spanish, vocab_file
+from app.search.memory import collect_frozen
 from app.search.prefix import WordPrefixIndex
 from app.search.text import FuzzyLexicon, stems, words
 
@@ -475,6 +476,8 @@ def get_vocab() -> Vocab:
                 vocab.lexicon(kind)
             _save(url, key, vocab)
         _store(url, now, key, vocab)
+        if entry is not None:
+            collect_frozen()  # the replaced vocabulary, frozen by a warmed worker
     return vocab
 
 

@@ -6,7 +6,7 @@ provider and clinic operations, audit, search outbox); only the reading differs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
 
@@ -43,16 +43,19 @@ def import_nppes(
     wanted = npis if npis is not None else directory_npis()
     known = set(db.session.scalars(select(Specialty.code)))
     report = RosterReport(dry_run=dry_run)
-    rows = []
-    for record in read_records(stream, wanted, progress):
-        if record.deactivated:
-            report.skipped_deactivated += 1
-            continue
-        values = record.roster_values()
-        values["specialties"] = ";".join(c for c in record.taxonomies if c in known)
-        rows.append(check_row(Row(record.line, values)))
+
+    def rows() -> Iterator[Row]:
+        # One record at a time: import_rows keeps the checked rows on disk, not in memory.
+        for record in read_records(stream, wanted, progress):
+            if record.deactivated:
+                report.skipped_deactivated += 1
+                continue
+            values = record.roster_values()
+            values["specialties"] = ";".join(c for c in record.taxonomies if c in known)
+            yield check_row(Row(record.line, values))
+
     return import_rows(
-        rows,
+        rows(),
         report,
         dry_run=dry_run,
         actor=actor,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask_babel import ngettext
@@ -26,15 +28,17 @@ from app.services.providers import (
 )
 from app.services.registry.findings import current_input
 from app.services.roster.change import FieldChange, Plan, ProviderChange
-from app.services.roster.plan import build_plan
+from app.services.roster.plan import Planner
 from app.services.roster.read import (
     BLANK_MODES,
     RosterFileError,
     Row,
     RowError,
     decode,
+    file_lines,
     iter_rows,
 )
+from app.services.roster.stream import Groups, RowSpool, batches
 from app.services.roster.undo import ChangeLog, listing_state
 
 Progress = Callable[[str, int, int], None]
@@ -61,6 +65,7 @@ class RosterReport:
     cleared_listings: int = 0
     changes: list[ProviderChange] = field(default_factory=list)  # the first SHOWN_CHANGES
     needs_confirmation: bool = False  # it clears values and the caller did not confirm
+    row_errors: list[RowError] = field(default_factory=list)  # while reading (then errors)
 
     def cleared_values(self) -> list[tuple[ProviderChange, FieldChange]]:
         """The values shown as cleared, listing by listing (from ``changes``)."""
@@ -105,7 +110,7 @@ class RosterReport:
 
 
 def import_roster(
-    data: bytes,
+    data: bytes | Path,
     *,
     dry_run: bool,
     actor: User | None = None,
@@ -118,11 +123,12 @@ def import_roster(
 ) -> RosterReport:
     """Validate a roster and, unless it is a dry run or any row is rejected, stage it.
 
-    A column the file lacks, and a blank cell, leave the listing's value as it is; with
-    ``blank="clear"`` a blank cell clears it, and a ``(clear)`` cell always does. A file
-    that clears any value is applied only with ``confirm_clear``, and then only if it clears
-    no more than ``allowed_clears`` values (what the person confirmed), when given. ``log``
-    keeps what the import changed so it can be undone (see ``roster.undo``).
+    ``data`` is the file's bytes, or its path (a national file is read as it goes, never
+    whole). A column the file lacks, and a blank cell, leave the listing's value as it is;
+    with ``blank="clear"`` a blank cell clears it, and a ``(clear)`` cell always does. A
+    file that clears any value is applied only with ``confirm_clear``, and then only if it
+    clears no more than ``allowed_clears`` values (what the person confirmed), when given.
+    ``log`` keeps what the import changed so it can be undone (see ``roster.undo``).
 
     Nothing is committed here: the caller runs this inside ``unit_of_work()`` so the whole
     file lands in one transaction or not at all.
@@ -130,34 +136,48 @@ def import_roster(
     if blank not in BLANK_MODES:
         raise ValueError(f"blank must be one of {BLANK_MODES}")
     report = RosterReport(dry_run=dry_run, blank=blank)
-    try:
-        rows = []
-        for _, row, error in iter_rows(decode(data)):
-            if error is not None:
-                report.errors.append(error)
-            else:
-                rows.append(row)
-            if progress and len(rows) % 1000 == 0:
-                progress("read", len(rows), 0)
-    except RosterFileError as exc:
-        report.file_error = str(exc)
-        return report
-    return import_rows(
-        rows,
-        report,
-        actor=actor,
-        progress=progress,
-        filename=filename,
-        dry_run=dry_run,
-        blank=blank,
-        confirm_clear=confirm_clear,
-        log=log,
-        allowed_clears=allowed_clears,
-    )
+    with RowSpool() as spool:
+        groups = Groups()
+        try:
+            lines = file_lines(data) if isinstance(data, Path) else decode(data)
+            for _, row, error in iter_rows(lines):
+                if error is not None:
+                    report.errors.append(error)
+                else:
+                    _keep(row, spool, groups, report)
+                if progress and report.rows % 1000 == 0:
+                    progress("read", report.rows, 0)
+        except RosterFileError as exc:
+            report.file_error = str(exc)
+            report.errors, report.rows = [], 0
+            return report
+        return _import_spooled(
+            spool,
+            groups,
+            report,
+            actor=actor,
+            progress=progress,
+            filename=filename,
+            dry_run=dry_run,
+            blank=blank,
+            confirm_clear=confirm_clear,
+            log=log,
+            allowed_clears=allowed_clears,
+        )
+
+
+def _keep(row: Row, spool: RowSpool, groups: Groups, report: RosterReport) -> None:
+    """One checked row: its errors into the report, or the row into the spool."""
+    report.rows += 1
+    if row.errors:
+        report.row_errors.extend(row.errors)
+    else:
+        spool.add(row)
+        groups.note(row)
 
 
 def import_rows(
-    rows: list[Row],
+    rows: Iterable[Row],
     report: RosterReport,
     *,
     dry_run: bool,
@@ -173,72 +193,148 @@ def import_rows(
 ) -> RosterReport:
     """Plan checked rows (from a roster or an NPPES file) and, unless refused, stage them.
 
+    ``rows`` may be a generator: each is kept on disk as it comes, not in memory.
     ``rename`` turns roster column names into the file's own in error messages;
     ``verify_method`` is how the listings the file names count as verified (``roster`` or
     ``nppes``). The other options are :func:`import_roster`'s.
     """
-    report.rows = len(rows) + len([e for e in report.errors if not e.field])
-    plan = build_plan(rows, progress=progress, blank=blank)
+    with RowSpool() as spool:
+        groups = Groups()
+        for row in rows:
+            _keep(row, spool, groups, report)
+        return _import_spooled(
+            spool,
+            groups,
+            report,
+            dry_run=dry_run,
+            actor=actor,
+            progress=progress,
+            filename=filename,
+            rename=rename,
+            blank=blank,
+            confirm_clear=confirm_clear,
+            log=log,
+            verify_method=verify_method,
+            allowed_clears=allowed_clears,
+        )
+
+
+def _import_spooled(
+    spool: RowSpool,
+    groups: Groups,
+    report: RosterReport,
+    *,
+    dry_run: bool,
+    actor: User | None = None,
+    progress: Progress | None = None,
+    filename: str = "roster.csv",
+    rename: Callable[[str], str] | None = None,
+    blank: str = "keep",
+    confirm_clear: bool = False,
+    log: ChangeLog | None = None,
+    verify_method: str = "roster",
+    allowed_clears: int | None = None,
+) -> RosterReport:
+    """Check the spooled rows' plan, then (when it may be applied) plan and write again,
+    a batch of providers at a time: nothing is written unless the whole file passes, and
+    the whole file is never held."""
+    report.rows += len([e for e in report.errors if not e.field])
+    groups.settle(spool)
+    planner = Planner(blank)
+    found = _Found(groups.last_line)
+    for n, batch in enumerate(batches(groups.of(spool), BATCH), 1):
+        _count(found.note(planner.changes(batch)), report)
+        if progress:
+            progress("check", min(n * BATCH, len(groups)), len(groups))
+    errors = report.row_errors + planner.plan.errors
     if rename:
-        for error in plan.errors:
+        for error in errors:
             error.field = rename(error.field)
-    _count(plan, report)
+    report.errors = sorted(report.errors + errors, key=lambda e: (e.line, e.field))
+    report.row_errors = []
+    report.new_clinics = len(planner.plan.new_clinics)
     if dry_run or not report.ok:
         return report
     over = allowed_clears is not None and report.cleared > allowed_clears
     if report.cleared and (not confirm_clear or over):
         report.needs_confirmation = True
         return report
-    _apply(plan, actor, progress, filename, report, log)
-    # Every existing listing the file named was confirmed by it, changed or not.
-    record_checks(
-        [c.provider_id for c in plan.changes if c.provider_id is not None],
-        verify_method,
-        filename,
-        actor,
-    )
+    _apply(spool, groups, found, blank, actor, progress, log)
+    # Every existing listing the file named was confirmed by it, changed or not. Written
+    # last: on SQLite a write that outgrows the page cache locks readers out until the
+    # commit, so the bulk of it comes just before the commit.
+    record_checks(found.named, verify_method, filename, actor)
+    audit.record("import", "roster", None, actor=actor, summary=f"{filename}: {report.summary()}")
     report.applied = True
     return report
 
 
-def _count(plan: Plan, report: RosterReport) -> None:
-    """Fill the report from the plan: errors in file order, counts, changes, clears."""
-    report.errors = sorted(report.errors + plan.errors, key=lambda e: (e.line, e.field))
-    existing = [c for c in plan.changes if c.provider_id is not None]
-    report.created = len(plan.changes) - len(existing)
-    report.updated = sum(1 for c in existing if c.changed)
-    report.unchanged = len(existing) - report.updated
-    report.new_clinics = len(plan.new_clinics)
-    changed = [c for c in existing if c.diffs]
-    report.changes = changed[:SHOWN_CHANGES]
-    for change in changed:
+class _Found:
+    """What the check pass learnt for the write pass, in little memory: which providers'
+    rows change something (by their first line) and the listings the file names."""
+
+    def __init__(self, last_line: int) -> None:
+        self.changed = bytearray(last_line + 1)
+        self.named = array("q")
+
+    def note(self, changes: list[ProviderChange]) -> list[ProviderChange]:
+        for change in changes:
+            if change.changed:
+                self.changed[change.line] = 1
+            if change.provider_id is not None:
+                self.named.append(change.provider_id)
+        return changes
+
+    def changes(self, group: list[Row]) -> bool:
+        """Whether this provider's rows change anything (an unchanged one is not planned
+        again: checking it needed its listing loaded, writing it needs nothing)."""
+        return bool(self.changed[group[0].line])
+
+
+def _count(changes: list[ProviderChange], report: RosterReport) -> None:
+    """Add a batch's changes to the report: counts, the changes shown, values cleared."""
+    for change in changes:
+        if change.provider_id is None:
+            report.created += 1
+            continue
+        if not change.diffs:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        if len(report.changes) < SHOWN_CHANGES:
+            report.changes.append(change)
         cleared = sum(1 for d in change.diffs if d.cleared)
         report.cleared += cleared
         report.cleared_listings += 1 if cleared else 0
 
 
-def _create_languages(plan: Plan) -> None:
-    """Add the languages first used by this roster and swap in their real ids."""
-    if not plan.new_languages:
-        return
-    real = {}
-    for n, (code, name) in enumerate(plan.new_languages.items(), 1):
-        row = Language(code=code, name=name[:80])
-        db.session.add(row)
-        db.session.flush()
-        real[-n] = row.id
-    for change in plan.changes:
-        if change.language_ids:
-            change.language_ids = [real.get(i, i) for i in change.language_ids]
+class _Created:
+    """The languages and clinics the import has added so far, by the plan's placeholder
+    (a language's negative id, a clinic's key): each is created before its first use."""
 
+    def __init__(self, actor: User | None) -> None:
+        self.actor = actor
+        self.languages: dict[int, int] = {}
+        self.clinics: dict[tuple[str, str], int] = {}
 
-def _create_clinics(plan: Plan, actor: User | None) -> dict[tuple[str, str], int]:
-    """Create the new clinics through the same operation as the staff clinic form."""
-    ids: dict[tuple[str, str], int] = {}
-    for key, spec in plan.new_clinics.items():
-        loc = create_location(LocationInput(**spec), actor)
-        ids[key] = loc.id
-    return ids
+    def add(self, plan: Plan, changes: list[ProviderChange]) -> None:
+        """Create what the plan names that is not there yet; swap in the languages' ids."""
+        for n, (code, name) in enumerate(plan.new_languages.items(), 1):
+            if -n not in self.languages:
+                row = Language(code=code, name=name[:80])
+                db.session.add(row)
+                db.session.flush()
+                self.languages[-n] = row.id
+        for key, spec in plan.new_clinics.items():
+            if key not in self.clinics:  # the staff clinic form's own operation
+                self.clinics[key] = create_location(LocationInput(**spec), self.actor).id
+        for change in changes:
+            if change.language_ids:
+                change.language_ids = [self.languages.get(i, i) for i in change.language_ids]
+
+    def loc_id(self, ref: int | tuple[str, str]) -> int:
+        """A clinic's id, the plan's key of a new one included."""
+        return ref if isinstance(ref, int) else self.clinics[ref]
 
 
 def _input_for(change: ProviderChange, p: Provider | None, loc_id) -> ProviderInput:
@@ -293,28 +389,28 @@ def _apply_batch(
 
 
 def _apply(
-    plan: Plan,
+    spool: RowSpool,
+    groups: Groups,
+    found: _Found,
+    blank: str,
     actor: User | None,
     progress: Progress | None,
-    filename: str,
-    report: RosterReport,
     log: ChangeLog | None,
 ) -> None:
-    """Write the plan with the staff forms' own operations (they stage; the caller commits)."""
-    work = [c for c in plan.changes if c.changed]
+    """Plan the rows that change something again, a batch at a time, and write each batch
+    with the staff forms' own operations (they stage; the caller commits). The directory
+    is as it was when the file was checked (one transaction), so each plans as it did."""
+    total = found.changed.count(1)
     if progress:
-        progress("write", 0, len(work))
-    _create_languages(plan)
-    new_clinic_ids = _create_clinics(plan, actor)
-
-    def loc_id(ref: int | tuple[str, str]) -> int:
-        return ref if isinstance(ref, int) else new_clinic_ids[ref]
-
+        progress("write", 0, total)
+    planner = Planner(blank)
+    created = _Created(actor)
     done = 0
-    for start in range(0, len(work), BATCH):
-        batch = work[start : start + BATCH]
-        _apply_batch(batch, actor, loc_id, log)
+    wanted = (group for group in groups.of(spool) if found.changes(group))
+    for batch in batches(wanted, BATCH):
+        changes = planner.changes(batch)
+        created.add(planner.plan, changes)
+        _apply_batch([c for c in changes if c.changed], actor, created.loc_id, log)
         done += len(batch)
         if progress:
-            progress("write", done, len(work))
-    audit.record("import", "roster", None, actor=actor, summary=f"{filename}: {report.summary()}")
+            progress("write", done, total)

@@ -161,15 +161,16 @@ def discard_preview(upload: RosterUpload) -> bool:
     return result.rowcount == 1
 
 
-def cli_job(filename: str, data: bytes, blank: str, actor: User | None) -> RosterUpload:
+def cli_job(filename: str, data: bytes | str, blank: str, actor: User | None) -> RosterUpload:
     """The job record of an import applied from the command line, so it can be undone.
 
-    The file itself is not kept. The caller marks it done in the import's transaction.
+    ``data`` is the file, or its SHA-256 already worked out (hex). The file itself is not
+    kept. The caller marks it done in the import's transaction.
     """
     now = now_utc()
     upload = RosterUpload(
         token=secrets.token_urlsafe(32),
-        digest=hashlib.sha256(data).hexdigest(),
+        digest=data if isinstance(data, str) else hashlib.sha256(data).hexdigest(),
         filename=(filename or "roster.csv")[:200],
         data=b"",
         size=0,

@@ -424,6 +424,28 @@ def _needs_met(
     return bool(change.specialty_ids and change.clinics)
 
 
+class Planner:
+    """Plans a file's providers a batch of groups at a time, against the directory as it
+    was when planning began (one ``Lookups``): the changes of a whole file, without holding
+    the whole file. ``plan`` collects the errors and the clinics and languages to create."""
+
+    def __init__(self, blank: str = "keep") -> None:
+        self.blank = blank
+        self.plan = Plan()
+        self.look = Lookups()
+        self.claimed: dict[int, int] = {}  # listing id -> the line that matched it
+
+    def changes(self, groups: list[list[Row]]) -> list[ProviderChange]:
+        """The changes these providers' rows ask for (refused ones are in ``plan.errors``)."""
+        pending = []
+        for group in groups:
+            change = _plan_group(group, self.look, self.plan, self.claimed, self.blank)
+            if change is not None:
+                pending.append(change)
+        _load_and_compare(pending, self.plan, self.look)
+        return pending
+
+
 def build_plan(
     rows: list[Row],
     progress: Callable[[str, int, int], None] | None = None,
@@ -432,27 +454,23 @@ def build_plan(
     """Group rows by provider, match listings and clinics, and work out each change.
 
     ``blank`` says what a blank cell means on an existing listing: ``keep`` (the default)
-    leaves the value as it is, ``clear`` empties it (see :func:`wanted`).
+    leaves the value as it is, ``clear`` empties it (see :func:`wanted`). The whole file at
+    once; an import streams through :class:`Planner` instead.
     """
     if progress:
         progress("check", 0, len(rows))
-    plan = Plan()
-    look = Lookups()
+    planner = Planner(blank)
+    plan = planner.plan
     valid = []
     for row in rows:
         plan.errors.extend(row.errors)
         if not row.errors:
             valid.append(row)
-    claimed: dict[int, int] = {}
-    pending: list[ProviderChange] = []
     groups = _group(valid)
-    for n, group in enumerate(groups, 1):
-        change = _plan_group(group, look, plan, claimed, blank)
-        if change is not None:
-            pending.append(change)
-        if progress and n % 1000 == 0:
-            progress("check", n, len(groups))
-    _load_and_compare(pending, plan, look)
+    for start in range(0, len(groups), 1000):
+        plan.changes += planner.changes(groups[start : start + 1000])
+        if progress:
+            progress("check", min(start + 1000, len(groups)), len(groups))
     return plan
 
 
@@ -600,4 +618,3 @@ def _load_and_compare(pending: list[ProviderChange], plan: Plan, look: Lookups) 
             if change.networks is not None:
                 change.participation = _settle_networks(change, p)
             change.diffs = _diff(change, p, look, plan)
-    plan.changes = pending

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
 from app.parsing import provider_details
@@ -208,6 +210,33 @@ def decode(data: bytes) -> str:
     return text
 
 
+def file_lines(path: Path) -> Iterator[str]:
+    """The lines of a roster file on disk, decoded one at a time (a national file is
+    hundreds of megabytes): the same checks and messages as :func:`decode`."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+        while head and not head.strip():
+            head = fh.read(1 << 16)
+        if not head.strip():
+            raise RosterFileError("The file is empty.")
+        fh.seek(0)
+        for n, raw in enumerate(fh, 1):
+            if n == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise RosterFileError(
+                    f"The file is not UTF-8 text (the first bad byte is on line {n}). "
+                    "In your spreadsheet, save it as “CSV UTF-8” and try again."
+                ) from None
+            if "\x00" in line:
+                raise RosterFileError(
+                    "The file contains NUL bytes; it does not look like a CSV file."
+                )
+            yield line
+
+
 def read_header(header: list[str]) -> list[str]:
     """Check the header row; return normalized column names."""
     names = [re.sub(r"\s+", "_", h.strip().lower()) for h in header]
@@ -228,9 +257,16 @@ def read_header(header: list[str]) -> list[str]:
     return names
 
 
-def iter_rows(text: str) -> Iterator[tuple[list[str], Row | None, RowError | None]]:
-    """Yield (columns, row, csv_error) for each data row; the first yield carries columns."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def iter_rows(
+    text: str | Iterable[str],
+) -> Iterator[tuple[list[str], Row | None, RowError | None]]:
+    """Yield (columns, row, csv_error) for each data row; the first yield carries columns.
+
+    ``text`` is the whole file, or its lines (see :func:`file_lines`) for a file too large
+    to hold.
+    """
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -238,9 +274,6 @@ def iter_rows(text: str) -> Iterator[tuple[list[str], Row | None, RowError | Non
     except StopIteration:
         raise RosterFileError("The file is empty.") from None
     columns = read_header(header)
-    # A national file repeats most cells (a provider's name and NPI on each of their clinic
-    # rows, cities, codes, yes/no): one copy of each kept string halves the rows' memory.
-    seen: dict[str, str] = {}
     while True:
         start = reader.line_num + 1
         try:
@@ -260,10 +293,7 @@ def iter_rows(text: str) -> Iterator[tuple[list[str], Row | None, RowError | Non
             error = RowError(start, "", f"Expected {len(columns)} cells, found {len(cells)}.")
             yield columns, None, error
             continue
-        values = {}
-        for c, v in zip(columns, cells, strict=True):
-            v = unneutralize(v.strip())
-            values[c] = seen.setdefault(v, v)
+        values = {c: unneutralize(v.strip()) for c, v in zip(columns, cells, strict=True)}
         yield columns, check_row(Row(start, values)), None
 
 

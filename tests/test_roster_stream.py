@@ -1,0 +1,98 @@
+"""A roster is streamed (read from disk, planned and written a batch at a time) with the
+same result as before: rows of one provider anywhere in the file, all or nothing across
+batches, file errors by line. Every test writes, so it runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db as _db
+from app.models import AuditEvent, Provider
+from app.services.roster import apply
+from app.services.roster.apply import import_roster
+from app.transaction import unit_of_work
+from bench.roster import npi_for
+
+HEADER = "npi,first_name,last_name,specialties,address,city,state,zip,languages\n"
+
+
+def _row(n: int, street: int = 1, zip_code: str = "98101", lang: str = "en") -> str:
+    return (
+        f"{npi_for(9000 + n)},Tess{chr(97 + n % 26)},Streamer{n},225100000X,"
+        f"{street} Pine St,Seattle,WA,{zip_code},{lang}\n"
+    )
+
+
+@pytest.fixture
+def seeded(seeded_app, monkeypatch):
+    monkeypatch.setattr(apply, "BATCH", 3)  # many batches from a small file
+    with seeded_app.app_context():
+        yield seeded_app
+
+
+def _count() -> int:
+    return _db.session.scalar(select(func.count(Provider.id)))
+
+
+def test_a_file_on_disk_imports_like_its_bytes(seeded, tmp_path):
+    text = HEADER + "".join(_row(n) for n in range(10))
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # a spreadsheet's byte-order mark
+    dry = import_roster(text.encode(), dry_run=True)
+    before = _count()
+    with unit_of_work():
+        report = import_roster(path, dry_run=False, filename="roster.csv")
+    assert report.applied and report.summary() == dry.summary()
+    assert report.created == 10 and report.rows == 10
+    assert _count() == before + 10
+    events = _db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import")).all()
+    assert [e.summary.startswith("roster.csv: 10 rows: 10 created") for e in events] == [True]
+
+
+def test_rows_of_one_provider_far_apart_are_one_listing(seeded):
+    """The second clinic row of provider 0 comes after ten others, in another batch; a row
+    without an NPI joins the NPI its name carries elsewhere in the file."""
+    nameless = _row(1, street=7, zip_code="98104").split(",", 1)[1]  # no NPI
+    text = HEADER + "".join(_row(n) for n in range(12)) + _row(0, street=9) + "," + nameless
+    with unit_of_work():
+        report = import_roster(text.encode(), dry_run=False)
+    assert report.ok, report.errors
+    assert report.created == 12
+    for n, clinics in ((0, 2), (1, 2), (2, 1)):
+        p = _db.session.scalar(select(Provider).filter_by(npi=npi_for(9000 + n)))
+        assert len(p.location_links) == clinics
+
+
+def test_a_refused_row_in_the_last_batch_writes_nothing(seeded):
+    before = _count()
+    bad = _row(40).replace("225100000X", "NOT-A-SPECIALTY")
+    text = HEADER + "".join(_row(n) for n in range(20)) + bad
+    with unit_of_work():
+        report = import_roster(text.encode(), dry_run=False)
+    assert not report.applied and report.rejected == 1
+    assert [(e.line, e.field) for e in report.errors] == [(22, "specialties")]
+    assert _count() == before
+    imports = select(func.count(AuditEvent.id)).where(AuditEvent.action == "import")
+    assert _db.session.scalar(imports) == 0
+
+
+def test_a_bad_byte_late_in_a_file_on_disk_names_its_line(seeded, tmp_path):
+    path = tmp_path / "roster.csv"
+    body = (HEADER + "".join(_row(n) for n in range(5))).encode()
+    path.write_bytes(body + b"1234567893,Ana,B\xe9,225100000X,1 Pine St,Seattle,WA,98101,en\n")
+    before = _count()
+    with unit_of_work():
+        report = import_roster(path, dry_run=False)
+    assert report.file_error and "line 7" in report.file_error
+    assert report.errors == [] and not report.applied
+    assert _count() == before
+
+
+def test_a_re_import_changes_nothing(seeded):
+    text = (HEADER + "".join(_row(n) for n in range(8))).encode()
+    with unit_of_work():
+        import_roster(text, dry_run=False)
+    with unit_of_work():
+        again = import_roster(text, dry_run=False)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 8)
