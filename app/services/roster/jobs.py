@@ -48,6 +48,12 @@ class QuotaFull(Exception):
         self.mine = mine  # the user's own quota, not everyone's
 
 
+def new_token() -> str:
+    """A job's secret (192 bits). Hex, so it never starts with "-": a clerk pastes it after
+    ``flask roster undo``, where a leading dash read as an option."""
+    return secrets.token_hex(24)
+
+
 def purge_expired() -> int:
     """Delete expired previews and jobs that are not running; return how many.
 
@@ -138,7 +144,7 @@ def store_preview(
         return same
     _check_quota(len(data), actor)
     upload = RosterUpload(
-        token=secrets.token_urlsafe(32),
+        token=new_token(),
         digest=digest,
         filename=(filename or "roster.csv")[:200],
         data=data,
@@ -169,7 +175,7 @@ def cli_job(filename: str, data: bytes | str, blank: str, actor: User | None) ->
     """
     now = now_utc()
     upload = RosterUpload(
-        token=secrets.token_urlsafe(32),
+        token=new_token(),
         digest=data if isinstance(data, str) else hashlib.sha256(data).hexdigest(),
         filename=(filename or "roster.csv")[:200],
         data=b"",
