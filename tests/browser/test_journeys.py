@@ -62,9 +62,12 @@ def test_patient_with_a_spine_injury_reaches_a_nearby_physical_therapist(
 ):
     page, t, prefix = patient_page, words(lang), LANGS[lang]
     goto_ok(page, live_server + prefix + "/")
-    page.get_by_role("link", name=re.compile(r"exercise for the spine", re.I)).first.click()
+    title = re.compile(r"exercise for the spine|ejercicio para la columna", re.I)
+    page.get_by_role("link", name=title).first.click()
     page.wait_for_url(f"**{prefix}/health/exercise-for-the-spine")
-    callout = page.get_by_role("complementary").filter(has_text=re.compile("injury", re.I)).first
+    callout = (
+        page.get_by_role("complementary").filter(has_text=re.compile("injury|lesión", re.I)).first
+    )
     callout.get_by_role("link", name=t("Find a physical therapist")).click()
     page.wait_for_url(re.compile(prefix + r"/find-a-doctor\?.*specialty=physical-therapist"))
 
