@@ -255,8 +255,8 @@ def rebuild_apart() -> None:
     """``flask search rebuild --if-behind`` in a child process, waited for.
 
     A rebuild reads every listing; in a web worker that would leave hundreds of megabytes
-    in its heap for as long as it lives (a million-listing import grew workers from
-    416 MB to 916 MB). The child's memory goes back to the system when it ends.
+    in its heap for as long as it lives (docs/benchmarks.md has the national figures).
+    The child's memory goes back to the system when it ends.
     """
     env = {k: v for k, v in os.environ.items() if k != "FINDCARE_WEB_WORKER"}
     root = Path(current_app.root_path).parent
