@@ -195,3 +195,17 @@ def test_a_form_opened_before_a_removal_cannot_overwrite_the_next_edit(seeded_ap
             select(AuditEvent.action).filter_by(entity_type="content_page").order_by(AuditEvent.id)
         )
         assert list(actions) == ["create", "delete", "create"]
+
+
+def test_a_review_date_in_the_future_is_refused(seeded_app, admin_client):
+    response = _post(
+        admin_client,
+        ARTICLE,
+        0,
+        review_status="reviewed",
+        reviewer="Ana Traductora",
+        reviewed_on="9999-12-31",
+    )
+    assert response.status_code == 422
+    assert "A review date cannot be in the future." in response.get_data(as_text=True)
+    assert _rows(seeded_app) == []

@@ -151,6 +151,8 @@ def validate(data: TextData, lang: str) -> TextData:
         if not reviewer:
             errors["reviewer"] = "A reviewed translation names its reviewer."
         reviewed_on = reviewed_on or date.today()
+        if reviewed_on > date.today():
+            errors["reviewed_on"] = "A review date cannot be in the future."
     else:
         reviewer, reviewed_on = "", None
     if not errors:
