@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import AuditEvent, HealthcareService, Location
-from app.services.clinic_services import ServiceInput, new_service
+from app.services.clinic_services import ServiceInput, new_service, new_services
 from app.transaction import InvalidInput
 from tests import factories
 from tests.conftest import AuthActions
@@ -253,3 +253,10 @@ def test_the_seed_door_keeps_the_same_rule(app):
         assert caught.value.errors == {"category": "Choose the kind of service."}
         service = new_service(loc.id, ServiceInput(name=" Massage  therapy ", category="other"))
         assert service.name == "Massage therapy"
+        # The seed's whole list goes through the form's list rule too: no name twice.
+        twice = [(ServiceInput(name="X-ray", category="lab"), {})] * 2
+        with pytest.raises(InvalidInput) as caught:
+            new_services(loc.id, twice)
+        assert caught.value.errors == {
+            "name (service 2)": "This clinic already lists a service with this name."
+        }

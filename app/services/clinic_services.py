@@ -129,6 +129,18 @@ def new_service(location_id: int, data: ServiceInput, **extra: Any) -> Healthcar
     return service
 
 
+def new_services(
+    location_id: int, rows: list[tuple[ServiceInput, dict[str, Any]]]
+) -> list[HealthcareService]:
+    """Stage a new clinic's services after the whole rule (each row's checks and no name
+    twice), as the form applies it; ``rows`` pairs each service with its extra columns."""
+    if found := list_problems([data for data, _ in rows]):
+        index = min(found)
+        problems = found[index]
+        raise InvalidInput({f"{field} (service {index + 1})": m for field, m in problems.items()})
+    return [new_service(location_id, data, **extra) for data, extra in rows]
+
+
 def _check_rows(current: dict[int, HealthcareService], rows: list[ServiceInput]) -> None:
     """Refuse rows naming a service not at the clinic, and rows the rule refuses."""
     names = {s.id: s.name for s in current.values()}

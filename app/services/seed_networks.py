@@ -22,7 +22,7 @@ from app.models import (
     OrganizationAffiliation,
     Provider,
 )
-from app.services.clinic_services import ServiceInput, new_service
+from app.services.clinic_services import ServiceInput, new_services
 from app.services.participation import PlanMap, current
 
 ADDRESS = ("address_line1", "city", "state", "zip")
@@ -168,23 +168,18 @@ def _services(spec: dict, areas: dict[str, CoverageArea]) -> int:
             primary = provider.primary_specialty
             if primary is not None:
                 specialties.setdefault(primary.id, primary)
+        rows: list[tuple[ServiceInput, dict]] = []
         for s in specialties.values():
             category = "behav" if "behavior" in s.grouping.lower() else "prov"
-            new_service(
-                loc.id,
-                ServiceInput(
-                    name=s.display_name,
-                    category=category,
-                    type_text=s.display_name,
-                    specialty_id=s.id,
-                ),
+            data = ServiceInput(
+                name=s.display_name, category=category, type_text=s.display_name, specialty_id=s.id
             )
-            added += 1
+            rows.append((data, {}))
         extras = list(spec.get("extra", {}).get(loc.slug, []))
         if loc.walk_in:
             extras.insert(0, spec[loc.walk_in])
         for x in extras:
             fields = {k: v for k, v in x.items() if k != "area"}
-            new_service(loc.id, ServiceInput(**fields), coverage_area=areas.get(x.get("area", "")))
-            added += 1
+            rows.append((ServiceInput(**fields), {"coverage_area": areas.get(x.get("area", ""))}))
+        added += len(new_services(loc.id, rows))  # the form's whole rule, names included
     return added
