@@ -13,6 +13,9 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import get_translations
+from jinja2.nodes import EvalContext
+from jinja2.utils import pass_eval_context
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
@@ -58,9 +61,10 @@ def _lang_of(path: str, args: Any) -> str:
 def _translations() -> Any:
     """This request's catalog, looked up once (Flask-Babel finds it through several
     context lookups on every call)."""
-    if not has_request_context():
+    try:
+        environ = request.environ
+    except RuntimeError:  # outside a request
         return get_translations()
-    environ = request.environ
     found = environ.get(_TRANSLATIONS_KEY)
     if found is None:
         found = environ[_TRANSLATIONS_KEY] = get_translations()
@@ -70,16 +74,63 @@ def _translations() -> Any:
 def install_gettext(app: Flask) -> None:
     """Give templates ``_``/``gettext``/``ngettext`` that read this request's catalog once.
 
-    Same behaviour as Flask-Babel's own (newstyle: autoescaped, ``%(name)s`` filled in by
-    Jinja); only the lookup is cached.
+    Same behaviour as Jinja's newstyle callables (autoescaped, ``%(name)s`` always filled
+    in, ``num`` given to ``ngettext``), called directly: Jinja's own wrappers pass each
+    ``_()`` through three context calls, and a results page makes hundreds.
     """
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+    env = app.jinja_env
+    env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+    )
+
+
+def _filled(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - catalog text, trusted as Jinja's own gettext does
+    # Text without a "%" comes out of "%" formatting unchanged, so skip it (it is slow on
+    # Markup, and most of a page's texts have no placeholder).
+    return text % variables if "%" in text else text
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+    return _filled(eval_ctx, _translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    return _filled(eval_ctx, _translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _template_pgettext(
+    eval_ctx: EvalContext, context: str, string: str, /, **variables: Any
+) -> str:
+    variables.setdefault("context", context)
+    return _filled(eval_ctx, _translations().upgettext(context, string), variables)
+
+
+@pass_eval_context
+def _template_npgettext(
+    eval_ctx: EvalContext, context: str, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _filled(eval_ctx, _translations().unpgettext(context, singular, plural, num), variables)
 
 
 def localized(endpoint: str | None) -> bool:

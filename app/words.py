@@ -87,6 +87,13 @@ def language_name(name: str, code: str | None, start: bool = False) -> str:
 
 def typeahead_words() -> dict[str, str]:
     """The typeahead script's words (static/js/typeahead.js), keyed by the English text."""
+    return dict(_typeahead_words(current_lang()))
+
+
+@cache
+def _typeahead_words(lang: str) -> dict[str, str]:
+    # Worked out once per language (the catalogs do not change while the app runs); called
+    # inside a request in that language, so gettext reads that language's catalog.
     texts = (
         gettext("Providers"),
         gettext("Conditions"),

@@ -72,6 +72,7 @@ from app.public import (  # noqa: E402,F401
     directory,
     filters,
     healthz,
+    links,
     notices,
     photos,
     reports,

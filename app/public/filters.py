@@ -79,6 +79,13 @@ def highlight(text: object, terms: Iterable[str] | None) -> Markup:
     raw = "" if text is None else str(text)
     if not terms:
         return escape(raw)
+    return _highlighted(raw, tuple(str(t) for t in list(terms)[:MAX_TERMS]))
+
+
+# A results page highlights the same few names (a specialty, a clinic, a language) on card
+# after card, for the same words: the answer is remembered (it depends on nothing else).
+@lru_cache(maxsize=4096)
+def _highlighted(raw: str, terms: tuple[str, ...]) -> Markup:
     out = Markup()
     last = 0
     for start, end in _spans(raw, terms):
@@ -89,6 +96,7 @@ def highlight(text: object, terms: Iterable[str] | None) -> Markup:
 
 
 @bp.app_template_filter("tel_href")
+@lru_cache(maxsize=4096)
 def tel_href(phone: str | None) -> str:
     """A ``tel:`` URL for a North American phone number like "(206) 555-0100"."""
     digits = re.sub(r"\D", "", phone or "")
