@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, request, url_for
+from flask.globals import _cv_request
 from flask_babel import get_translations
 from jinja2.nodes import EvalContext
 from jinja2.utils import pass_eval_context
@@ -42,9 +43,10 @@ _TRANSLATIONS_KEY = "findcare.translations"
 
 def current_lang() -> str:
     """The language of this request: the URL prefix, or ``?lang=`` on the API."""
-    if not has_request_context():
+    ctx = _cv_request.get(None)  # the context itself, not the proxy (see _translations)
+    if ctx is None:
         return DEFAULT
-    req = request._get_current_object()  # type: ignore[attr-defined]
+    req = ctx.request
     lang = req.environ.get(_LANG_KEY)
     if lang is None:
         lang = req.environ[_LANG_KEY] = _lang_of(req.path, req.args)
@@ -61,10 +63,12 @@ def _lang_of(path: str, args: Any) -> str:
 def _translations() -> Any:
     """This request's catalog, looked up once (Flask-Babel finds it through several
     context lookups on every call)."""
-    try:
-        environ = request.environ
-    except RuntimeError:  # outside a request
+    # The request context itself, not the ``request`` proxy: templates call this for every
+    # ``_()``, and the proxy costs more than the rest of the lookup.
+    ctx = _cv_request.get(None)
+    if ctx is None:
         return get_translations()
+    environ = ctx.request.environ
     found = environ.get(_TRANSLATIONS_KEY)
     if found is None:
         found = environ[_TRANSLATIONS_KEY] = get_translations()
