@@ -313,6 +313,7 @@ def run_cli(providers: int) -> None:
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*flask, "seed"], env=env, check=True, capture_output=True)
     server = None
+    served: float | None = None  # from the import's start until the workers find it
     rss: dict[str, float] = {}
     if with_workers:
         subprocess.run([*flask, "search", "rebuild"], env=env, check=True, capture_output=True)
@@ -341,6 +342,7 @@ def run_cli(providers: int) -> None:
             deadline = time.monotonic() + 1800
             while _search_all(server, 1) < providers // 100 and time.monotonic() < deadline:
                 time.sleep(5)  # the workers follow the new index
+            served = time.monotonic() - started
             time.sleep(10)  # their pollers settle (a memory trim runs every minute)
             _search_all(server)
             rss["after the import (no restart)"] = server.rss_mb()
@@ -357,10 +359,12 @@ def run_cli(providers: int) -> None:
     )
     print(f"{'stage':<40}{'seconds':>10}")
     print(f"{'flask roster import (import + index)':<40}{seconds:>10.1f}")
+    if served is not None:
+        print(f"{'until the workers search the import':<40}{served:>10.1f}")
     print(f"{'peak memory of the command (MB)':<40}{peak_mb:>10,.0f}")
     for when, mb in rss.items():
         print(f"{'largest worker RSS, ' + when + ' (MB)':<40}{mb:>10,.0f}")
-    verdict = "OK" if seconds <= NATIONAL_GOAL_SECONDS else "OVER GOAL"
+    verdict = "OK" if max(seconds, served or 0) <= NATIONAL_GOAL_SECONDS else "OVER GOAL"
     print(f"goal <= {NATIONAL_GOAL_SECONDS} s: {verdict}")
     if "after the import (no restart)" in rss:
         after = rss["after the import (no restart)"]
