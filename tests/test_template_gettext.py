@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from babel.messages.pofile import read_po
@@ -17,6 +18,16 @@ from flask import Flask, render_template_string
 from jinja2 import Environment
 
 from app import locale
+
+
+class Option(NamedTuple):
+    """A filter option as the search gives it."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+
 
 CATALOG = Path(__file__).resolve().parent.parent / "app" / "translations"
 CASES = [
@@ -61,6 +72,33 @@ def test_the_fixed_cases_render_as_jinja_renders_them(sqlite_app: Flask, prefix:
             assert ours == theirs, source
         assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in render_template_string(CASES[1])
         assert render_template_string(CASES[2]) == "100% sure"
+        spanish = render_template_string(CASES[0]) != "Call to book"
+        assert spanish == (prefix == "/es")  # each language reads its own catalog
+
+
+def test_templates_use_the_apps_callables(sqlite_app: Flask) -> None:
+    env = sqlite_app.jinja_env
+    assert env.globals["_"] is env.globals["gettext"] is locale._template_gettext
+    assert env.globals["ngettext"] is locale._template_ngettext
+
+
+def test_gender_options_hide_empty_ones_unless_chosen(sqlite_app: Flask) -> None:
+    options = [
+        Option("female", "Female", 3, False),
+        Option("male", "Male", 0, False),
+        Option("nonbinary", "Nonbinary", 0, True),
+    ]
+    source = (
+        '{% import "macros/directory.html" as d %}'
+        "{{ d.facet_items('gender', options, type='radio', hide_empty=true) }}|"
+        "{{ d.facet_items('plan', options) }}"
+    )
+    with sqlite_app.test_request_context("/find-a-doctor"):
+        gender, every = render_template_string(source, options=options).split("|")
+    assert 'value="female"' in gender and 'value="nonbinary" checked' in gender
+    assert 'value="male"' not in gender
+    assert 'type="radio"' in gender and gender.count("<li>") == 2
+    assert every.count("<li>") == 3 and 'type="checkbox"' in every
 
 
 def test_every_catalog_message_renders_as_jinja_renders_it(sqlite_app: Flask) -> None:

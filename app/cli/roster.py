@@ -26,6 +26,9 @@ from app.services.roster.undo import ChangeLog, undo_import
 from app.transaction import unit_of_work
 
 STAGES = {"read": "Reading", "check": "Checking", "write": "Writing", "scan": "Scanning"}
+# Seconds the import waits for another process rebuilding the index (a web worker's child
+# may have started on the import's changes first): as long as a national rebuild takes.
+IMPORT_INDEX_WAIT = 3 * 3600.0
 
 
 class ProgressLine:
@@ -292,8 +295,9 @@ def _index_import() -> bool:
         return True
     click.echo(f"Rebuilding the search index for {active:,} listings ({pending:,} changes)...")
     # A web worker that saw the import's changes first rebuilds them in a child process;
-    # then this one finds the index up to date instead of rebuilding it twice.
-    report = rebuild_with_progress(if_behind=True)
+    # then this one waits for it (a national rebuild takes many minutes) and finds the
+    # index up to date instead of rebuilding it twice.
+    report = rebuild_with_progress(if_behind=True, wait=IMPORT_INDEX_WAIT)
     click.echo(
         f"Indexed {report['documents']:,} providers in {report['seconds']}s "
         f"({human_size(report['size_bytes'])})."

@@ -68,12 +68,13 @@ class IndexProgress:
             self.bar = None
 
 
-def rebuild_with_progress(if_behind: bool = False) -> dict:
+def rebuild_with_progress(if_behind: bool = False, wait: float = 600.0) -> dict:
     """A full rebuild (in parallel for a large directory) with a progress bar or lines;
-    with ``if_behind``, none when the index already holds every change."""
+    with ``if_behind``, none when the index already holds every change; ``wait``: seconds
+    to wait for another process writing the index."""
     progress = IndexProgress()
     try:
-        return search.service().rebuild(progress=progress, if_behind=if_behind)
+        return search.service().rebuild(progress=progress, if_behind=if_behind, wait=wait)
     finally:
         progress.close()
 

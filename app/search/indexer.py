@@ -41,10 +41,7 @@ GAP_TTL = 15 * 60  # seconds a missing seq may still commit
 MAX_GAPS = 500
 REBUILD_CHUNK = 5000
 BIG_BATCH = 20000  # above this many changed providers, a rebuild is faster
-# How long a rebuild waits for another writer: an ``if_behind`` one is there to see the
-# index current, and the writer it waits for may be a national rebuild.
-LOCK_WAIT = 600.0
-LOCK_WAIT_IF_BEHIND = 3 * 3600.0
+LOCK_WAIT = 600.0  # seconds a rebuild waits for another writer, unless told otherwise
 
 
 class BatchTooLarge(SearchUnavailable):
@@ -69,19 +66,20 @@ def _missing_ranges(present: list[int], lo: int, hi: int, now: float) -> list[li
 
 
 def rebuild(
-    progress: Callable[[int, int], None] | None = None, procs: int = 1, if_behind: bool = False
+    progress: Callable[[int, int], None] | None = None,
+    procs: int = 1,
+    if_behind: bool = False,
+    wait: float = LOCK_WAIT,
 ) -> dict:
     """Rebuild the whole index into a new generation and swap it in atomically.
 
     With ``procs`` above 1, a directory of at least SEARCH_PARALLEL_FROM providers is
     written by that many processes (one segment each) while this one reads the database.
     With ``if_behind``, an index that already holds every committed change (another
-    process rebuilt it while this one waited for the lock) is left as it is; such a
-    rebuild waits for another writer as long as its rebuild takes (up to three hours),
-    where a plain one gives up after ten minutes.
+    process rebuilt it while this one waited for the lock) is left as it is. ``wait`` is
+    how many seconds to wait for another writer before giving up.
     """
     st = store()
-    wait = LOCK_WAIT_IF_BEHIND if if_behind else LOCK_WAIT
     with st.writer_lock(blocking=True, timeout=wait) as ok:
         if not ok:
             raise SearchUnavailable("the index is locked by another writer")

@@ -171,9 +171,11 @@ class SearchService(Protocol):
         progress: Callable[[int, int], None] | None = None,
         procs: int | None = None,
         if_behind: bool = False,
+        wait: float = 600.0,
     ) -> dict[str, Any]:
         """Rebuild the whole index from the database and swap it in (``procs``: writers,
-        the configured number when None; ``if_behind``: only when it misses changes)."""
+        the configured number when None; ``if_behind``: only when it misses changes;
+        ``wait``: seconds to wait for another writer before raising SearchUnavailable)."""
 
     def verify(self) -> list[str]:
         """Every difference between the database and the index, described."""

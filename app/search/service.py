@@ -10,6 +10,7 @@ from flask import Flask
 
 from app import search
 from app.search import sync
+from app.search.indexer import LOCK_WAIT
 from app.search.interface import (
     Origin,
     Reason,
@@ -77,10 +78,14 @@ class WhooshSearch:
         progress: Callable[[int, int], None] | None = None,
         procs: int | None = None,
         if_behind: bool = False,
+        wait: float = LOCK_WAIT,
     ) -> dict[str, Any]:
         """Rebuild the whole index into a new generation and swap it in."""
         return search.rebuild(
-            progress=progress, procs=procs or search.rebuild_procs(), if_behind=if_behind
+            progress=progress,
+            procs=procs or search.rebuild_procs(),
+            if_behind=if_behind,
+            wait=wait,
         )
 
     def verify(self) -> list[str]:
