@@ -83,13 +83,9 @@ def install_gettext(app: Flask) -> None:
     ``_()`` through three context calls, and a results page makes hundreds.
     """
     env = app.jinja_env
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    # ``{% trans %}`` blocks then call these with their variables and leave the formatting
+    # to them, as with Jinja's newstyle callables (the i18n extension is Flask-Babel's).
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.globals.update(
         _=_template_gettext,
         gettext=_template_gettext,
