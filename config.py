@@ -9,6 +9,14 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+import msgspec
+
+
+def _json_text(value: object) -> str:
+    """JSON columns' text (audit snapshots, detail lists): msgspec writes the same JSON as
+    ``json.dumps`` without its spaces, several times faster, for a bulk import's rows."""
+    return msgspec.json.encode(value).decode()
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
@@ -42,7 +50,7 @@ class Config:
     # How many reverse proxies sit in front of the app; their X-Forwarded-* headers are
     # trusted so the login throttle sees the real client address.
     TRUSTED_PROXY_COUNT = 0
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": _json_text}
     # Outage answers: seconds a client should wait (Retry-After), and how long a SQLite
     # writer waits for another writer before the request answers 503.
     RETRY_AFTER_SECONDS = 30

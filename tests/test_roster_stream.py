@@ -96,3 +96,76 @@ def test_a_re_import_changes_nothing(seeded):
     with unit_of_work():
         again = import_roster(text, dry_run=False)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 8)
+
+
+def test_new_clinics_are_made_as_the_clinic_form_makes_them(seeded):
+    """A roster's new clinics are created together (``create_locations``), with what the
+    staff form's one-at-a-time operation gives: a unique slug, the ZIP's coordinates, an
+    audit event holding the clinic, and the clinic linked to its providers."""
+    from app.models import Location, ProviderLocation
+    from app.services.locations import LocationInput, create_location, create_locations
+
+    text = HEADER + "".join(_row(n, street=100 + n % 4) for n in range(8))
+    with unit_of_work():
+        report = import_roster(text.encode(), dry_run=False)
+    assert report.ok and report.new_clinics == 4
+    made = _db.session.scalars(select(Location).where(Location.address_line1.like("10_ Pine St")))
+    made = sorted(made, key=lambda loc: loc.address_line1)
+    assert [loc.address_line1 for loc in made] == [f"{100 + n} Pine St" for n in range(4)]
+    assert len({loc.slug for loc in made}) == 4
+    with unit_of_work():
+        form = LocationInput("", "9 Elm St", "Seattle", "WA", "98101")
+        form_made = create_location(form, None)
+    for loc in made:
+        assert (loc.latitude, loc.longitude) == (form_made.latitude, form_made.longitude)
+        linked = select(func.count()).where(ProviderLocation.location_id == loc.id)
+        assert _db.session.scalar(linked) == 2
+        events = _db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.entity_type == "location", AuditEvent.entity_id == loc.id
+            )
+        ).all()
+        assert [e.action for e in events] == ["create"]
+        assert events[0].after["address_line1"] == loc.address_line1
+        assert events[0].after["hours"] == [] and events[0].after["services"] == []
+    bad = LocationInput(
+        name="x", address_line1="1 A St", city="Seattle", state="WA", zip="98101", walk_in="??"
+    )
+    with pytest.raises(Exception, match="appointments only"):  # the form's own check
+        create_locations([bad], None)
+    _db.session.rollback()
+
+
+def test_the_change_spool_gives_back_what_was_planned(tmp_path):
+    """The check pass's changes, kept on disk for the write pass, come back equal: new
+    clinics' keys, per-clinic networks and the diffs staff were shown."""
+    from app.services.roster.change import FieldChange, ProviderChange
+    from app.services.roster.stream import ChangeSpool
+
+    key = ("1 pine st", "98101")
+    changes = [
+        ProviderChange(
+            line=n,
+            provider_id=None if n % 2 else n,
+            fields={"first_name": f"Ana{n}", "telehealth": True, "education": ["MD"], "npi": None},
+            specialty_ids=[1],
+            clinics=[(key, ""), (7, None)],
+            language_ids=[-1, 3],
+            networks={key: {2: True}, 7: None},
+            participation={key: {2: True}, 7: {}},
+            codes={"clinics": [str(key), "7"]},
+            name=f"Ana{n} Smith",
+            diffs=[FieldChange("bio", "old", "")],
+        )
+        for n in range(7)
+    ]
+    with ChangeSpool(3) as spool:
+        spool.add(changes[:2])
+        spool.add(changes[2:])
+        frames = list(spool.frames())
+    assert [len(f) for f in frames] == [7]  # a frame is written once it holds 3 or more
+    assert [c for f in frames for c in f] == changes
+    with ChangeSpool(2) as spool:
+        for change in changes:
+            spool.add([change])
+        assert [len(f) for f in spool.frames()] == [2, 2, 2, 1]

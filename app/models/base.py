@@ -26,6 +26,8 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
+        if value.tzinfo is UTC:  # now_utc()'s, the common case (a bulk insert's every row)
+            return value.replace(tzinfo=None)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC).replace(tzinfo=None)

@@ -19,7 +19,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services.directory import provider_load_options
-from app.services.locations import LocationInput, create_location
+from app.services.locations import LocationInput, create_locations
 from app.services.providers import (
     ProviderInput,
     create_providers,
@@ -38,7 +38,7 @@ from app.services.roster.read import (
     file_lines,
     iter_rows,
 )
-from app.services.roster.stream import Groups, RowSpool, batches
+from app.services.roster.stream import ChangeSpool, Groups, RowSpool, batches
 from app.services.roster.undo import ChangeLog, listing_state
 
 Progress = Callable[[str, int, int], None]
@@ -235,60 +235,44 @@ def _import_spooled(
     verify_method: str = "roster",
     allowed_clears: int | None = None,
 ) -> RosterReport:
-    """Check the spooled rows' plan, then (when it may be applied) plan and write again,
-    a batch of providers at a time: nothing is written unless the whole file passes, and
-    the whole file is never held."""
+    """Plan the spooled rows a batch of providers at a time (the check pass), keeping the
+    changes on disk while the file may still be applied; then, when it passes, write them
+    (the write pass). Nothing is written unless the whole file passes, each provider is
+    planned once, and neither the file nor its changes are ever held whole."""
     report.rows += len([e for e in report.errors if not e.field])
     groups.settle(spool)
     planner = Planner(blank)
-    found = _Found(groups.last_line)
-    for n, batch in enumerate(batches(groups.of(spool), BATCH), 1):
-        _count(found.note(planner.changes(batch)), report)
-        if progress:
-            progress("check", min(n * BATCH, len(groups)), len(groups))
-    errors = report.row_errors + planner.plan.errors
-    if rename:
-        for error in errors:
-            error.field = rename(error.field)
-    report.errors = sorted(report.errors + errors, key=lambda e: (e.line, e.field))
-    report.row_errors = []
-    report.new_clinics = len(planner.plan.new_clinics)
-    if dry_run or not report.ok:
-        return report
-    over = allowed_clears is not None and report.cleared > allowed_clears
-    if report.cleared and (not confirm_clear or over):
-        report.needs_confirmation = True
-        return report
-    _apply(spool, groups, found, blank, actor, progress, log)
+    named = array("q")  # the existing listings the file names
+    with ChangeSpool(BATCH) as wanted:
+        for n, batch in enumerate(batches(groups.of(spool), BATCH), 1):
+            changes = planner.changes(batch)
+            named.extend(c.provider_id for c in changes if c.provider_id is not None)
+            _count(changes, report)
+            if not dry_run and not report.row_errors and not planner.plan.errors:
+                wanted.add([c for c in changes if c.changed])  # kept only while it may apply
+            if progress:
+                progress("check", min(n * BATCH, len(groups)), len(groups))
+        errors = report.row_errors + planner.plan.errors
+        if rename:
+            for error in errors:
+                error.field = rename(error.field)
+        report.errors = sorted(report.errors + errors, key=lambda e: (e.line, e.field))
+        report.row_errors = []
+        report.new_clinics = len(planner.plan.new_clinics)
+        if dry_run or not report.ok:
+            return report
+        over = allowed_clears is not None and report.cleared > allowed_clears
+        if report.cleared and (not confirm_clear or over):
+            report.needs_confirmation = True
+            return report
+        _apply(wanted, planner.plan, actor, progress, log)
     # Every existing listing the file named was confirmed by it, changed or not. Written
     # last: on SQLite a write that outgrows the page cache locks readers out until the
     # commit, so the bulk of it comes just before the commit.
-    record_checks(found.named, verify_method, filename, actor)
+    record_checks(named, verify_method, filename, actor)
     audit.record("import", "roster", None, actor=actor, summary=f"{filename}: {report.summary()}")
     report.applied = True
     return report
-
-
-class _Found:
-    """What the check pass learnt for the write pass, in little memory: which providers'
-    rows change something (by their first line) and the listings the file names."""
-
-    def __init__(self, last_line: int) -> None:
-        self.changed = bytearray(last_line + 1)
-        self.named = array("q")
-
-    def note(self, changes: list[ProviderChange]) -> list[ProviderChange]:
-        for change in changes:
-            if change.changed:
-                self.changed[change.line] = 1
-            if change.provider_id is not None:
-                self.named.append(change.provider_id)
-        return changes
-
-    def changes(self, group: list[Row]) -> bool:
-        """Whether this provider's rows change anything (an unchanged one is not planned
-        again: checking it needed its listing loaded, writing it needs nothing)."""
-        return bool(self.changed[group[0].line])
 
 
 def _count(changes: list[ProviderChange], report: RosterReport) -> None:
@@ -309,25 +293,22 @@ def _count(changes: list[ProviderChange], report: RosterReport) -> None:
 
 
 class _Created:
-    """The languages and clinics the import has added so far, by the plan's placeholder
-    (a language's negative id, a clinic's key): each is created before its first use."""
+    """The languages and clinics the plan adds, created before any listing is written,
+    by the plan's placeholder (a language's negative id, a clinic's key)."""
 
-    def __init__(self, actor: User | None) -> None:
-        self.actor = actor
+    def __init__(self, plan: Plan, actor: User | None) -> None:
         self.languages: dict[int, int] = {}
-        self.clinics: dict[tuple[str, str], int] = {}
-
-    def add(self, plan: Plan, changes: list[ProviderChange]) -> None:
-        """Create what the plan names that is not there yet; swap in the languages' ids."""
         for n, (code, name) in enumerate(plan.new_languages.items(), 1):
-            if -n not in self.languages:
-                row = Language(code=code, name=name[:80])
-                db.session.add(row)
-                db.session.flush()
-                self.languages[-n] = row.id
-        for key, spec in plan.new_clinics.items():
-            if key not in self.clinics:  # the staff clinic form's own operation
-                self.clinics[key] = create_location(LocationInput(**spec), self.actor).id
+            row = Language(code=code, name=name[:80])
+            db.session.add(row)
+            db.session.flush()
+            self.languages[-n] = row.id
+        keys = list(plan.new_clinics)  # the staff clinic form's own checks, as a batch
+        made = create_locations([LocationInput(**plan.new_clinics[k]) for k in keys], actor)
+        self.clinics: dict[tuple[str, str], int] = dict(zip(keys, made, strict=True))
+
+    def swap(self, changes: list[ProviderChange]) -> None:
+        """Put the new languages' ids in place of their placeholders."""
         for change in changes:
             if change.language_ids:
                 change.language_ids = [self.languages.get(i, i) for i in change.language_ids]
@@ -389,28 +370,24 @@ def _apply_batch(
 
 
 def _apply(
-    spool: RowSpool,
-    groups: Groups,
-    found: _Found,
-    blank: str,
+    wanted: ChangeSpool,
+    plan: Plan,
     actor: User | None,
     progress: Progress | None,
     log: ChangeLog | None,
 ) -> None:
-    """Plan the rows that change something again, a batch at a time, and write each batch
-    with the staff forms' own operations (they stage; the caller commits). The directory
-    is as it was when the file was checked (one transaction), so each plans as it did."""
-    total = found.changed.count(1)
+    """Write the changes the check pass planned, a batch at a time, with the staff forms'
+    own operations (they stage; the caller commits): first the clinics and languages the
+    plan adds, then the listings. The directory is as it was when the file was checked
+    (one transaction), so what was planned still holds."""
+    total = wanted.count
     if progress:
         progress("write", 0, total)
-    planner = Planner(blank)
-    created = _Created(actor)
+    created = _Created(plan, actor)
     done = 0
-    wanted = (group for group in groups.of(spool) if found.changes(group))
-    for batch in batches(wanted, BATCH):
-        changes = planner.changes(batch)
-        created.add(planner.plan, changes)
-        _apply_batch([c for c in changes if c.changed], actor, created.loc_id, log)
+    for batch in wanted.frames():
+        created.swap(batch)
+        _apply_batch(batch, actor, created.loc_id, log)
         done += len(batch)
         if progress:
             progress("write", done, total)

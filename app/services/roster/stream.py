@@ -1,10 +1,11 @@
 """A roster read once and kept on disk, given back one provider's rows at a time.
 
 A national file is millions of rows. Reading checks each row and writes the rows that pass
-to a temporary spool (msgpack frames, never pickle); planning and applying read the spool
-back in file order, and :class:`Groups` hands over a provider's rows as soon as the last
-of them has been read. Rows of one provider usually sit together, so only a few providers
-are held at once, whatever the file's size.
+to a temporary spool (msgpack frames, never pickle); planning reads the spool back in
+file order, and :class:`Groups` hands over a provider's rows as soon as the last of them
+has been read. Rows of one provider usually sit together, so only a few providers are held
+at once, whatever the file's size. The planned changes go to a second spool
+(:class:`ChangeSpool`) that the write pass reads, so nothing is planned twice.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from collections.abc import Iterable, Iterator
 
 import msgspec
 
+from app.services.roster.change import ProviderChange
 from app.services.roster.read import Row
 
 FRAME_ROWS = 2000  # rows per msgpack frame
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(list[tuple[int, int, list[str]]])
+_change_decoder = msgspec.msgpack.Decoder(list[ProviderChange])
 
 
 class RowSpool:
@@ -67,6 +70,51 @@ class RowSpool:
         self._file.close()
 
     def __enter__(self) -> RowSpool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ChangeSpool:
+    """Planned changes in a temporary file (msgpack, never pickle), read back in frames of
+    about ``size`` changes: what the check pass planned, so the write pass never plans a
+    provider again and the whole file's changes are never held."""
+
+    def __init__(self, size: int) -> None:
+        self._file = tempfile.TemporaryFile(prefix="roster-changes-")  # noqa: SIM115 - closed by close()
+        self._size = size
+        self._frame: list[ProviderChange] = []
+        self.count = 0
+
+    def add(self, changes: list[ProviderChange]) -> None:
+        """Keep planned changes, in order."""
+        self._frame.extend(changes)
+        self.count += len(changes)
+        if len(self._frame) >= self._size:
+            self._write()
+
+    def _write(self) -> None:
+        if self._frame:
+            data = _encoder.encode(self._frame)
+            self._file.write(len(data).to_bytes(4, "little"))
+            self._file.write(data)
+            self._frame = []
+
+    def frames(self) -> Iterator[list[ProviderChange]]:
+        """The changes, a frame at a time, in the order they were added."""
+        self._write()
+        self._file.flush()
+        self._file.seek(0)
+        while size := self._file.read(4):
+            yield _change_decoder.decode(self._file.read(int.from_bytes(size, "little")))
+        self._file.seek(0, 2)
+
+    def close(self) -> None:
+        """Delete the spool."""
+        self._file.close()
+
+    def __enter__(self) -> ChangeSpool:
         return self
 
     def __exit__(self, *exc) -> None:
