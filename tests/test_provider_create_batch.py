@@ -294,3 +294,62 @@ def test_every_door_refuses_what_the_provider_form_refuses(any_app):
         db.session.expire_all()
         assert (p.last_name, p.version) == ("Lee", 1)
         assert _count(Provider) == 1
+
+
+def test_insert_many_writes_plain_rows_through_the_driver_and_others_as_usual(any_app):
+    """Plain link rows go to the driver as tuples; a table with a Python-side default or a
+    value SQLAlchemy converts goes through ``insert()``. Both land the same, a duplicate is
+    the usual IntegrityError, and nothing is committed by the call."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models import (
+        NetworkParticipation,
+        Organization,
+        ProviderSpecialty,
+        provider_language,
+    )
+    from app.services.write import insert_many
+
+    def languages(pid):
+        table = provider_language.c
+        return sorted(db.session.scalars(select(table.language_id).where(table.provider_id == pid)))
+
+    with any_app.app_context():
+        specs, clinics, langs, _ = _refs()
+        with unit_of_work():
+            [pid] = create_providers(
+                [
+                    ProviderInput(
+                        first_name="Ivo",
+                        last_name="Bulk",
+                        specialty_ids=specs[:1],
+                        clinics=[(clinics[0], "")],
+                    )
+                ],
+                None,
+            )
+        insert_many(provider_language, [{"provider_id": pid, "language_id": i} for i in langs])
+        insert_many(provider_language, [])
+        assert languages(pid) == sorted(langs)
+        # Converted values (a bool on SQLite) and a Python-side default (created_at).
+        insert_many(
+            ProviderSpecialty.__table__,
+            [{"provider_id": pid, "specialty_id": specs[1], "is_primary": False, "position": 1}],
+        )
+        org = Organization(slug="bulk-net", kind="network", name="Bulk Net")
+        db.session.add(org)
+        db.session.flush()
+        row = {"provider_id": pid, "location_id": clinics[0], "network_id": org.id}
+        insert_many(NetworkParticipation.__table__, [row | {"accepting_new_patients": True}])
+        made = db.session.scalars(
+            select(NetworkParticipation.created_at).where(NetworkParticipation.provider_id == pid)
+        ).all()
+        assert len(made) == 1 and made[0] is not None
+        got = db.session.scalars(
+            select(ProviderSpecialty.is_primary).where(ProviderSpecialty.provider_id == pid)
+        ).all()
+        assert sorted(got) == [False, True]
+        with pytest.raises(IntegrityError):
+            insert_many(provider_language, [{"provider_id": pid, "language_id": langs[0]}])
+        db.session.rollback()
+        assert languages(pid) == []

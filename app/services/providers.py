@@ -30,7 +30,7 @@ from app.models.reference import provider_insurance, provider_language
 from app.models.report import VERIFY_METHODS
 from app.parsing.validation import provider_problems
 from app.services import audit, participation, photos
-from app.services.write import replace_links, unique_slugs
+from app.services.write import insert_many, replace_links, unique_slugs
 from app.text import fold
 from app.transaction import InvalidInput, StaleEdit, flush, translate
 
@@ -282,8 +282,7 @@ def create_providers(items: Sequence[ProviderInput], actor: User | None) -> list
     ids = _ids_by_slug(slugs)
     links = refs.link_rows(items, ids)
     for table, link_rows in links.items():
-        if link_rows:
-            db.session.execute(insert(table), link_rows)
+        insert_many(table, link_rows)
     audit.record_many(
         [
             audit.event_row(

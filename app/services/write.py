@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db
 
@@ -125,3 +126,38 @@ def replace_links(
             update(link, position, k)
         links.append(link)
     return links
+
+
+def insert_many(table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (dicts with the same keys) into ``table`` in the current transaction.
+
+    Rows of plain values (every column given, none needing SQLAlchemy's conversion on this
+    database, no Python-side default left to fill) go to the driver as tuples, with the
+    driver's own placeholders: a national import's link rows skip SQLAlchemy's per-row
+    parameter processing, which cost more than the insert. Any other table goes through
+    ``insert(table)`` as usual.
+    """
+    if not rows:
+        return
+    conn = db.session.connection()
+    dialect = conn.dialect
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    plain = all(c.type.bind_processor(dialect) is None for c in columns) and not any(
+        c.default is not None for c in table.c if c.name not in names
+    )
+    if not plain:
+        db.session.execute(insert(table), rows)
+        return
+    compiled = _driver_insert(table, tuple(names), dialect)
+    if compiled.positional:
+        order = compiled.positiontup or []
+        conn.exec_driver_sql(compiled.string, [tuple(row[n] for n in order) for row in rows])
+    else:
+        conn.exec_driver_sql(compiled.string, rows)
+
+
+@lru_cache(maxsize=64)
+def _driver_insert(table: Any, names: tuple[str, ...], dialect: Any) -> Any:
+    """``INSERT INTO table (names...)`` compiled once for the driver (its placeholders)."""
+    return insert(table).compile(dialect=dialect, column_keys=list(names))
