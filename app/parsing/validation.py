@@ -17,24 +17,22 @@ STATE_CODES = frozenset([s.abbr for s in us.states.STATES_AND_TERRITORIES] + [us
 ZIP_RE = re.compile(r"^[0-9]{5}(?:-?[0-9]{4})?$")
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its digits summed
+NPI_RE = re.compile(r"[0-9]{10}")
+
+
 def luhn_valid(digits: str) -> bool:
     """True when a digit string passes the Luhn check."""
     if not (digits.isascii() and digits.isdigit()):
         return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 1:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
+    # From the right: every second digit (the 2nd, 4th, ...) counts doubled.
+    total = sum(map(int, digits[-1::-2])) + sum(_DOUBLED[int(ch)] for ch in digits[-2::-2])
     return total % 10 == 0
 
 
 def npi_problem(npi: str) -> str | None:
     """Why a National Provider Identifier is invalid, or None if it is valid."""
-    if not re.fullmatch(r"[0-9]{10}", npi):
+    if not NPI_RE.fullmatch(npi):
         return "An NPI is exactly 10 digits."
     if npi[0] not in "12":
         return "An NPI starts with 1 or 2."
