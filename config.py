@@ -6,16 +6,24 @@ APP_ENV. Defaults that depend on the instance folder are filled in by ``create_a
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 
 import msgspec
 
+_json_encoder = msgspec.json.Encoder()
+
 
 def _json_text(value: object) -> str:
-    """JSON columns' text (audit snapshots, detail lists): msgspec writes the same JSON as
-    ``json.dumps`` without its spaces, several times faster, for a bulk import's rows."""
-    return msgspec.json.encode(value).decode()
+    """JSON columns' text (audit snapshots, detail lists, undo logs), several times faster
+    than ``json.dumps`` for a bulk import's rows. The same values come back from it, except
+    that a NaN is written as null; what msgspec refuses (a ``str`` subclass such as Markup,
+    a lone surrogate, a non-string key) goes to ``json.dumps`` as before."""
+    try:
+        return _json_encoder.encode(value).decode()
+    except (TypeError, ValueError, msgspec.EncodeError):
+        return json.dumps(value)
 
 
 def _env(name: str, default: str | None = None) -> str | None:

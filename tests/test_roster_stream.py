@@ -11,7 +11,7 @@ from app.extensions import db as _db
 from app.models import AuditEvent, Provider
 from app.services.roster import apply
 from app.services.roster.apply import import_roster
-from app.transaction import unit_of_work
+from app.transaction import InvalidInput, unit_of_work
 from bench.roster import npi_for
 
 HEADER = "npi,first_name,last_name,specialties,address,city,state,zip,languages\n"
@@ -131,12 +131,12 @@ def test_new_clinics_are_made_as_the_clinic_form_makes_them(seeded):
     bad = LocationInput(
         name="x", address_line1="1 A St", city="Seattle", state="WA", zip="98101", walk_in="??"
     )
-    with pytest.raises(Exception, match="appointments only"):  # the form's own check
+    with pytest.raises(InvalidInput, match="appointments only"):  # the form's own check
         create_locations([bad], None)
     _db.session.rollback()
 
 
-def test_the_change_spool_gives_back_what_was_planned(tmp_path):
+def test_the_change_spool_gives_back_what_was_planned():
     """The check pass's changes, kept on disk for the write pass, come back equal: new
     clinics' keys, per-clinic networks and the diffs staff were shown."""
     from app.services.roster.change import FieldChange, ProviderChange
@@ -163,9 +163,28 @@ def test_the_change_spool_gives_back_what_was_planned(tmp_path):
         spool.add(changes[:2])
         spool.add(changes[2:])
         frames = list(spool.frames())
-    assert [len(f) for f in frames] == [7]  # a frame is written once it holds 3 or more
+    assert [len(f) for f in frames] == [3, 3, 1]
     assert [c for f in frames for c in f] == changes
     with ChangeSpool(2) as spool:
         for change in changes:
             spool.add([change])
         assert [len(f) for f in spool.frames()] == [2, 2, 2, 1]
+
+
+def test_a_language_new_to_the_directory_is_created_once_for_every_batch(seeded):
+    """Rows in several batches name two languages the directory has not used yet: each is
+    created once, before the listings, and every listing gets the real language."""
+    from app.models import Language
+
+    known = set(_db.session.scalars(select(Language.code)))
+    new = [code for code in ("tl", "sw", "yo", "haw") if code not in known][:2]
+    assert len(new) == 2
+    text = HEADER + "".join(_row(n, lang=new[n % 2]) for n in range(9))
+    with unit_of_work():
+        report = import_roster(text.encode(), dry_run=False)
+    assert report.ok, report.errors
+    made = {lang.code: lang for lang in _db.session.scalars(select(Language))}
+    assert set(new) <= set(made)
+    for n in range(9):
+        p = _db.session.scalar(select(Provider).where(Provider.last_name == f"Streamer{n}"))
+        assert [lang.code for lang in p.languages] == [new[n % 2]]

@@ -73,7 +73,7 @@ class PlainQueueMpWriter(MpWriter):
     a test sets a subclass whose ``run`` exits at once, as a writer killed by the kernel.
     """
 
-    task_class = SubWriterTask
+    task_class: type[SubWriterTask]  # set below, once FramedSubWriterTask is defined
 
     def task_queue(self):
         """The queue handed to writer processes (the job queue by default)."""
@@ -100,7 +100,7 @@ def segment_count(ix) -> int:
 
 # A posting as the pool sorts it: (field name, term bytes, doc number, weight, value bytes).
 Posting = tuple[str, bytes, int, int | float, bytes | None]
-RUN_FRAME = 8192  # postings per frame of a spilled run
+RUN_FRAME = 1024  # postings per frame of a spilled run (a merge holds one frame per run)
 _run_encoder = msgspec.msgpack.Encoder()
 _run_decoder = msgspec.msgpack.Decoder(list[Posting])
 
@@ -133,3 +133,12 @@ class FramedPostingPool(whoosh.writing.PostingPool):
 
 
 whoosh.writing.PostingPool = FramedPostingPool  # type: ignore[misc]
+
+
+class FramedSubWriterTask(SubWriterTask):
+    """Whoosh's writer process, defined here so that a process started by spawn or
+    forkserver (which imports the class's module to unpickle it) installs
+    ``FramedPostingPool`` before it writes, as a forked one inherits it."""
+
+
+PlainQueueMpWriter.task_class = FramedSubWriterTask

@@ -23,7 +23,7 @@ from app.models import (
 from app.services import audit
 from app.services.clinic_services import ServiceInput, apply_services, services_summary
 from app.services.geo import zip_centroid
-from app.services.write import unique_slug, unique_slugs
+from app.services.write import unique_slugs
 from app.transaction import InvalidInput, StaleEdit, flush
 
 LOCATION_FIELDS = (
@@ -165,23 +165,24 @@ def _save(loc: Location, action: str, before: dict[str, Any] | None, actor: User
 
 
 def create_location(data: LocationInput, actor: User | None) -> Location:
-    """Stage a new clinic (the caller commits); coordinates come from the ZIP when not given."""
-    loc = Location(slug=unique_slug(Location, data.name), zip="")
-    with db.session.no_autoflush:
-        _apply(loc, data)
-    db.session.add(loc)
-    flush(loc)
-    if data.services:
-        apply_services(loc, data.services, actor)
-    _save(loc, "create", None, actor)
-    return loc
+    """Stage a new clinic (the caller commits); coordinates come from the ZIP when not given.
+    The staff form's operation: :func:`create_locations` with one clinic."""
+    return _create_all([data], actor)[0]
 
 
 def create_locations(items: list[LocationInput], actor: User | None) -> list[int]:
-    """Stage many new clinics at once, returning their ids in order: what
-    :func:`create_location` does for each (the same checks, slugs, coordinates and audit
-    events), with one slug query and one flush for the batch. A roster naming thousands of
-    new clinics uses it; a new clinic has no providers yet, so none is re-indexed."""
+    """Stage many new clinics at once (the caller commits), returning their ids in order.
+
+    Each is checked as the clinic form checks one and gets a unique slug, coordinates from
+    its ZIP when not given, its services and an audit event holding the whole clinic; the
+    batch costs one slug query and one flush. The form creates one (:func:`create_location`),
+    a roster its new clinics a batch at a time. A new clinic has no providers, so nothing
+    is re-indexed."""
+    return [loc.id for loc in _create_all(items, actor)]
+
+
+def _create_all(items: list[LocationInput], actor: User | None) -> list[Location]:
+    """:func:`create_locations`, giving back the staged clinics themselves."""
     slugs = unique_slugs(Location, [data.name for data in items])
     locs = []
     with db.session.no_autoflush:
@@ -190,7 +191,7 @@ def create_locations(items: list[LocationInput], actor: User | None) -> list[int
             _apply(loc, data)
             locs.append(loc)
     db.session.add_all(locs)
-    flush()
+    flush(locs[0] if len(locs) == 1 else None)
     for loc, data in zip(locs, items, strict=True):
         if data.services:
             apply_services(loc, data.services, actor)
@@ -202,7 +203,7 @@ def create_locations(items: list[LocationInput], actor: User | None) -> list[int
             for loc in locs
         ]
     )
-    return [loc.id for loc in locs]
+    return locs
 
 
 def update_location(

@@ -143,9 +143,9 @@ def insert_many(table: Any, rows: list[dict[str, Any]]) -> None:
     dialect = conn.dialect
     names = list(rows[0])
     columns = [table.c[name] for name in names]
-    plain = all(c.type.bind_processor(dialect) is None for c in columns) and not any(
-        c.default is not None for c in table.c if c.name not in names
-    )
+    plain = all(
+        c.type.dialect_impl(dialect).bind_processor(dialect) is None for c in columns
+    ) and not any(c.default is not None for c in table.c if c.name not in names)
     if not plain:
         db.session.execute(insert(table), rows)
         return
@@ -160,4 +160,5 @@ def insert_many(table: Any, rows: list[dict[str, Any]]) -> None:
 @lru_cache(maxsize=64)
 def _driver_insert(table: Any, names: tuple[str, ...], dialect: Any) -> Any:
     """``INSERT INTO table (names...)`` compiled once for the driver (its placeholders)."""
-    return insert(table).compile(dialect=dialect, column_keys=list(names))
+    # inline(): no RETURNING of a generated key (PostgreSQL would add one per row).
+    return insert(table).inline().compile(dialect=dialect, column_keys=list(names))

@@ -248,7 +248,7 @@ def _import_spooled(
             changes = planner.changes(batch)
             named.extend(c.provider_id for c in changes if c.provider_id is not None)
             _count(changes, report)
-            if not dry_run and not report.row_errors and not planner.plan.errors:
+            if not (dry_run or report.errors or report.row_errors or planner.plan.errors):
                 wanted.add([c for c in changes if c.changed])  # kept only while it may apply
             if progress:
                 progress("check", min(n * BATCH, len(groups)), len(groups))
@@ -296,16 +296,20 @@ class _Created:
     """The languages and clinics the plan adds, created before any listing is written,
     by the plan's placeholder (a language's negative id, a clinic's key)."""
 
-    def __init__(self, plan: Plan, actor: User | None) -> None:
+    def __init__(self, plan: Plan, actor: User | None, beat: Callable[[], None]) -> None:
         self.languages: dict[int, int] = {}
         for n, (code, name) in enumerate(plan.new_languages.items(), 1):
             row = Language(code=code, name=name[:80])
             db.session.add(row)
             db.session.flush()
             self.languages[-n] = row.id
-        keys = list(plan.new_clinics)  # the staff clinic form's own checks, as a batch
-        made = create_locations([LocationInput(**plan.new_clinics[k]) for k in keys], actor)
-        self.clinics: dict[tuple[str, str], int] = dict(zip(keys, made, strict=True))
+        self.clinics: dict[tuple[str, str], int] = {}
+        keys = list(plan.new_clinics)
+        for start in range(0, len(keys), BATCH):  # the clinic form's operation, a batch a time
+            chunk = keys[start : start + BATCH]
+            made = create_locations([LocationInput(**plan.new_clinics[k]) for k in chunk], actor)
+            self.clinics.update(zip(chunk, made, strict=True))
+            beat()
 
     def swap(self, changes: list[ProviderChange]) -> None:
         """Put the new languages' ids in place of their placeholders."""
@@ -381,9 +385,13 @@ def _apply(
     plan adds, then the listings. The directory is as it was when the file was checked
     (one transaction), so what was planned still holds."""
     total = wanted.count
-    if progress:
-        progress("write", 0, total)
-    created = _Created(plan, actor)
+
+    def beat() -> None:
+        if progress:
+            progress("write", 0, total)
+
+    beat()
+    created = _Created(plan, actor, beat)
     done = 0
     for batch in wanted.frames():
         created.swap(batch)

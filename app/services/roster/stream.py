@@ -78,7 +78,7 @@ class RowSpool:
 
 class ChangeSpool:
     """Planned changes in a temporary file (msgpack, never pickle), read back in frames of
-    about ``size`` changes: what the check pass planned, so the write pass never plans a
+    ``size`` changes: what the check pass planned, so the write pass never plans a
     provider again and the whole file's changes are never held."""
 
     def __init__(self, size: int) -> None:
@@ -91,19 +91,20 @@ class ChangeSpool:
         """Keep planned changes, in order."""
         self._frame.extend(changes)
         self.count += len(changes)
-        if len(self._frame) >= self._size:
-            self._write()
+        while len(self._frame) >= self._size:
+            self._write(self._frame[: self._size])
+            self._frame = self._frame[self._size :]
 
-    def _write(self) -> None:
-        if self._frame:
-            data = _encoder.encode(self._frame)
+    def _write(self, frame: list[ProviderChange]) -> None:
+        if frame:
+            data = _encoder.encode(frame)
             self._file.write(len(data).to_bytes(4, "little"))
             self._file.write(data)
-            self._frame = []
 
     def frames(self) -> Iterator[list[ProviderChange]]:
-        """The changes, a frame at a time, in the order they were added."""
-        self._write()
+        """The changes, ``size`` at a time (the last frame fewer), in the order added."""
+        self._write(self._frame)
+        self._frame = []
         self._file.flush()
         self._file.seek(0)
         while size := self._file.read(4):
