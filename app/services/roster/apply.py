@@ -242,28 +242,10 @@ def _import_spooled(
     report.rows += len([e for e in report.errors if not e.field])
     groups.settle(spool)
     planner = Planner(blank)
-    named = array("q")  # the existing listings the file names
     with ChangeSpool(BATCH) as wanted:
-        for n, batch in enumerate(batches(groups.of(spool), BATCH), 1):
-            changes = planner.changes(batch)
-            named.extend(c.provider_id for c in changes if c.provider_id is not None)
-            _count(changes, report)
-            if not (dry_run or report.errors or report.row_errors or planner.plan.errors):
-                wanted.add([c for c in changes if c.changed])  # kept only while it may apply
-            if progress:
-                progress("check", min(n * BATCH, len(groups)), len(groups))
-        errors = report.row_errors + planner.plan.errors
-        if rename:
-            for error in errors:
-                error.field = rename(error.field)
-        report.errors = sorted(report.errors + errors, key=lambda e: (e.line, e.field))
-        report.row_errors = []
-        report.new_clinics = len(planner.plan.new_clinics)
-        if dry_run or not report.ok:
-            return report
-        over = allowed_clears is not None and report.cleared > allowed_clears
-        if report.cleared and (not confirm_clear or over):
-            report.needs_confirmation = True
+        named = _check(spool, groups, planner, report, None if dry_run else wanted, progress)
+        _settle_errors(report, planner.plan, rename)
+        if _held_back(report, dry_run, confirm_clear, allowed_clears):
             return report
         _apply(wanted, planner.plan, actor, progress, log)
     # Every existing listing the file named was confirmed by it, changed or not. Written
@@ -273,6 +255,55 @@ def _import_spooled(
     audit.record("import", "roster", None, actor=actor, summary=f"{filename}: {report.summary()}")
     report.applied = True
     return report
+
+
+def _check(
+    spool: RowSpool,
+    groups: Groups,
+    planner: Planner,
+    report: RosterReport,
+    wanted: ChangeSpool | None,
+    progress: Progress | None,
+) -> array:
+    """The check pass: plan and count every provider, a batch at a time, keeping the
+    changes in ``wanted`` while nothing has been refused; returns the ids of the existing
+    listings the file names."""
+    named = array("q")
+    for n, batch in enumerate(batches(groups.of(spool), BATCH), 1):
+        changes = planner.changes(batch)
+        named.extend(c.provider_id for c in changes if c.provider_id is not None)
+        _count(changes, report)
+        refused = report.errors or report.row_errors or planner.plan.errors
+        if wanted is not None and not refused:
+            wanted.add([c for c in changes if c.changed])
+        if progress:
+            progress("check", min(n * BATCH, len(groups)), len(groups))
+    return named
+
+
+def _settle_errors(report: RosterReport, plan: Plan, rename: Callable[[str], str] | None) -> None:
+    """Every refused row in the report, by line, under the file's own column names."""
+    errors = report.row_errors + plan.errors
+    if rename:
+        for error in errors:
+            error.field = rename(error.field)
+    report.errors = sorted(report.errors + errors, key=lambda e: (e.line, e.field))
+    report.row_errors = []
+    report.new_clinics = len(plan.new_clinics)
+
+
+def _held_back(
+    report: RosterReport, dry_run: bool, confirm_clear: bool, allowed_clears: int | None
+) -> bool:
+    """True when nothing may be written: a dry run, a refused row, or values cleared that
+    were not confirmed (then ``needs_confirmation`` is set)."""
+    if dry_run or not report.ok:
+        return True
+    over = allowed_clears is not None and report.cleared > allowed_clears
+    if report.cleared and (not confirm_clear or over):
+        report.needs_confirmation = True
+        return True
+    return False
 
 
 def _count(changes: list[ProviderChange], report: RosterReport) -> None:
