@@ -167,7 +167,7 @@ def _save(loc: Location, action: str, before: dict[str, Any] | None, actor: User
 def create_location(data: LocationInput, actor: User | None) -> Location:
     """Stage a new clinic (the caller commits); coordinates come from the ZIP when not given.
     The staff form's operation: :func:`create_locations` with one clinic."""
-    return _create_all([data], actor)[0]
+    return _stage_clinics([data], actor)[0]
 
 
 def create_locations(items: list[LocationInput], actor: User | None) -> list[int]:
@@ -178,10 +178,10 @@ def create_locations(items: list[LocationInput], actor: User | None) -> list[int
     batch costs one slug query and one flush. The form creates one (:func:`create_location`),
     a roster its new clinics a batch at a time. A new clinic has no providers, so nothing
     is re-indexed."""
-    return [loc.id for loc in _create_all(items, actor)]
+    return [loc.id for loc in _stage_clinics(items, actor)]
 
 
-def _create_all(items: list[LocationInput], actor: User | None) -> list[Location]:
+def _stage_clinics(items: list[LocationInput], actor: User | None) -> list[Location]:
     """:func:`create_locations`, giving back the staged clinics themselves."""
     slugs = unique_slugs(Location, [data.name for data in items])
     locs = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from typing import Self
 
 import msgspec
 
@@ -25,7 +26,39 @@ _decoder = msgspec.msgpack.Decoder(list[tuple[int, int, list[str]]])
 _change_decoder = msgspec.msgpack.Decoder(list[ProviderChange])
 
 
-class RowSpool:
+class _Spool:
+    """A temporary file of length-prefixed msgpack frames, read back in the order written;
+    a spool is used as a context manager, which deletes the file."""
+
+    def __init__(self, prefix: str, decoder: msgspec.msgpack.Decoder) -> None:
+        self._file = tempfile.TemporaryFile(prefix=prefix)  # noqa: SIM115 - closed by close()
+        self._decoder = decoder
+
+    def _write_frame(self, frame: list) -> None:
+        if frame:
+            data = _encoder.encode(frame)
+            self._file.write(len(data).to_bytes(4, "little"))
+            self._file.write(data)
+
+    def _read_frames(self) -> Iterator[list]:
+        self._file.flush()
+        self._file.seek(0)
+        while size := self._file.read(4):
+            yield self._decoder.decode(self._file.read(int.from_bytes(size, "little")))
+        self._file.seek(0, 2)
+
+    def close(self) -> None:
+        """Delete the spool."""
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class RowSpool(_Spool):
     """Checked rows in a temporary file, read back in the order they were added.
 
     A row is kept as its line, the number of its set of columns (the file's header, give
@@ -33,7 +66,7 @@ class RowSpool:
     """
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="roster-rows-")  # noqa: SIM115 - closed by close()
+        super().__init__("roster-rows-", _decoder)
         self._frame: list[tuple[int, int, list[str]]] = []
         self._shapes: dict[tuple[str, ...], int] = {}
         self.count = 0
@@ -45,44 +78,25 @@ class RowSpool:
         self._frame.append((row.line, number, list(row.values.values())))
         self.count += 1
         if len(self._frame) >= FRAME_ROWS:
-            self._write()
-
-    def _write(self) -> None:
-        if self._frame:
-            data = _encoder.encode(self._frame)
-            self._file.write(len(data).to_bytes(4, "little"))
-            self._file.write(data)
+            self._write_frame(self._frame)
             self._frame = []
 
     def __iter__(self) -> Iterator[Row]:
-        self._write()
-        self._file.flush()
-        self._file.seek(0)
+        self._write_frame(self._frame)
+        self._frame = []
         shapes = list(self._shapes)
-        while size := self._file.read(4):
-            frame = _decoder.decode(self._file.read(int.from_bytes(size, "little")))
+        for frame in self._read_frames():
             for line, number, values in frame:
                 yield Row(line, dict(zip(shapes[number], values, strict=True)))
-        self._file.seek(0, 2)
-
-    def close(self) -> None:
-        """Delete the spool."""
-        self._file.close()
-
-    def __enter__(self) -> RowSpool:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
-class ChangeSpool:
+class ChangeSpool(_Spool):
     """Planned changes in a temporary file (msgpack, never pickle), read back in frames of
     ``size`` changes: what the check pass planned, so the write pass never plans a
     provider again and the whole file's changes are never held."""
 
     def __init__(self, size: int) -> None:
-        self._file = tempfile.TemporaryFile(prefix="roster-changes-")  # noqa: SIM115 - closed by close()
+        super().__init__("roster-changes-", _change_decoder)
         self._size = size
         self._frame: list[ProviderChange] = []
         self.count = 0
@@ -92,34 +106,14 @@ class ChangeSpool:
         self._frame.extend(changes)
         self.count += len(changes)
         while len(self._frame) >= self._size:
-            self._write(self._frame[: self._size])
+            self._write_frame(self._frame[: self._size])
             self._frame = self._frame[self._size :]
-
-    def _write(self, frame: list[ProviderChange]) -> None:
-        if frame:
-            data = _encoder.encode(frame)
-            self._file.write(len(data).to_bytes(4, "little"))
-            self._file.write(data)
 
     def frames(self) -> Iterator[list[ProviderChange]]:
         """The changes, ``size`` at a time (the last frame fewer), in the order added."""
-        self._write(self._frame)
+        self._write_frame(self._frame)
         self._frame = []
-        self._file.flush()
-        self._file.seek(0)
-        while size := self._file.read(4):
-            yield _change_decoder.decode(self._file.read(int.from_bytes(size, "little")))
-        self._file.seek(0, 2)
-
-    def close(self) -> None:
-        """Delete the spool."""
-        self._file.close()
-
-    def __enter__(self) -> ChangeSpool:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        yield from self._read_frames()
 
 
 GroupKey = str | tuple[str, str]  # an NPI, or (first, last) lower-cased for rows without one
